@@ -1,0 +1,45 @@
+"""kluster.ai for LangChain and LlamaIndex.
+
+The top-level package imports no framework. Pick an adapter:
+
+    from kluster_integrations.langchain import ChatKluster      # LangChain
+    from kluster_integrations.llama_index import KlusterLLM     # LlamaIndex
+
+The framework-free core (contract, sanitizer, catalog) is re-exported here::
+
+    from kluster_integrations import sanitize_request
+    cleaned = sanitize_request({"model": "m", "messages": [...], "max_tokens": 64}).request
+"""
+
+from kluster_integrations.core import (
+    DEFAULT_BASE_URL,
+    KNOWN_MODELS,
+    Change,
+    KlusterError,
+    MissingAPIKeyError,
+    ModelInfo,
+    SanitizedRequest,
+    StructuredOutputError,
+    UnsupportedParameterError,
+    UnsupportedParameterWarning,
+    lookup_model,
+    sanitize_request,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "KNOWN_MODELS",
+    "Change",
+    "KlusterError",
+    "MissingAPIKeyError",
+    "ModelInfo",
+    "SanitizedRequest",
+    "StructuredOutputError",
+    "UnsupportedParameterError",
+    "UnsupportedParameterWarning",
+    "__version__",
+    "lookup_model",
+    "sanitize_request",
+]

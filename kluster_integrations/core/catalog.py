@@ -1,0 +1,128 @@
+"""The kluster.ai models this package knows, and a reader for the live list.
+
+Figures are the paid-tier limits from kluster-ai/docs ``get-started/models.md`` and
+``.snippets/text/get-started/rate-limit.md`` (July 2025). The Trial tier caps every model
+at 32k context and 4k output. Ids the catalog does not know (fine-tuned ``ft:...``, dedicated
+deployments, new models) are still valid: ``lookup_model`` returns ``None`` and callers fall
+back to conservative defaults.
+
+Example::
+
+    >>> lookup_model("google/gemma-3-27b-it").context_window
+    64000
+    >>> from openai import OpenAI
+    >>> live = fetch_models(OpenAI(base_url=..., api_key=...))   # GET /v1/models?extended=true
+    >>> catalog = merge_catalog(KNOWN_MODELS, live)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from openai import OpenAI
+
+CATALOG_DATE = "2025-07"
+
+#: Used for ids the catalog does not know: small enough to be safe on every tier.
+FALLBACK_CONTEXT_WINDOW = 32_000
+FALLBACK_MAX_OUTPUT = 4_000
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What is known about one model; capabilities are words such as ``"vision"``."""
+
+    id: str
+    context_window: int
+    max_output_tokens: int
+    capabilities: frozenset[str] = field(default_factory=frozenset)
+    purpose: str = "chat"
+
+    @property
+    def is_chat(self) -> bool:
+        return self.purpose != "embeddings"
+
+    def supports(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+
+def _chat(model_id: str, context: int, output: int, *caps: str) -> ModelInfo:
+    return ModelInfo(model_id, context, output, frozenset(caps))
+
+
+KNOWN_MODELS: Mapping[str, ModelInfo] = MappingProxyType({
+    info.id: info
+    for info in (
+        _chat("deepseek-ai/DeepSeek-R1-0528", 163_840, 163_840, "reasoning"),
+        _chat("deepseek-ai/DeepSeek-V3-0324", 163_840, 163_840),
+        _chat("google/gemma-3-27b-it", 64_000, 8_192, "vision"),
+        _chat("klusterai/Meta-Llama-3.1-8B-Instruct-Turbo", 131_072, 131_072, "fine-tunable"),
+        _chat("klusterai/Meta-Llama-3.3-70B-Instruct-Turbo", 131_072, 131_072, "fine-tunable"),
+        _chat("meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8", 1_048_576, 1_048_576,
+              "vision"),
+        _chat("meta-llama/Llama-4-Scout-17B-16E-Instruct", 131_072, 131_072, "vision"),
+        _chat("mistralai/Magistral-Small-2506", 40_000, 40_000, "reasoning"),
+        _chat("mistralai/Mistral-Nemo-Instruct-2407", 131_072, 131_072),
+        _chat("mistralai/Mistral-Small-24B-Instruct-2501", 32_768, 32_768),
+        _chat("Qwen/Qwen2.5-VL-7B-Instruct", 32_768, 32_768, "vision"),
+        _chat("Qwen/Qwen3-235B-A22B-FP8", 40_960, 40_960, "reasoning"),
+        ModelInfo("BAAI/bge-m3", 8_192, 0, frozenset({"embeddings"}), purpose="embeddings"),
+    )
+})
+
+
+def lookup_model(model_id: str, catalog: Mapping[str, ModelInfo] = KNOWN_MODELS) -> ModelInfo | None:
+    """The catalog entry for ``model_id``, or ``None`` when it is not known."""
+    return catalog.get(model_id)
+
+
+def model_from_listing(entry: Mapping[str, Any]) -> ModelInfo:
+    """Build a ``ModelInfo`` from one entry of ``GET /v1/models?extended=true``.
+
+    Plain listings carry only ``id``; the missing figures come from the known catalog, or
+    from the fallbacks.
+    """
+    model_id = str(entry["id"])
+    known = KNOWN_MODELS.get(model_id)
+    caps = set(known.capabilities) if known else set()
+    caps.update(str(tag) for tag in entry.get("tags") or ())
+    if entry.get("tools_supported") in (True, "yes"):
+        caps.add("tools")
+    if entry.get("reasoning_model") in (True, "yes", "optional"):
+        caps.add("reasoning")
+    purpose = entry.get("model_purpose") or (known.purpose if known else "chat")
+    if purpose == "embeddings":
+        caps.add("embeddings")
+    return ModelInfo(
+        id=model_id,
+        context_window=int(entry.get("context_length")
+                           or (known.context_window if known else FALLBACK_CONTEXT_WINDOW)),
+        max_output_tokens=int(entry.get("output_length")
+                              or (known.max_output_tokens if known else FALLBACK_MAX_OUTPUT)),
+        capabilities=frozenset(caps),
+        purpose="embeddings" if purpose == "embeddings" else "chat",
+    )
+
+
+def fetch_models(client: OpenAI, *, extended: bool = True) -> list[ModelInfo]:
+    """Read the live model list through the openai SDK (``GET /v1/models``)."""
+    query = {"extended": "true"} if extended else None
+    page = client.models.list(extra_query=query)
+    return [model_from_listing(model.model_dump()) for model in page]
+
+
+def merge_catalog(
+    known: Mapping[str, ModelInfo], live: Iterable[ModelInfo]
+) -> dict[str, ModelInfo]:
+    """The known catalog updated by the live list; live figures win where both have one."""
+    merged = dict(known)
+    for info in live:
+        if info.id in merged:
+            old = merged[info.id]
+            info = replace(info, capabilities=old.capabilities | info.capabilities)
+        merged[info.id] = info
+    return merged

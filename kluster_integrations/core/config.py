@@ -1,0 +1,38 @@
+"""Where the API key and base URL come from.
+
+Example::
+
+    >>> import os
+    >>> os.environ["KLUSTER_API_KEY"] = "sk-test"
+    >>> resolve_api_key()
+    'sk-test'
+    >>> resolve_base_url()
+    'https://api.kluster.ai/v1'
+"""
+
+from __future__ import annotations
+
+import os
+
+from kluster_integrations.core.errors import MissingAPIKeyError
+
+API_KEY_ENV = "KLUSTER_API_KEY"
+BASE_URL_ENV = "KLUSTER_BASE_URL"
+DEFAULT_BASE_URL = "https://api.kluster.ai/v1"
+
+DEFAULT_CHAT_MODEL = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"
+DEFAULT_EMBEDDING_MODEL = "BAAI/bge-m3"
+
+
+def resolve_api_key(explicit: str | None = None) -> str:
+    """The key passed in, else ``$KLUSTER_API_KEY``; raises ``MissingAPIKeyError``."""
+    key = explicit if explicit else os.environ.get(API_KEY_ENV, "")
+    if not key.strip():
+        raise MissingAPIKeyError(API_KEY_ENV)
+    return key
+
+
+def resolve_base_url(explicit: str | None = None) -> str:
+    """The URL passed in, else ``$KLUSTER_BASE_URL``, else the public endpoint."""
+    url = explicit or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+    return url.rstrip("/")

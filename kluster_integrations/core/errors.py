@@ -1,0 +1,95 @@
+"""Typed errors raised by kluster-integrations before or instead of a request.
+
+Every error names the problem and the fix. Errors that come back from the server keep the
+openai SDK's own types (``openai.BadRequestError``, ``openai.RateLimitError``, ...).
+
+Example::
+
+    try:
+        sanitize_request(request, explicit={"response_format"}, policy="raise")
+    except UnsupportedParameterError as err:
+        print(err.parameters)   # ('response_format',)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class KlusterError(Exception):
+    """Base class of every error this package raises itself."""
+
+
+class MissingAPIKeyError(KlusterError, ValueError):
+    """No API key was passed and the environment variable is unset."""
+
+    def __init__(self, env_var: str) -> None:
+        self.env_var = env_var
+        super().__init__(
+            f"No kluster.ai API key found. Set the {env_var} environment variable "
+            f"(export {env_var}=...) or pass api_key=... . To work offline, start the "
+            "bundled emulator: python -m kluster_integrations.emulator"
+        )
+
+
+class UnsupportedParameterError(KlusterError, ValueError):
+    """The request asks for parameters kluster.ai rejects (raised in strict mode).
+
+    ``problems`` maps each offending parameter to the fix.
+    """
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = dict(problems)
+        lines = "\n".join(f"  - {name}: {fix}" for name, fix in self.problems.items())
+        super().__init__(
+            f"kluster.ai does not accept {len(self.problems)} parameter(s) in this request; "
+            f"nothing was sent.\n{lines}\n"
+            "Remove them, or turn strict mode off to have them dropped with a warning."
+        )
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return tuple(self.problems)
+
+
+class ToolCallingNotSupportedError(KlusterError, NotImplementedError):
+    """Native (API-side) tool calling was requested."""
+
+    def __init__(self, where: str, instead: str) -> None:
+        super().__init__(
+            f"{where}: kluster.ai's chat API does not accept `tools` or `tool_choice`, so "
+            f"native tool calling cannot work. {instead}"
+        )
+
+
+class StructuredOutputError(KlusterError, ValueError):
+    """The model's reply could not be read as JSON matching the requested schema."""
+
+    def __init__(self, problem: str, text: str) -> None:
+        self.text = text
+        preview = text if len(text) <= 300 else text[:300] + "..."
+        super().__init__(
+            f"Structured output failed: {problem}. The model replied: {preview!r}. "
+            "Try a model that follows instructions more closely, a lower temperature, or "
+            "include_raw=True to inspect the reply."
+        )
+
+
+class StreamInterruptedError(KlusterError, ConnectionError):
+    """A streamed reply ended before the server said it was finished."""
+
+    def __init__(self, received_chars: int) -> None:
+        self.received_chars = received_chars
+        super().__init__(
+            f"The kluster.ai stream ended after {received_chars} characters without a "
+            "finish_reason: the answer is incomplete. Retry the request."
+        )
+
+
+class InvalidRequestError(KlusterError, ValueError):
+    """A request that kluster.ai would reject for its values, caught before sending."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("Invalid kluster.ai request; nothing was sent:\n" + "\n".join(
+            f"  - {p}" for p in self.problems))

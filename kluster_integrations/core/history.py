@@ -1,0 +1,176 @@
+"""Rewrite a chat history into messages kluster.ai accepts, keeping what they said.
+
+kluster.ai takes no participant ``name``, no assistant ``tool_calls`` / ``function_call`` /
+``refusal`` / ``audio``. Dropping those fields alone would leave empty assistant turns and
+``tool`` messages that answer calls nobody made, so this module turns them into text:
+
+- ``{"role": "user", "name": "ada", "content": "hi"}`` becomes
+  ``{"role": "user", "content": "ada: hi"}``;
+- an assistant turn with tool calls says in words which tool it called with what arguments;
+- the ``tool`` / ``function`` messages that answer it become one user turn that says what
+  each tool returned.
+
+Example::
+
+    >>> rewritten, changes = rewrite_messages([
+    ...     {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function",
+    ...      "function": {"name": "add", "arguments": '{"a": 1}'}}]},
+    ...     {"role": "tool", "tool_call_id": "c1", "content": "2"},
+    ... ])
+    >>> rewritten[1]["content"]
+    'Tool result from add (call c1): 2'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kluster_integrations.core.changes import Change
+from kluster_integrations.core.contract import TOOL_RESULT_ROLES, UNSUPPORTED_MESSAGE_FIELDS
+
+_ASSISTANT_ONLY = tuple(
+    rule.field for rule in UNSUPPORTED_MESSAGE_FIELDS.values() if rule.roles == {"assistant"}
+)
+_NAMED_ROLES = UNSUPPORTED_MESSAGE_FIELDS["name"].roles
+_ALL_FIELDS = frozenset(UNSUPPORTED_MESSAGE_FIELDS)
+
+
+def needs_rewrite(message: Mapping[str, Any]) -> bool:
+    """True when the message carries anything kluster.ai would refuse."""
+    return message.get("role") in TOOL_RESULT_ROLES or not _ALL_FIELDS.isdisjoint(message)
+
+
+def rewrite_messages(
+    messages: Sequence[Mapping[str, Any]],
+) -> tuple[list[dict[str, Any]], list[Change]]:
+    """Return the cleaned messages (new dicts; the input is untouched) and what changed."""
+    out: list[dict[str, Any]] = []
+    changes: list[Change] = []
+    tool_names: dict[str, str] = {}
+    pending_results: list[str] = []
+
+    def flush_results() -> None:
+        if pending_results:
+            out.append({"role": "user", "content": "\n\n".join(pending_results)})
+            pending_results.clear()
+
+    for index, message in enumerate(messages):
+        where = f"messages[{index}]"
+        if not isinstance(message, Mapping) or not needs_rewrite(message):
+            flush_results()
+            out.append(dict(message) if isinstance(message, Mapping) else message)
+            continue
+
+        role = message.get("role")
+        if role in TOOL_RESULT_ROLES:
+            pending_results.append(_describe_result(message, tool_names))
+            changes.append(Change(where, "rewritten", f"`{role}` message became user text "
+                                  "because kluster.ai keeps no tool-call history."))
+            continue
+
+        flush_results()
+        cleaned = {k: v for k, v in message.items() if k not in _ALL_FIELDS}
+        content = message.get("content")
+
+        name = message.get("name")
+        if name is not None:
+            if role in _NAMED_ROLES:
+                content = _prefix(content, f"{name}: ")
+            changes.append(Change(f"{where}.name", "rewritten",
+                                  "kluster.ai takes no `name`; the speaker now leads the content."))
+
+        if role == "assistant":
+            content, assistant_changes = _assistant_text(message, content, where, tool_names)
+            changes.extend(assistant_changes)
+            if _is_empty(content):
+                changes.append(Change(where, "dropped", "assistant turn was empty once the "
+                                      "fields kluster.ai refuses were removed."))
+                continue
+        else:
+            for field in _ASSISTANT_ONLY:
+                if field in message:
+                    changes.append(Change(f"{where}.{field}", "dropped",
+                                          UNSUPPORTED_MESSAGE_FIELDS[field].reason))
+
+        cleaned["content"] = content
+        out.append(cleaned)
+
+    flush_results()
+    return out, changes
+
+
+def _assistant_text(
+    message: Mapping[str, Any], content: Any, where: str, tool_names: dict[str, str]
+) -> tuple[Any, list[Change]]:
+    changes: list[Change] = []
+    if _is_empty(content) and message.get("refusal"):
+        content = str(message["refusal"])
+    if "refusal" in message:
+        changes.append(Change(f"{where}.refusal", "rewritten" if message.get("refusal")
+                              else "dropped", UNSUPPORTED_MESSAGE_FIELDS["refusal"].reason))
+    if "audio" in message:
+        changes.append(Change(f"{where}.audio", "dropped", UNSUPPORTED_MESSAGE_FIELDS["audio"].reason))
+
+    calls = list(message.get("tool_calls") or [])
+    legacy = message.get("function_call")
+    if legacy:
+        calls.append({"id": None, "function": legacy})
+    lines = []
+    for call in calls:
+        function = call.get("function") or {}
+        name = function.get("name", "unknown")
+        if call.get("id"):
+            tool_names[str(call["id"])] = name
+        call_id = f" (call {call['id']})" if call.get("id") else ""
+        lines.append(f"Called tool {name}{call_id} with arguments: {function.get('arguments', '')}")
+    if lines:
+        content = _append(content, "\n".join(lines))
+    for field in ("tool_calls", "function_call"):
+        if field in message:
+            changes.append(Change(f"{where}.{field}", "rewritten",
+                                  f"{UNSUPPORTED_MESSAGE_FIELDS[field].reason} The call is now "
+                                  "described in the assistant's text."))
+    return content, changes
+
+
+def _describe_result(message: Mapping[str, Any], tool_names: Mapping[str, str]) -> str:
+    call_id = message.get("tool_call_id")
+    name = message.get("name") or tool_names.get(str(call_id), "a tool")
+    call = f" (call {call_id})" if call_id else ""
+    return f"Tool result from {name}{call}: {_as_text(message.get('content'))}"
+
+
+def _as_text(content: Any) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Sequence):
+        return "".join(
+            part.get("text", "") if isinstance(part, Mapping) else str(part) for part in content
+        )
+    return str(content)
+
+
+def _is_empty(content: Any) -> bool:
+    return content is None or content == "" or content == []
+
+
+def _prefix(content: Any, prefix: str) -> Any:
+    if content is None or isinstance(content, str):
+        return prefix + (content or "")
+    parts = list(content)
+    for i, part in enumerate(parts):
+        if isinstance(part, Mapping) and part.get("type") == "text":
+            parts[i] = {**part, "text": prefix + str(part.get("text", ""))}
+            return parts
+    return [{"type": "text", "text": prefix.rstrip()}, *parts]
+
+
+def _append(content: Any, text: str) -> Any:
+    if _is_empty(content):
+        return text
+    if isinstance(content, str):
+        return f"{content}\n{text}"
+    return [*content, {"type": "text", "text": text}]

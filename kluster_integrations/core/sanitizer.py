@@ -1,0 +1,128 @@
+"""Turn an OpenAI chat-completions request into one kluster.ai accepts.
+
+``sanitize_request`` takes the keyword arguments the openai SDK's
+``client.chat.completions.create(**request)`` would get (``extra_body`` included) and
+returns a new request plus the list of changes. It never mutates its input.
+
+What happens to a parameter kluster.ai rejects depends on who asked for it:
+
+- parameters the framework injected on its own are dropped silently;
+- parameters named in ``explicit`` (the user set them) follow ``policy``: ``"drop"``,
+  ``"warn"`` (an ``UnsupportedParameterWarning``) or ``"raise"`` (strict mode: one
+  ``UnsupportedParameterError`` listing all of them, before anything is sent).
+
+Renames (``max_tokens`` -> ``max_completion_tokens``) and history rewrites keep the
+request's meaning, so they never warn or raise.
+
+Example::
+
+    >>> result = sanitize_request({"model": "m", "messages": [], "max_tokens": 5, "n": 1})
+    >>> result.request
+    {'model': 'm', 'messages': [], 'max_completion_tokens': 5}
+    >>> [str(c) for c in result.changes][0]
+    'n: dropped (kluster.ai returns one choice per request.)'
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from kluster_integrations.core.changes import Change
+from kluster_integrations.core.contract import RENAMED_PARAMETERS, UNSUPPORTED_PARAMETERS
+from kluster_integrations.core.errors import UnsupportedParameterError
+from kluster_integrations.core.history import needs_rewrite, rewrite_messages
+
+Policy = Literal["drop", "warn", "raise"]
+POLICIES: tuple[Policy, ...] = ("drop", "warn", "raise")
+
+_FORBIDDEN_KEYS = frozenset(UNSUPPORTED_PARAMETERS) | frozenset(RENAMED_PARAMETERS)
+
+
+class UnsupportedParameterWarning(UserWarning):
+    """A parameter the user set was dropped because kluster.ai rejects it."""
+
+
+@dataclass(frozen=True)
+class SanitizedRequest:
+    """The cleaned request and what was changed on the way."""
+
+    request: dict[str, Any]
+    changes: tuple[Change, ...]
+
+    @property
+    def dropped(self) -> tuple[str, ...]:
+        return tuple(c.location for c in self.changes if c.action == "dropped")
+
+
+def sanitize_request(
+    request: Mapping[str, Any],
+    *,
+    explicit: Collection[str] = (),
+    policy: Policy = "warn",
+) -> SanitizedRequest:
+    """Return ``request`` cleaned for kluster.ai; see the module docstring."""
+    if policy not in POLICIES:
+        raise ValueError(f"policy must be one of {POLICIES}, not {policy!r}")
+    out = dict(request)
+    changes: list[Change] = []
+    refused: dict[str, str] = {}
+
+    if not _FORBIDDEN_KEYS.isdisjoint(out):
+        _clean_parameters(out, "", explicit, changes, refused)
+
+    extra = out.get("extra_body")
+    if isinstance(extra, Mapping) and not _FORBIDDEN_KEYS.isdisjoint(extra):
+        extra = dict(extra)
+        _clean_parameters(extra, "extra_body.", explicit, changes, refused)
+        out["extra_body"] = extra
+
+    if refused and policy == "raise":
+        raise UnsupportedParameterError(refused)
+
+    messages = out.get("messages")
+    if isinstance(messages, list | tuple):
+        if any(isinstance(m, Mapping) and needs_rewrite(m) for m in messages):
+            out["messages"], message_changes = rewrite_messages(messages)
+            changes.extend(message_changes)
+        else:
+            out["messages"] = [dict(m) if isinstance(m, Mapping) else m for m in messages]
+
+    if refused and policy == "warn":
+        for name, fix in refused.items():
+            warnings.warn(
+                f"kluster.ai does not accept `{name}`; it was dropped from the request. {fix}",
+                UnsupportedParameterWarning,
+                stacklevel=3,
+            )
+    return SanitizedRequest(out, tuple(changes))
+
+
+def _clean_parameters(
+    params: dict[str, Any],
+    prefix: str,
+    explicit: Collection[str],
+    changes: list[Change],
+    refused: dict[str, str],
+) -> None:
+    for name in [key for key in params if key in UNSUPPORTED_PARAMETERS]:
+        rule = UNSUPPORTED_PARAMETERS[name]
+        value = params.pop(name)
+        changes.append(Change(prefix + name, "dropped", rule.reason))
+        if name in explicit and not _is_neutral(value, rule.neutral):
+            refused[prefix + name] = f"{rule.reason} {rule.fix}"
+    for name in [key for key in params if key in RENAMED_PARAMETERS]:
+        rename = RENAMED_PARAMETERS[name]
+        value = params.pop(name)
+        if rename.replacement in params or value is None:
+            changes.append(Change(prefix + name, "dropped",
+                                  f"{rename.reason} `{rename.replacement}` is already set."))
+        else:
+            params[rename.replacement] = value
+            changes.append(Change(prefix + name, "renamed", rename.reason))
+
+
+def _is_neutral(value: Any, neutral: tuple[Any, ...]) -> bool:
+    return any(value is n or (type(value) is type(n) and value == n) for n in neutral)

@@ -1,0 +1,89 @@
+"""Structured output without ``response_format``: the schema goes in the prompt.
+
+kluster.ai has no JSON mode, so the adapters ask for JSON in words and read it back:
+``schema_instruction`` writes the system prompt, ``extract_json`` finds the JSON value in
+the reply (code fences and surrounding prose are tolerated). Validation against a
+Pydantic model stays with the caller, who knows the model.
+
+Example::
+
+    >>> instruction = schema_instruction({"type": "object", "properties": {"x": {"type": "integer"}}})
+    >>> extract_json('Sure! ```json\\n{"x": 3}\\n``` Hope that helps.')
+    {'x': 3}
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from kluster_integrations.core.errors import StructuredOutputError
+
+#: The emulator looks for this heading to find the schema and answer with matching JSON.
+SCHEMA_HEADING = "JSON schema of the answer:"
+
+_FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
+_DECODER = json.JSONDecoder()
+
+
+def schema_instruction(schema: Mapping[str, Any]) -> str:
+    """A system-prompt paragraph that asks for one JSON value matching ``schema``."""
+    return (
+        "Answer with a single JSON value and nothing else: no prose, no code fence. "
+        "It must validate against the JSON schema below; use exactly the property names "
+        "it gives and include every required property.\n"
+        f"{SCHEMA_HEADING}\n```json\n{json.dumps(schema, indent=None, sort_keys=True)}\n```"
+    )
+
+
+def find_schema(text: str) -> dict[str, Any] | None:
+    """The schema a ``schema_instruction`` carries, or ``None`` (used by the emulator)."""
+    at = text.find(SCHEMA_HEADING)
+    if at < 0:
+        return None
+    match = _FENCE.search(text, at)
+    if not match:
+        return None
+    try:
+        schema = json.loads(match.group(1))
+    except json.JSONDecodeError:
+        return None
+    return schema if isinstance(schema, dict) else None
+
+
+def extract_json(text: str) -> Any:
+    """The first JSON object or array in ``text``; raises ``StructuredOutputError``.
+
+    Looks inside code fences first, then at the whole text, then at the first ``{`` or
+    ``[`` that starts a complete JSON value. A reasoning model's ``<think>`` block is
+    skipped.
+    """
+    body = _strip_thinking(text)
+    candidates = [m.group(1) for m in _FENCE.finditer(body)] + [body]
+    for candidate in candidates:
+        candidate = candidate.strip()
+        try:
+            return json.loads(candidate)
+        except json.JSONDecodeError:
+            pass
+        found = _first_json_value(candidate)
+        if found is not None:
+            return found
+    raise StructuredOutputError("no JSON object found in the reply", text)
+
+
+def _strip_thinking(text: str) -> str:
+    end = text.find("</think>")
+    return text[end + len("</think>"):] if end >= 0 else text
+
+
+def _first_json_value(text: str) -> Any:
+    for match in re.finditer(r"[\[{]", text):
+        try:
+            value, _ = _DECODER.raw_decode(text, match.start())
+        except json.JSONDecodeError:
+            continue
+        return value
+    return None

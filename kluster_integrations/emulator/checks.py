@@ -1,0 +1,61 @@
+"""The emulator's gate: what kluster.ai answers 400 to, read from the core contract.
+
+Example::
+
+    >>> contract_violations({"model": "m", "messages": [], "tools": []})
+    [('tools', 'kluster.ai does not take tool definitions.')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kluster_integrations.core.contract import (
+    RENAMED_PARAMETERS,
+    TOOL_RESULT_ROLES,
+    UNSUPPORTED_EMBEDDING_PARAMETERS,
+    UNSUPPORTED_PARAMETERS,
+    forbidden_message_fields,
+)
+
+
+def contract_violations(body: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(param, reason)`` for every parameter or message field the contract refuses.
+
+    A key counts when present at all, even with a null value: the emulator is stricter
+    than the real API may be, so that a request it accepts is safe to send.
+    """
+    found = [(name, rule.reason) for name, rule in UNSUPPORTED_PARAMETERS.items() if name in body]
+    found += [(name, rule.reason) for name, rule in RENAMED_PARAMETERS.items() if name in body]
+    messages = body.get("messages")
+    if isinstance(messages, list):
+        for i, message in enumerate(messages):
+            if not isinstance(message, Mapping):
+                continue
+            role = message.get("role")
+            found += [
+                (f"messages[{i}].{field}", f"`{field}` is not accepted on {role} messages.")
+                for field in forbidden_message_fields(str(role))
+                if field in message
+            ]
+            if role in TOOL_RESULT_ROLES:
+                found.append((f"messages[{i}].role", f"a `{role}` message must answer an "
+                               "assistant tool call, and kluster.ai takes no tool calls."))
+    return found
+
+
+def embedding_violations(body: Mapping[str, Any], max_inputs: int) -> list[tuple[str, str]]:
+    """``(param, reason)`` for what the embeddings endpoint refuses."""
+    found = [(name, rule.reason) for name, rule in UNSUPPORTED_EMBEDDING_PARAMETERS.items()
+             if name in body]
+    inputs = body.get("input")
+    items = inputs if isinstance(inputs, list) else [inputs]
+    if not items or not all(isinstance(item, str) for item in items):
+        # bge-m3 tokenizes text itself; token ids from another vocabulary mean nothing to it.
+        found.append(("input", "`input` must be a string or a list of strings."))
+    elif len(items) > max_inputs:
+        found.append(("input", f"at most {max_inputs} inputs per request, got {len(items)}."))
+    if body.get("encoding_format", "float") not in ("float", "base64"):
+        found.append(("encoding_format", "`encoding_format` must be float or base64."))
+    return found

@@ -1,0 +1,47 @@
+"""Pytest fixtures for testing against the kluster.ai emulator (registered as a plugin).
+
+One emulator serves the whole session; each test gets it freshly reset.
+
+Example::
+
+    def test_my_chain(kluster_env):              # KLUSTER_* point at the emulator
+        kluster_env.queue_replies("42")
+        assert my_chain.invoke("6 x 7?") == "42"
+        assert "tools" not in kluster_env.chat_requests()[0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from kluster_integrations.core.config import API_KEY_ENV, BASE_URL_ENV
+from kluster_integrations.emulator.server import EMULATOR_API_KEY, KlusterEmulator
+
+
+@pytest.fixture(scope="session")
+def kluster_emulator_session() -> Iterator[KlusterEmulator]:
+    """The session's emulator, started once."""
+    with KlusterEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def kluster_emulator(kluster_emulator_session: KlusterEmulator) -> Iterator[KlusterEmulator]:
+    """The emulator with an empty request log, no queued replies or faults, default settings."""
+    emulator = kluster_emulator_session
+    saved = vars(emulator.settings).copy()
+    emulator.reset()
+    yield emulator
+    emulator.reset()
+    vars(emulator.settings).update(saved)
+
+
+@pytest.fixture
+def kluster_env(kluster_emulator: KlusterEmulator,
+                monkeypatch: pytest.MonkeyPatch) -> KlusterEmulator:
+    """The emulator, with KLUSTER_BASE_URL and KLUSTER_API_KEY pointing at it."""
+    monkeypatch.setenv(BASE_URL_ENV, kluster_emulator.base_url)
+    monkeypatch.setenv(API_KEY_ENV, EMULATOR_API_KEY)
+    return kluster_emulator

@@ -1,0 +1,134 @@
+"""What an emulator remembers and what tests tell it: request log, scripted replies, faults.
+
+The server thread and the test thread both touch this object, so every method takes the
+lock. Tests normally use it through ``KlusterEmulator`` (``emulator.state``).
+
+Example::
+
+    state = EmulatorState()
+    state.queue_replies("Paris.", {"city": "Paris"})      # next two chat answers
+    state.add_fault(Fault(status=429, retry_after=1.0))    # the next request gets a 429
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+CHAT_PATH = "/v1/chat/completions"
+EMBEDDINGS_PATH = "/v1/embeddings"
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the emulator received it (the Authorization header is not kept)."""
+
+    method: str
+    path: str
+    body: Any
+    headers: dict[str, str]
+
+
+@dataclass
+class Fault:
+    """Something to go wrong with the next matching request(s).
+
+    - ``status``: answer with this HTTP error (``retry_after`` adds a ``Retry-After`` header);
+    - ``delay``: wait this many seconds before answering;
+    - ``cut_after_chunks``: stop a stream after this many content chunks, either by
+      dropping the connection (``cut_mode="abort"``) or by ending the body cleanly without
+      a finish reason or ``[DONE]`` (``"truncate"``);
+    - ``malformed``: answer 200 with a body that is not JSON.
+    ``path`` limits the fault to one endpoint (``None``: any); ``times`` is how many
+    requests it hits.
+    """
+
+    status: int | None = None
+    retry_after: float | None = None
+    delay: float = 0.0
+    cut_after_chunks: int | None = None
+    cut_mode: Literal["abort", "truncate"] = "abort"
+    malformed: bool = False
+    path: str | None = CHAT_PATH
+    times: int = 1
+
+
+@dataclass
+class Settings:
+    """How the emulator behaves for every request.
+
+    ``api_key``: the one key accepted (``None``: any non-empty key). ``latency``: seconds
+    before each answer. ``chunk_delay``: seconds between stream chunks. ``stream_usage``:
+    put ``usage`` on the final stream chunk, as OpenAI-compatible servers commonly do.
+    ``extra_models``: ids accepted besides the catalog and ``ft:`` fine-tunes.
+    """
+
+    api_key: str | None = None
+    latency: float = 0.0
+    chunk_delay: float = 0.0
+    stream_usage: bool = True
+    extra_models: set[str] = field(default_factory=set)
+
+
+class EmulatorState:
+    """Shared, thread-safe state of one emulator."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self._lock = threading.Lock()
+        self._requests: list[RecordedRequest] = []
+        self._replies: deque[Any] = deque()
+        self._faults: list[Fault] = []
+        self._counter = 0
+
+    def record(self, request: RecordedRequest) -> int:
+        with self._lock:
+            self._requests.append(request)
+            self._counter += 1
+            return self._counter
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def bodies(self, path: str = CHAT_PATH) -> list[Any]:
+        """The JSON bodies received on ``path``, oldest first."""
+        return [r.body for r in self.requests if r.path == path]
+
+    def queue_replies(self, *replies: Any) -> None:
+        """Queue chat answers: a string is the text, anything else is sent as JSON text."""
+        with self._lock:
+            self._replies.extend(replies)
+
+    def next_reply(self) -> Any | None:
+        with self._lock:
+            return self._replies.popleft() if self._replies else None
+
+    def add_fault(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults.append(fault)
+
+    def add_faults(self, faults: Iterable[Fault]) -> None:
+        for fault in faults:
+            self.add_fault(fault)
+
+    def take_fault(self, path: str) -> Fault | None:
+        with self._lock:
+            for i, fault in enumerate(self._faults):
+                if fault.path in (None, path):
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        del self._faults[i]
+                    return fault
+        return None
+
+    def reset(self) -> None:
+        """Forget requests, queued replies and faults (settings stay)."""
+        with self._lock:
+            self._requests.clear()
+            self._replies.clear()
+            self._faults.clear()
