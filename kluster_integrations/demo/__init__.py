@@ -1,0 +1,1 @@
+"""The demo: ``python -m kluster_integrations.demo`` (or ``make demo``)."""

@@ -1,0 +1,33 @@
+"""Run the demo: a LangChain chain and a LlamaIndex query engine on kluster.ai.
+
+Without ``KLUSTER_API_KEY`` everything runs on the bundled emulator, offline.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from kluster_integrations.demo.backend import kluster_backend
+
+
+def emit(text: str = "", end: str = "\n") -> None:
+    sys.stdout.write(text + end)
+    sys.stdout.flush()
+
+
+def main() -> int:
+    started = time.perf_counter()
+    with kluster_backend() as backend:
+        emit(f"Running on {backend.description}.\n")
+        from kluster_integrations.demo import langchain_chain, llama_index_rag
+
+        langchain_chain.run(emit)
+        emit()
+        llama_index_rag.run(emit)
+    emit(f"\nDemo finished in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
