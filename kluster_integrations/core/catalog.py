@@ -75,7 +75,9 @@ KNOWN_MODELS: Mapping[str, ModelInfo] = MappingProxyType({
 })
 
 
-def lookup_model(model_id: str, catalog: Mapping[str, ModelInfo] = KNOWN_MODELS) -> ModelInfo | None:
+def lookup_model(
+    model_id: str, catalog: Mapping[str, ModelInfo] = KNOWN_MODELS
+) -> ModelInfo | None:
     """The catalog entry for ``model_id``, or ``None`` when it is not known."""
     return catalog.get(model_id)
 

@@ -14,7 +14,7 @@ Example::
 
     >>> from kluster_integrations.core.contract import UNSUPPORTED_PARAMETERS
     >>> UNSUPPORTED_PARAMETERS["response_format"].fix
-    'Describe the output in the prompt; with_structured_output / structured_predict do this for you.'
+    'Describe the output in the prompt; with_structured_output / structured_predict do this...'
 """
 
 from __future__ import annotations

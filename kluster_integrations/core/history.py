@@ -110,7 +110,8 @@ def _assistant_text(
         changes.append(Change(f"{where}.refusal", "rewritten" if message.get("refusal")
                               else "dropped", UNSUPPORTED_MESSAGE_FIELDS["refusal"].reason))
     if "audio" in message:
-        changes.append(Change(f"{where}.audio", "dropped", UNSUPPORTED_MESSAGE_FIELDS["audio"].reason))
+        changes.append(Change(f"{where}.audio", "dropped",
+                              UNSUPPORTED_MESSAGE_FIELDS["audio"].reason))
 
     calls = list(message.get("tool_calls") or [])
     legacy = message.get("function_call")

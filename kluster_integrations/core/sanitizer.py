@@ -95,7 +95,7 @@ def sanitize_request(
             warnings.warn(
                 f"kluster.ai does not accept `{name}`; it was dropped from the request. {fix}",
                 UnsupportedParameterWarning,
-                stacklevel=3,
+                stacklevel=2,
             )
     return SanitizedRequest(out, tuple(changes))
 

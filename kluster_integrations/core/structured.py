@@ -7,7 +7,7 @@ Pydantic model stays with the caller, who knows the model.
 
 Example::
 
-    >>> instruction = schema_instruction({"type": "object", "properties": {"x": {"type": "integer"}}})
+    >>> prompt = schema_instruction({"type": "object", "properties": {"x": {"type": "number"}}})
     >>> extract_json('Sure! ```json\\n{"x": 3}\\n``` Hope that helps.')
     {'x': 3}
 """

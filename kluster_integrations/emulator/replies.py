@@ -49,7 +49,7 @@ def chat_reply(body: Mapping[str, Any]) -> str:
         schema = find_schema(text)
         if schema is not None:
             return json.dumps(example_for_schema(schema, schema))
-    user_texts = [t for m, t in zip(messages, texts) if m.get("role") == "user"]
+    user_texts = [t for m, t in zip(messages, texts, strict=True) if m.get("role") == "user"]
     question = _question(user_texts[-1] if user_texts else (texts[-1] if texts else ""))
     sentence = _best_sentence(question, texts)
     if sentence:

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pytest
+
+from kluster_integrations.core.errors import StructuredOutputError
+from kluster_integrations.core.structured import extract_json, find_schema, schema_instruction
+
+SCHEMA = {"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]}
+
+
+def test_instruction_carries_the_schema_back_out():
+    assert find_schema("System says.\n" + schema_instruction(SCHEMA)) == SCHEMA
+    assert find_schema("no schema here") is None
+
+
+@pytest.mark.parametrize("reply", [
+    '{"x": 1}',
+    '```json\n{"x": 1}\n```',
+    'Sure! Here it is:\n```\n{"x": 1}\n```\nAnything else?',
+    'The answer is {"x": 1} as requested.',
+    '<think>maybe {"x": 2}?</think>{"x": 1}',
+    '  {"x": 1}  ',
+])
+def test_extract_json_tolerates_fences_and_prose(reply):
+    assert extract_json(reply) == {"x": 1}
+
+
+def test_extract_json_reads_arrays():
+    assert extract_json("list: [1, 2]") == [1, 2]
+
+
+def test_extract_json_error_quotes_the_reply():
+    with pytest.raises(StructuredOutputError) as info:
+        extract_json("I cannot do that.")
+    assert "I cannot do that." in str(info.value)
+    assert info.value.text == "I cannot do that."
