@@ -1,0 +1,85 @@
+"""The three ways to run the emulator: CLI process, context manager, pytest plugin."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import openai
+import pytest
+
+from kluster_integrations.core.config import DEFAULT_CHAT_MODEL
+from kluster_integrations.emulator import KlusterEmulator
+
+HELLO = [{"role": "user", "content": "hi"}]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_context_manager_starts_and_stops():
+    with KlusterEmulator() as emulator:
+        url = emulator.base_url
+        openai.OpenAI(base_url=url, api_key="k").models.list()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/models", timeout=1)
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = emulator.base_url
+
+
+def test_command_line_server_and_control_api(tmp_path):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kluster_integrations.emulator", "--port", str(port),
+         "--api-key", "secret"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"{base}/v1/models", timeout=0.5)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        httpx.post(f"{base}/_emulator/replies", json={"replies": ["from the CLI"]})
+        client = openai.OpenAI(base_url=f"{base}/v1", api_key="secret", max_retries=0)
+        reply = client.chat.completions.create(model=DEFAULT_CHAT_MODEL, messages=HELLO)
+        assert reply.choices[0].message.content == "from the CLI"
+        httpx.post(f"{base}/_emulator/faults", json={"faults": [{"status": 503}]})
+        with pytest.raises(openai.InternalServerError):
+            client.chat.completions.create(model=DEFAULT_CHAT_MODEL, messages=HELLO)
+        log = httpx.get(f"{base}/_emulator/requests").json()
+        assert [entry["body"]["messages"] for entry in log if entry["path"].endswith(
+            "completions")] == [HELLO, HELLO]
+        httpx.post(f"{base}/_emulator/reset")
+        assert httpx.get(f"{base}/_emulator/requests").json() == []
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_plugin_fixture_resets_between_tests_first(kluster_emulator):
+    kluster_emulator.queue_replies("left over")
+    openai.OpenAI(base_url=kluster_emulator.base_url, api_key="k").models.list()
+    kluster_emulator.settings.latency = 0.01
+
+
+def test_plugin_fixture_resets_between_tests_second(kluster_emulator):
+    assert kluster_emulator.requests == []
+    assert kluster_emulator.state.next_reply() is None
+    assert kluster_emulator.settings.latency == 0.0
+
+
+def test_env_fixture_points_the_variables_at_the_emulator(kluster_env):
+    import os
+
+    assert os.environ["KLUSTER_BASE_URL"] == kluster_env.base_url
+    assert os.environ["KLUSTER_API_KEY"]
