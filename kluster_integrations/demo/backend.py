@@ -3,7 +3,7 @@
 Example::
 
     with kluster_backend() as backend:
-        print(backend.description)      # "kluster.ai (https://api.kluster.ai/v1)" or "emulator ..."
+        print(backend.description)      # "kluster.ai at https://..." or "the bundled ... emulator"
         llm = ChatKluster()             # KLUSTER_BASE_URL / KLUSTER_API_KEY are set for it
 """
 
@@ -31,7 +31,7 @@ class Backend:
     @property
     def description(self) -> str:
         if self.is_emulated:
-            return f"the bundled kluster.ai emulator at {self.base_url} (no {API_KEY_ENV} set)"
+            return f"the bundled kluster.ai emulator, offline (no {API_KEY_ENV} set)"
         return f"kluster.ai at {self.base_url}"
 
 
