@@ -31,6 +31,9 @@ CATALOG_DATE = "2025-07"
 FALLBACK_CONTEXT_WINDOW = 32_000
 FALLBACK_MAX_OUTPUT = 4_000
 
+#: Fine-tuned models are addressed as ``ft:<base model>:<suffix>``.
+FINE_TUNED_PREFIX = "ft:"
+
 
 @dataclass(frozen=True)
 class ModelInfo:
@@ -71,8 +74,17 @@ KNOWN_MODELS: Mapping[str, ModelInfo] = MappingProxyType({
         _chat("Qwen/Qwen2.5-VL-7B-Instruct", 32_768, 32_768, "vision"),
         _chat("Qwen/Qwen3-235B-A22B-FP8", 40_960, 40_960, "reasoning"),
         ModelInfo("BAAI/bge-m3", 8_192, 0, frozenset({"embeddings"}), purpose="embeddings"),
+        # Answers on the chat endpoint but judges answers for hallucinations; no limits
+        # are published, so the conservative fallbacks apply.
+        ModelInfo("klusterai/verify-reliability", FALLBACK_CONTEXT_WINDOW, FALLBACK_MAX_OUTPUT,
+                  frozenset({"verification"})),
     )
 })
+
+
+def unknown_model(model_id: str) -> ModelInfo:
+    """What to assume about an id the catalog lacks (a fine-tune, a dedicated deployment)."""
+    return ModelInfo(model_id, FALLBACK_CONTEXT_WINDOW, FALLBACK_MAX_OUTPUT)
 
 
 def lookup_model(

@@ -29,7 +29,7 @@ def resolve_api_key(explicit: str | None = None) -> str:
     key = explicit if explicit else os.environ.get(API_KEY_ENV, "")
     if not key.strip():
         raise MissingAPIKeyError(API_KEY_ENV)
-    return key
+    return key.strip()
 
 
 def resolve_base_url(explicit: str | None = None) -> str:

@@ -146,6 +146,8 @@ ABSENT_RESPONSE_FIELDS: tuple[str, ...] = (
 
 #: Embeddings (kluster-ai/docs get-started/models.md, API reference for /v1/embeddings).
 EMBEDDING_MAX_INPUTS = 2048
+EMBEDDING_DIMENSIONS = 1024
+EMBEDDING_ENCODINGS = ("float", "base64")
 UNSUPPORTED_EMBEDDING_PARAMETERS: Mapping[str, ParameterRule] = _freeze(
     [
         ParameterRule(

@@ -29,37 +29,64 @@ from typing import Any
 from kluster_integrations.core.changes import Change
 from kluster_integrations.core.contract import TOOL_RESULT_ROLES, UNSUPPORTED_MESSAGE_FIELDS
 
-_ASSISTANT_ONLY = tuple(
-    rule.field for rule in UNSUPPORTED_MESSAGE_FIELDS.values() if rule.roles == {"assistant"}
-)
-_NAMED_ROLES = UNSUPPORTED_MESSAGE_FIELDS["name"].roles
-_ALL_FIELDS = frozenset(UNSUPPORTED_MESSAGE_FIELDS)
+_FORBIDDEN_BY_ROLE: dict[str, frozenset[str]] = {
+    role: frozenset(rule.field for rule in UNSUPPORTED_MESSAGE_FIELDS.values()
+                    if role in rule.roles)
+    for rule in UNSUPPORTED_MESSAGE_FIELDS.values()
+    for role in rule.roles
+}
+_NOTHING: frozenset[str] = frozenset()
+
+
+def as_plain_dict(value: Any) -> Any:
+    """A dict for an openai SDK (pydantic) object, with ``None`` fields left out;
+    mappings become dicts; anything else is returned as it is."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump(exclude_none=True)
+    return value
 
 
 def needs_rewrite(message: Mapping[str, Any]) -> bool:
     """True when the message carries anything kluster.ai would refuse."""
-    return message.get("role") in TOOL_RESULT_ROLES or not _ALL_FIELDS.isdisjoint(message)
+    role = message.get("role")
+    return role in TOOL_RESULT_ROLES or not _FORBIDDEN_BY_ROLE.get(role, _NOTHING).isdisjoint(
+        message)
 
 
 def rewrite_messages(
     messages: Sequence[Mapping[str, Any]],
 ) -> tuple[list[dict[str, Any]], list[Change]]:
-    """Return the cleaned messages (new dicts; the input is untouched) and what changed."""
+    """Return the cleaned messages (new dicts; the input is untouched) and what changed.
+
+    Tool results are folded into the user turn that follows them, if any, so that user and
+    assistant turns keep alternating (some chat templates insist on it).
+    """
     out: list[dict[str, Any]] = []
     changes: list[Change] = []
     tool_names: dict[str, str] = {}
     pending_results: list[str] = []
 
-    def flush_results() -> None:
+    def emit(message: dict[str, Any]) -> None:
         if pending_results:
-            out.append({"role": "user", "content": "\n\n".join(pending_results)})
+            results = "\n\n".join(pending_results)
             pending_results.clear()
+            if message.get("role") == "user":
+                message["content"] = _prefix(message.get("content"), results + "\n\n")
+            else:
+                out.append({"role": "user", "content": results})
+        out.append(message)
 
-    for index, message in enumerate(messages):
+    for index, raw in enumerate(messages):
+        message = as_plain_dict(raw)
         where = f"messages[{index}]"
-        if not isinstance(message, Mapping) or not needs_rewrite(message):
-            flush_results()
-            out.append(dict(message) if isinstance(message, Mapping) else message)
+        if not isinstance(message, dict) or not needs_rewrite(message):
+            if isinstance(message, dict):
+                emit(message)
+            else:
+                out.append(message)
             continue
 
         role = message.get("role")
@@ -69,14 +96,13 @@ def rewrite_messages(
                                   "because kluster.ai keeps no tool-call history."))
             continue
 
-        flush_results()
-        cleaned = {k: v for k, v in message.items() if k not in _ALL_FIELDS}
+        forbidden = _FORBIDDEN_BY_ROLE.get(role, _NOTHING)
+        cleaned = {k: v for k, v in message.items() if k not in forbidden}
         content = message.get("content")
 
-        name = message.get("name")
-        if name is not None:
-            if role in _NAMED_ROLES:
-                content = _prefix(content, f"{name}: ")
+        if "name" in forbidden and "name" in message:
+            if message["name"]:
+                content = _prefix(content, f"{message['name']}: ")
             changes.append(Change(f"{where}.name", "rewritten",
                                   "kluster.ai takes no `name`; the speaker now leads the content."))
 
@@ -87,16 +113,12 @@ def rewrite_messages(
                 changes.append(Change(where, "dropped", "assistant turn was empty once the "
                                       "fields kluster.ai refuses were removed."))
                 continue
-        else:
-            for field in _ASSISTANT_ONLY:
-                if field in message:
-                    changes.append(Change(f"{where}.{field}", "dropped",
-                                          UNSUPPORTED_MESSAGE_FIELDS[field].reason))
 
         cleaned["content"] = content
-        out.append(cleaned)
+        emit(cleaned)
 
-    flush_results()
+    if pending_results:
+        out.append({"role": "user", "content": "\n\n".join(pending_results)})
     return out, changes
 
 
@@ -113,25 +135,25 @@ def _assistant_text(
         changes.append(Change(f"{where}.audio", "dropped",
                               UNSUPPORTED_MESSAGE_FIELDS["audio"].reason))
 
-    calls = list(message.get("tool_calls") or [])
+    calls = [as_plain_dict(call) for call in message.get("tool_calls") or ()]
     legacy = message.get("function_call")
     if legacy:
-        calls.append({"id": None, "function": legacy})
+        calls.append({"function": as_plain_dict(legacy)})
     lines = []
     for call in calls:
-        function = call.get("function") or {}
-        name = function.get("name", "unknown")
+        described = call.get("function") or call.get("custom") or {}
+        name = described.get("name", "unknown")
+        arguments = described.get("arguments", described.get("input", ""))
         if call.get("id"):
             tool_names[str(call["id"])] = name
         call_id = f" (call {call['id']})" if call.get("id") else ""
-        lines.append(f"Called tool {name}{call_id} with arguments: {function.get('arguments', '')}")
+        lines.append(f"Called tool {name}{call_id} with arguments: {arguments}")
     if lines:
         content = _append(content, "\n".join(lines))
     for field in ("tool_calls", "function_call"):
         if field in message:
-            changes.append(Change(f"{where}.{field}", "rewritten",
-                                  f"{UNSUPPORTED_MESSAGE_FIELDS[field].reason} The call is now "
-                                  "described in the assistant's text."))
+            changes.append(Change(f"{where}.{field}", "rewritten" if message[field] else "dropped",
+                                  UNSUPPORTED_MESSAGE_FIELDS[field].reason))
     return content, changes
 
 

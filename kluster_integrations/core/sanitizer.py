@@ -2,7 +2,9 @@
 
 ``sanitize_request`` takes the keyword arguments the openai SDK's
 ``client.chat.completions.create(**request)`` would get (``extra_body`` included) and
-returns a new request plus the list of changes. It never mutates its input.
+returns a new request plus the list of changes. It never mutates its input: the request
+and every message are new dicts (nested values such as content parts are shared, so treat
+the result as read-only). Messages may be dicts or openai SDK objects, in any iterable.
 
 What happens to a parameter kluster.ai rejects depends on who asked for it:
 
@@ -26,14 +28,14 @@ Example::
 from __future__ import annotations
 
 import warnings
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from kluster_integrations.core.changes import Change
 from kluster_integrations.core.contract import RENAMED_PARAMETERS, UNSUPPORTED_PARAMETERS
 from kluster_integrations.core.errors import UnsupportedParameterError
-from kluster_integrations.core.history import needs_rewrite, rewrite_messages
+from kluster_integrations.core.history import as_plain_dict, needs_rewrite, rewrite_messages
 
 Policy = Literal["drop", "warn", "raise"]
 POLICIES: tuple[Policy, ...] = ("drop", "warn", "raise")
@@ -47,10 +49,15 @@ class UnsupportedParameterWarning(UserWarning):
 
 @dataclass(frozen=True)
 class SanitizedRequest:
-    """The cleaned request and what was changed on the way."""
+    """The cleaned request and what was changed on the way.
+
+    ``refused`` names the parameters the user set that kluster.ai refuses (what the policy
+    acted on), e.g. ``("response_format", "extra_body.n")``.
+    """
 
     request: dict[str, Any]
     changes: tuple[Change, ...]
+    refused: tuple[str, ...] = ()
 
     @property
     def dropped(self) -> tuple[str, ...]:
@@ -71,24 +78,24 @@ def sanitize_request(
     refused: dict[str, str] = {}
 
     if not _FORBIDDEN_KEYS.isdisjoint(out):
-        _clean_parameters(out, "", explicit, changes, refused)
+        _clean_parameters(out, "", explicit, changes, refused, also_set=())
 
     extra = out.get("extra_body")
     if isinstance(extra, Mapping) and not _FORBIDDEN_KEYS.isdisjoint(extra):
         extra = dict(extra)
-        _clean_parameters(extra, "extra_body.", explicit, changes, refused)
+        _clean_parameters(extra, "extra_body.", explicit, changes, refused, also_set=out)
         out["extra_body"] = extra
 
     if refused and policy == "raise":
         raise UnsupportedParameterError(refused)
 
     messages = out.get("messages")
-    if isinstance(messages, list | tuple):
-        if any(isinstance(m, Mapping) and needs_rewrite(m) for m in messages):
-            out["messages"], message_changes = rewrite_messages(messages)
+    if isinstance(messages, Iterable) and not isinstance(messages, str | bytes | Mapping):
+        listed = [as_plain_dict(m) for m in messages]
+        if any(isinstance(m, dict) and needs_rewrite(m) for m in listed):
+            listed, message_changes = rewrite_messages(listed)
             changes.extend(message_changes)
-        else:
-            out["messages"] = [dict(m) if isinstance(m, Mapping) else m for m in messages]
+        out["messages"] = listed
 
     if refused and policy == "warn":
         for name, fix in refused.items():
@@ -97,7 +104,7 @@ def sanitize_request(
                 UnsupportedParameterWarning,
                 stacklevel=2,
             )
-    return SanitizedRequest(out, tuple(changes))
+    return SanitizedRequest(out, tuple(changes), tuple(refused))
 
 
 def _clean_parameters(
@@ -106,6 +113,7 @@ def _clean_parameters(
     explicit: Collection[str],
     changes: list[Change],
     refused: dict[str, str],
+    also_set: Collection[str],
 ) -> None:
     for name in [key for key in params if key in UNSUPPORTED_PARAMETERS]:
         rule = UNSUPPORTED_PARAMETERS[name]
@@ -116,7 +124,7 @@ def _clean_parameters(
     for name in [key for key in params if key in RENAMED_PARAMETERS]:
         rename = RENAMED_PARAMETERS[name]
         value = params.pop(name)
-        if rename.replacement in params or value is None:
+        if rename.replacement in params or rename.replacement in also_set or value is None:
             changes.append(Change(prefix + name, "dropped",
                                   f"{rename.reason} `{rename.replacement}` is already set."))
         else:
@@ -125,4 +133,7 @@ def _clean_parameters(
 
 
 def _is_neutral(value: Any, neutral: tuple[Any, ...]) -> bool:
-    return any(value is n or (type(value) is type(n) and value == n) for n in neutral)
+    return any(
+        value is n or (isinstance(value, bool) == isinstance(n, bool) and value == n)
+        for n in neutral
+    )

@@ -19,6 +19,7 @@ from typing import Any
 from kluster_integrations.core.catalog import lookup_model
 from kluster_integrations.core.errors import InvalidRequestError
 
+#: Roles of the OpenAI protocol; which fields each may carry is the contract's business.
 KNOWN_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _TOKEN_LIMITS = ("max_completion_tokens", "max_tokens")
 
@@ -62,7 +63,7 @@ def _message_problems(messages: Any) -> list[str]:
             problems.append(f"`messages[{i}]` must be an object with `role` and `content`.")
         elif message.get("role") not in KNOWN_ROLES:
             problems.append(f"`messages[{i}].role` is {message.get('role')!r}; use one of "
-                            "system, user, assistant.")
+                            f"{', '.join(sorted(KNOWN_ROLES))}.")
     return problems
 
 

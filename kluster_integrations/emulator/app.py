@@ -1,13 +1,13 @@
 """The emulator's HTTP routes, as a Starlette application.
 
 ``create_app(state)`` serves what kluster.ai serves (``/v1/chat/completions``,
-``/v1/models``, ``/v1/embeddings``) and a small control API under ``/_emulator/`` for
-emulators started in another process (``python -m kluster_integrations.emulator``):
+``/v1/models``, ``/v1/embeddings``) with OpenAI-style error bodies, plus the control API
+of ``control.py``. Every request is logged before it is judged, so tests see what was sent
+even when it was refused.
 
-- ``GET /_emulator/requests``: the request log;
-- ``POST /_emulator/replies``: ``{"replies": [...]}`` queues chat answers;
-- ``POST /_emulator/faults``: ``{"faults": [{"status": 429, "retry_after": 1}]}``;
-- ``POST /_emulator/reset``: forget requests, replies and faults.
+Example::
+
+    uvicorn.run(create_app(EmulatorState()), port=8765)
 """
 
 from __future__ import annotations
@@ -16,23 +16,30 @@ import asyncio
 import base64
 import itertools
 import json
-import logging
 import struct
 import time
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import asdict
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from kluster_integrations.core.catalog import KNOWN_MODELS, ModelInfo, lookup_model
+from kluster_integrations.core.catalog import (
+    FINE_TUNED_PREFIX,
+    KNOWN_MODELS,
+    ModelInfo,
+    lookup_model,
+    unknown_model,
+)
 from kluster_integrations.core.contract import EMBEDDING_MAX_INPUTS
 from kluster_integrations.core.validation import request_problems
 from kluster_integrations.emulator import replies
 from kluster_integrations.emulator.checks import contract_violations, embedding_violations
+from kluster_integrations.emulator.control import control_routes
+from kluster_integrations.emulator.sse import quiet_uvicorn_logs, stream_completion
 from kluster_integrations.emulator.state import (
     CHAT_PATH,
     EMBEDDINGS_PATH,
@@ -42,20 +49,8 @@ from kluster_integrations.emulator.state import (
 )
 
 _HIDDEN_HEADERS = frozenset({"authorization", "api-key"})
-
-
-class StreamCut(Exception):
-    """Raised inside a streaming body to drop the connection mid-way."""
-
-
-class _HideStreamCuts(logging.Filter):
-    """Keep uvicorn from logging a traceback for a connection drop the test asked for."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], StreamCut))
-
-
-logging.getLogger("uvicorn.error").addFilter(_HideStreamCuts())
+_ERROR_KINDS = {401: "authentication_error", 403: "permission_error", 404: "not_found_error",
+                429: "rate_limit_error"}
 
 
 def error_response(status: int, message: str, *, param: str | None = None,
@@ -68,6 +63,7 @@ def error_response(status: int, message: str, *, param: str | None = None,
 
 def create_app(state: EmulatorState) -> Starlette:
     """The emulator as an ASGI app bound to ``state``."""
+    quiet_uvicorn_logs()
     ids = itertools.count(1)
 
     async def admit(request: Request, path: str) -> tuple[Any, Fault | None, Response | None]:
@@ -93,10 +89,15 @@ def create_app(state: EmulatorState) -> Starlette:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             if fault.status is not None:
-                headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after else {}
-                kind = "rate_limit_error" if fault.status == 429 else "server_error"
+                headers = ({"Retry-After": f"{fault.retry_after:g}"}
+                           if fault.retry_after is not None else {})
+                if fault.body is not None:
+                    return body, fault, JSONResponse(fault.body, status_code=fault.status,
+                                                     headers=headers)
                 return body, fault, error_response(
-                    fault.status, f"Emulated fault: HTTP {fault.status}.", kind=kind,
+                    fault.status, f"Emulated fault: HTTP {fault.status}.",
+                    kind=_ERROR_KINDS.get(fault.status, "server_error" if fault.status >= 500
+                                          else "invalid_request_error"),
                     headers=headers)
             if fault.malformed:
                 return body, fault, Response("<html>not json", media_type="application/json")
@@ -108,8 +109,8 @@ def create_app(state: EmulatorState) -> Starlette:
         info = lookup_model(str(model_id))
         if info is not None:
             return info
-        if str(model_id).startswith("ft:") or model_id in state.settings.extra_models:
-            return ModelInfo(str(model_id), 32_000, 4_000)
+        if str(model_id).startswith(FINE_TUNED_PREFIX) or model_id in state.settings.extra_models:
+            return unknown_model(str(model_id))
         return error_response(404, f"The model `{model_id}` does not exist or you do not have "
                               "access to it.", param="model", code="model_not_found")
 
@@ -146,7 +147,8 @@ def create_app(state: EmulatorState) -> Starlette:
                  "total_tokens": prompt_tokens + replies.count_tokens(text)}
         if body.get("stream"):
             return StreamingResponse(
-                _stream(state, completion_id, body["model"], text, finish, usage, fault),
+                stream_completion(state, completion_id, body["model"], text, finish, usage,
+                                  fault),
                 media_type="text/event-stream")
         return JSONResponse({
             "id": completion_id, "object": "chat.completion", "created": int(time.time()),
@@ -191,30 +193,18 @@ def create_app(state: EmulatorState) -> Starlette:
         return JSONResponse({"object": "list",
                              "data": [_model_entry(m, extended) for m in KNOWN_MODELS.values()]})
 
-    async def control_requests(request: Request) -> Response:
-        return JSONResponse([asdict(r) for r in state.requests])
-
-    async def control_replies(request: Request) -> Response:
-        state.queue_replies(*(await request.json()).get("replies", []))
-        return JSONResponse({"queued": True})
-
-    async def control_faults(request: Request) -> Response:
-        state.add_faults(Fault(**spec) for spec in (await request.json()).get("faults", []))
-        return JSONResponse({"added": True})
-
-    async def control_reset(request: Request) -> Response:
-        state.reset()
-        return JSONResponse({"reset": True})
-
     return Starlette(routes=[
         Route(CHAT_PATH, chat_completions, methods=["POST"]),
         Route(EMBEDDINGS_PATH, embeddings, methods=["POST"]),
         Route("/v1/models", models, methods=["GET"]),
-        Route("/_emulator/requests", control_requests, methods=["GET"]),
-        Route("/_emulator/replies", control_replies, methods=["POST"]),
-        Route("/_emulator/faults", control_faults, methods=["POST"]),
-        Route("/_emulator/reset", control_reset, methods=["POST"]),
-    ])
+        *control_routes(state),
+    ], exception_handlers={HTTPException: _http_error})
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    return error_response(status, f"{request.method} {request.url.path}: {exc}",
+                          code="not_found" if status == 404 else None)
 
 
 def _limit(text: str, max_tokens: int | None) -> tuple[str, str]:
@@ -231,36 +221,6 @@ def _limit(text: str, max_tokens: int | None) -> tuple[str, str]:
     return " ".join(kept), "length"
 
 
-def _chunk(completion_id: str, model: str, delta: dict[str, Any], finish: str | None,
-           usage: dict[str, int] | None = None) -> str:
-    payload: dict[str, Any] = {
-        "id": completion_id, "object": "chat.completion.chunk", "created": int(time.time()),
-        "model": model,
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
-    }
-    if usage is not None:
-        payload["usage"] = usage
-    return f"data: {json.dumps(payload)}\n\n"
-
-
-async def _stream(state: EmulatorState, completion_id: str, model: str, text: str, finish: str,
-                  usage: dict[str, int], fault: Fault | None) -> AsyncIterator[str]:
-    delay = state.settings.chunk_delay
-    yield _chunk(completion_id, model, {"role": "assistant", "content": ""}, None)
-    pieces = [p for p in text.split(" ")]
-    for i, piece in enumerate(pieces):
-        if fault is not None and fault.cut_after_chunks is not None and i >= fault.cut_after_chunks:
-            if fault.cut_mode == "abort":
-                raise StreamCut("emulated connection drop")
-            return
-        if delay:
-            await asyncio.sleep(delay)
-        yield _chunk(completion_id, model, {"content": piece if i == 0 else " " + piece}, None)
-    yield _chunk(completion_id, model, {}, finish,
-                 usage if state.settings.stream_usage else None)
-    yield "data: [DONE]\n\n"
-
-
 def _model_entry(info: ModelInfo, extended: bool) -> dict[str, Any]:
     entry: dict[str, Any] = {"id": info.id, "object": "model", "created": 1_735_689_600,
                              "owned_by": info.id.split("/", 1)[0]}
@@ -272,6 +232,5 @@ def _model_entry(info: ModelInfo, extended: bool) -> dict[str, Any]:
             "tools_supported": False,
             "reasoning_model": "yes" if info.supports("reasoning") else "no",
             "tags": sorted(info.capabilities - {"reasoning", "embeddings"}),
-            "limits": {"concurrent_requests": 100},
         })
     return entry

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kluster_integrations.core.contract import (
+    EMBEDDING_ENCODINGS,
     RENAMED_PARAMETERS,
     TOOL_RESULT_ROLES,
     UNSUPPORTED_EMBEDDING_PARAMETERS,
@@ -56,6 +57,7 @@ def embedding_violations(body: Mapping[str, Any], max_inputs: int) -> list[tuple
         found.append(("input", "`input` must be a string or a list of strings."))
     elif len(items) > max_inputs:
         found.append(("input", f"at most {max_inputs} inputs per request, got {len(items)}."))
-    if body.get("encoding_format", "float") not in ("float", "base64"):
-        found.append(("encoding_format", "`encoding_format` must be float or base64."))
+    if body.get("encoding_format", "float") not in EMBEDDING_ENCODINGS:
+        found.append(("encoding_format",
+                      f"`encoding_format` must be one of {', '.join(EMBEDDING_ENCODINGS)}."))
     return found

@@ -1,6 +1,8 @@
 """Pytest fixtures for testing against the kluster.ai emulator (registered as a plugin).
 
-One emulator serves the whole session; each test gets it freshly reset.
+One emulator serves the whole session; each test gets it reset, with default settings.
+The fixtures need the ``emulator`` extra (``pip install kluster-integrations[emulator]``);
+without it, loading this plugin still works and only using a fixture fails.
 
 Example::
 
@@ -13,16 +15,24 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from kluster_integrations.core.config import API_KEY_ENV, BASE_URL_ENV
-from kluster_integrations.emulator.server import EMULATOR_API_KEY, KlusterEmulator
+
+if TYPE_CHECKING:
+    from kluster_integrations.emulator.server import KlusterEmulator
 
 
 @pytest.fixture(scope="session")
 def kluster_emulator_session() -> Iterator[KlusterEmulator]:
     """The session's emulator, started once."""
+    try:
+        from kluster_integrations.emulator.server import KlusterEmulator
+    except ImportError as err:  # pragma: no cover - depends on the installed extras
+        pytest.fail(f"The kluster.ai emulator needs its extra: pip install "
+                    f"'kluster-integrations[emulator]' ({err})")
     with KlusterEmulator() as emulator:
         yield emulator
 
@@ -30,18 +40,22 @@ def kluster_emulator_session() -> Iterator[KlusterEmulator]:
 @pytest.fixture
 def kluster_emulator(kluster_emulator_session: KlusterEmulator) -> Iterator[KlusterEmulator]:
     """The emulator with an empty request log, no queued replies or faults, default settings."""
+    from kluster_integrations.emulator.state import Settings
+
     emulator = kluster_emulator_session
-    saved = vars(emulator.settings).copy()
     emulator.reset()
+    emulator.state.settings = Settings()
     yield emulator
     emulator.reset()
-    vars(emulator.settings).update(saved)
+    emulator.state.settings = Settings()
 
 
 @pytest.fixture
 def kluster_env(kluster_emulator: KlusterEmulator,
                 monkeypatch: pytest.MonkeyPatch) -> KlusterEmulator:
     """The emulator, with KLUSTER_BASE_URL and KLUSTER_API_KEY pointing at it."""
+    from kluster_integrations.emulator.server import EMULATOR_API_KEY
+
     monkeypatch.setenv(BASE_URL_ENV, kluster_emulator.base_url)
     monkeypatch.setenv(API_KEY_ENV, EMULATOR_API_KEY)
     return kluster_emulator

@@ -19,9 +19,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kluster_integrations.core.contract import EMBEDDING_DIMENSIONS
 from kluster_integrations.core.structured import find_schema
 
-EMBEDDING_DIMENSIONS = 1024
 _WORD = re.compile(r"[a-z0-9]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _STOPWORDS = frozenset(

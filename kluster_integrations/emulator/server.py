@@ -65,11 +65,16 @@ class KlusterEmulator:
         return f"http://{host}:{port}/v1"
 
     def start(self, timeout: float = 10.0) -> KlusterEmulator:
+        """Serve in a background thread; returns once the server accepts connections."""
         if self._thread is not None:
             return self
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self._host, self._port))
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self._host, self._port))
+        except OSError:
+            sock.close()
+            raise
         self._socket = sock
         config = uvicorn.Config(create_app(self.state), log_level="warning", access_log=False,
                                 lifespan="off", timeout_graceful_shutdown=1, backlog=4096)
@@ -86,13 +91,17 @@ class KlusterEmulator:
         return self
 
     def stop(self) -> None:
+        """Stop serving; open streams are cut after a one-second grace period."""
+        thread = self._thread
         if self._server is not None:
             self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        if thread is not None:
+            thread.join(timeout=10)
         if self._socket is not None:
             self._socket.close()
         self._server = self._thread = self._socket = None
+        if thread is not None and thread.is_alive():
+            raise RuntimeError("The kluster.ai emulator did not stop within 10 seconds.")
 
     def __enter__(self) -> KlusterEmulator:
         return self.start()

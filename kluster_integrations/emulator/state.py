@@ -41,7 +41,9 @@ class Fault:
     - ``cut_after_chunks``: stop a stream after this many content chunks, either by
       dropping the connection (``cut_mode="abort"``) or by ending the body cleanly without
       a finish reason or ``[DONE]`` (``"truncate"``);
-    - ``malformed``: answer 200 with a body that is not JSON.
+    - ``malformed``: answer 200 with a body that is not JSON;
+    - ``body``: with ``status``, send this JSON body instead of the OpenAI-style error (for
+      example kluster's recorded ``{"error": {..., "errorCode": 4000}}``).
     ``path`` limits the fault to one endpoint (``None``: any); ``times`` is how many
     requests it hits.
     """
@@ -52,6 +54,7 @@ class Fault:
     cut_after_chunks: int | None = None
     cut_mode: Literal["abort", "truncate"] = "abort"
     malformed: bool = False
+    body: Any = None
     path: str | None = CHAT_PATH
     times: int = 1
 
@@ -64,6 +67,9 @@ class Settings:
     before each answer. ``chunk_delay``: seconds between stream chunks. ``stream_usage``:
     put ``usage`` on the final stream chunk, as OpenAI-compatible servers commonly do.
     ``extra_models``: ids accepted besides the catalog and ``ft:`` fine-tunes.
+
+    ``stream_usage`` is an assumption: kluster.ai documents neither usage in streams nor
+    ``stream_options``; tests that matter set it both ways.
     """
 
     api_key: str | None = None
@@ -82,13 +88,10 @@ class EmulatorState:
         self._requests: list[RecordedRequest] = []
         self._replies: deque[Any] = deque()
         self._faults: list[Fault] = []
-        self._counter = 0
 
-    def record(self, request: RecordedRequest) -> int:
+    def record(self, request: RecordedRequest) -> None:
         with self._lock:
             self._requests.append(request)
-            self._counter += 1
-            return self._counter
 
     @property
     def requests(self) -> list[RecordedRequest]:

@@ -105,3 +105,60 @@ def test_no_forbidden_field_survives_any_role():
     ]
     for message in clean(messages):
         assert not set(forbidden_message_fields(message["role"])) & set(message)
+
+
+def test_tool_results_fold_into_the_next_user_turn():
+    out = clean([
+        {"role": "assistant", "content": None, "tool_calls": [call("c1", "clock", "{}")]},
+        {"role": "tool", "tool_call_id": "c1", "content": "12:00"},
+        {"role": "user", "content": "And tomorrow?"},
+    ])
+    assert [m["role"] for m in out] == ["assistant", "user"]
+    assert out[1]["content"] == "Tool result from clock (call c1): 12:00\n\nAnd tomorrow?"
+
+
+def test_openai_sdk_message_objects_are_cleaned():
+    from openai.types.chat import ChatCompletionMessage
+
+    reply = ChatCompletionMessage.model_validate({
+        "role": "assistant", "content": None, "refusal": None, "audio": None,
+        "tool_calls": [call("c1", "lookup", '{"q": 1}')]})
+    out = clean([{"role": "user", "content": "q"}, reply,
+                 {"role": "tool", "tool_call_id": "c1", "content": "found"}])
+    assert out == [
+        {"role": "user", "content": "q"},
+        {"role": "assistant", "content": 'Called tool lookup (call c1) with arguments: {"q": 1}'},
+        {"role": "user", "content": "Tool result from lookup (call c1): found"},
+    ]
+
+
+def test_plain_sdk_reply_loses_only_its_null_fields():
+    from openai.types.chat import ChatCompletionMessage
+
+    reply = ChatCompletionMessage.model_validate({"role": "assistant", "content": "hi",
+                                                  "refusal": None})
+    assert clean([reply]) == [{"role": "assistant", "content": "hi"}]
+
+
+def test_custom_tool_calls_keep_their_input():
+    (message,) = clean([{"role": "assistant", "content": None, "tool_calls": [
+        {"id": "c9", "type": "custom", "custom": {"name": "grep", "input": "foo"}}]}])
+    assert message["content"] == "Called tool grep (call c9) with arguments: foo"
+
+
+def test_roles_outside_the_contract_keep_their_fields():
+    message = {"role": "developer", "name": "ops", "content": "be brief"}
+    assert clean([message]) == [message]
+
+
+def test_null_tool_calls_are_dropped_not_described():
+    result = sanitize_request({"model": "m", "messages": [
+        {"role": "assistant", "content": "ok", "tool_calls": None}]})
+    assert result.request["messages"] == [{"role": "assistant", "content": "ok"}]
+    assert [c.action for c in result.changes] == ["dropped"]
+
+
+def test_messages_in_any_iterable():
+    generated = ({"role": "user", "name": "ada", "content": "hi"} for _ in range(1))
+    result = sanitize_request({"model": "m", "messages": generated})
+    assert result.request["messages"] == [{"role": "user", "content": "ada: hi"}]

@@ -169,3 +169,23 @@ def test_changes_say_where_and_why():
     assert change.action == "dropped"
     assert change.reason == UNSUPPORTED_PARAMETERS["tools"].reason
     assert str(change).startswith("tools: dropped")
+
+
+def test_extra_body_max_tokens_does_not_override_the_top_level_limit():
+    result = sanitize_request(base_request(max_completion_tokens=5,
+                                           extra_body={"max_tokens": 500}))
+    assert result.request["max_completion_tokens"] == 5
+    assert result.request["extra_body"] == {}
+
+
+def test_numeric_neutral_values_match_across_int_and_float():
+    result = sanitize_request(base_request(n=1.0), explicit={"n"}, policy="raise")
+    assert "n" not in result.request
+    with pytest.raises(UnsupportedParameterError):
+        sanitize_request(base_request(n=True), explicit={"n"}, policy="raise")
+
+
+def test_refused_names_what_the_policy_acted_on():
+    result = sanitize_request(base_request(store=True, n=1, tools=[{"x": 1}]),
+                              explicit={"store", "n"}, policy="drop")
+    assert result.refused == ("store",)

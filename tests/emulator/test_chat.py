@@ -68,6 +68,25 @@ def test_each_refused_parameter_gets_400_naming_it(client, name):
     assert name in info.value.body["message"]
 
 
+@pytest.mark.parametrize("name", ["tools", "max_tokens", "stream_options", "response_format"])
+async def test_refused_parameters_are_refused_in_every_mode(client, aclient, name):
+    kwargs = {"model": MODEL, "messages": HELLO, name: SAMPLE_VALUES[name]}
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(**kwargs, stream=True)
+    with pytest.raises(openai.BadRequestError):
+        await aclient.chat.completions.create(**kwargs)
+    with pytest.raises(openai.BadRequestError):
+        await aclient.chat.completions.create(**kwargs, stream=True)
+
+
+def test_unknown_paths_get_json_errors(kluster_emulator):
+    import httpx
+
+    response = httpx.get(f"{kluster_emulator.base_url}/no/such/path")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
 @pytest.mark.parametrize("field", sorted(UNSUPPORTED_MESSAGE_FIELDS))
 @pytest.mark.parametrize("role", ["system", "user", "assistant"])
 def test_each_refused_message_field_gets_400(client, role, field):

@@ -76,6 +76,34 @@ def test_truncated_stream_ends_without_finish_reason(kluster_emulator):
     assert all(c.choices[0].finish_reason is None for c in chunks)
 
 
+def test_retry_after_zero_is_still_sent(kluster_emulator):
+    kluster_emulator.add_fault(status=429, retry_after=0)
+    with pytest.raises(openai.RateLimitError) as info:
+        client_for(kluster_emulator, max_retries=0).chat.completions.create(
+            model=DEFAULT_CHAT_MODEL, messages=HELLO)
+    assert info.value.response.headers["retry-after"] == "0"
+
+
+def test_kluster_recorded_error_body_can_be_replayed(kluster_emulator):
+    recorded = {"error": {"message": "Unexpected error occurred", "errorCode": 4000,
+                          "type": "invalid_request_error"}}
+    kluster_emulator.add_fault(status=500, body=recorded)
+    with pytest.raises(openai.InternalServerError) as info:
+        client_for(kluster_emulator, max_retries=0).chat.completions.create(
+            model=DEFAULT_CHAT_MODEL, messages=HELLO)
+    assert info.value.body["errorCode"] == 4000
+
+
+@pytest.mark.parametrize(("status", "error"), [(401, openai.AuthenticationError),
+                                               (400, openai.BadRequestError)])
+def test_client_error_faults_have_fitting_types(kluster_emulator, status, error):
+    kluster_emulator.add_fault(status=status)
+    with pytest.raises(error) as info:
+        client_for(kluster_emulator, max_retries=0).chat.completions.create(
+            model=DEFAULT_CHAT_MODEL, messages=HELLO)
+    assert info.value.body["type"] != "server_error"
+
+
 def test_malformed_body_reaches_the_sdk_as_bad_json(kluster_emulator):
     kluster_emulator.add_fault(malformed=True)
     with pytest.raises(json.JSONDecodeError):

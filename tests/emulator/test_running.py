@@ -66,16 +66,30 @@ def test_command_line_server_and_control_api(tmp_path):
         process.wait(timeout=10)
 
 
-def test_plugin_fixture_resets_between_tests_first(kluster_emulator):
+PLUGIN_USER_TESTS = """
+import openai
+
+def test_dirty(kluster_emulator):
     kluster_emulator.queue_replies("left over")
-    openai.OpenAI(base_url=kluster_emulator.base_url, api_key="k").models.list()
+    kluster_emulator.add_fault(status=500)
     kluster_emulator.settings.latency = 0.01
+    kluster_emulator.settings.stream_usage = False
+    kluster_emulator.settings.extra_models.add("me/dedicated")
+    openai.OpenAI(base_url=kluster_emulator.base_url, api_key="k").models.list()
 
-
-def test_plugin_fixture_resets_between_tests_second(kluster_emulator):
+def test_clean(kluster_emulator):
     assert kluster_emulator.requests == []
     assert kluster_emulator.state.next_reply() is None
-    assert kluster_emulator.settings.latency == 0.0
+    assert kluster_emulator.state.take_fault("/v1/chat/completions") is None
+    s = kluster_emulator.settings
+    assert (s.latency, s.stream_usage, s.extra_models) == (0.0, True, set())
+"""
+
+
+def test_plugin_fixture_gives_each_test_a_clean_emulator(pytester):
+    pytester.makepyfile(PLUGIN_USER_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-q")
+    result.assert_outcomes(passed=2)
 
 
 def test_env_fixture_points_the_variables_at_the_emulator(kluster_env):
