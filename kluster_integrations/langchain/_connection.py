@@ -1,0 +1,42 @@
+"""Constructor defaults shared by ``ChatKluster`` and ``KlusterEmbeddings``.
+
+``with_kluster_connection(kwargs)`` fills in the API key (``api_key=`` else
+``$KLUSTER_API_KEY``, else ``MissingAPIKeyError``), the base URL (``base_url=`` else
+``$KLUSTER_BASE_URL`` else the public endpoint) and an async HTTP client that is safe
+across event loops, unless the caller brought their own client or proxy.
+
+Example::
+
+    ChatOpenAI(**with_kluster_connection({"model": "..."}))
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pydantic import SecretStr
+
+from kluster_integrations.core.config import resolve_api_key, resolve_base_url
+from kluster_integrations.langchain._http import loop_local_async_client
+
+_KEY_NAMES = ("api_key", "openai_api_key")
+_URL_NAMES = ("base_url", "openai_api_base")
+
+
+def with_kluster_connection(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the constructor arguments with key, URL and async client filled in."""
+    kwargs = dict(kwargs)
+    key_name = next((name for name in _KEY_NAMES if kwargs.get(name) is not None), None)
+    if key_name is None:
+        kwargs["api_key"] = resolve_api_key()
+    elif isinstance(kwargs[key_name], str | SecretStr):  # a callable key is kept as it is
+        value = kwargs[key_name]
+        kwargs[key_name] = resolve_api_key(
+            value.get_secret_value() if isinstance(value, SecretStr) else value)
+    url_name = next((name for name in _URL_NAMES if kwargs.get(name)), "base_url")
+    kwargs[url_name] = resolve_base_url(kwargs.get(url_name))
+    if kwargs.get("http_async_client") is None and not (
+            kwargs.get("openai_proxy") or os.environ.get("OPENAI_PROXY")):
+        kwargs["http_async_client"] = loop_local_async_client()
+    return kwargs

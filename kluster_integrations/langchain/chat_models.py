@@ -1,0 +1,300 @@
+"""``ChatKluster``: LangChain's ``ChatOpenAI`` made to speak the kluster.ai contract.
+
+Swap ``ChatOpenAI(base_url=..., api_key=...)`` for ``ChatKluster(model=...)``; the key and
+URL come from ``KLUSTER_API_KEY`` / ``KLUSTER_BASE_URL``. Every request, whatever path it
+took (invoke, stream, batch, their async forms, ``bind``, ``model_kwargs``,
+``extra_body``), goes through ``core.sanitize_request`` in ``_get_request_payload``, the one
+method they all share, and always to chat completions (never the Responses API).
+
+Example::
+
+    from kluster_integrations.langchain import ChatKluster
+
+    llm = ChatKluster(model="klusterai/Meta-Llama-3.3-70B-Instruct-Turbo", max_tokens=256)
+    llm.invoke("Hello!")
+    for chunk in llm.stream("Tell me a story"):
+        print(chunk.content, end="")
+    llm.with_structured_output(Person).invoke("Ada Lovelace, 36")   # schema in the prompt
+    ChatKluster(strict_parameters=True).invoke("hi", response_format={"type": "json_object"})
+    # -> UnsupportedParameterError, nothing sent
+"""
+
+from __future__ import annotations
+
+import asyncio
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from functools import partial
+from operator import itemgetter
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import LanguageModelInput
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
+from langchain_core.tools import BaseTool
+from langchain_core.utils.pydantic import is_basemodel_subclass
+from langchain_openai import ChatOpenAI
+from langchain_openai.chat_models.base import LangSmithParams
+from pydantic import Field, PrivateAttr
+
+from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_CHAT_MODEL
+from kluster_integrations.core.errors import ToolCallingNotSupportedError
+from kluster_integrations.core.sanitizer import sanitize_request
+from kluster_integrations.core.streaming import aguard_stream, guard_stream
+from kluster_integrations.core.validation import check_request
+from kluster_integrations.langchain._connection import with_kluster_connection
+from kluster_integrations.langchain.structured_output import (
+    PROMPT_METHODS,
+    JsonReplyParser,
+    add_instruction,
+    target_for,
+)
+
+#: Per-call keyword arguments that LangChain itself puts in, not the user.
+_FRAMEWORK_KWARGS = frozenset({"stream"})
+
+TOOL_CALLING_ALTERNATIVE = (
+    "Describe the tools in the prompt and parse the reply instead: a ReAct-style prompt "
+    "agent (for example langchain_classic.agents.create_react_agent) works on kluster.ai, "
+    "and with_structured_output(schema) returns tool arguments as validated JSON."
+)
+
+
+class ChatKluster(ChatOpenAI):  # type: ignore[override]
+    """A kluster.ai chat model for LangChain (a ``ChatOpenAI`` that respects the contract).
+
+    Setup: ``export KLUSTER_API_KEY=...`` (``KLUSTER_BASE_URL`` is optional), or pass
+    ``api_key=`` / ``base_url=``. Without a key, construction raises ``MissingAPIKeyError``.
+
+    Parameters kluster.ai refuses are removed before sending. Those LangChain injects
+    (``stream_options``, ``n=1``, ...) go silently; those you set yourself (per call,
+    ``bind``, ``model_kwargs``, ``extra_body`` or the constructor) warn once each, or with
+    ``strict_parameters=True`` raise ``UnsupportedParameterError`` listing all of them
+    before anything is sent. ``n > 1`` sends n requests. ``bind_tools`` raises
+    ``ToolCallingNotSupportedError``; ``with_structured_output`` works through the prompt.
+
+    Example::
+
+        llm = ChatKluster(model="deepseek-ai/DeepSeek-V3-0324", temperature=0.2)
+        chain = prompt | llm | StrOutputParser()
+    """
+
+    model_name: str = Field(default=DEFAULT_CHAT_MODEL, alias="model")
+    """The kluster.ai model id (``ft:...`` fine-tunes and dedicated deployments work too)."""
+
+    strict_parameters: bool = False
+    """Raise ``UnsupportedParameterError`` instead of warning when you ask for a parameter
+    kluster.ai refuses. (``strict`` is ChatOpenAI's flag for tool schemas.)"""
+
+    _warned: set[str] = PrivateAttr(default_factory=set)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**_with_kluster_defaults(kwargs))
+
+    # --- identity, tracing and serialization ------------------------------------------
+
+    @property
+    def _llm_type(self) -> str:
+        return "kluster-chat"
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {"openai_api_key": API_KEY_ENV}
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """``["kluster_integrations", "langchain", "chat_models"]``, where the class lives."""
+        return ["kluster_integrations", "langchain", "chat_models"]
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        return True
+
+    def to_json(self) -> Any:
+        serialized = super().to_json()
+        # ChatOpenAI's own lc_secrets (merged in after ours) name OPENAI_API_KEY.
+        kwargs = serialized.get("kwargs", {}) if isinstance(serialized, dict) else {}
+        for name in ("openai_api_key", "api_key"):
+            secret = kwargs.get(name)
+            if isinstance(secret, dict) and secret.get("type") == "secret":
+                kwargs[name] = {**secret, "id": [API_KEY_ENV]}
+        return serialized
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = super()._get_ls_params(stop=stop, **kwargs)
+        params["ls_provider"] = "kluster"
+        return params
+
+    # --- the one place every request passes ---------------------------------------------
+
+    def _use_responses_api(self, payload: dict) -> bool:
+        return False  # kluster.ai serves chat completions only
+
+    def _get_request_payload(
+        self,
+        input_: LanguageModelInput,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> dict:
+        payload = super()._get_request_payload(input_, stop=stop, **kwargs)
+        to_report = self._explicit_parameters(kwargs) - self._warned
+        cleaned = sanitize_request(
+            payload,
+            explicit=to_report,
+            policy="raise" if self.strict_parameters else "warn",
+        )
+        self._warned.update(name.removeprefix("extra_body.") for name in cleaned.refused)
+        check_request(cleaned.request)
+        return cleaned.request
+
+    def _explicit_parameters(self, call_kwargs: Mapping[str, Any]) -> set[str]:
+        """Parameter names the user chose (call, bind, model_kwargs, extra_body, fields)."""
+        names = {name for name in call_kwargs if name not in _FRAMEWORK_KWARGS}
+        names.update(self.model_kwargs)
+        for body in (self.extra_body, call_kwargs.get("extra_body")):
+            if isinstance(body, Mapping):
+                names.update(body)
+        names.update(self.model_fields_set)
+        return names
+
+    # --- n > 1: one request per completion -------------------------------------------------
+
+    def _completions_wanted(self, kwargs: Mapping[str, Any]) -> int:
+        n = kwargs.get("n", self.n)
+        return n if isinstance(n, int) and n > 1 else 1
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        wanted = self._completions_wanted(kwargs)
+        if wanted == 1:
+            return super()._generate(messages, stop, run_manager, **kwargs)
+        single = {**kwargs, "n": 1}
+        return self._merge_results(
+            [super(ChatKluster, self)._generate(messages, stop, run_manager, **single)
+             for _ in range(wanted)]
+        )
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        wanted = self._completions_wanted(kwargs)
+        if wanted == 1:
+            return await super()._agenerate(messages, stop, run_manager, **kwargs)
+        single = {**kwargs, "n": 1}
+        results = await asyncio.gather(
+            *(super(ChatKluster, self)._agenerate(messages, stop, run_manager, **single)
+              for _ in range(wanted))
+        )
+        return self._merge_results(list(results))
+
+    def _merge_results(self, results: Sequence[ChatResult]) -> ChatResult:
+        return ChatResult(
+            generations=[generation for result in results for generation in result.generations],
+            llm_output=self._combine_llm_outputs([result.llm_output for result in results]),
+        )
+
+    # --- streaming: no stream_options on the wire; usage arrives if the server sends it ----
+
+    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        kwargs["stream_usage"] = False
+        return guard_stream(super()._stream(*args, **kwargs),
+                            finish_reason=_finish_reason, text=_chunk_text)
+
+    async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+        kwargs["stream_usage"] = False
+        async for chunk in aguard_stream(super()._astream(*args, **kwargs),
+                                         finish_reason=_finish_reason, text=_chunk_text):
+            yield chunk
+
+    # --- tools and structured output ----------------------------------------------------------
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable | BaseTool],
+        *,
+        tool_choice: dict | str | bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Not available: kluster.ai's chat API takes no ``tools``; raises right away."""
+        raise ToolCallingNotSupportedError("ChatKluster.bind_tools", TOOL_CALLING_ALTERNATIVE)
+
+    def with_structured_output(
+        self,
+        schema: Any = None,
+        *,
+        method: str = "json_schema",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        tools: list | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """Return output matching ``schema`` (Pydantic model, TypedDict or JSON schema).
+
+        kluster.ai has no ``response_format`` and no tools, so every ``method`` works the
+        same way: the schema goes into the system prompt, the JSON reply is parsed and
+        validated. An invalid reply raises ``StructuredOutputParseError`` (an
+        ``OutputParserException``); with ``include_raw=True`` it lands in
+        ``parsing_error`` instead. ``strict`` is accepted; validation is always done here.
+
+        Example::
+
+            class Person(BaseModel):
+                name: str
+                age: int
+
+            ChatKluster().with_structured_output(Person).invoke("Ada Lovelace, 36")
+        """
+        if kwargs:
+            raise ValueError(f"with_structured_output got unsupported arguments {kwargs}.")
+        if tools:
+            raise ToolCallingNotSupportedError(
+                "ChatKluster.with_structured_output(tools=...)", TOOL_CALLING_ALTERNATIVE)
+        if method not in PROMPT_METHODS:
+            raise ValueError(f"method must be one of {PROMPT_METHODS}, not {method!r}; on "
+                             "kluster.ai each of them puts the schema in the prompt.")
+        if schema is None and method != "json_mode":
+            raise ValueError(f"with_structured_output(method={method!r}) needs a schema; "
+                             "use method='json_mode' for free-form JSON.")
+        target = target_for(schema)
+        traced = self if schema is None else self.bind(ls_structured_output_format={
+            "kwargs": {"method": method, "strict": strict}, "schema": schema})
+        llm = RunnableLambda(partial(add_instruction, self, target.json_schema)) | traced
+        parser = JsonReplyParser(target=target)
+        if is_basemodel_subclass(schema):
+            parser = parser.with_types(output_type=schema)  # type: ignore[assignment]
+        if not include_raw:
+            return llm | parser
+        parse_raw = RunnablePassthrough.assign(
+            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
+        keep_raw = RunnablePassthrough.assign(parsed=lambda _: None)
+        return RunnableMap(raw=llm) | parse_raw.with_fallbacks(
+            [keep_raw], exception_key="parsing_error")
+
+
+def _with_kluster_defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Constructor arguments with the kluster.ai connection and chat defaults filled in."""
+    kwargs = with_kluster_connection(kwargs)
+    if kwargs.pop("use_responses_api", None):
+        warnings.warn("kluster.ai serves chat completions only; use_responses_api=True is "
+                      "ignored.", UserWarning, stacklevel=3)
+    return kwargs
+
+
+def _finish_reason(chunk: ChatGenerationChunk) -> str | None:
+    return (chunk.generation_info or {}).get("finish_reason")
+
+
+def _chunk_text(chunk: ChatGenerationChunk) -> str:
+    return chunk.text

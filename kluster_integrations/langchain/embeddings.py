@@ -1,0 +1,90 @@
+"""``KlusterEmbeddings``: LangChain's ``OpenAIEmbeddings`` set up for kluster.ai.
+
+Defaults to ``BAAI/bge-m3`` and the kluster.ai endpoint (``KLUSTER_API_KEY`` /
+``KLUSTER_BASE_URL``). ``OpenAIEmbeddings`` would, by default, split texts with tiktoken and
+send OpenAI token ids, which mean nothing to bge-m3 (it tokenizes text itself): here texts
+go as strings, in batches of at most ``core.contract.EMBEDDING_MAX_INPUTS``. ``dimensions``
+is refused with ``UnsupportedParameterError`` before anything is sent.
+
+Example::
+
+    from kluster_integrations.langchain import KlusterEmbeddings
+
+    embeddings = KlusterEmbeddings()
+    vectors = embeddings.embed_documents(["kluster.ai", "LangChain"])   # 1024 floats each
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from langchain_openai import OpenAIEmbeddings
+
+from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_EMBEDDING_MODEL
+from kluster_integrations.core.contract import (
+    EMBEDDING_MAX_INPUTS,
+    UNSUPPORTED_EMBEDDING_PARAMETERS,
+)
+from kluster_integrations.core.errors import InvalidRequestError, UnsupportedParameterError
+from kluster_integrations.langchain._connection import with_kluster_connection
+
+
+class KlusterEmbeddings(OpenAIEmbeddings):
+    """Embeddings from kluster.ai for LangChain vector stores and retrievers.
+
+    Example::
+
+        store = InMemoryVectorStore.from_texts(texts, KlusterEmbeddings())
+    """
+
+    model: str = DEFAULT_EMBEDDING_MODEL
+    chunk_size: int = EMBEDDING_MAX_INPUTS
+    """Texts per request; kluster.ai takes at most ``EMBEDDING_MAX_INPUTS``."""
+    check_embedding_ctx_length: bool = False
+    """Off: splitting with tiktoken would send OpenAI token ids instead of text."""
+    tiktoken_enabled: bool = False
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs = with_kluster_connection(kwargs)
+        _refuse_unsupported({**kwargs.get("model_kwargs", {}), **kwargs})
+        _check_chunk_size(kwargs.get("chunk_size"))
+        if kwargs.get("check_embedding_ctx_length") and kwargs.get("tiktoken_enabled", False):
+            raise ValueError(
+                "check_embedding_ctx_length=True with tiktoken_enabled=True would send OpenAI "
+                "token ids, which kluster.ai refuses; leave both off (texts up to 8,192 "
+                "tokens are accepted as they are).")
+        super().__init__(**kwargs)
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {"openai_api_key": API_KEY_ENV}
+
+    def embed_documents(self, texts: list[str], chunk_size: int | None = None,
+                        **kwargs: Any) -> list[list[float]]:
+        _refuse_unsupported(kwargs)
+        _check_chunk_size(chunk_size)
+        return super().embed_documents(texts, chunk_size=chunk_size, **kwargs)
+
+    async def aembed_documents(self, texts: list[str], chunk_size: int | None = None,
+                               **kwargs: Any) -> list[list[float]]:
+        _refuse_unsupported(kwargs)
+        _check_chunk_size(chunk_size)
+        return await super().aembed_documents(texts, chunk_size=chunk_size, **kwargs)
+
+
+def _refuse_unsupported(params: Mapping[str, Any]) -> None:
+    problems = {
+        name: f"{rule.reason} {rule.fix}"
+        for name, rule in UNSUPPORTED_EMBEDDING_PARAMETERS.items()
+        if params.get(name) is not None
+    }
+    if problems:
+        raise UnsupportedParameterError(problems)
+
+
+def _check_chunk_size(chunk_size: int | None) -> None:
+    if chunk_size is not None and not 1 <= chunk_size <= EMBEDDING_MAX_INPUTS:
+        raise InvalidRequestError([
+            f"`chunk_size`={chunk_size}: kluster.ai embeds 1 to {EMBEDDING_MAX_INPUTS} "
+            "texts per request; pick a value in that range."])
