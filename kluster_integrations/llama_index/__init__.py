@@ -1,0 +1,21 @@
+"""kluster.ai for LlamaIndex: change the import, keep the pipeline.
+
+Example::
+
+    from llama_index.core import Settings, VectorStoreIndex
+    from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
+
+    Settings.llm = KlusterLLM()                 # reads KLUSTER_API_KEY / KLUSTER_BASE_URL
+    Settings.embed_model = KlusterEmbedding()
+    engine = VectorStoreIndex.from_documents(documents).as_query_engine()
+    print(engine.query("Which embedding model does kluster.ai serve?"))
+
+Needs the ``llama-index`` extra: ``pip install "kluster-integrations[llama-index]"``.
+"""
+
+from kluster_integrations.llama_index._models import UnknownModelWarning
+from kluster_integrations.llama_index.embeddings import KlusterEmbedding
+from kluster_integrations.llama_index.llms import KlusterLLM
+from kluster_integrations.llama_index.structured import SchemaOutputParser
+
+__all__ = ["KlusterEmbedding", "KlusterLLM", "SchemaOutputParser", "UnknownModelWarning"]

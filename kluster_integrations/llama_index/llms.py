@@ -1,0 +1,223 @@
+"""``KlusterLLM``: LlamaIndex's OpenAI-compatible LLM, made to keep the kluster.ai contract.
+
+Example::
+
+    from llama_index.core import Settings
+    from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
+
+    Settings.llm = KlusterLLM()                 # $KLUSTER_API_KEY, https://api.kluster.ai/v1
+    Settings.embed_model = KlusterEmbedding()   # BAAI/bge-m3
+    print(Settings.llm.complete("Say hi").text)
+
+What it changes from ``OpenAILike``:
+
+- every request (``complete``, ``chat``, streaming and async forms) goes through the core
+  sanitizer and validator once, messages included; ``max_tokens`` is sent as
+  ``max_completion_tokens``; a stream cut short raises ``StreamInterruptedError``;
+- context window and output size come from the core model catalog;
+- structured output (``structured_predict``, ``as_structured_llm``, query engines with
+  ``output_cls``) asks for JSON in the prompt instead of sending ``tool_choice``;
+- native tool calling raises ``ToolCallingNotSupportedError``; use ``ReActAgent``;
+- ``strict_parameters=True`` raises ``UnsupportedParameterError`` instead of dropping
+  parameters you set that kluster.ai refuses;
+- the API key never shows in ``repr``, ``str``, ``to_dict`` or ``to_json``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llama_index.core.base.llms.types import LLMMetadata
+from llama_index.core.bridge.pydantic import Field, PrivateAttr
+from llama_index.core.instrumentation import get_dispatcher
+from llama_index.core.instrumentation.events.llm import (
+    LLMStructuredPredictEndEvent,
+    LLMStructuredPredictStartEvent,
+)
+from llama_index.llms.openai_like import OpenAILike
+
+from kluster_integrations.core.catalog import (
+    FALLBACK_CONTEXT_WINDOW,
+    FALLBACK_MAX_OUTPUT,
+    lookup_model,
+)
+from kluster_integrations.core.config import (
+    DEFAULT_CHAT_MODEL,
+    resolve_api_key,
+    resolve_base_url,
+)
+from kluster_integrations.core.errors import ToolCallingNotSupportedError
+from kluster_integrations.llama_index._function_agent import (
+    USE_REACT_AGENT,
+    reject_function_agent,
+)
+from kluster_integrations.llama_index._gate import (
+    EXPLICIT_KEY,
+    AsyncGatedOpenAI,
+    GatedOpenAI,
+    RequestGate,
+)
+from kluster_integrations.llama_index._models import check_model
+from kluster_integrations.llama_index.structured import schema_program
+
+dispatcher = get_dispatcher(__name__)
+
+class KlusterLLM(OpenAILike):
+    """A kluster.ai chat model for LlamaIndex (see the module docstring).
+
+    Args:
+        model: a kluster.ai model id; ids the catalog does not know work with a warning.
+        api_key: defaults to ``$KLUSTER_API_KEY``; ``MissingAPIKeyError`` when neither is set.
+        api_base: defaults to ``$KLUSTER_BASE_URL``, else ``https://api.kluster.ai/v1``.
+        context_window: overrides the catalog (e.g. 32000 on the Trial tier).
+        max_tokens: reply length cap, sent as ``max_completion_tokens``.
+        strict_parameters: raise instead of warn when you set a parameter kluster.ai refuses
+            (in ``additional_kwargs`` or per call).
+        Everything else is ``OpenAILike``'s (``temperature``, ``additional_kwargs``,
+        ``max_retries``, ``timeout``, ...).
+    """
+
+    model: str = Field(default=DEFAULT_CHAT_MODEL, description="The kluster.ai model id.")
+    api_key: str | None = Field(default=None, exclude=True, repr=False,
+                                description="The kluster.ai API key (never serialized).")
+    context_window: int | None = Field(
+        default=None, gt=0,
+        description="Context window in tokens; None takes it from the model catalog.")
+    is_chat_model: bool = Field(default=True, description="kluster.ai serves chat models.")
+    is_function_calling_model: bool = Field(
+        default=False, description="kluster.ai takes no tools; always False.")
+    strict_parameters: bool = Field(
+        default=False,
+        description="Raise UnsupportedParameterError instead of dropping a parameter you set "
+                    "that kluster.ai refuses.")
+
+    _gate: RequestGate = PrivateAttr()
+
+    def __init__(
+        self,
+        model: str = DEFAULT_CHAT_MODEL,
+        api_key: str | None = None,
+        api_base: str | None = None,
+        strict_parameters: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        if kwargs.get("is_function_calling_model"):
+            raise ToolCallingNotSupportedError("KlusterLLM(is_function_calling_model=True)",
+                                               USE_REACT_AGENT)
+        if kwargs.get("is_chat_model") is False:
+            raise ValueError("kluster.ai serves chat completions only; leave is_chat_model "
+                             "at True.")
+        check_model(model, purpose="chat")
+        super().__init__(
+            model=model,
+            api_key=resolve_api_key(api_key),
+            api_base=resolve_base_url(api_base),
+            strict_parameters=strict_parameters,
+            **kwargs,
+        )
+        self._gate = RequestGate(strict=strict_parameters)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "KlusterLLM"
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        """Context window and output size from the catalog (fallbacks for unknown ids).
+
+        Read by ``FunctionAgent`` to check for tool calling, it raises
+        ``ToolCallingNotSupportedError`` instead (see ``_function_agent``).
+        """
+        reject_function_agent()
+        info = lookup_model(self.model)
+        context_window = self.context_window or (
+            info.context_window if info else FALLBACK_CONTEXT_WINDOW)
+        max_output = info.max_output_tokens if info else FALLBACK_MAX_OUTPUT
+        # Reserve room for the reply, but never so much that no prompt would fit.
+        num_output = self.max_tokens or min(max_output, context_window // 4)
+        return LLMMetadata(
+            context_window=context_window,
+            num_output=num_output,
+            is_chat_model=True,
+            is_function_calling_model=False,
+            model_name=self.model,
+        )
+
+    # -- requests: every path builds its kwargs here and sends through the gated client --
+
+    def _get_model_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        request = super()._get_model_kwargs(**kwargs)
+        if kwargs.get("max_tokens") is not None:
+            # OpenAI's version lets the constructor's max_tokens win over the call's.
+            request["max_tokens"] = kwargs["max_tokens"]
+        explicit = {*self.additional_kwargs, *kwargs}
+        if self.modalities is not None:
+            explicit.add("modalities")
+        request[EXPLICIT_KEY] = frozenset(explicit)
+        return request
+
+    def _get_client(self) -> Any:
+        self._gate.strict = self.strict_parameters
+        return GatedOpenAI(super()._get_client(), self._gate)
+
+    def _get_aclient(self) -> Any:
+        self._gate.strict = self.strict_parameters
+        return AsyncGatedOpenAI(super()._get_aclient(), self._gate)
+
+    # -- structured output: JSON asked for in the prompt, never tool_choice/response_format --
+
+    def _should_use_structure_outputs(self) -> bool:
+        return False
+
+    @dispatcher.span
+    def structured_predict(self, output_cls: Any, prompt: Any,
+                           llm_kwargs: dict[str, Any] | None = None, **prompt_args: Any) -> Any:
+        """Fill ``output_cls`` from the model's JSON reply; ``StructuredOutputError`` if it
+        cannot."""
+        dispatcher.event(LLMStructuredPredictStartEvent(
+            output_cls=output_cls, template=prompt, template_args=prompt_args))
+        result = schema_program(output_cls, prompt, self)(llm_kwargs=llm_kwargs, **prompt_args)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=result))
+        return result
+
+    @dispatcher.span
+    async def astructured_predict(self, output_cls: Any, prompt: Any,
+                                  llm_kwargs: dict[str, Any] | None = None,
+                                  **prompt_args: Any) -> Any:
+        """The async form of ``structured_predict``."""
+        dispatcher.event(LLMStructuredPredictStartEvent(
+            output_cls=output_cls, template=prompt, template_args=prompt_args))
+        program = schema_program(output_cls, prompt, self)
+        result = await program.acall(llm_kwargs=llm_kwargs, **prompt_args)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=result))
+        return result
+
+    def _structured_stream_call(self, output_cls: Any, prompt: Any,
+                                llm_kwargs: dict[str, Any] | None = None,
+                                **prompt_args: Any) -> Any:
+        program = schema_program(output_cls, prompt, self)
+        return program.stream_call(llm_kwargs=llm_kwargs, **prompt_args)
+
+    async def _structured_astream_call(self, output_cls: Any, prompt: Any,
+                                       llm_kwargs: dict[str, Any] | None = None,
+                                       **prompt_args: Any) -> Any:
+        program = schema_program(output_cls, prompt, self)
+        return await program.astream_call(llm_kwargs=llm_kwargs, **prompt_args)
+
+    # -- tools: no native tool calling (chat_with_tools and its stream/async
+    # forms, FunctionCallingProgram); prompted (ReAct) tool use works --
+
+    def _prepare_chat_with_tools(self, tools: Any, user_msg: Any = None,
+                                 chat_history: Any = None, verbose: bool = False,
+                                 allow_parallel_tool_calls: bool = False,
+                                 tool_required: bool = False, **kwargs: Any) -> dict[str, Any]:
+        raise ToolCallingNotSupportedError("KlusterLLM.chat_with_tools", USE_REACT_AGENT)
+
+    def predict_and_call(self, tools: Any, *args: Any, **kwargs: Any) -> Any:
+        """Not available: LlamaIndex's prompted fallback for it does not build in
+        llama-index-core 0.14 (it hands ReActAgent ``formatter=None``); use ReActAgent."""
+        raise ToolCallingNotSupportedError("KlusterLLM.predict_and_call", USE_REACT_AGENT)
+
+    async def apredict_and_call(self, tools: Any, *args: Any, **kwargs: Any) -> Any:
+        """Not available; see ``predict_and_call``."""
+        raise ToolCallingNotSupportedError("KlusterLLM.apredict_and_call", USE_REACT_AGENT)

@@ -1,0 +1,52 @@
+"""The API key never shows in repr, str, serialized objects, logs or exceptions."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import openai
+import pytest
+
+from kluster_integrations.emulator import KlusterEmulator
+from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
+
+SECRET = "kluster-secret-0123456789"
+
+
+@pytest.fixture
+def secret_env(kluster_env: KlusterEmulator, monkeypatch: pytest.MonkeyPatch) -> KlusterEmulator:
+    monkeypatch.setenv("KLUSTER_API_KEY", SECRET)
+    return kluster_env
+
+
+@pytest.mark.parametrize("make", [KlusterLLM, KlusterEmbedding])
+def test_key_is_not_in_any_rendering(secret_env: KlusterEmulator, make: type) -> None:
+    component = make()
+    assert component.api_key == SECRET  # it is there, just never shown
+    renderings = [repr(component), str(component), json.dumps(component.to_dict()),
+                  component.to_json(), component.model_dump_json(), repr(component.dict())]
+    for text in renderings:
+        assert SECRET not in text
+
+
+@pytest.mark.parametrize("make", [KlusterLLM, KlusterEmbedding])
+def test_round_trip_takes_the_key_from_the_environment(secret_env: KlusterEmulator,
+                                                       make: type) -> None:
+    restored = make.from_dict(make().to_dict())
+    assert type(restored) is make and restored.api_key == SECRET
+
+
+def test_key_is_not_logged(secret_env: KlusterEmulator, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    KlusterLLM(max_tokens=8, additional_kwargs={"n": 1}).complete("hi")
+    KlusterEmbedding().get_text_embedding("hi")
+    assert caplog.records  # openai, httpx and the adapter did log at debug level
+    assert SECRET not in caplog.text
+
+
+def test_key_is_not_in_errors(secret_env: KlusterEmulator) -> None:
+    secret_env.settings.api_key = "the-only-accepted-key"
+    with pytest.raises(openai.AuthenticationError) as caught:
+        KlusterLLM(max_retries=0).complete("hi")
+    assert SECRET not in str(caught.value) and SECRET not in repr(caught.value)
