@@ -226,10 +226,13 @@ def bench_throughput(base_url: str, prompts: int, concurrency: int, rounds: int)
         await model.abatch([PROMPT] * prompts, config={"max_concurrency": concurrency})
         return time.perf_counter() - start
 
+    asyncio.run(raw_run())  # warm-up: the server's accept queue, imports, caches
+    asyncio.run(kluster_run())
     raw_times, kluster_times = [], []
-    for _ in range(rounds):
-        raw_times.append(asyncio.run(raw_run()))
-        kluster_times.append(asyncio.run(kluster_run()))
+    for r in range(rounds):  # alternate which goes first
+        pair = [(raw_times, raw_run), (kluster_times, kluster_run)]
+        for times, run in pair if r % 2 == 0 else reversed(pair):
+            times.append(asyncio.run(run()))
     raw_rps = prompts / statistics.median(raw_times)
     kluster_rps = prompts / statistics.median(kluster_times)
     table(f"Throughput: {prompts} prompts at concurrency {concurrency} (median of {rounds})", [

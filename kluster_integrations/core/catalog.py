@@ -10,9 +10,13 @@ Example::
 
     >>> lookup_model("google/gemma-3-27b-it").context_window
     64000
-    >>> from openai import OpenAI
-    >>> live = fetch_models(OpenAI(base_url=..., api_key=...))   # GET /v1/models?extended=true
-    >>> catalog = merge_catalog(KNOWN_MODELS, live)
+    >>> lookup_model("ft:my-fine-tune") is None
+    True
+
+Reading the live list (``GET /v1/models?extended=true``) through the openai SDK::
+
+    live = fetch_models(OpenAI(base_url=..., api_key=...))
+    catalog = merge_catalog(KNOWN_MODELS, live)
 """
 
 from __future__ import annotations

@@ -2,12 +2,10 @@
 
 Example::
 
-    >>> import os
-    >>> os.environ["KLUSTER_API_KEY"] = "sk-test"
-    >>> resolve_api_key()
+    >>> resolve_api_key("sk-test")          # else $KLUSTER_API_KEY, else MissingAPIKeyError
     'sk-test'
-    >>> resolve_base_url()
-    'https://api.kluster.ai/v1'
+    >>> resolve_base_url("http://127.0.0.1:8765/v1/")   # else $KLUSTER_BASE_URL, else public
+    'http://127.0.0.1:8765/v1'
 """
 
 from __future__ import annotations
