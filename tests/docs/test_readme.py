@@ -46,7 +46,7 @@ def test_every_python_block_runs(kluster_env, monkeypatch, tmp_path):
     examples = {name: fn for name, fn in namespace.items()
                 if name.startswith("test_") and callable(fn)}
     assert examples, "the README shows no pytest example"
-    for name, example in examples.items():  # the README's pytest examples, run for real
+    for example in examples.values():  # the README's pytest examples, run for real
         kluster_env.reset()
         example(kluster_env)
 
