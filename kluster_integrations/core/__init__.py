@@ -10,7 +10,9 @@ from kluster_integrations.core.catalog import KNOWN_MODELS, ModelInfo, lookup_mo
 from kluster_integrations.core.changes import Change
 from kluster_integrations.core.config import DEFAULT_BASE_URL
 from kluster_integrations.core.errors import (
+    InvalidAPIKeyError,
     KlusterError,
+    MalformedResponseError,
     MissingAPIKeyError,
     StructuredOutputError,
     UnsupportedParameterError,
@@ -25,7 +27,9 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "KNOWN_MODELS",
     "Change",
+    "InvalidAPIKeyError",
     "KlusterError",
+    "MalformedResponseError",
     "MissingAPIKeyError",
     "ModelInfo",
     "SanitizedRequest",

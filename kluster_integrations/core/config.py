@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from kluster_integrations.core.errors import MissingAPIKeyError
+from kluster_integrations.core.errors import InvalidAPIKeyError, MissingAPIKeyError
 
 API_KEY_ENV = "KLUSTER_API_KEY"
 BASE_URL_ENV = "KLUSTER_BASE_URL"
@@ -23,11 +23,16 @@ DEFAULT_EMBEDDING_MODEL = "BAAI/bge-m3"
 
 
 def resolve_api_key(explicit: str | None = None) -> str:
-    """The key passed in, else ``$KLUSTER_API_KEY``; raises ``MissingAPIKeyError``."""
+    """The key passed in, else ``$KLUSTER_API_KEY``; raises ``MissingAPIKeyError``, or
+    ``InvalidAPIKeyError`` for a key no HTTP header can carry (whose transport error would
+    quote it)."""
     key = explicit if explicit else os.environ.get(API_KEY_ENV, "")
     if not key.strip():
         raise MissingAPIKeyError(API_KEY_ENV)
-    return key.strip()
+    key = key.strip()
+    if not (key.isascii() and key.isprintable()) or any(c.isspace() for c in key):
+        raise InvalidAPIKeyError(API_KEY_ENV)
+    return key
 
 
 def resolve_base_url(explicit: str | None = None) -> str:

@@ -86,6 +86,31 @@ class StreamInterruptedError(KlusterError, ConnectionError):
         )
 
 
+class InvalidAPIKeyError(KlusterError, ValueError):
+    """The API key holds characters an HTTP header cannot carry (the key is never shown)."""
+
+    def __init__(self, env_var: str) -> None:
+        self.env_var = env_var
+        super().__init__(
+            "The kluster.ai API key contains whitespace, control or non-ASCII characters, so it "
+            "cannot be sent (it was probably pasted with a line break). Copy the key again and "
+            f"pass it as api_key=... or set {env_var}."
+        )
+
+
+class MalformedResponseError(KlusterError, ValueError):
+    """The server answered with a body that is not valid JSON (the cause is chained)."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(
+            f"The server at the kluster.ai base URL answered with a body that is not valid JSON "
+            f"({detail}), so there is no answer to read. Retry the request; if it keeps "
+            "happening, check that KLUSTER_BASE_URL points at the kluster.ai API (a proxy or "
+            "login page answers with HTML)."
+        )
+
+
 class InvalidRequestError(KlusterError, ValueError):
     """A request that kluster.ai would reject for its values, caught before sending."""
 

@@ -27,6 +27,9 @@ _URL_NAMES = ("base_url", "openai_api_base")
 def with_kluster_connection(kwargs: dict[str, Any]) -> dict[str, Any]:
     """A copy of the constructor arguments with key, URL and async client filled in."""
     kwargs = dict(kwargs)
+    if isinstance(kwargs.get("model_kwargs"), dict):
+        # LangChain moves known fields out of model_kwargs by popping them from this dict.
+        kwargs["model_kwargs"] = dict(kwargs["model_kwargs"])
     key_name = next((name for name in _KEY_NAMES if kwargs.get(name) is not None), None)
     if key_name is None:
         kwargs["api_key"] = resolve_api_key()

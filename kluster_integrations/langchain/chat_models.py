@@ -41,6 +41,7 @@ from pydantic import Field, PrivateAttr
 
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_CHAT_MODEL
 from kluster_integrations.core.errors import ToolCallingNotSupportedError
+from kluster_integrations.core.responses import readable_response
 from kluster_integrations.core.sanitizer import sanitize_request
 from kluster_integrations.core.streaming import aguard_stream, guard_stream
 from kluster_integrations.core.validation import check_request
@@ -174,13 +175,14 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
         **kwargs: Any,
     ) -> ChatResult:
         wanted = self._completions_wanted(kwargs)
-        if wanted == 1:
-            return super()._generate(messages, stop, run_manager, **kwargs)
-        single = {**kwargs, "n": 1}
-        return self._merge_results(
-            [super(ChatKluster, self)._generate(messages, stop, run_manager, **single)
-             for _ in range(wanted)]
-        )
+        with readable_response():
+            if wanted == 1:
+                return super()._generate(messages, stop, run_manager, **kwargs)
+            single = {**kwargs, "n": 1}
+            return self._merge_results(
+                [super(ChatKluster, self)._generate(messages, stop, run_manager, **single)
+                 for _ in range(wanted)]
+            )
 
     async def _agenerate(
         self,
@@ -190,13 +192,14 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
         **kwargs: Any,
     ) -> ChatResult:
         wanted = self._completions_wanted(kwargs)
-        if wanted == 1:
-            return await super()._agenerate(messages, stop, run_manager, **kwargs)
-        single = {**kwargs, "n": 1}
-        results = await asyncio.gather(
-            *(super(ChatKluster, self)._agenerate(messages, stop, run_manager, **single)
-              for _ in range(wanted))
-        )
+        with readable_response():
+            if wanted == 1:
+                return await super()._agenerate(messages, stop, run_manager, **kwargs)
+            single = {**kwargs, "n": 1}
+            results = await asyncio.gather(
+                *(super(ChatKluster, self)._agenerate(messages, stop, run_manager, **single)
+                  for _ in range(wanted))
+            )
         return self._merge_results(list(results))
 
     def _merge_results(self, results: Sequence[ChatResult]) -> ChatResult:

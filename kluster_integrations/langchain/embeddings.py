@@ -27,6 +27,7 @@ from kluster_integrations.core.contract import (
     UNSUPPORTED_EMBEDDING_PARAMETERS,
 )
 from kluster_integrations.core.errors import InvalidRequestError, UnsupportedParameterError
+from kluster_integrations.core.responses import readable_response
 from kluster_integrations.langchain._connection import with_kluster_connection
 
 
@@ -64,13 +65,15 @@ class KlusterEmbeddings(OpenAIEmbeddings):
                         **kwargs: Any) -> list[list[float]]:
         _refuse_unsupported(kwargs)
         _check_chunk_size(chunk_size)
-        return super().embed_documents(texts, chunk_size=chunk_size, **kwargs)
+        with readable_response():
+            return super().embed_documents(texts, chunk_size=chunk_size, **kwargs)
 
     async def aembed_documents(self, texts: list[str], chunk_size: int | None = None,
                                **kwargs: Any) -> list[list[float]]:
         _refuse_unsupported(kwargs)
         _check_chunk_size(chunk_size)
-        return await super().aembed_documents(texts, chunk_size=chunk_size, **kwargs)
+        with readable_response():
+            return await super().aembed_documents(texts, chunk_size=chunk_size, **kwargs)
 
 
 def _refuse_unsupported(params: Mapping[str, Any]) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 
 from openai import AsyncOpenAI, OpenAI
 
+from kluster_integrations.core.responses import readable_response
 from kluster_integrations.core.sanitizer import sanitize_request
 from kluster_integrations.core.streaming import aguard_stream, guard_stream
 from kluster_integrations.core.validation import check_request
@@ -98,14 +99,16 @@ class _Completions:
 
     def create(self, **request: Any) -> Any:
         clean = self._gate.prepare(request)
-        response = self._completions.create(**clean)
+        with readable_response():
+            response = self._completions.create(**clean)
         return _guarded(response) if clean.get("stream") else response
 
 
 class _AsyncCompletions(_Completions):
     async def create(self, **request: Any) -> Any:  # type: ignore[override]
         clean = self._gate.prepare(request)
-        response = await self._completions.create(**clean)
+        with readable_response():
+            response = await self._completions.create(**clean)
         return _aguarded(response) if clean.get("stream") else response
 
 

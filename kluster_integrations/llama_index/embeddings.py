@@ -15,7 +15,10 @@ with a warning, or raise ``UnsupportedParameterError`` with ``strict_parameters=
 
 from __future__ import annotations
 
+import functools
+import inspect
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 from llama_index.core.bridge.pydantic import Field
@@ -31,6 +34,7 @@ from kluster_integrations.core.contract import (
     UNSUPPORTED_EMBEDDING_PARAMETERS,
 )
 from kluster_integrations.core.errors import UnsupportedParameterError
+from kluster_integrations.core.responses import readable_response
 from kluster_integrations.core.sanitizer import UnsupportedParameterWarning
 from kluster_integrations.llama_index._models import check_model
 
@@ -90,6 +94,27 @@ class KlusterEmbedding(OpenAIEmbedding):
     @classmethod
     def class_name(cls) -> str:
         return "KlusterEmbedding"
+
+    def _create_retry_decorator(self) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        # OpenAIEmbedding retries (tenacity) on top of the openai SDK's own max_retries, so a
+        # failure cost (1 + n) * n requests; only the SDK retries here.
+        return _readable
+
+
+def _readable(call: Callable[..., Any]) -> Callable[..., Any]:
+    """``call`` raising ``MalformedResponseError`` instead of a raw JSON decoding error."""
+    if inspect.iscoroutinefunction(call):
+        @functools.wraps(call)
+        async def read_async(*args: Any, **kwargs: Any) -> Any:
+            with readable_response():
+                return await call(*args, **kwargs)
+        return read_async
+
+    @functools.wraps(call)
+    def read(*args: Any, **kwargs: Any) -> Any:
+        with readable_response():
+            return call(*args, **kwargs)
+    return read
 
 
 def _accepted(request_kwargs: dict[str, Any], *, strict: bool) -> dict[str, Any]:

@@ -62,6 +62,13 @@ from kluster_integrations.llama_index.structured import schema_program
 
 dispatcher = get_dispatcher(__name__)
 
+
+def _sdk_retries_only(method: Any) -> Any:
+    """``method`` without LlamaIndex's ``llm_retry_decorator``, which retries (tenacity) on
+    top of the openai SDK's own ``max_retries``: a failure cost (1 + n) * n requests."""
+    return getattr(method, "__wrapped__", method)
+
+
 class KlusterLLM(OpenAILike):
     """A kluster.ai chat model for LlamaIndex (see the module docstring).
 
@@ -163,6 +170,11 @@ class KlusterLLM(OpenAILike):
     def _get_aclient(self) -> Any:
         self._gate.strict = self.strict_parameters
         return AsyncGatedOpenAI(super()._get_aclient(), self._gate)
+
+    _chat = _sdk_retries_only(OpenAILike._chat)
+    _stream_chat = _sdk_retries_only(OpenAILike._stream_chat)
+    _achat = _sdk_retries_only(OpenAILike._achat)
+    _astream_chat = _sdk_retries_only(OpenAILike._astream_chat)
 
     # -- structured output: JSON asked for in the prompt, never tool_choice/response_format --
 

@@ -1,0 +1,30 @@
+"""Make sure a whole (non-streamed) answer could be read, or say clearly that it could not.
+
+The openai SDK parses response bodies with ``json.loads`` and lets ``json.JSONDecodeError``
+escape when the body is not JSON. ``readable_response`` turns that into
+``MalformedResponseError`` (with the decoding error chained); the adapters wrap their
+requests with it. Works around ``await`` too.
+
+Example::
+
+    with readable_response():
+        completion = client.chat.completions.create(model=..., messages=...)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from kluster_integrations.core.errors import MalformedResponseError
+
+
+@contextmanager
+def readable_response() -> Iterator[None]:
+    """Raise ``MalformedResponseError`` instead of the SDK's raw ``json.JSONDecodeError``."""
+    try:
+        yield
+    except json.JSONDecodeError as err:
+        raise MalformedResponseError(f"{err.msg} at line {err.lineno} column {err.colno}") \
+            from err
