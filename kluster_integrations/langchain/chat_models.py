@@ -41,10 +41,9 @@ from pydantic import Field, PrivateAttr
 
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_CHAT_MODEL
 from kluster_integrations.core.errors import ToolCallingNotSupportedError
+from kluster_integrations.core.gate import RequestGate
 from kluster_integrations.core.responses import readable_response
-from kluster_integrations.core.sanitizer import sanitize_request
 from kluster_integrations.core.streaming import aguard_stream, guard_stream
-from kluster_integrations.core.validation import check_request
 from kluster_integrations.langchain._connection import with_kluster_connection
 from kluster_integrations.langchain.structured_output import (
     PROMPT_METHODS,
@@ -89,7 +88,7 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
     """Raise ``UnsupportedParameterError`` instead of warning when you ask for a parameter
     kluster.ai refuses. (``strict`` is ChatOpenAI's flag for tool schemas.)"""
 
-    _warned: set[str] = PrivateAttr(default_factory=set)
+    _gate: RequestGate = PrivateAttr(default_factory=RequestGate)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**_with_kluster_defaults(kwargs))
@@ -141,15 +140,8 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
         **kwargs: Any,
     ) -> dict:
         payload = super()._get_request_payload(input_, stop=stop, **kwargs)
-        to_report = self._explicit_parameters(kwargs) - self._warned
-        cleaned = sanitize_request(
-            payload,
-            explicit=to_report,
-            policy="raise" if self.strict_parameters else "warn",
-        )
-        self._warned.update(name.removeprefix("extra_body.") for name in cleaned.refused)
-        check_request(cleaned.request)
-        return cleaned.request
+        return self._gate.prepare(payload, explicit=self._explicit_parameters(kwargs),
+                                  strict=self.strict_parameters)
 
     def _explicit_parameters(self, call_kwargs: Mapping[str, Any]) -> set[str]:
         """Parameter names the user chose (call, bind, model_kwargs, extra_body, fields)."""

@@ -16,17 +16,13 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from langchain_openai import OpenAIEmbeddings
 
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_EMBEDDING_MODEL
-from kluster_integrations.core.contract import (
-    EMBEDDING_MAX_INPUTS,
-    UNSUPPORTED_EMBEDDING_PARAMETERS,
-)
-from kluster_integrations.core.errors import InvalidRequestError, UnsupportedParameterError
+from kluster_integrations.core.contract import EMBEDDING_MAX_INPUTS
+from kluster_integrations.core.embeddings import check_batch_size, check_embedding_parameters
 from kluster_integrations.core.responses import readable_response
 from kluster_integrations.langchain._connection import with_kluster_connection
 
@@ -48,8 +44,8 @@ class KlusterEmbeddings(OpenAIEmbeddings):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs = with_kluster_connection(kwargs)
-        _refuse_unsupported({**kwargs.get("model_kwargs", {}), **kwargs})
-        _check_chunk_size(kwargs.get("chunk_size"))
+        check_embedding_parameters({**kwargs.get("model_kwargs", {}), **kwargs})
+        check_batch_size(kwargs.get("chunk_size"), "chunk_size")
         if kwargs.get("check_embedding_ctx_length") and kwargs.get("tiktoken_enabled", False):
             raise ValueError(
                 "check_embedding_ctx_length=True with tiktoken_enabled=True would send OpenAI "
@@ -63,31 +59,14 @@ class KlusterEmbeddings(OpenAIEmbeddings):
 
     def embed_documents(self, texts: list[str], chunk_size: int | None = None,
                         **kwargs: Any) -> list[list[float]]:
-        _refuse_unsupported(kwargs)
-        _check_chunk_size(chunk_size)
+        check_embedding_parameters(kwargs)
+        check_batch_size(chunk_size, "chunk_size")
         with readable_response():
             return super().embed_documents(texts, chunk_size=chunk_size, **kwargs)
 
     async def aembed_documents(self, texts: list[str], chunk_size: int | None = None,
                                **kwargs: Any) -> list[list[float]]:
-        _refuse_unsupported(kwargs)
-        _check_chunk_size(chunk_size)
+        check_embedding_parameters(kwargs)
+        check_batch_size(chunk_size, "chunk_size")
         with readable_response():
             return await super().aembed_documents(texts, chunk_size=chunk_size, **kwargs)
-
-
-def _refuse_unsupported(params: Mapping[str, Any]) -> None:
-    problems = {
-        name: f"{rule.reason} {rule.fix}"
-        for name, rule in UNSUPPORTED_EMBEDDING_PARAMETERS.items()
-        if params.get(name) is not None
-    }
-    if problems:
-        raise UnsupportedParameterError(problems)
-
-
-def _check_chunk_size(chunk_size: int | None) -> None:
-    if chunk_size is not None and not 1 <= chunk_size <= EMBEDDING_MAX_INPUTS:
-        raise InvalidRequestError([
-            f"`chunk_size`={chunk_size}: kluster.ai embeds 1 to {EMBEDDING_MAX_INPUTS} "
-            "texts per request; pick a value in that range."])

@@ -7,65 +7,32 @@ LlamaIndex a client whose ``chat.completions.create`` first runs the whole reque
 the core sanitizer and validator, and guards streamed answers.
 
 ``KlusterLLM._get_model_kwargs`` tags the request with the names of the parameters the user
-set (``EXPLICIT_KEY``); the gate removes the tag before anything is sent.
+set (``EXPLICIT_KEY``); ``KlusterLLM._prepare`` removes the tag and runs the core
+``RequestGate`` before anything is sent.
 
 Example::
 
-    gate = RequestGate(strict=False)
-    client = GatedOpenAI(openai.OpenAI(base_url=..., api_key=...), gate)
+    client = GatedOpenAI(openai.OpenAI(base_url=..., api_key=...), llm._prepare)
     client.chat.completions.create(model="m", messages=[...], max_tokens=64)
     # sent as {"model": "m", "messages": [...], "max_completion_tokens": 64}
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import AsyncIterator, Collection, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from openai import AsyncOpenAI, OpenAI
 
 from kluster_integrations.core.responses import readable_response
-from kluster_integrations.core.sanitizer import sanitize_request
 from kluster_integrations.core.streaming import aguard_stream, guard_stream
-from kluster_integrations.core.validation import check_request
-
-logger = logging.getLogger("kluster_integrations.llama_index")
 
 #: Key under which ``_get_model_kwargs`` passes the user-set parameter names to the gate.
 EXPLICIT_KEY = "__kluster_explicit_parameters__"
 
 
-class RequestGate:
-    """Sanitizes and validates chat requests for one LLM object.
-
-    Outside strict mode a parameter the user set is dropped with one warning per LLM
-    object, not one per request; in strict mode it raises before sending.
-    """
-
-    def __init__(self, *, strict: bool) -> None:
-        self.strict = strict
-        self._warned: set[str] = set()
-        self._lock = threading.Lock()
-
-    def prepare(self, request: dict[str, Any]) -> dict[str, Any]:
-        """The request as kluster.ai will accept it; raises instead of sending bad input."""
-        request = dict(request)
-        explicit: Collection[str] = request.pop(EXPLICIT_KEY, ())
-        if self.strict:
-            result = sanitize_request(request, explicit=explicit, policy="raise")
-        else:
-            with self._lock:
-                fresh = set(explicit) - self._warned
-            result = sanitize_request(request, explicit=fresh, policy="warn")
-            dropped = {location.rsplit(".", 1)[-1] for location in result.dropped}
-            with self._lock:
-                self._warned.update(fresh & dropped)
-        for change in result.changes:
-            logger.debug("kluster.ai request: %s", change)
-        check_request(result.request)
-        return result.request
+#: Turns a request as LlamaIndex built it into the one to send (``KlusterLLM._prepare``).
+Preparer = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def _finish_reason(chunk: Any) -> str | None:
@@ -93,12 +60,12 @@ async def _aguarded(stream: Any) -> AsyncIterator[Any]:
 
 
 class _Completions:
-    def __init__(self, completions: Any, gate: RequestGate) -> None:
+    def __init__(self, completions: Any, prepare: Preparer) -> None:
         self._completions = completions
-        self._gate = gate
+        self._prepare = prepare
 
     def create(self, **request: Any) -> Any:
-        clean = self._gate.prepare(request)
+        clean = self._prepare(request)
         with readable_response():
             response = self._completions.create(**clean)
         return _guarded(response) if clean.get("stream") else response
@@ -106,7 +73,7 @@ class _Completions:
 
 class _AsyncCompletions(_Completions):
     async def create(self, **request: Any) -> Any:  # type: ignore[override]
-        clean = self._gate.prepare(request)
+        clean = self._prepare(request)
         with readable_response():
             response = await self._completions.create(**clean)
         return _aguarded(response) if clean.get("stream") else response
@@ -118,14 +85,14 @@ class _Chat:
 
 
 class GatedOpenAI:
-    """An ``openai.OpenAI`` whose ``chat.completions.create`` goes through ``RequestGate``.
+    """An ``openai.OpenAI`` whose ``chat.completions.create`` prepares each request first.
 
     Everything else (``models``, ``embeddings``, ``close``...) is the wrapped client's own.
     """
 
-    def __init__(self, client: OpenAI, gate: RequestGate) -> None:
+    def __init__(self, client: OpenAI, prepare: Preparer) -> None:
         self._client = client
-        self.chat = _Chat(_Completions(client.chat.completions, gate))
+        self.chat = _Chat(_Completions(client.chat.completions, prepare))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
@@ -141,9 +108,9 @@ class GatedOpenAI:
 class AsyncGatedOpenAI:
     """The ``openai.AsyncOpenAI`` counterpart of ``GatedOpenAI``."""
 
-    def __init__(self, client: AsyncOpenAI, gate: RequestGate) -> None:
+    def __init__(self, client: AsyncOpenAI, prepare: Preparer) -> None:
         self._client = client
-        self.chat = _Chat(_AsyncCompletions(client.chat.completions, gate))
+        self.chat = _Chat(_AsyncCompletions(client.chat.completions, prepare))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)

@@ -47,16 +47,12 @@ from kluster_integrations.core.config import (
     resolve_base_url,
 )
 from kluster_integrations.core.errors import ToolCallingNotSupportedError
+from kluster_integrations.core.gate import RequestGate
 from kluster_integrations.llama_index._function_agent import (
     USE_REACT_AGENT,
     reject_function_agent,
 )
-from kluster_integrations.llama_index._gate import (
-    EXPLICIT_KEY,
-    AsyncGatedOpenAI,
-    GatedOpenAI,
-    RequestGate,
-)
+from kluster_integrations.llama_index._gate import EXPLICIT_KEY, AsyncGatedOpenAI, GatedOpenAI
 from kluster_integrations.llama_index._models import check_model
 from kluster_integrations.llama_index.structured import schema_program
 
@@ -98,7 +94,7 @@ class KlusterLLM(OpenAILike):
         description="Raise UnsupportedParameterError instead of dropping a parameter you set "
                     "that kluster.ai refuses.")
 
-    _gate: RequestGate = PrivateAttr()
+    _gate: RequestGate = PrivateAttr(default_factory=RequestGate)
 
     def __init__(
         self,
@@ -122,7 +118,6 @@ class KlusterLLM(OpenAILike):
             strict_parameters=strict_parameters,
             **kwargs,
         )
-        self._gate = RequestGate(strict=strict_parameters)
 
     @classmethod
     def class_name(cls) -> str:
@@ -163,13 +158,17 @@ class KlusterLLM(OpenAILike):
         request[EXPLICIT_KEY] = frozenset(explicit)
         return request
 
+    def _prepare(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The request LlamaIndex built, as kluster.ai accepts it (see ``core.gate``)."""
+        request = dict(request)
+        explicit = request.pop(EXPLICIT_KEY, ())
+        return self._gate.prepare(request, explicit=explicit, strict=self.strict_parameters)
+
     def _get_client(self) -> Any:
-        self._gate.strict = self.strict_parameters
-        return GatedOpenAI(super()._get_client(), self._gate)
+        return GatedOpenAI(super()._get_client(), self._prepare)
 
     def _get_aclient(self) -> Any:
-        self._gate.strict = self.strict_parameters
-        return AsyncGatedOpenAI(super()._get_aclient(), self._gate)
+        return AsyncGatedOpenAI(super()._get_aclient(), self._prepare)
 
     _chat = _sdk_retries_only(OpenAILike._chat)
     _stream_chat = _sdk_retries_only(OpenAILike._stream_chat)

@@ -10,7 +10,6 @@ import pytest
 from kluster_integrations.core.config import DEFAULT_EMBEDDING_MODEL
 from kluster_integrations.core.contract import EMBEDDING_MAX_INPUTS
 from kluster_integrations.core.errors import MissingAPIKeyError, UnsupportedParameterError
-from kluster_integrations.core.sanitizer import UnsupportedParameterWarning
 from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.llama_index import KlusterEmbedding, UnknownModelWarning
 
@@ -50,19 +49,13 @@ def test_batch_size_above_the_api_limit_is_refused(kluster_env: KlusterEmulator)
         KlusterEmbedding(embed_batch_size=EMBEDDING_MAX_INPUTS + 1)
 
 
-def test_dimensions_is_dropped_with_a_warning(kluster_env: KlusterEmulator) -> None:
-    with pytest.warns(UnsupportedParameterWarning, match="dimensions"):
-        embed_model = KlusterEmbedding(dimensions=256)
-    with pytest.warns(UnsupportedParameterWarning, match="dimensions"):
-        KlusterEmbedding(additional_kwargs={"dimensions": 256})
-    assert len(embed_model.get_text_embedding("hello")) == 1024
-    assert "dimensions" not in kluster_env.embedding_requests()[0]
-    assert_contract_kept(kluster_env)
-
-
-def test_dimensions_is_refused_in_strict_mode(kluster_env: KlusterEmulator) -> None:
+@pytest.mark.parametrize("arguments", [{"dimensions": 256},
+                                       {"additional_kwargs": {"dimensions": 256}}])
+def test_dimensions_is_refused_before_sending(kluster_env: KlusterEmulator,
+                                              arguments: dict) -> None:
     with pytest.raises(UnsupportedParameterError, match="dimensions"):
-        KlusterEmbedding(dimensions=256, strict_parameters=True)
+        KlusterEmbedding(**arguments)
+    assert kluster_env.embedding_requests() == []
 
 
 def test_accepted_extra_parameters_are_sent(kluster_env: KlusterEmulator) -> None:

@@ -1,0 +1,58 @@
+"""What every adapter instance runs on each request: sanitize, warn once, validate.
+
+``RequestGate`` wraps ``sanitize_request`` and ``check_request`` with the one piece of state
+an adapter needs: which parameters it has already warned about, so each parameter the user
+set is reported once per model object rather than on every call. Changes are logged at
+DEBUG on the ``kluster_integrations`` logger (names and reasons only, never values).
+
+Example::
+
+    gate = RequestGate()
+    clean = gate.prepare(payload, explicit={"service_tier"}, strict=False)   # warns once
+    clean = gate.prepare(payload, explicit={"service_tier"}, strict=False)   # silent now
+    gate.prepare(payload, explicit={"service_tier"}, strict=True)            # raises
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from kluster_integrations.core.sanitizer import sanitize_request
+from kluster_integrations.core.validation import check_request
+
+logger = logging.getLogger("kluster_integrations")
+
+
+class RequestGate:
+    """Per-model-object request preparation; thread-safe."""
+
+    def __init__(self) -> None:
+        self._warned: set[str] = set()
+        self._lock = threading.Lock()
+
+    def prepare(self, request: Mapping[str, Any], *, explicit: Collection[str] = (),
+                strict: bool = False) -> dict[str, Any]:
+        """The request as kluster.ai accepts it.
+
+        ``explicit`` names the parameters the user set. In strict mode any of them that
+        kluster.ai refuses raises ``UnsupportedParameterError``; otherwise each is warned
+        about the first time only. Bad values raise ``InvalidRequestError``. Either way
+        nothing has been sent.
+        """
+        if strict:
+            result = sanitize_request(request, explicit=explicit, policy="raise")
+        else:
+            with self._lock:
+                fresh = set(explicit) - self._warned
+            result = sanitize_request(request, explicit=fresh, policy="warn")
+            if result.refused:
+                with self._lock:
+                    self._warned.update(name.rsplit(".", 1)[-1] for name in result.refused)
+        if logger.isEnabledFor(logging.DEBUG):
+            for change in result.changes:
+                logger.debug("kluster.ai request: %s", change)
+        check_request(result.request)
+        return result.request
