@@ -6,7 +6,12 @@ the prompt), ``validation`` (values known bad before sending), ``errors``.
 Nothing here imports LangChain or LlamaIndex.
 """
 
-from kluster_integrations.core.catalog import KNOWN_MODELS, ModelInfo, lookup_model
+from kluster_integrations.core.catalog import (
+    KNOWN_MODELS,
+    ModelInfo,
+    UnknownModelWarning,
+    lookup_model,
+)
 from kluster_integrations.core.changes import Change
 from kluster_integrations.core.config import DEFAULT_BASE_URL
 from kluster_integrations.core.errors import (
@@ -34,6 +39,7 @@ __all__ = [
     "ModelInfo",
     "SanitizedRequest",
     "StructuredOutputError",
+    "UnknownModelWarning",
     "UnsupportedParameterError",
     "UnsupportedParameterWarning",
     "lookup_model",

@@ -21,10 +21,11 @@ Reading the live list (``GET /v1/models?extended=true``) through the openai SDK:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -96,6 +97,42 @@ def lookup_model(
 ) -> ModelInfo | None:
     """The catalog entry for ``model_id``, or ``None`` when it is not known."""
     return catalog.get(model_id)
+
+
+class UnknownModelWarning(UserWarning):
+    """The model id is not in the catalog; conservative limits are assumed."""
+
+
+class WrongModelPurposeError(ValueError):
+    """A chat model where an embeddings model belongs, or the other way round."""
+
+
+def check_model(model_id: str, *, purpose: Literal["chat", "embeddings"],
+                stacklevel: int = 3) -> ModelInfo | None:
+    """The catalog entry for ``model_id``; ``None`` with an ``UnknownModelWarning`` for ids
+    the catalog lacks (still valid: fine-tunes, dedicated deployments, new models);
+    ``WrongModelPurposeError`` for a chat model used for embeddings or the reverse.
+
+    >>> check_model("BAAI/bge-m3", purpose="embeddings").purpose
+    'embeddings'
+    """
+    info = lookup_model(model_id)
+    if info is None:
+        limits = (f"a {FALLBACK_CONTEXT_WINDOW}-token context window and "
+                  f"{FALLBACK_MAX_OUTPUT} output tokens" if purpose == "chat"
+                  else "no known input limits")
+        warnings.warn(f"{model_id!r} is not in kluster_integrations' model catalog; "
+                      f"assuming {limits}.", UnknownModelWarning, stacklevel=stacklevel)
+        return None
+    if purpose == "chat" and not info.is_chat:
+        raise WrongModelPurposeError(
+            f"{model_id} is an embeddings model, not a chat model: use it for embeddings "
+            "and pick a chat model here (see kluster_integrations.KNOWN_MODELS).")
+    if purpose == "embeddings" and info.is_chat:
+        raise WrongModelPurposeError(
+            f"{model_id} is a chat model, not an embeddings model: kluster.ai's embeddings "
+            "model is BAAI/bge-m3.")
+    return info
 
 
 def model_from_listing(entry: Mapping[str, Any]) -> ModelInfo:

@@ -18,6 +18,12 @@ API_KEY_ENV = "KLUSTER_API_KEY"
 BASE_URL_ENV = "KLUSTER_BASE_URL"
 DEFAULT_BASE_URL = "https://api.kluster.ai/v1"
 
+#: Client defaults for every adapter class, whatever its framework's own default: retries
+#: (on 408/409/429/5xx and connection errors, with backoff and ``Retry-After``) and the
+#: seconds to wait for a non-streamed answer.
+DEFAULT_MAX_RETRIES = 2
+DEFAULT_TIMEOUT = 300.0
+
 DEFAULT_CHAT_MODEL = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"
 DEFAULT_EMBEDDING_MODEL = "BAAI/bge-m3"
 

@@ -71,7 +71,7 @@ UNSUPPORTED_PARAMETERS: Mapping[str, ParameterRule] = _freeze(
         ParameterRule(
             "n",
             "kluster.ai returns one choice per request.",
-            "Send one request per completion (ChatKluster does this for n > 1).",
+            "Send one request per completion.",
             (None, 1),
         ),
         ParameterRule("modalities", "kluster.ai answers with text only.", "Remove `modalities`.",

@@ -33,7 +33,7 @@ def check_embedding_parameters(params: Mapping[str, Any]) -> None:
         if params.get(name) not in rule.neutral
     }
     if problems:
-        raise UnsupportedParameterError(problems)
+        raise UnsupportedParameterError(problems, remedy="Remove them before embedding.")
 
 
 def without_refused_parameters(params: Mapping[str, Any]) -> dict[str, Any]:

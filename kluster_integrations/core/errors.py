@@ -38,13 +38,14 @@ class UnsupportedParameterError(KlusterError, ValueError):
     ``problems`` maps each offending parameter to the fix.
     """
 
-    def __init__(self, problems: dict[str, str]) -> None:
+    def __init__(self, problems: dict[str, str], *,
+                 remedy: str = "Remove them, or turn strict mode off to have them dropped "
+                               "with a warning.") -> None:
         self.problems = dict(problems)
         lines = "\n".join(f"  - {name}: {fix}" for name, fix in self.problems.items())
         super().__init__(
             f"kluster.ai does not accept {len(self.problems)} parameter(s) in this request; "
-            f"nothing was sent.\n{lines}\n"
-            "Remove them, or turn strict mode off to have them dropped with a warning."
+            f"nothing was sent.\n{lines}\n{remedy}"
         )
 
     @property
@@ -70,8 +71,8 @@ class StructuredOutputError(KlusterError, ValueError):
         preview = text if len(text) <= 300 else text[:300] + "..."
         super().__init__(
             f"Structured output failed: {problem}. The model replied: {preview!r}. "
-            "Try a model that follows instructions more closely, a lower temperature, or "
-            "include_raw=True to inspect the reply."
+            "Try a lower temperature or a model that follows instructions more closely; "
+            "the whole reply is in this error's `text`."
         )
 
 

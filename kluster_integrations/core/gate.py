@@ -26,11 +26,26 @@ from kluster_integrations.core.validation import check_request
 logger = logging.getLogger("kluster_integrations")
 
 
+def refuse_unsupported(params: Mapping[str, Any]) -> None:
+    """Strict mode at construction: raise ``UnsupportedParameterError`` if the parameters a
+    user configured on a model object include any that kluster.ai refuses."""
+    extra = params.get("extra_body")
+    named = set(params) | (set(extra) if isinstance(extra, Mapping) else set())
+    sanitize_request(params, explicit=named, policy="raise")
+
+
 class RequestGate:
     """Per-model-object request preparation; thread-safe."""
 
     def __init__(self) -> None:
         self._warned: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"warned": set(self._warned)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._warned = set(state["warned"])
         self._lock = threading.Lock()
 
     def prepare(self, request: Mapping[str, Any], *, explicit: Collection[str] = (),

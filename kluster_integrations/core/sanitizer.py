@@ -27,6 +27,7 @@ Example::
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -102,7 +103,7 @@ def sanitize_request(
             warnings.warn(
                 f"kluster.ai does not accept `{name}`; it was dropped from the request. {fix}",
                 UnsupportedParameterWarning,
-                stacklevel=2,
+                stacklevel=_callers_level(),
             )
     return SanitizedRequest(out, tuple(changes), tuple(refused))
 
@@ -137,3 +138,23 @@ def _is_neutral(value: Any, neutral: tuple[Any, ...]) -> bool:
         value is n or (isinstance(value, bool) == isinstance(n, bool) and value == n)
         for n in neutral
     )
+
+
+#: Frames from these packages are skipped, so a warning points at the user's own line.
+_LIBRARY_PREFIXES = ("kluster_integrations", "langchain", "llama_index", "openai", "pydantic",
+                     "asyncio", "concurrent", "threading", "contextvars", "functools",
+                     "tenacity", "workflows", "httpx")
+
+
+def _callers_level() -> int:
+    """The ``stacklevel`` of the first frame outside the libraries (counted from the
+    ``warnings.warn`` call inside ``sanitize_request``)."""
+    frame = sys._getframe(2)
+    level = 2
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if not module.startswith(_LIBRARY_PREFIXES):
+            return level
+        frame = frame.f_back
+        level += 1
+    return 2

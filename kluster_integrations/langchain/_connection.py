@@ -2,8 +2,9 @@
 
 ``with_kluster_connection(kwargs)`` fills in the API key (``api_key=`` else
 ``$KLUSTER_API_KEY``, else ``MissingAPIKeyError``), the base URL (``base_url=`` else
-``$KLUSTER_BASE_URL`` else the public endpoint) and an async HTTP client that is safe
-across event loops, unless the caller brought their own client or proxy.
+``$KLUSTER_BASE_URL`` else the public endpoint), the package's retry and timeout defaults,
+and an async HTTP client that is safe across event loops, unless the caller brought their
+own client or proxy.
 
 Example::
 
@@ -17,8 +18,13 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from kluster_integrations.core.config import resolve_api_key, resolve_base_url
-from kluster_integrations.langchain._http import loop_local_async_client
+from kluster_integrations.core.config import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    resolve_api_key,
+    resolve_base_url,
+)
+from kluster_integrations.core.http import loop_local_async_client
 
 _KEY_NAMES = ("api_key", "openai_api_key")
 _URL_NAMES = ("base_url", "openai_api_base")
@@ -37,6 +43,9 @@ def with_kluster_connection(kwargs: dict[str, Any]) -> dict[str, Any]:
         value = kwargs[key_name]
         kwargs[key_name] = resolve_api_key(
             value.get_secret_value() if isinstance(value, SecretStr) else value)
+    kwargs.setdefault("max_retries", DEFAULT_MAX_RETRIES)
+    if kwargs.get("timeout") is None and kwargs.get("request_timeout") is None:
+        kwargs["timeout"] = DEFAULT_TIMEOUT
     url_name = next((name for name in _URL_NAMES if kwargs.get(name)), "base_url")
     kwargs[url_name] = resolve_base_url(kwargs.get(url_name))
     if kwargs.get("http_async_client") is None and not (

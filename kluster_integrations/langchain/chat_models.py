@@ -31,6 +31,7 @@ from typing import Any
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages.utils import count_tokens_approximately
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
@@ -39,9 +40,10 @@ from langchain_openai import ChatOpenAI
 from langchain_openai.chat_models.base import LangSmithParams
 from pydantic import Field, PrivateAttr
 
+from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_CHAT_MODEL
 from kluster_integrations.core.errors import ToolCallingNotSupportedError
-from kluster_integrations.core.gate import RequestGate
+from kluster_integrations.core.gate import RequestGate, refuse_unsupported
 from kluster_integrations.core.responses import readable_response
 from kluster_integrations.core.streaming import aguard_stream, guard_stream
 from kluster_integrations.langchain._connection import with_kluster_connection
@@ -92,6 +94,27 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**_with_kluster_defaults(kwargs))
+        check_model(self.model_name, purpose="chat", stacklevel=4)
+        if self.strict_parameters:
+            configured = {k: v for k, v in self._default_params.items()
+                          if k in self.model_fields_set or k in self.model_kwargs}
+            refuse_unsupported({**configured, "extra_body": self.extra_body or {}})
+
+    # --- token counting --------------------------------------------------------------
+
+    def get_num_tokens_from_messages(self, messages: Sequence[BaseMessage],
+                                     tools: Sequence[Any] | None = None,
+                                     **kwargs: Any) -> int:
+        """An estimate (about four characters a token): kluster.ai's models use their own
+        tokenizers, not OpenAI's tiktoken, so ``ChatOpenAI``'s exact count does not apply.
+        Works with ``trim_messages(token_counter=llm)``."""
+        return count_tokens_approximately(messages, tools=list(tools) if tools else None)
+
+    def get_num_tokens(self, text: str) -> int:
+        """``custom_get_token_ids`` when given, else the same estimate as for messages."""
+        if self.custom_get_token_ids is not None:
+            return len(self.custom_get_token_ids(text))
+        return count_tokens_approximately([text], extra_tokens_per_message=0)
 
     # --- identity, tracing and serialization ------------------------------------------
 

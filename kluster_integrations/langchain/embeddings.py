@@ -20,6 +20,7 @@ from typing import Any
 
 from langchain_openai import OpenAIEmbeddings
 
+from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_EMBEDDING_MODEL
 from kluster_integrations.core.contract import EMBEDDING_MAX_INPUTS
 from kluster_integrations.core.embeddings import check_batch_size, check_embedding_parameters
@@ -44,6 +45,8 @@ class KlusterEmbeddings(OpenAIEmbeddings):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs = with_kluster_connection(kwargs)
+        check_model(kwargs.get("model", DEFAULT_EMBEDDING_MODEL), purpose="embeddings",
+                    stacklevel=3)
         check_embedding_parameters({**kwargs.get("model_kwargs", {}), **kwargs})
         check_batch_size(kwargs.get("chunk_size"), "chunk_size")
         if kwargs.get("check_embedding_ctx_length") and kwargs.get("tiktoken_enabled", False):

@@ -23,14 +23,17 @@ from typing import Any
 from llama_index.core.bridge.pydantic import Field
 from llama_index.embeddings.openai import OpenAIEmbedding, OpenAIEmbeddingModelType
 
+from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import (
     DEFAULT_EMBEDDING_MODEL,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
     resolve_api_key,
     resolve_base_url,
 )
 from kluster_integrations.core.embeddings import check_batch_size, without_refused_parameters
+from kluster_integrations.core.http import loop_local_async_client
 from kluster_integrations.core.responses import readable_response
-from kluster_integrations.llama_index._models import check_model
 
 DEFAULT_EMBED_BATCH_SIZE = 100
 
@@ -61,6 +64,10 @@ class KlusterEmbedding(OpenAIEmbedding):
         check_batch_size(embed_batch_size, "embed_batch_size")
         model = kwargs.pop("model_name", None) or model  # to_dict() output names it model_name
         check_model(model, purpose="embeddings")
+        kwargs.setdefault("max_retries", DEFAULT_MAX_RETRIES)
+        kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
+        if kwargs.get("async_http_client") is None:
+            kwargs["async_http_client"] = loop_local_async_client()
         request_kwargs = dict(additional_kwargs or {})
         if dimensions is not None:
             request_kwargs["dimensions"] = dimensions

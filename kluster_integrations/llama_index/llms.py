@@ -39,21 +39,24 @@ from llama_index.llms.openai_like import OpenAILike
 from kluster_integrations.core.catalog import (
     FALLBACK_CONTEXT_WINDOW,
     FALLBACK_MAX_OUTPUT,
+    check_model,
     lookup_model,
 )
 from kluster_integrations.core.config import (
     DEFAULT_CHAT_MODEL,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
     resolve_api_key,
     resolve_base_url,
 )
 from kluster_integrations.core.errors import ToolCallingNotSupportedError
-from kluster_integrations.core.gate import RequestGate
+from kluster_integrations.core.gate import RequestGate, refuse_unsupported
+from kluster_integrations.core.http import loop_local_async_client
 from kluster_integrations.llama_index._function_agent import (
     USE_REACT_AGENT,
     reject_function_agent,
 )
 from kluster_integrations.llama_index._gate import EXPLICIT_KEY, AsyncGatedOpenAI, GatedOpenAI
-from kluster_integrations.llama_index._models import check_model
 from kluster_integrations.llama_index.structured import schema_program
 
 dispatcher = get_dispatcher(__name__)
@@ -111,6 +114,10 @@ class KlusterLLM(OpenAILike):
             raise ValueError("kluster.ai serves chat completions only; leave is_chat_model "
                              "at True.")
         check_model(model, purpose="chat")
+        kwargs.setdefault("max_retries", DEFAULT_MAX_RETRIES)
+        kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
+        if kwargs.get("async_http_client") is None:
+            kwargs["async_http_client"] = loop_local_async_client()
         super().__init__(
             model=model,
             api_key=resolve_api_key(api_key),
@@ -118,6 +125,8 @@ class KlusterLLM(OpenAILike):
             strict_parameters=strict_parameters,
             **kwargs,
         )
+        if strict_parameters:
+            refuse_unsupported(self.additional_kwargs)
 
     @classmethod
     def class_name(cls) -> str:

@@ -50,3 +50,25 @@ def test_changes_are_logged_without_values(caplog):
     text = caplog.text
     assert "service_tier: dropped" in text and "max_tokens: renamed" in text
     assert "flex" not in text and "secret text" not in text
+
+
+def test_refuse_unsupported_checks_configured_parameters():
+    from kluster_integrations.core.gate import refuse_unsupported
+
+    refuse_unsupported({"temperature": 0.2, "n": 1, "extra_body": {"top_k": 5}})
+    with pytest.raises(UnsupportedParameterError) as info:
+        refuse_unsupported({"store": True, "extra_body": {"tools": [{"x": 1}]}})
+    assert set(info.value.parameters) == {"store", "extra_body.tools"}
+
+
+def test_gate_survives_copy_and_pickle():
+    import copy
+    import pickle
+
+    gate = RequestGate()
+    with pytest.warns(UnsupportedParameterWarning):
+        gate.prepare(REQUEST, explicit={"service_tier"})
+    for clone in (copy.deepcopy(gate), pickle.loads(pickle.dumps(gate))):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            clone.prepare(REQUEST, explicit={"service_tier"})

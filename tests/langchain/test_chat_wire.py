@@ -141,13 +141,16 @@ def test_framework_injected_parameters_never_warn(emulator: KlusterEmulator) -> 
 
 
 def test_strict_mode_raises_listing_all_before_sending(emulator: KlusterEmulator) -> None:
-    llm = ChatKluster(strict_parameters=True, store=True,
-                      model_kwargs={"tool_choice": "required"})
-    with pytest.raises(UnsupportedParameterError) as caught:
-        llm.invoke("hi", response_format={"type": "json_object"}, extra_body={"n": 3})
-    assert set(caught.value.parameters) == {"store", "tool_choice", "response_format",
-                                            "extra_body.n"}
-    assert emulator.chat_requests() == []
+    with pytest.raises(UnsupportedParameterError) as caught:  # refused when configured
+        ChatKluster(strict_parameters=True, store=True, model_kwargs={"tool_choice": "required"},
+                    extra_body={"n": 3})
+    assert set(caught.value.parameters) == {"store", "tool_choice", "extra_body.n"}
+    llm = ChatKluster(strict_parameters=True)
+    with pytest.raises(UnsupportedParameterError) as caught:  # and when asked for per call
+        llm.invoke("hi", response_format={"type": "json_object"}, service_tier="flex",
+                   extra_body={"n": 3})
+    assert set(caught.value.parameters) == {"service_tier", "response_format", "extra_body.n"}
+    assert emulator.requests == []
 
 
 def test_strict_mode_ignores_what_the_framework_injects(emulator: KlusterEmulator) -> None:

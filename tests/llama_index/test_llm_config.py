@@ -72,7 +72,7 @@ def test_known_model_does_not_warn(kluster_env: KlusterEmulator) -> None:
 
 
 def test_embeddings_model_is_refused_as_llm(kluster_env: KlusterEmulator) -> None:
-    with pytest.raises(ValueError, match="KlusterEmbedding"):
+    with pytest.raises(ValueError, match="embeddings model, not a chat model"):
         KlusterLLM(model="BAAI/bge-m3")
 
 

@@ -48,11 +48,10 @@ def test_per_call_parameter_warns(llm: KlusterLLM, kluster_env: KlusterEmulator)
 def test_strict_mode_refuses_additional_kwargs_before_sending(
     kluster_env: KlusterEmulator,
 ) -> None:
-    llm = KlusterLLM(strict_parameters=True, additional_kwargs={"n": 2, "tools": [{"x": 1}]})
     with pytest.raises(UnsupportedParameterError) as caught:
-        llm.chat(HI)
+        KlusterLLM(strict_parameters=True, additional_kwargs={"n": 2, "tools": [{"x": 1}]})
     assert set(caught.value.parameters) == {"n", "tools"}
-    assert kluster_env.chat_requests() == []
+    assert kluster_env.requests == []
 
 
 async def test_strict_mode_refuses_per_call_parameters(kluster_env: KlusterEmulator) -> None:

@@ -1,11 +1,12 @@
 """An async HTTP client that keeps one connection pool per event loop.
 
-langchain-openai shares one cached ``httpx.AsyncClient`` per base URL across every model
-instance (``_client_utils._cached_async_httpx_client``). Pooled connections belong to the
-event loop that opened them, so after ``asyncio.run`` returns, the next ``asyncio.run``
-(or a restarted Jupyter kernel loop) gets a dead connection: "Connection error." or
-"Event loop is closed". ``loop_local_async_client`` routes each request to a pool owned by
-the running loop; a loop's pool is forgotten when the loop is garbage-collected.
+Both frameworks keep one async openai client per model object (langchain-openai even
+shares one cached ``httpx.AsyncClient`` per base URL across instances). Pooled connections
+belong to the event loop that opened them, so after ``asyncio.run`` returns, the next
+``asyncio.run`` (or a restarted Jupyter kernel loop) meets a dead connection: "Connection
+error." / "Event loop is closed", or a silent retry that sends the request twice.
+``loop_local_async_client`` routes each request to a pool owned by the running loop; a
+loop's pool is forgotten when the loop is garbage-collected.
 
 Example::
 
