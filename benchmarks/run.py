@@ -8,7 +8,8 @@ machine is shared and noisy, so read differences of a few percent with care.
 Sections:
 1. per-call overhead: invoke / stream (first chunk, total) / LlamaIndex chat;
 2. sanitizer cost for 10- and 100-message histories;
-3. throughput: abatch of 1,000 prompts at concurrency 64 vs raw AsyncOpenAI;
+3. throughput: abatch of 1,000 prompts at concurrency 64 vs stock and raw AsyncOpenAI,
+   on an instant server and on one that takes 50 ms per answer;
 4. import time in a fresh interpreter;
 5. streaming pass-through with a delay between chunks;
 6. memory: peak traced allocation over 100 calls.
@@ -28,6 +29,7 @@ import timeit
 import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 
@@ -38,13 +40,13 @@ MESSAGES = [{"role": "user", "content": PROMPT}]
 
 
 @contextmanager
-def emulator_process(chunk_delay: float = 0.0) -> Iterator[str]:
+def emulator_process(chunk_delay: float = 0.0, latency: float = 0.0) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     process = subprocess.Popen(
         [sys.executable, "-m", "kluster_integrations.emulator", "--port", str(port),
-         "--chunk-delay", str(chunk_delay)],
+         "--chunk-delay", str(chunk_delay), "--latency", str(latency)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/v1"
     try:
@@ -201,8 +203,10 @@ def bench_sanitizer() -> None:
     table("Sanitizer cost per request (best of 5)", rows, ("history", "kind", "µs"))
 
 
-def bench_throughput(base_url: str, prompts: int, concurrency: int, rounds: int) -> None:
+def bench_throughput(base_url: str, prompts: int, concurrency: int, rounds: int,
+                     latency_ms: float = 0.0) -> None:
     import openai
+    from langchain_openai import ChatOpenAI
 
     from kluster_integrations.langchain import ChatKluster
 
@@ -220,17 +224,25 @@ def bench_throughput(base_url: str, prompts: int, concurrency: int, rounds: int)
         await client.close()
         return elapsed
 
-    async def kluster_run() -> float:
-        model = ChatKluster(model=MODEL, base_url=base_url, api_key=KEY)
+    async def batch_run(model: Any) -> float:
         start = time.perf_counter()
         await model.abatch([PROMPT] * prompts, config={"max_concurrency": concurrency})
         return time.perf_counter() - start
+
+    async def kluster_run() -> float:
+        return await batch_run(ChatKluster(model=MODEL, base_url=base_url, api_key=KEY))
+
+    async def stock_run() -> float:
+        # A fresh pool per event loop: the stock default pool breaks in a second asyncio.run.
+        return await batch_run(ChatOpenAI(model=MODEL, base_url=base_url, api_key=KEY,
+                                          http_async_client=httpx.AsyncClient()))
 
     async def raw_plain_pool_run() -> float:
         return await raw_run(httpx.AsyncClient())
 
     runners = {"raw AsyncOpenAI, SDK's default pool": raw_run,
                "raw AsyncOpenAI, plain httpx pool": raw_plain_pool_run,
+               "ChatOpenAI.abatch (stock)": stock_run,
                "ChatKluster.abatch": kluster_run}
     for run in runners.values():  # warm-up: the server's accept queue, imports, caches
         asyncio.run(run())
@@ -241,7 +253,8 @@ def bench_throughput(base_url: str, prompts: int, concurrency: int, rounds: int)
             times[name].append(asyncio.run(runners[name]()))
     rps = {name: prompts / statistics.median(t) for name, t in times.items()}
     best_raw = max(rps[n] for n in names if n.startswith("raw"))
-    table(f"Throughput: {prompts} prompts at concurrency {concurrency} (median of {rounds})",
+    table(f"Throughput: {prompts} prompts at concurrency {concurrency}, server latency "
+          f"{latency_ms:.0f} ms (median of {rounds})",
           [(name, f"{rps[name]:.0f}", f"{rps[name] / best_raw * 100:.0f}%") for name in names],
           ("client", "requests/s", "of the faster raw"))
 
@@ -315,6 +328,9 @@ def main() -> None:
         bench_calls(base_url, rounds)
         bench_throughput(base_url, 200 if args.quick else 1000, 64, 1 if args.quick else 3)
         bench_memory(base_url, 20 if args.quick else 100)
+    with emulator_process(latency=0.05) as base_url:
+        bench_throughput(base_url, 200 if args.quick else 1000, 64, 1 if args.quick else 3,
+                         latency_ms=50)
     bench_stream_passthrough(0.02)
 
 
