@@ -1,9 +1,11 @@
 """The framework-free core: the kluster.ai contract as data, and what enforces it.
 
 Modules: ``contract`` (what the API refuses), ``sanitizer`` and ``history`` (clean a
-request), ``catalog`` (models), ``config`` (key and URL), ``structured`` (JSON through
-the prompt), ``validation`` (values known bad before sending), ``errors``.
-Nothing here imports LangChain or LlamaIndex.
+request), ``gate`` (what adapters run per request), ``validation`` (values known bad before
+sending), ``embeddings`` (the embeddings endpoint's rules), ``catalog`` (models), ``config``
+(key, URL, client defaults), ``structured`` (JSON through the prompt), ``streaming`` and
+``responses`` (incomplete or unreadable answers), ``http`` (a pool per event loop),
+``errors``. Nothing here imports LangChain or LlamaIndex.
 """
 
 from kluster_integrations.core.catalog import (
@@ -16,10 +18,13 @@ from kluster_integrations.core.changes import Change
 from kluster_integrations.core.config import DEFAULT_BASE_URL
 from kluster_integrations.core.errors import (
     InvalidAPIKeyError,
+    InvalidRequestError,
     KlusterError,
     MalformedResponseError,
     MissingAPIKeyError,
+    StreamInterruptedError,
     StructuredOutputError,
+    ToolCallingNotSupportedError,
     UnsupportedParameterError,
 )
 from kluster_integrations.core.sanitizer import (
@@ -33,12 +38,15 @@ __all__ = [
     "KNOWN_MODELS",
     "Change",
     "InvalidAPIKeyError",
+    "InvalidRequestError",
     "KlusterError",
     "MalformedResponseError",
     "MissingAPIKeyError",
     "ModelInfo",
     "SanitizedRequest",
+    "StreamInterruptedError",
     "StructuredOutputError",
+    "ToolCallingNotSupportedError",
     "UnknownModelWarning",
     "UnsupportedParameterError",
     "UnsupportedParameterWarning",
