@@ -203,6 +203,44 @@ def bench_sanitizer() -> None:
     table("Sanitizer cost per request (best of 5)", rows, ("history", "kind", "µs"))
 
 
+def bench_preparation() -> None:
+    """The adapters' own work per request, without the network: building the payload."""
+    from langchain_openai import ChatOpenAI
+    from llama_index.core.llms import ChatMessage
+    from llama_index.llms.openai.utils import to_openai_message_dicts
+    from llama_index.llms.openai_like import OpenAILike
+
+    from kluster_integrations.langchain import ChatKluster
+    from kluster_integrations.llama_index import KlusterLLM
+
+    url = "http://127.0.0.1:9/v1"
+    stock = ChatOpenAI(model=MODEL, base_url=url, api_key=KEY)
+    kluster = ChatKluster(model=MODEL, base_url=url, api_key=KEY)
+    li_stock = OpenAILike(model=MODEL, api_base=url, api_key=KEY, is_chat_model=True)
+    li_kluster = KlusterLLM(model=MODEL, api_base=url, api_key=KEY)
+    messages = [ChatMessage(role="user", content=PROMPT)]
+
+    def li_request(llm: Any) -> dict[str, Any]:
+        return {"messages": to_openai_message_dicts(messages), **llm._get_model_kwargs()}
+
+    cases = {
+        "ChatOpenAI._get_request_payload": lambda: stock._get_request_payload(PROMPT),
+        "ChatKluster._get_request_payload": lambda: kluster._get_request_payload(PROMPT),
+        "OpenAILike request kwargs + messages": lambda: li_request(li_stock),
+        "KlusterLLM request kwargs + messages, prepared": lambda: li_kluster._prepare(
+            li_request(li_kluster)),
+    }
+    per = {name: min(timeit.repeat(case, number=2000, repeat=5)) / 2000
+           for name, case in cases.items()}
+    names = list(cases)
+    table("Request preparation, no network (best of 5)", [
+        (names[0], f"{per[names[0]] * 1e6:.1f}", "-"),
+        (names[1], f"{per[names[1]] * 1e6:.1f}", f"+{(per[names[1]] - per[names[0]]) * 1e6:.1f}"),
+        (names[2], f"{per[names[2]] * 1e6:.1f}", "-"),
+        (names[3], f"{per[names[3]] * 1e6:.1f}", f"+{(per[names[3]] - per[names[2]]) * 1e6:.1f}"),
+    ], ("step", "µs", "added µs"))
+
+
 def bench_throughput(base_url: str, prompts: int, concurrency: int, rounds: int,
                      latency_ms: float = 0.0) -> None:
     import openai
@@ -323,6 +361,7 @@ def main() -> None:
     print(f"# kluster-integrations benchmarks ({'quick' if args.quick else 'full'} run)")
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     bench_sanitizer()
+    bench_preparation()
     bench_imports(3 if args.quick else 7)
     with emulator_process() as base_url:
         bench_calls(base_url, rounds)

@@ -41,6 +41,8 @@ _NOTHING: frozenset[str] = frozenset()
 def as_plain_dict(value: Any) -> Any:
     """A dict for an openai SDK (pydantic) object, with ``None`` fields left out;
     mappings become dicts; anything else is returned as it is."""
+    if type(value) is dict:  # the common case, checked before the slower ABC test
+        return value.copy()
     if isinstance(value, Mapping):
         return dict(value)
     dump = getattr(value, "model_dump", None)
