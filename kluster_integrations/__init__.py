@@ -11,47 +11,9 @@ The framework-free core (contract, sanitizer, catalog) is re-exported here::
     cleaned = sanitize_request({"model": "m", "messages": [...], "max_tokens": 64}).request
 """
 
-from kluster_integrations.core import (
-    DEFAULT_BASE_URL,
-    KNOWN_MODELS,
-    Change,
-    InvalidAPIKeyError,
-    InvalidRequestError,
-    KlusterError,
-    MalformedResponseError,
-    MissingAPIKeyError,
-    ModelInfo,
-    SanitizedRequest,
-    StreamInterruptedError,
-    StructuredOutputError,
-    ToolCallingNotSupportedError,
-    UnknownModelWarning,
-    UnsupportedParameterError,
-    UnsupportedParameterWarning,
-    lookup_model,
-    sanitize_request,
-)
+from kluster_integrations import core
+from kluster_integrations.core import *  # noqa: F403 - the core's public names, re-exported
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "DEFAULT_BASE_URL",
-    "KNOWN_MODELS",
-    "Change",
-    "InvalidAPIKeyError",
-    "InvalidRequestError",
-    "KlusterError",
-    "MalformedResponseError",
-    "MissingAPIKeyError",
-    "ModelInfo",
-    "SanitizedRequest",
-    "StreamInterruptedError",
-    "StructuredOutputError",
-    "ToolCallingNotSupportedError",
-    "UnknownModelWarning",
-    "UnsupportedParameterError",
-    "UnsupportedParameterWarning",
-    "__version__",
-    "lookup_model",
-    "sanitize_request",
-]
+__all__ = [*core.__all__, "__version__"]
