@@ -126,7 +126,9 @@ class KlusterLLM(OpenAILike):
             **kwargs,
         )
         if strict_parameters:
-            refuse_unsupported(self.additional_kwargs)
+            configured = self._get_model_kwargs()
+            chosen = configured.pop(EXPLICIT_KEY)
+            refuse_unsupported({k: v for k, v in configured.items() if k in chosen})
 
     @classmethod
     def class_name(cls) -> str:
@@ -161,11 +163,18 @@ class KlusterLLM(OpenAILike):
         if kwargs.get("max_tokens") is not None:
             # OpenAI's version lets the constructor's max_tokens win over the call's.
             request["max_tokens"] = kwargs["max_tokens"]
-        explicit = {*self.additional_kwargs, *kwargs}
-        if self.modalities is not None:
-            explicit.add("modalities")
-        request[EXPLICIT_KEY] = frozenset(explicit)
+        request[EXPLICIT_KEY] = self._user_set(request, kwargs)
         return request
+
+    def _user_set(self, request: dict[str, Any], call_kwargs: dict[str, Any]) -> frozenset[str]:
+        """Names in ``request`` the user chose: per call, ``additional_kwargs`` (with the keys
+        of any ``extra_body``) and constructor fields such as ``store`` or ``modalities``."""
+        names = {*self.additional_kwargs, *call_kwargs}
+        names.update(name for name in request if name in self.model_fields_set)
+        for source in (self.additional_kwargs, call_kwargs):
+            if isinstance(source.get("extra_body"), dict):
+                names.update(source["extra_body"])
+        return frozenset(names)
 
     def _prepare(self, request: dict[str, Any]) -> dict[str, Any]:
         """The request LlamaIndex built, as kluster.ai accepts it (see ``core.gate``)."""

@@ -38,3 +38,13 @@ def test_problems_are_named(change, fragment):
 
 def test_unknown_models_get_no_token_ceiling():
     assert request_problems({**OK, "model": "ft:mine", "max_completion_tokens": 10**6}) == []
+
+
+def test_token_ceiling_is_the_models_exact_limit():
+    from kluster_integrations.core.catalog import lookup_model
+
+    limit = lookup_model("google/gemma-3-27b-it").max_output_tokens
+    at_limit = {**OK, "model": "google/gemma-3-27b-it", "max_completion_tokens": limit}
+    assert request_problems(at_limit) == []
+    over = {**at_limit, "max_completion_tokens": limit + 1}
+    assert any("above what" in p for p in request_problems(over))

@@ -97,3 +97,24 @@ def test_env_fixture_points_the_variables_at_the_emulator(kluster_env):
 
     assert os.environ["KLUSTER_BASE_URL"] == kluster_env.base_url
     assert os.environ["KLUSTER_API_KEY"]
+
+
+def test_plugin_loads_without_the_emulator_extra(pytester, monkeypatch):
+    """pytest loads the plugin in every environment with this package, [emulator] or not."""
+    blocker = pytester.mkdir("blocker")
+    (blocker / "sitecustomize.py").write_text(
+        "import sys\nsys.modules['uvicorn'] = None\nsys.modules['starlette'] = None\n")
+    monkeypatch.setenv("PYTHONPATH", str(blocker))
+    pytester.makepyfile("""
+        import pytest
+
+        def test_plain():
+            import kluster_integrations
+            assert kluster_integrations.sanitize_request
+
+        def test_fixture_says_what_to_install(kluster_emulator):
+            pass
+    """)
+    result = pytester.runpytest_subprocess("-q")
+    result.assert_outcomes(passed=1, errors=1)
+    assert "pip install 'kluster-integrations[emulator]'" in result.stdout.str()

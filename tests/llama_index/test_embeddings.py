@@ -9,7 +9,11 @@ import pytest
 
 from kluster_integrations.core.config import DEFAULT_EMBEDDING_MODEL
 from kluster_integrations.core.contract import EMBEDDING_MAX_INPUTS
-from kluster_integrations.core.errors import MissingAPIKeyError, UnsupportedParameterError
+from kluster_integrations.core.errors import (
+    InvalidRequestError,
+    MissingAPIKeyError,
+    UnsupportedParameterError,
+)
 from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.llama_index import KlusterEmbedding, UnknownModelWarning
 
@@ -45,8 +49,9 @@ async def test_async_batches(kluster_env: KlusterEmulator) -> None:
 
 
 def test_batch_size_above_the_api_limit_is_refused(kluster_env: KlusterEmulator) -> None:
-    with pytest.raises(ValueError, match=str(EMBEDDING_MAX_INPUTS)):
+    with pytest.raises(InvalidRequestError, match=str(EMBEDDING_MAX_INPUTS)):
         KlusterEmbedding(embed_batch_size=EMBEDDING_MAX_INPUTS + 1)
+    assert kluster_env.requests == []
 
 
 @pytest.mark.parametrize("arguments", [{"dimensions": 256},

@@ -98,3 +98,20 @@ def test_bad_values_fail_before_sending(kluster_env: KlusterEmulator) -> None:
     with pytest.raises(InvalidRequestError, match="max_completion_tokens"):
         llm.complete("hi")
     assert kluster_env.chat_requests() == []
+
+
+def test_extra_body_and_field_parameters_count_as_user_set(kluster_env: KlusterEmulator) -> None:
+    llm = KlusterLLM(modalities=["text", "audio"])
+    with pytest.warns(UnsupportedParameterWarning, match="modalities"):
+        llm.chat(HI)
+    with pytest.warns(UnsupportedParameterWarning, match="service_tier"):
+        llm.chat(HI, extra_body={"service_tier": "flex"})
+    with pytest.raises(UnsupportedParameterError, match=r"extra_body\.n"):
+        KlusterLLM(strict_parameters=True).chat(HI, extra_body={"n": 2})
+    with pytest.raises(UnsupportedParameterError, match="modalities"):
+        KlusterLLM(strict_parameters=True, modalities=["text", "audio"])
+    with pytest.raises(UnsupportedParameterError, match=r"extra_body\.service_tier"):
+        KlusterLLM(strict_parameters=True,
+                   additional_kwargs={"extra_body": {"service_tier": "flex"}})
+    assert len(kluster_env.chat_requests()) == 2
+    assert_contract_kept(kluster_env)

@@ -56,6 +56,7 @@ def test_stream_structured_predict(llm: KlusterLLM, kluster_env: KlusterEmulator
     assert Tier.model_validate(partials[-1].model_dump()) == Tier(name="Trial",
                                                                  requests_per_minute=30)
     assert kluster_env.chat_requests()[0]["stream"] is True
+    assert SCHEMA_HEADING in user_texts(kluster_env.chat_requests()[0])  # not response_format
     assert_contract_kept(kluster_env)
 
 
