@@ -65,14 +65,12 @@ API_LIMITS = {
 ENV = {"KLUSTER_API_KEY": "env-key", "KLUSTER_BASE_URL": "https://kluster.example/v1"}
 
 
-class TestChatKlusterUnit(ChatModelUnitTests):
+class ChatKlusterCapabilities:
+    """What both standard suites are told about ChatKluster."""
+
     @property
     def chat_model_class(self) -> type[ChatKluster]:
         return ChatKluster
-
-    @property
-    def chat_model_params(self) -> dict[str, Any]:
-        return {"model": DEFAULT_CHAT_MODEL, "base_url": DEFAULT_BASE_URL, "api_key": "test"}
 
     @property
     def has_tool_calling(self) -> bool:
@@ -85,6 +83,12 @@ class TestChatKlusterUnit(ChatModelUnitTests):
     @property
     def model_override_value(self) -> str:
         return OTHER_MODEL
+
+
+class TestChatKlusterUnit(ChatKlusterCapabilities, ChatModelUnitTests):
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"model": DEFAULT_CHAT_MODEL, "base_url": DEFAULT_BASE_URL, "api_key": "test"}
 
     @property
     def init_from_env_params(self) -> tuple[dict, dict, dict]:
@@ -101,30 +105,14 @@ class TestChatKlusterUnit(ChatModelUnitTests):
 
 
 @pytest.mark.usefixtures("kluster_env")
-class TestChatKlusterIntegration(ChatModelIntegrationTests):
-    @property
-    def chat_model_class(self) -> type[ChatKluster]:
-        return ChatKluster
-
+class TestChatKlusterIntegration(ChatKlusterCapabilities, ChatModelIntegrationTests):
     @property
     def chat_model_params(self) -> dict[str, Any]:
         return {"model": DEFAULT_CHAT_MODEL}
 
     @property
-    def has_tool_calling(self) -> bool:
-        return False
-
-    @property
-    def has_structured_output(self) -> bool:
-        return True
-
-    @property
     def supports_json_mode(self) -> bool:
         return True
-
-    @property
-    def model_override_value(self) -> str:
-        return OTHER_MODEL
 
     @property
     def returns_usage_metadata(self) -> bool:
