@@ -195,9 +195,6 @@ class KlusterLLM(OpenAILike):
 
     # -- structured output: JSON asked for in the prompt, never tool_choice/response_format --
 
-    def _should_use_structure_outputs(self) -> bool:
-        return False
-
     @dispatcher.span
     def structured_predict(self, output_cls: Any, prompt: Any,
                            llm_kwargs: dict[str, Any] | None = None, **prompt_args: Any) -> Any:
