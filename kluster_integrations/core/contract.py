@@ -144,6 +144,10 @@ ABSENT_RESPONSE_FIELDS: tuple[str, ...] = (
     "usage.prompt_tokens_details",
 )
 
+#: Concurrent requests per account on the paid tiers (the Trial tier allows 20), from
+#: kluster-ai/docs .snippets/text/get-started/rate-limit.md.
+CONCURRENT_REQUEST_LIMIT = 100
+
 #: Embeddings (kluster-ai/docs get-started/models.md, API reference for /v1/embeddings).
 EMBEDDING_MAX_INPUTS = 2048
 EMBEDDING_DIMENSIONS = 1024

@@ -25,12 +25,14 @@ from collections.abc import Callable
 import httpx
 import openai
 
+from kluster_integrations.core.contract import CONCURRENT_REQUEST_LIMIT
+
 
 class LoopLocalAsyncTransport(httpx.AsyncBaseTransport):
     """Sends each request through a transport created for the running event loop."""
 
     def __init__(self, factory: Callable[[], httpx.AsyncBaseTransport] | None = None) -> None:
-        self._factory = factory or httpx.AsyncHTTPTransport
+        self._factory = factory or _kluster_sized_transport
         self._by_loop: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, httpx.AsyncBaseTransport
         ] = weakref.WeakKeyDictionary()
@@ -65,6 +67,12 @@ class LoopLocalAsyncTransport(httpx.AsyncBaseTransport):
                 transport = self._by_loop.pop(loop, None)
         if transport is not None:
             await transport.aclose()
+
+
+def _kluster_sized_transport() -> httpx.AsyncBaseTransport:
+    """A pool that opens no more connections than kluster.ai serves at once per account."""
+    return httpx.AsyncHTTPTransport(limits=httpx.Limits(
+        max_connections=CONCURRENT_REQUEST_LIMIT, max_keepalive_connections=20))
 
 
 def loop_local_async_client() -> httpx.AsyncClient:

@@ -14,12 +14,13 @@ import sys
 import pytest
 
 from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.langchain import ChatKluster
-from kluster_integrations.llama_index import KlusterLLM
+from kluster_integrations.langchain import ChatKluster, KlusterEmbeddings
+from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
 
 REQUESTS = 1_000
-#: openai.DefaultAsyncHttpxClient keeps at most 100 idle connections; both ends are counted.
-KEEP_ALIVE_BOUND = 2 * 100 + 20
+#: The adapters' pools (core.http) keep at most 20 idle connections; both ends are counted,
+#: and the margin absorbs descriptors the test process opens for other reasons.
+KEEP_ALIVE_BOUND = 2 * 20 + 40
 
 pytestmark = [
     pytest.mark.skipif(not sys.platform.startswith("linux"),
@@ -64,5 +65,31 @@ async def test_llama_index_gather(kluster_env: KlusterEmulator) -> None:
     replies = await asyncio.gather(*(llm.acomplete(f"Question {i}") for i in range(REQUESTS)))
 
     assert all(reply.text for reply in replies) and len(replies) == REQUESTS
+    assert len(kluster_env.requests) - requests_before == REQUESTS
+    assert await settled_fds(fds_before + KEEP_ALIVE_BOUND) <= fds_before + KEEP_ALIVE_BOUND
+
+
+async def test_langchain_embeddings_gather(kluster_env: KlusterEmulator) -> None:
+    embeddings = KlusterEmbeddings(max_retries=0)
+    await embeddings.aembed_query("warm up the pool")
+    fds_before, requests_before = open_fds(), len(kluster_env.requests)
+
+    vectors = await asyncio.gather(*(embeddings.aembed_query(f"text {i}")
+                                     for i in range(REQUESTS)))
+
+    assert len(vectors) == REQUESTS and all(len(v) == 1024 for v in vectors)
+    assert len(kluster_env.requests) - requests_before == REQUESTS
+    assert await settled_fds(fds_before + KEEP_ALIVE_BOUND) <= fds_before + KEEP_ALIVE_BOUND
+
+
+async def test_llama_index_embeddings_gather(kluster_env: KlusterEmulator) -> None:
+    embedding = KlusterEmbedding(max_retries=0)
+    await embedding.aget_text_embedding("warm up the pool")
+    fds_before, requests_before = open_fds(), len(kluster_env.requests)
+
+    vectors = await asyncio.gather(*(embedding.aget_text_embedding(f"text {i}")
+                                     for i in range(REQUESTS)))
+
+    assert len(vectors) == REQUESTS and all(len(v) == 1024 for v in vectors)
     assert len(kluster_env.requests) - requests_before == REQUESTS
     assert await settled_fds(fds_before + KEEP_ALIVE_BOUND) <= fds_before + KEEP_ALIVE_BOUND
