@@ -1,12 +1,13 @@
 # make demo  - run the demo on the bundled kluster.ai emulator (or kluster.ai if KLUSTER_API_KEY is set)
 # make test  - run the whole test suite
 # make bench - run the benchmarks
+# make notebooks - run notebooks/*.py on the emulator and save the outputs in the .ipynb twins
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +27,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+notebooks: $(STAMP)
+	$(BIN)/python -m tests.notebooks.runner
 
 clean:
 	rm -rf $(VENV)

@@ -1,53 +1,33 @@
-"""The notebooks run top to bottom on the emulator, and their committed outputs are current.
+"""Every notebook pair in ``notebooks/`` runs top to bottom, and its ``.ipynb`` is current.
 
-Each notebook is executed once per session with nbclient, in a fresh ``python3`` kernel
-started from this interpreter, with ``KLUSTER_API_KEY`` removed from the kernel's
-environment so it runs on the bundled emulator. A failing cell fails the test with the
-cell's traceback. The committed ``.ipynb`` files must equal what ``notebooks/build.py``
-writes and must carry the outputs of such a run: after changing a notebook, rebuild with
-``.venv/bin/python notebooks/build.py``.
+A pair is ``NAME.py`` (jupytext percent format, the source) and ``NAME.ipynb`` (the source
+with the outputs of a run). The pairs are found in the folder, so a new notebook is tested
+without touching this file. Each source is executed once per session with nbclient, in a
+fresh ``python3`` kernel started from this interpreter, with ``KLUSTER_API_KEY`` removed from
+the kernel's environment so it runs on the bundled emulator; a failing cell fails the test
+with the cell's traceback. The committed ``.ipynb`` must hold exactly its source's cells and
+the outputs of such a run: after editing a notebook, re-run it with ``make notebooks``.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import nbformat
 import pytest
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
-NAMES = ("langchain_quickstart", "llamaindex_rag", "model_comparison")
+from tests.notebooks import runner
 
-REBUILD = "rebuild with `.venv/bin/python notebooks/build.py`"
+NAMES = runner.notebook_names()
 
-
-def _load_build_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("notebooks_build", NOTEBOOKS_DIR / "build.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load_build_script()
+RERUN = "re-run it with `make notebooks`"
 
 
 def committed(name: str) -> nbformat.NotebookNode:
-    return nbformat.read(build.notebook_path(name), as_version=4)
-
-
-def without_outputs(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    copy = nbformat.from_dict(notebook)
-    for cell in copy.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-    return copy
+    return nbformat.read(runner.notebook_path(name), as_version=4)
 
 
 def outputs_of(notebook: nbformat.NotebookNode) -> list[tuple[str, int | None, list[Any]]]:
@@ -70,7 +50,7 @@ def outputs_of(notebook: nbformat.NotebookNode) -> list[tuple[str, int | None, l
 
 @pytest.fixture(scope="session")
 def fresh_run() -> Callable[[str], nbformat.NotebookNode]:
-    """Execute a committed notebook (outputs cleared) once per session; raises on any error.
+    """Execute a notebook's ``.py`` source once per session; raises on any error.
 
     A fake ``KLUSTER_API_KEY`` is set in this process while the kernels run: the notebooks
     must still run on the emulator, never on kluster.ai.
@@ -81,27 +61,35 @@ def fresh_run() -> Callable[[str], nbformat.NotebookNode]:
         if name not in runs:
             with pytest.MonkeyPatch.context() as patch:
                 patch.setenv("KLUSTER_API_KEY", "not-a-real-key")
-                runs[name] = build.execute(without_outputs(committed(name)))
+                runs[name] = runner.execute(runner.read_source(name))
         return runs[name]
 
     return run
 
 
-def test_every_notebook_is_tested() -> None:
-    assert set(NAMES) == set(build.NOTEBOOKS)
-    assert {path.stem for path in NOTEBOOKS_DIR.glob("*.ipynb")} == set(NAMES)
+def test_the_folder_holds_notebooks() -> None:
+    assert {"langchain_quickstart", "llamaindex_rag", "model_comparison"} <= set(NAMES)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_committed_notebook_is_what_the_build_script_writes(name: str) -> None:
+def test_every_notebook_is_a_pair(name: str) -> None:
+    assert runner.source_path(name).exists(), (
+        f"notebooks/{name}.ipynb has no source; create notebooks/{name}.py with "
+        f"`jupytext --to py:percent notebooks/{name}.ipynb`")
+    assert runner.notebook_path(name).exists(), (
+        f"notebooks/{name}.py has no notebook with outputs; {RERUN}")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_notebook_matches_its_source(name: str) -> None:
     notebook = committed(name)
     nbformat.validate(notebook)
-    expected = build.build_notebook(build.NOTEBOOKS[name])
+    expected = runner.read_source(name)
     assert notebook.nbformat == 4
-    assert notebook.metadata == expected.metadata, f"notebook metadata changed; {REBUILD}"
+    assert notebook.metadata == expected.metadata, f"notebook metadata changed; {RERUN}"
     assert [(c.id, c.cell_type, c.source) for c in notebook.cells] == [
         (c.id, c.cell_type, c.source) for c in expected.cells
-    ], f"notebooks/{name}.ipynb differs from notebooks/build.py; {REBUILD}"
+    ], f"notebooks/{name}.ipynb differs from notebooks/{name}.py; {RERUN}"
     assert all(cell.metadata == {} for cell in notebook.cells)
 
 
@@ -123,14 +111,14 @@ def test_notebook_runs_top_to_bottom_on_the_emulator(
 def test_committed_outputs_equal_a_fresh_run(
         name: str, fresh_run: Callable[[str], nbformat.NotebookNode]) -> None:
     assert outputs_of(committed(name)) == outputs_of(fresh_run(name)), (
-        f"notebooks/{name}.ipynb carries stale outputs; {REBUILD}")
+        f"notebooks/{name}.ipynb carries stale outputs; {RERUN}")
 
 
 def test_kernel_is_this_interpreter() -> None:
     probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "import sys, kluster_integrations\nprint(sys.prefix)\nprint(kluster_integrations.__file__)",
         id="probe")])
-    build.execute(probe)
+    runner.execute(probe)
     prefix, package = probe.cells[0].outputs[0].text.splitlines()
     assert prefix == sys.prefix
-    assert Path(package).is_relative_to(NOTEBOOKS_DIR.parent)
+    assert Path(package).is_relative_to(runner.NOTEBOOKS_DIR.parent)
