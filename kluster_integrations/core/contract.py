@@ -137,6 +137,12 @@ UNSUPPORTED_MESSAGE_FIELDS: Mapping[str, MessageFieldRule] = _freeze(
 #: tool-call history, so such messages are orphans unless rewritten.
 TOOL_RESULT_ROLES = frozenset({"tool", "function"})
 
+#: Whether a stream's last chunk carries ``usage`` although ``stream_options`` is refused. Not
+#: documented either way (``None``): the adapters read usage when it comes, the emulator sends
+#: it unless ``Settings.stream_usage`` is off, and ``python -m kluster_integrations.probe``
+#: reports what the live API does.
+STREAM_USAGE: bool | None = None
+
 #: Fields an OpenAI response has that kluster.ai responses lack.
 ABSENT_RESPONSE_FIELDS: tuple[str, ...] = (
     "system_fingerprint",

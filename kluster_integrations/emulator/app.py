@@ -39,6 +39,7 @@ from kluster_integrations.core.validation import request_problems
 from kluster_integrations.emulator import replies
 from kluster_integrations.emulator.checks import contract_violations, embedding_violations
 from kluster_integrations.emulator.control import control_routes
+from kluster_integrations.emulator.drift import accepted_anyway
 from kluster_integrations.emulator.sse import quiet_uvicorn_logs, stream_completion
 from kluster_integrations.emulator.state import (
     CHAT_PATH,
@@ -118,7 +119,7 @@ def create_app(state: EmulatorState) -> Starlette:
         body, fault, stop = await admit(request, CHAT_PATH)
         if stop is not None:
             return stop
-        violations = contract_violations(body)
+        violations = accepted_anyway(contract_violations(body), state.settings.accepts_anyway)
         if violations:
             names = ", ".join(name for name, _ in violations)
             detail = " ".join(reason for _, reason in violations)
@@ -167,7 +168,8 @@ def create_app(state: EmulatorState) -> Starlette:
             return info
         if info.purpose != "embeddings":
             return error_response(400, f"{info.id} is not an embeddings model.", param="model")
-        violations = embedding_violations(body, EMBEDDING_MAX_INPUTS)
+        violations = accepted_anyway(embedding_violations(body, EMBEDDING_MAX_INPUTS),
+                                     state.settings.accepts_anyway)
         if violations:
             return error_response(400, " ".join(reason for _, reason in violations),
                                   param=violations[0][0], code="unsupported_parameter")
