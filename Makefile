@@ -1,13 +1,15 @@
 # make demo  - run the demo on the bundled kluster.ai emulator (or kluster.ai if KLUSTER_API_KEY is set)
 # make test  - run the whole test suite
 # make bench - run the benchmarks
+# make test-live - the live smoke tests on kluster.ai (skipped without KLUSTER_API_KEY)
+# make probe - check kluster.ai against the contract data (needs KLUSTER_API_KEY)
 # make notebooks - run notebooks/*.py on the emulator and save the outputs in the .ipynb twins
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench notebooks clean
+.PHONY: demo test test-live probe lint bench notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +23,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+test-live: $(STAMP)
+	$(BIN)/python -m pytest tests/live -m live
+
+probe: $(STAMP)
+	$(BIN)/python -m kluster_integrations.probe
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
