@@ -20,12 +20,14 @@ from kluster_integrations.core.errors import (
     InvalidAPIKeyError,
     InvalidRequestError,
     KlusterError,
+    KlusterWarning,
     MalformedResponseError,
     MissingAPIKeyError,
     StreamInterruptedError,
     StructuredOutputError,
     ToolCallingNotSupportedError,
     UnsupportedParameterError,
+    WrongModelPurposeError,
 )
 from kluster_integrations.core.sanitizer import (
     SanitizedRequest,
@@ -40,6 +42,7 @@ __all__ = [
     "InvalidAPIKeyError",
     "InvalidRequestError",
     "KlusterError",
+    "KlusterWarning",
     "MalformedResponseError",
     "MissingAPIKeyError",
     "ModelInfo",
@@ -50,6 +53,7 @@ __all__ = [
     "UnknownModelWarning",
     "UnsupportedParameterError",
     "UnsupportedParameterWarning",
+    "WrongModelPurposeError",
     "lookup_model",
     "sanitize_request",
 ]

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
+from kluster_integrations.core.errors import UnknownModelWarning, WrongModelPurposeError
+
 if TYPE_CHECKING:
     from openai import OpenAI
 
@@ -97,14 +99,6 @@ def lookup_model(
 ) -> ModelInfo | None:
     """The catalog entry for ``model_id``, or ``None`` when it is not known."""
     return catalog.get(model_id)
-
-
-class UnknownModelWarning(UserWarning):
-    """The model id is not in the catalog; conservative limits are assumed."""
-
-
-class WrongModelPurposeError(ValueError):
-    """A chat model where an embeddings model belongs, or the other way round."""
 
 
 def check_model(model_id: str, *, purpose: Literal["chat", "embeddings"],

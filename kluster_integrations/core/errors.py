@@ -1,7 +1,25 @@
-"""Typed errors raised by kluster-integrations before or instead of a request.
+"""Typed errors and warnings raised by kluster-integrations before or instead of a request.
 
 Every error names the problem and the fix. Errors that come back from the server keep the
 openai SDK's own types (``openai.BadRequestError``, ``openai.RateLimitError``, ...).
+
+The hierarchy (other bases in brackets, so ``except ValueError`` keeps working)::
+
+    * KlusterError
+      + MissingAPIKeyError [ValueError]
+      + InvalidAPIKeyError [ValueError]
+      + UnsupportedParameterError [ValueError]
+      + InvalidRequestError [ValueError]
+      + WrongModelPurposeError [ValueError]
+      + ToolCallingNotSupportedError [NotImplementedError]
+      + StructuredOutputError [ValueError]
+        - StructuredOutputParseError [langchain_core OutputParserException] (in .langchain)
+      + StreamInterruptedError [ConnectionError]
+      + MalformedResponseError [ValueError]
+      + ProbeAborted (in .probe)
+    * KlusterWarning [UserWarning]
+      + UnknownModelWarning
+      + UnsupportedParameterWarning
 
 Example::
 
@@ -18,6 +36,22 @@ from collections.abc import Sequence
 
 class KlusterError(Exception):
     """Base class of every error this package raises itself."""
+
+
+class KlusterWarning(UserWarning):
+    """Base class of every warning this package emits."""
+
+
+class UnknownModelWarning(KlusterWarning):
+    """The model id is not in the catalog; conservative limits are assumed."""
+
+
+class UnsupportedParameterWarning(KlusterWarning):
+    """A parameter the user set was dropped because kluster.ai rejects it."""
+
+
+class WrongModelPurposeError(KlusterError, ValueError):
+    """A chat model where an embeddings model belongs, or the other way round."""
 
 
 class MissingAPIKeyError(KlusterError, ValueError):

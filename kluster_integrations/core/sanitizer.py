@@ -35,17 +35,13 @@ from typing import Any, Literal
 
 from kluster_integrations.core.changes import Change
 from kluster_integrations.core.contract import RENAMED_PARAMETERS, UNSUPPORTED_PARAMETERS
-from kluster_integrations.core.errors import UnsupportedParameterError
+from kluster_integrations.core.errors import UnsupportedParameterError, UnsupportedParameterWarning
 from kluster_integrations.core.history import as_plain_dict, needs_rewrite, rewrite_messages
 
 Policy = Literal["drop", "warn", "raise"]
 POLICIES: tuple[Policy, ...] = ("drop", "warn", "raise")
 
 _FORBIDDEN_KEYS = frozenset(UNSUPPORTED_PARAMETERS) | frozenset(RENAMED_PARAMETERS)
-
-
-class UnsupportedParameterWarning(UserWarning):
-    """A parameter the user set was dropped because kluster.ai rejects it."""
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,14 @@ from typing import Any
 import openai
 
 from kluster_integrations.core import contract
+from kluster_integrations.core.errors import KlusterError
 from kluster_integrations.probe.plan import MAX_COMPLETION_TOKENS, PROBE_MODEL, Probe, plan
 from kluster_integrations.probe.report import Check, ProbeReport, Status
 
 _DETAIL_CHARS = 200
 
 
-class ProbeAborted(Exception):
+class ProbeAborted(KlusterError):
     """The key was refused or the baseline request failed: nothing else can be judged."""
 
 

@@ -1,0 +1,101 @@
+"""Every error and warning the package defines sits under ``KlusterError`` or
+``KlusterWarning``, and the tree drawn in ``core/errors.py``'s docstring is the real one.
+
+A new error class anywhere in the package fails here until it is given a base from
+``core/errors.py`` and a line in the drawing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+import warnings
+
+import pytest
+
+import kluster_integrations
+from kluster_integrations.core import errors
+from kluster_integrations.core.catalog import check_model
+from kluster_integrations.core.errors import KlusterError, KlusterWarning
+
+#: Exceptions that never leave the package, with the reason.
+INTERNAL = {
+    "StreamCut": "the emulator's stream generator raises and catches it to cut a stream",
+}
+
+DRAWN = re.compile(r"^(?P<indent> *)[*+-] (?P<name>\w+)(?: \[(?P<bases>[^\]]+)\])?")
+
+
+def package_exceptions() -> dict[str, type[BaseException]]:
+    """Every exception or warning class defined in a module of the package, by name."""
+    found: dict[str, type[BaseException]] = {}
+    for module_info in pkgutil.walk_packages(kluster_integrations.__path__,
+                                             prefix="kluster_integrations."):
+        if module_info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(module_info.name)
+        for value in vars(module).values():
+            if (isinstance(value, type) and issubclass(value, BaseException)
+                    and value.__module__ == module.__name__):
+                found[value.__name__] = value
+    return found
+
+
+def drawn_tree() -> dict[str, tuple[str | None, list[str]]]:
+    """From the docstring: each class's parent in the drawing and its other bases."""
+    doc = errors.__doc__ or ""
+    block = doc[doc.index("The hierarchy"):doc.index("Example::")]
+    tree: dict[str, tuple[str | None, list[str]]] = {}
+    stack: list[tuple[int, str]] = []
+    for line in block.splitlines():
+        match = DRAWN.match(line)
+        if not match:
+            continue
+        depth = len(match["indent"])
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        bases = [b.strip().split()[-1] for b in (match["bases"] or "").split(",") if b]
+        tree[match["name"]] = (stack[-1][1] if stack else None, bases)
+        stack.append((depth, match["name"]))
+    return tree
+
+
+def test_every_exception_is_under_a_package_base() -> None:
+    outside = sorted(name for name, cls in package_exceptions().items()
+                     if name not in INTERNAL and not issubclass(cls, KlusterError | KlusterWarning))
+    assert outside == [], "give these a base from core/errors.py"
+
+
+def test_the_drawing_lists_every_exception() -> None:
+    defined = set(package_exceptions()) - set(INTERNAL)
+    assert set(drawn_tree()) == defined
+
+
+def test_the_drawing_shows_the_real_bases() -> None:
+    classes = package_exceptions()
+    for name, (parent, bases) in drawn_tree().items():
+        cls = classes[name]
+        if parent is None:
+            assert cls.__bases__[0] in (Exception, UserWarning), name
+        else:
+            assert classes[parent] in cls.__bases__, f"{name} is drawn under {parent}"
+        mro_names = {base.__name__ for base in cls.__mro__}
+        assert set(bases) <= mro_names, f"{name} is drawn with bases {bases}"
+
+
+def test_errors_keep_their_old_homes_and_bases() -> None:
+    from kluster_integrations.core import catalog, sanitizer
+
+    assert catalog.WrongModelPurposeError is errors.WrongModelPurposeError
+    assert catalog.UnknownModelWarning is errors.UnknownModelWarning
+    assert sanitizer.UnsupportedParameterWarning is errors.UnsupportedParameterWarning
+    with pytest.raises(ValueError, match="embeddings model") as caught:
+        check_model("BAAI/bge-m3", purpose="chat")
+    assert isinstance(caught.value, KlusterError)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        check_model("ft:my-fine-tune", purpose="chat")
+    assert [w.category for w in seen] == [errors.UnknownModelWarning]
+    assert issubclass(seen[0].category, UserWarning)
+    assert issubclass(seen[0].category, KlusterWarning)
