@@ -1,0 +1,83 @@
+"""Each entry point exports exactly these names: adding, removing or renaming one is an API
+change, made here on purpose (and in the README), never by accident."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+CORE = [
+    "Change",
+    "DEFAULT_BASE_URL",
+    "InvalidAPIKeyError",
+    "InvalidRequestError",
+    "KNOWN_MODELS",
+    "KlusterError",
+    "KlusterWarning",
+    "MalformedResponseError",
+    "MissingAPIKeyError",
+    "ModelInfo",
+    "SanitizedRequest",
+    "StreamInterruptedError",
+    "StructuredOutputError",
+    "ToolCallingNotSupportedError",
+    "UnknownModelWarning",
+    "UnsupportedParameterError",
+    "UnsupportedParameterWarning",
+    "WrongModelPurposeError",
+    "lookup_model",
+    "sanitize_request",
+]
+
+PUBLIC_NAMES = {
+    "kluster_integrations": [*CORE, "__version__"],
+    "kluster_integrations.core": CORE,
+    "kluster_integrations.langchain": [
+        "ChatKluster",
+        "KlusterEmbeddings",
+        "MissingAPIKeyError",
+        "StructuredOutputError",
+        "StructuredOutputParseError",
+        "ToolCallingNotSupportedError",
+        "UnsupportedParameterError",
+    ],
+    "kluster_integrations.llama_index": [
+        "KlusterEmbedding",
+        "KlusterLLM",
+        "SchemaOutputParser",
+        "UnknownModelWarning",
+    ],
+    "kluster_integrations.emulator": [
+        "EMULATOR_API_KEY",
+        "EmulatorState",
+        "Fault",
+        "KlusterEmulator",
+        "RecordedRequest",
+        "Settings",
+    ],
+    "kluster_integrations.probe": [
+        "PROBE_MODEL",
+        "Check",
+        "Probe",
+        "ProbeAborted",
+        "ProbeReport",
+        "plan",
+        "run_probe",
+    ],
+}
+
+
+@pytest.mark.parametrize("module_name", sorted(PUBLIC_NAMES))
+def test_exports_exactly_the_pinned_names(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    assert sorted(module.__all__) == sorted(PUBLIC_NAMES[module_name])
+    assert len(set(module.__all__)) == len(module.__all__), "a name is listed twice"
+
+
+@pytest.mark.parametrize("module_name", sorted(PUBLIC_NAMES))
+def test_star_import_gives_every_pinned_name(module_name: str) -> None:
+    namespace: dict[str, object] = {}
+    exec(f"from {module_name} import *", namespace)
+    namespace.pop("__builtins__")
+    assert sorted(namespace) == sorted(PUBLIC_NAMES[module_name])
