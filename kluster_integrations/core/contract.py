@@ -143,6 +143,10 @@ TOOL_RESULT_ROLES = frozenset({"tool", "function"})
 #: reports what the live API does.
 STREAM_USAGE: bool | None = None
 
+#: The sampling temperatures accepted, inclusive. kluster.ai's docs state no range; this is the
+#: OpenAI API's, which its OpenAI-compatible endpoint is taken to share.
+TEMPERATURE_RANGE: tuple[float, float] = (0, 2)
+
 #: Fields an OpenAI response has that kluster.ai responses lack.
 ABSENT_RESPONSE_FIELDS: tuple[str, ...] = (
     "system_fingerprint",
@@ -156,6 +160,8 @@ CONCURRENT_REQUEST_LIMIT = 100
 
 #: Embeddings (kluster-ai/docs get-started/models.md, API reference for /v1/embeddings).
 EMBEDDING_MAX_INPUTS = 2048
+#: Longest text one embeddings input may be, in the model's own tokens.
+EMBEDDING_MAX_INPUT_TOKENS = 8192
 EMBEDDING_DIMENSIONS = 1024
 EMBEDDING_ENCODINGS = ("float", "base64")
 UNSUPPORTED_EMBEDDING_PARAMETERS: Mapping[str, ParameterRule] = _freeze(

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kluster_integrations.core.catalog import lookup_model
+from kluster_integrations.core.contract import TEMPERATURE_RANGE
 from kluster_integrations.core.errors import InvalidRequestError
 
 #: Roles of the OpenAI protocol; which fields each may carry is the contract's business.
@@ -36,12 +37,14 @@ def request_problems(request: Mapping[str, Any]) -> list[str]:
         if name in request and request[name] is not None:
             problems.extend(_token_limit_problems(name, request[name], info))
     temperature = request.get("temperature")
+    low, high = TEMPERATURE_RANGE
     if temperature is not None and (
         isinstance(temperature, bool)
         or not isinstance(temperature, int | float)
-        or not 0 <= temperature <= 2
+        or not low <= temperature <= high
     ):
-        problems.append(f"`temperature` must be a number from 0 to 2, not {temperature!r}.")
+        problems.append(f"`temperature` must be a number from {low:g} to {high:g}, "
+                        f"not {temperature!r}.")
     return problems
 
 

@@ -22,8 +22,9 @@ from langchain_openai import OpenAIEmbeddings
 
 from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_EMBEDDING_MODEL
-from kluster_integrations.core.contract import EMBEDDING_MAX_INPUTS
+from kluster_integrations.core.contract import EMBEDDING_MAX_INPUT_TOKENS, EMBEDDING_MAX_INPUTS
 from kluster_integrations.core.embeddings import check_batch_size, check_embedding_parameters
+from kluster_integrations.core.errors import InvalidRequestError
 from kluster_integrations.core.responses import readable_response
 from kluster_integrations.langchain._connection import with_kluster_connection
 
@@ -50,10 +51,10 @@ class KlusterEmbeddings(OpenAIEmbeddings):
         check_embedding_parameters({**kwargs.get("model_kwargs", {}), **kwargs})
         check_batch_size(kwargs.get("chunk_size"), "chunk_size")
         if kwargs.get("check_embedding_ctx_length") and kwargs.get("tiktoken_enabled", False):
-            raise ValueError(
+            raise InvalidRequestError([
                 "check_embedding_ctx_length=True with tiktoken_enabled=True would send OpenAI "
-                "token ids, which kluster.ai refuses; leave both off (texts up to 8,192 "
-                "tokens are accepted as they are).")
+                "token ids, which kluster.ai refuses; leave both off (texts up to "
+                f"{EMBEDDING_MAX_INPUT_TOKENS:,} tokens are accepted as they are)."])
         super().__init__(**kwargs)
 
     @property

@@ -3,8 +3,9 @@
 Every probe is read from ``core.contract`` and ``core.catalog``: one request per refused
 parameter and message field (on one cheap model, since those rules do not depend on the
 model), one request with a tool and one with an image per catalog chat model (accepted or
-refused as ``ModelInfo.supports`` says), the embeddings rules, and usage in streams. A rule
-the probe has no test value for shows up as ``untested``, so a new rule cannot slip by.
+refused as ``ModelInfo.supports`` says), the temperature range, the embeddings rules, and
+usage in streams. A rule the probe has no test value for shows up as ``untested``, so a new
+rule cannot slip by.
 
 Example::
 
@@ -169,6 +170,16 @@ def image_probes(models: Iterable[str] | None = None) -> list[Probe]:
     return probes
 
 
+def temperature_probes(model: str = PROBE_MODEL) -> list[Probe]:
+    """``contract.TEMPERATURE_RANGE``: its top accepted, just above it refused."""
+    high = contract.TEMPERATURE_RANGE[1]
+    source = f"contract.TEMPERATURE_RANGE = {contract.TEMPERATURE_RANGE}"
+    return [Probe("temperature at the maximum", model, "chat",
+                  {"messages": [_user()], "temperature": high}, "accepted", source),
+            Probe("temperature above the maximum", model, "chat",
+                  {"messages": [_user()], "temperature": high + 0.5}, "refused", source)]
+
+
 def stream_usage_probe(model: str = PROBE_MODEL) -> Probe:
     """A streamed request without ``stream_options``; the report says whether usage came."""
     return Probe("usage in streams", model, "chat", {"messages": [_user()], "stream": True},
@@ -198,5 +209,6 @@ def plan(model: str = PROBE_MODEL, models: Iterable[str] | None = None) -> list[
                      "a minimal request must work, or nothing else can be judged")
     per_model = list(models) if models is not None else None
     return [baseline, *chat_parameter_probes(model), *message_field_probes(model),
-            *tool_probes(per_model), *image_probes(per_model), stream_usage_probe(model),
+            *temperature_probes(model), *tool_probes(per_model), *image_probes(per_model),
+            stream_usage_probe(model),
             *embedding_probes()]

@@ -35,7 +35,8 @@ def rules_of_the_contract() -> set[str]:
             | {f"embeddings parameter {name}" for name in
                contract.UNSUPPORTED_EMBEDDING_PARAMETERS}
             | {"baseline", "tools per model", "images per model", "usage in streams",
-               "embedding dimensions"})
+               "embedding dimensions", "temperature at the maximum",
+               "temperature above the maximum"})
 
 
 def test_no_drift_on_the_emulator(kluster_emulator: KlusterEmulator) -> None:
