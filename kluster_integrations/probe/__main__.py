@@ -39,9 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Skipped: {API_KEY_ENV} is not set (or not a valid key), so nothing was probed. "
               f"Set it to a kluster.ai key to check the contract.", file=sys.stderr)
         return EXIT_OK
-    client = OpenAI(api_key=api_key, base_url=resolve_base_url(args.base_url), max_retries=2,
-                    timeout=60.0)
-    report = run_probe(client, model=args.model, models=args.models)
+    with OpenAI(api_key=api_key, base_url=resolve_base_url(args.base_url), max_retries=2,
+                timeout=60.0) as client:
+        report = run_probe(client, model=args.model, models=args.models)
     print(report.to_json() if args.json else report.to_text())
     if report.aborted:
         return EXIT_FAILED

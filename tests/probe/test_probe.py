@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from types import MappingProxyType
+from typing import Any
 
 import pytest
 from openai import OpenAI
@@ -20,14 +21,16 @@ from kluster_integrations.core import contract
 from kluster_integrations.core.catalog import KNOWN_MODELS
 from kluster_integrations.core.contract import ParameterRule
 from kluster_integrations.emulator import EMULATOR_API_KEY, KlusterEmulator
-from kluster_integrations.probe import PROBE_MODEL, run_probe
+from kluster_integrations.probe import PROBE_MODEL, ProbeReport, run_probe
 from kluster_integrations.probe.__main__ import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, main
 
 CHAT_MODELS = [info.id for info in KNOWN_MODELS.values() if info.is_chat]
 
 
-def client_for(emulator: KlusterEmulator, key: str = EMULATOR_API_KEY) -> OpenAI:
-    return OpenAI(base_url=emulator.base_url, api_key=key, max_retries=0)
+def probe(emulator: KlusterEmulator, key: str = EMULATOR_API_KEY,
+          **options: Any) -> ProbeReport:
+    with OpenAI(base_url=emulator.base_url, api_key=key, max_retries=0) as client:
+        return run_probe(client, **options)
 
 
 def rules_of_the_contract() -> set[str]:
@@ -40,7 +43,7 @@ def rules_of_the_contract() -> set[str]:
 
 
 def test_no_drift_on_the_emulator(kluster_emulator: KlusterEmulator) -> None:
-    report = run_probe(client_for(kluster_emulator))
+    report = probe(kluster_emulator)
 
     assert report.aborted is None
     assert report.drift == []
@@ -59,7 +62,7 @@ def test_no_drift_on_the_emulator(kluster_emulator: KlusterEmulator) -> None:
 
 def test_what_went_over_the_wire_is_minimal_and_carries_each_rule(
         kluster_emulator: KlusterEmulator) -> None:
-    report = run_probe(client_for(kluster_emulator))
+    report = probe(kluster_emulator)
     sent = kluster_emulator.chat_requests()
 
     assert all(body["max_completion_tokens"] == 1 for body in sent)
@@ -81,7 +84,7 @@ def test_a_drifted_emulator_is_reported_rule_by_rule(kluster_emulator: KlusterEm
     kluster_emulator.settings.accepts_anyway = {"response_format", "name", "dimensions"}
     kluster_emulator.settings.stream_usage = False
 
-    report = run_probe(client_for(kluster_emulator))
+    report = probe(kluster_emulator)
 
     assert sorted((c.rule, c.observed) for c in report.drift) == [
         ("embeddings parameter dimensions", "accepted"),
@@ -97,13 +100,13 @@ def test_stream_usage_is_judged_once_the_contract_states_it(
     monkeypatch.setattr(contract, "STREAM_USAGE", True)
     kluster_emulator.settings.stream_usage = False
 
-    report = run_probe(client_for(kluster_emulator), models=[])
+    report = probe(kluster_emulator, models=[])
 
     assert [(c.rule, c.observed) for c in report.drift] == [("usage in streams", "no usage")]
 
 
 def test_a_model_the_api_does_not_know_is_drift(kluster_emulator: KlusterEmulator) -> None:
-    report = run_probe(client_for(kluster_emulator), models=["retired/model-v1"])
+    report = probe(kluster_emulator, models=["retired/model-v1"])
 
     # The emulator judges parameters before the model, so only the image probe gets a 404.
     assert [(c.rule, c.model, c.observed) for c in report.drift] == [
@@ -116,7 +119,7 @@ def test_a_rule_without_a_test_value_is_reported_untested_and_not_sent(
     rules["logit_bias"] = ParameterRule("logit_bias", "Not taken.", "Remove it.")
     monkeypatch.setattr(contract, "UNSUPPORTED_PARAMETERS", MappingProxyType(rules))
 
-    report = run_probe(client_for(kluster_emulator), models=[])
+    report = probe(kluster_emulator, models=[])
 
     untested = [c for c in report.checks if c.status == "untested"]
     assert [(c.rule, c.observed) for c in untested] == [("parameter logit_bias", "not sent")]
@@ -126,7 +129,7 @@ def test_a_rule_without_a_test_value_is_reported_untested_and_not_sent(
 def test_a_refused_key_stops_the_probe(kluster_emulator: KlusterEmulator) -> None:
     kluster_emulator.settings.api_key = "the-right-key"
 
-    report = run_probe(client_for(kluster_emulator, "a-wrong-key"))
+    report = probe(kluster_emulator, "a-wrong-key")
 
     assert report.checks == []
     assert report.aborted is not None and "key was refused" in report.aborted
