@@ -93,7 +93,7 @@ def check(client: openai.OpenAI, probe: Probe) -> Check:
                       _message(err))
     except openai.APIStatusError as err:
         return result("error", "error", _message(err))
-    except openai.APIConnectionError as err:
+    except openai.APIError as err:  # connection failures, error events inside a stream
         return result("error", "error", f"{type(err).__name__}: {err}"[:_DETAIL_CHARS])
     observed, status, detail = _judge_accepted(probe, answer)
     return result(observed, status, detail, tokens)

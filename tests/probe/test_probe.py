@@ -20,7 +20,7 @@ from openai import OpenAI
 from kluster_integrations.core import contract
 from kluster_integrations.core.catalog import KNOWN_MODELS
 from kluster_integrations.core.contract import ParameterRule
-from kluster_integrations.emulator import EMULATOR_API_KEY, KlusterEmulator
+from kluster_integrations.emulator import EMULATOR_API_KEY, Fault, KlusterEmulator
 from kluster_integrations.probe import PROBE_MODEL, ProbeReport, run_probe
 from kluster_integrations.probe.__main__ import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, main
 
@@ -179,3 +179,25 @@ def test_runs_as_a_module_with_base_url(kluster_emulator: KlusterEmulator) -> No
     assert done.returncode == EXIT_OK, done.stderr
     assert json.loads(done.stdout)["drift"] == 0
     assert kluster_emulator.chat_requests()
+
+
+def test_server_faults_are_errors_not_drift(kluster_emulator: KlusterEmulator) -> None:
+    kluster_emulator.add_fault(Fault(status=503, path="/v1/embeddings", times=10))
+
+    report = probe(kluster_emulator, models=[])
+
+    errors = [(c.rule, c.status) for c in report.checks if c.model == "BAAI/bge-m3"]
+    assert errors == [("embedding dimensions", "error"),
+                      ("embeddings parameter dimensions", "error")]
+    assert report.drift == []
+    assert "HTTP 503" in report.to_text()
+
+
+def test_a_failed_baseline_stops_the_probe(kluster_emulator: KlusterEmulator) -> None:
+    kluster_emulator.add_fault(Fault(status=500))
+
+    report = probe(kluster_emulator)
+
+    assert [c.rule for c in report.checks] == ["baseline"]
+    assert report.aborted is not None and "minimal request" in report.aborted
+    assert len(kluster_emulator.requests) == 1
