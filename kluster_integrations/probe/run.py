@@ -41,15 +41,13 @@ def _send(client: openai.OpenAI, probe: Probe) -> tuple[Any, int]:
         inputs = body.pop("input")
         response = client.embeddings.create(model=probe.model, input=inputs, extra_body=body)
         return response, response.usage.total_tokens if response.usage else 0
-    messages = body.pop("messages")
-    stream = bool(body.pop("stream", False))
-    answer = client.chat.completions.create(
-        model=probe.model, messages=messages, max_completion_tokens=MAX_COMPLETION_TOKENS,
-        stream=stream, extra_body=body)
-    if not stream:
+    request: dict[str, Any] = {"model": probe.model, "messages": body.pop("messages"),
+                               "max_completion_tokens": MAX_COMPLETION_TOKENS}
+    if not body.pop("stream", False):
+        answer = client.chat.completions.create(**request, extra_body=body)
         return answer, answer.usage.total_tokens if answer.usage else 0
     usage = None
-    for chunk in answer:
+    for chunk in client.chat.completions.create(**request, stream=True, extra_body=body):
         usage = chunk.usage or usage
     return usage is not None, usage.total_tokens if usage is not None else 0
 
