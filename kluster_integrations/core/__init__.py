@@ -11,7 +11,6 @@ sending), ``embeddings`` (the embeddings endpoint's rules), ``catalog`` (models)
 from kluster_integrations.core.catalog import (
     KNOWN_MODELS,
     ModelInfo,
-    UnknownModelWarning,
     lookup_model,
 )
 from kluster_integrations.core.changes import Change
@@ -26,14 +25,12 @@ from kluster_integrations.core.errors import (
     StreamInterruptedError,
     StructuredOutputError,
     ToolCallingNotSupportedError,
+    UnknownModelWarning,
     UnsupportedParameterError,
+    UnsupportedParameterWarning,
     WrongModelPurposeError,
 )
-from kluster_integrations.core.sanitizer import (
-    SanitizedRequest,
-    UnsupportedParameterWarning,
-    sanitize_request,
-)
+from kluster_integrations.core.sanitizer import SanitizedRequest, sanitize_request
 
 __all__ = [
     "DEFAULT_BASE_URL",

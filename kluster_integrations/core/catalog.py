@@ -27,7 +27,9 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
-from kluster_integrations.core.errors import UnknownModelWarning, WrongModelPurposeError
+# Defined in core.errors; re-exported here, where they used to live.
+from kluster_integrations.core.errors import UnknownModelWarning as UnknownModelWarning
+from kluster_integrations.core.errors import WrongModelPurposeError as WrongModelPurposeError
 
 if TYPE_CHECKING:
     from openai import OpenAI

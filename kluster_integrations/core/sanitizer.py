@@ -35,7 +35,10 @@ from typing import Any, Literal
 
 from kluster_integrations.core.changes import Change
 from kluster_integrations.core.contract import RENAMED_PARAMETERS, UNSUPPORTED_PARAMETERS
-from kluster_integrations.core.errors import UnsupportedParameterError, UnsupportedParameterWarning
+from kluster_integrations.core.errors import UnsupportedParameterError
+from kluster_integrations.core.errors import (  # re-exported: it used to live here
+    UnsupportedParameterWarning as UnsupportedParameterWarning,
+)
 from kluster_integrations.core.history import as_plain_dict, needs_rewrite, rewrite_messages
 
 Policy = Literal["drop", "warn", "raise"]

@@ -13,7 +13,7 @@ Example::
 Needs the ``llama-index`` extra: ``pip install "kluster-integrations[llama-index]"``.
 """
 
-from kluster_integrations.core.catalog import UnknownModelWarning
+from kluster_integrations.core.errors import UnknownModelWarning
 from kluster_integrations.llama_index.embeddings import KlusterEmbedding
 from kluster_integrations.llama_index.llms import KlusterLLM
 from kluster_integrations.llama_index.structured import SchemaOutputParser
