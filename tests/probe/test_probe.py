@@ -106,11 +106,11 @@ def test_stream_usage_is_judged_once_the_contract_states_it(
 
 
 def test_a_model_the_api_does_not_know_is_drift(kluster_emulator: KlusterEmulator) -> None:
-    report = probe(kluster_emulator, models=["retired/model-v1"])
+    report = probe(kluster_emulator, model="retired/model-v1", models=[])
 
-    # The emulator judges parameters before the model, so only the image probe gets a 404.
-    assert [(c.rule, c.model, c.observed) for c in report.drift] == [
-        ("images per model", "retired/model-v1", "not found")]
+    assert [(c.rule, c.model, c.observed, c.status) for c in report.checks] == [
+        ("baseline", "retired/model-v1", "not found", "drift")]
+    assert report.aborted is not None and "minimal request" in report.aborted
 
 
 def test_a_rule_without_a_test_value_is_reported_untested_and_not_sent(
