@@ -67,6 +67,8 @@ class Settings:
     before each answer. ``chunk_delay``: seconds between stream chunks. ``stream_usage``:
     put ``usage`` on the final stream chunk, as OpenAI-compatible servers commonly do.
     ``extra_models``: ids accepted besides the catalog and ``ft:`` fine-tunes.
+    ``reasoning_field``: send reasoning models' thinking in this response field
+    (``"reasoning_content"`` or ``"reasoning"``) instead of a ``<think>`` block in ``content``.
 
     ``stream_usage`` is an assumption: kluster.ai documents neither usage in streams nor
     ``stream_options``; tests that matter set it both ways.
@@ -77,6 +79,7 @@ class Settings:
     chunk_delay: float = 0.0
     stream_usage: bool = True
     extra_models: set[str] = field(default_factory=set)
+    reasoning_field: str | None = None
 
 
 class EmulatorState:
