@@ -5,8 +5,10 @@
 taken out of ``content`` and put in ``additional_kwargs["reasoning_content"]``, where
 langchain-deepseek, ChatOllama and langchain-groq put it too; streamed chunks carry their
 piece of it, so adding the chunks up gives the same message as ``invoke``. Messages are
-marked ``response_metadata["model_provider"] = "kluster"``, whose content-block translator
-(registered here) puts a ``{"type": "reasoning"}`` block first in ``content_blocks``.
+marked ``response_metadata["model_provider"] = "kluster"``: langchain-core has no
+translator for that provider, so ``content_blocks`` falls back to its generic reading,
+which puts ``additional_kwargs["reasoning_content"]`` first as a ``{"type": "reasoning"}``
+block (the ``"openai"`` translator ChatOpenAI's messages get would leave it out).
 ``"drop"`` removes the thinking, ``"inline"`` leaves the content as the model wrote it.
 
 Example::
@@ -23,10 +25,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.messages import content as types
-from langchain_core.messages.block_translators import openai as openai_blocks
-from langchain_core.messages.block_translators import register_translator
+from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from kluster_integrations.core.reasoning import (
@@ -41,27 +40,6 @@ from kluster_integrations.core.reasoning import (
 REASONING_KEY = "reasoning_content"
 #: ``response_metadata["model_provider"]`` of messages whose reasoning was separated.
 PROVIDER = "kluster"
-
-
-def _with_reasoning_block(message: AIMessage, blocks: list[types.ContentBlock]) \
-        -> list[types.ContentBlock]:
-    reasoning = message.additional_kwargs.get(REASONING_KEY)
-    if isinstance(reasoning, str) and not any(b.get("type") == "reasoning" for b in blocks):
-        return [{"type": "reasoning", "reasoning": reasoning}, *blocks]
-    return blocks
-
-
-def translate_content(message: AIMessage) -> list[types.ContentBlock]:
-    """``content_blocks`` of a ChatKluster message: reasoning first, then OpenAI's blocks."""
-    return _with_reasoning_block(message, openai_blocks.translate_content(message))
-
-
-def translate_content_chunk(message: AIMessageChunk) -> list[types.ContentBlock]:
-    """``content_blocks`` of a ChatKluster chunk: its reasoning piece, then OpenAI's blocks."""
-    return _with_reasoning_block(message, openai_blocks.translate_content_chunk(message))
-
-
-register_translator(PROVIDER, translate_content, translate_content_chunk)
 
 
 def _apply(message: Any, split_answer: str, split_reasoning_text: str,
@@ -104,7 +82,11 @@ def separate_result(result: ChatResult, response: Any, mode: ReasoningMode) -> C
 
 
 class _ChunkSplitter:
-    """Splits one stream's chunks; ``finish_reason`` on a chunk flushes what was held."""
+    """Splits one stream's chunks; ``finish_reason`` on a chunk flushes what was held.
+
+    A stream that ends without one raises ``StreamInterruptedError`` (``guard_stream``),
+    so text still held then (at most a partial tag) is not shown.
+    """
 
     def __init__(self, mode: ReasoningMode) -> None:
         self.mode = mode
@@ -130,14 +112,6 @@ class _ChunkSplitter:
             message=_apply(message, split.answer, split.reasoning, self.mode),
             generation_info=chunk.generation_info)
 
-    def leftover(self) -> ChatGenerationChunk | None:
-        """A chunk for text still held when the stream ended without a finish reason."""
-        rest = self.splitter.finish()
-        if not rest.reasoning and not rest.answer:
-            return None
-        return ChatGenerationChunk(message=_apply(AIMessageChunk(content=""), rest.answer,
-                                                  rest.reasoning, self.mode))
-
 
 def separate_stream(chunks: Iterator[ChatGenerationChunk], mode: ReasoningMode) \
         -> Iterator[ChatGenerationChunk]:
@@ -148,9 +122,6 @@ def separate_stream(chunks: Iterator[ChatGenerationChunk], mode: ReasoningMode) 
     split = _ChunkSplitter(mode)
     for chunk in chunks:
         yield split(chunk)
-    leftover = split.leftover()
-    if leftover is not None:
-        yield leftover
 
 
 async def aseparate_stream(chunks: AsyncIterator[ChatGenerationChunk], mode: ReasoningMode) \
@@ -163,9 +134,6 @@ async def aseparate_stream(chunks: AsyncIterator[ChatGenerationChunk], mode: Rea
     split = _ChunkSplitter(mode)
     async for chunk in chunks:
         yield split(chunk)
-    leftover = split.leftover()
-    if leftover is not None:
-        yield leftover
 
 
 def copy_delta_reasoning(chunk: ChatGenerationChunk | None, raw_chunk: dict) \
