@@ -177,9 +177,19 @@ def split_reasoning(content: str | None, reasoning: str | None = None) -> Split:
 
 def reasoning_field(message: Any) -> str | None:
     """The reasoning a response message or delta carries in a field (dict or SDK object)."""
+    if isinstance(message, dict):
+        fields: Mapping[str, Any] = message
+    else:
+        # openai SDK objects keep fields they do not declare in ``__pydantic_extra__``;
+        # reading the dicts is several times faster than getattr on a missing name.
+        extra = getattr(message, "__pydantic_extra__", None) or {}
+        declared = getattr(message, "__dict__", None)
+        if declared is None:
+            fields = {name: getattr(message, name, None) for name in REASONING_FIELDS}
+        else:
+            fields = {**declared, **extra} if extra else declared
     for name in REASONING_FIELDS:
-        value = (message.get(name) if isinstance(message, Mapping)
-                 else getattr(message, name, None))
+        value = fields.get(name)
         if isinstance(value, str):
             return value
     return None

@@ -45,12 +45,21 @@ FIELD = REASONING_FIELDS[0]
 
 
 def _place(target: Any, answer: str, reasoning: str, mode: ReasoningMode) -> None:
-    """Put ``answer`` in ``target.content`` and ``reasoning`` where ``mode`` says."""
+    """Put ``answer`` in ``target.content`` and ``reasoning`` where ``mode`` says (in
+    ``FIELD``; the other reasoning fields are cleared so LlamaIndex cannot fall back on
+    them)."""
     target.content = answer
-    for name in REASONING_FIELDS[1:]:
-        if getattr(target, name, None) is not None:
-            setattr(target, name, None)
-    setattr(target, FIELD, reasoning if mode == "separate" else None)
+    value = reasoning if mode == "separate" else None
+    extra = getattr(target, "__pydantic_extra__", None)
+    declared = getattr(target, "__dict__", {})
+    for name in REASONING_FIELDS:
+        wanted = value if name == FIELD else None
+        if extra is not None and name not in declared:
+            # where pydantic keeps undeclared fields; setattr would put it there too, slower
+            if wanted is not None or extra.get(name) is not None:
+                extra[name] = wanted
+        elif wanted is not None or getattr(target, name, None) is not None:
+            setattr(target, name, wanted)
 
 
 def separate_response(response: Any, mode: ReasoningMode) -> Any:
@@ -79,11 +88,15 @@ class _DeltaSplitter:
         delta = choice.delta
         if delta is None:
             return chunk
-        split = self.splitter.feed(delta.content, reasoning_field(delta))
+        content = delta.content
+        field = reasoning_field(delta)
+        split = self.splitter.feed(content, field)
         if choice.finish_reason:
             rest = self.splitter.finish()
             split = split._replace(reasoning=split.reasoning + rest.reasoning,
                                    answer=split.answer + rest.answer)
+        if field is None and not split.reasoning and split.answer == (content or ""):
+            return chunk  # nothing to move (the answer after the thinking, or no thinking)
         _place(delta, split.answer, split.reasoning, self.mode)
         return chunk
 

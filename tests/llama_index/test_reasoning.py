@@ -144,6 +144,16 @@ def test_an_option_keeps_it(kluster_env: KlusterEmulator) -> None:
     assert sent[1]["content"] == f"<think>{THOUGHT}</think>{ANSWER}"
 
 
+async def test_an_option_keeps_it_async(kluster_env: KlusterEmulator) -> None:
+    llm = KlusterLLM(model=R1, keep_reasoning_in_history=True)
+    first = (await llm.achat(ASK)).message
+    await llm.achat([*ASK, first, ChatMessage(role="user", content="And 97?")])
+    responses = await llm.astream_chat([*ASK, first, ChatMessage(role="user", content="?")])
+    _ = [r async for r in responses]
+    for body in kluster_env.chat_requests()[1:]:
+        assert body["messages"][1]["content"] == f"<think>{THOUGHT}</think>{ANSWER}"
+
+
 # --- what reads the answer ------------------------------------------------------------------
 
 
