@@ -208,6 +208,28 @@ def test_structured_output_reads_the_answer_only(emulator: KlusterEmulator) -> N
     assert streamed[-1].reason == "7 x 13"
 
 
+async def test_stream_events_and_token_callbacks_show_answer_tokens_only(
+        emulator: KlusterEmulator) -> None:
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    class Tokens(BaseCallbackHandler):
+        def __init__(self) -> None:
+            self.tokens: list[str] = []
+
+        def on_llm_new_token(self, token: str, **kwargs: object) -> None:
+            self.tokens.append(token)
+
+    handler = Tokens()
+    llm = ChatKluster(model=R1, streaming=True, callbacks=[handler])
+    assert llm.invoke(QUESTION).content == ANSWER
+    assert "".join(handler.tokens) == ANSWER
+    events = [e async for e in ChatKluster(model=R1).astream_events(QUESTION, version="v2")
+              if e["event"] == "on_chat_model_stream"]
+    assert "".join(e["data"]["chunk"].content for e in events) == ANSWER
+    assert "".join(e["data"]["chunk"].additional_kwargs.get("reasoning_content", "")
+                   for e in events) == THOUGHT
+
+
 def test_a_chain_prints_the_answer_only(emulator: KlusterEmulator) -> None:
     chain = ChatPromptTemplate.from_template("{q}") | ChatKluster(model=R1) | StrOutputParser()
     assert chain.invoke({"q": QUESTION}) == ANSWER
