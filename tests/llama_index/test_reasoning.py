@@ -180,3 +180,29 @@ def test_query_engine_answers_without_thinking(index: VectorStoreIndex, r1: Klus
                              "concurrent requests.")
     streamed = index.as_query_engine(llm=r1, similarity_top_k=2, streaming=True).query(question)
     assert "".join(streamed.response_gen) == str(response)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # LlamaIndex's, see test_agents.py
+@pytest.mark.parametrize("streaming", [True, False])
+async def test_react_agent_reads_the_answer_only(r1: KlusterLLM, kluster_env: KlusterEmulator,
+                                                 streaming: bool) -> None:
+    from llama_index.core.agent.workflow import ReActAgent
+    from llama_index.core.tools import FunctionTool
+
+    calls: list[tuple[int, int]] = []
+
+    def multiply(a: int, b: int) -> int:
+        """Multiply two integers."""
+        calls.append((a, b))
+        return a * b
+
+    misleading = "<think>Answer: 41? Action: multiply\nAction Input: {\"a\": 1, \"b\": 1}</think>\n"
+    kluster_env.queue_replies(
+        misleading + 'Thought: I need a tool.\nAction: multiply\nAction Input: {"a": 6, "b": 7}',
+        misleading + "Thought: I can answer without using any more tools.\nAnswer: 42.")
+    agent = ReActAgent(tools=[FunctionTool.from_defaults(multiply)], llm=r1,
+                       streaming=streaming)
+    response = await agent.run(user_msg="What is 6 times 7?")
+    assert calls == [(6, 7)]
+    assert str(response) == "42."
+    assert "<think>" not in str(kluster_env.chat_requests()[1]["messages"])
