@@ -5,10 +5,10 @@
 taken out of ``content`` and put in ``additional_kwargs["reasoning_content"]``, where
 langchain-deepseek, ChatOllama and langchain-groq put it too; streamed chunks carry their
 piece of it, so adding the chunks up gives the same message as ``invoke``. Messages are
-marked ``response_metadata["model_provider"] = "kluster"``: langchain-core has no
-translator for that provider, so ``content_blocks`` falls back to its generic reading,
-which puts ``additional_kwargs["reasoning_content"]`` first as a ``{"type": "reasoning"}``
-block (the ``"openai"`` translator ChatOpenAI's messages get would leave it out).
+marked ``response_metadata["model_provider"] = "kluster"``, whose content-block translator
+(registered here with langchain-core) puts a ``{"type": "reasoning"}`` block first in
+``content_blocks``, then what the ``"openai"`` translator gives (which has no reasoning for
+chat completions).
 ``"drop"`` removes the thinking, ``"inline"`` leaves the content as the model wrote it.
 
 Example::
@@ -25,7 +25,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import content as types
+from langchain_core.messages.block_translators import openai as openai_blocks
+from langchain_core.messages.block_translators import register_translator
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from kluster_integrations.core.reasoning import (
@@ -40,6 +43,27 @@ from kluster_integrations.core.reasoning import (
 REASONING_KEY = "reasoning_content"
 #: ``response_metadata["model_provider"]`` of messages whose reasoning was separated.
 PROVIDER = "kluster"
+
+
+def _reasoning_first(message: AIMessage, blocks: list[types.ContentBlock]) \
+        -> list[types.ContentBlock]:
+    reasoning = message.additional_kwargs.get(REASONING_KEY)
+    if isinstance(reasoning, str) and reasoning:
+        return [{"type": "reasoning", "reasoning": reasoning}, *blocks]
+    return blocks
+
+
+def translate_content(message: AIMessage) -> list[types.ContentBlock]:
+    """``content_blocks`` of a ChatKluster message: its reasoning, then OpenAI's blocks."""
+    return _reasoning_first(message, openai_blocks.translate_content(message))
+
+
+def translate_content_chunk(message: AIMessageChunk) -> list[types.ContentBlock]:
+    """``content_blocks`` of a ChatKluster chunk: its reasoning piece, then OpenAI's blocks."""
+    return _reasoning_first(message, openai_blocks.translate_content_chunk(message))
+
+
+register_translator(PROVIDER, translate_content, translate_content_chunk)
 
 
 def _apply(message: Any, split_answer: str, split_reasoning_text: str,

@@ -86,6 +86,21 @@ def test_streaming_flag_invoke_goes_through_the_stream(emulator: KlusterEmulator
     assert emulator.chat_requests()[0]["stream"] is True
 
 
+def test_content_blocks_come_from_the_kluster_translator(emulator: KlusterEmulator) -> None:
+    """Not from langchain-core's generic fallback, whose handling of reasoning_content has
+    changed between releases; the blocks after the reasoning are OpenAI's."""
+    from langchain_core.messages.block_translators import get_translator
+
+    from kluster_integrations.langchain.reasoning import translate_content
+
+    assert get_translator("kluster")["translate_content"] is translate_content
+    message = ChatKluster(model=R1).invoke(QUESTION)
+    assert message.response_metadata["model_provider"] == "kluster"
+    refusing = message.model_copy(update={"additional_kwargs": {
+        **message.additional_kwargs, "refusal": "I will not."}})
+    assert refusing.content_blocks[-1] == {"type": "refusal", "refusal": "I will not."}
+
+
 def test_drop_removes_the_thinking(emulator: KlusterEmulator) -> None:
     llm = ChatKluster(model=R1, reasoning="drop")
     for message in (llm.invoke(QUESTION), reduce(add, _stream(llm))):
