@@ -16,6 +16,7 @@ The hierarchy (other bases in brackets, so ``except ValueError`` keeps working):
         - StructuredOutputParseError [langchain_core OutputParserException] (in .langchain)
       + StreamInterruptedError [ConnectionError]
       + MalformedResponseError [ValueError]
+      + InvalidReasoningModeError [ValueError]
       + ProbeAborted (in .probe)
     * KlusterWarning [UserWarning]
       + UnknownModelWarning
@@ -153,3 +154,13 @@ class InvalidRequestError(KlusterError, ValueError):
         self.problems = tuple(problems)
         super().__init__("Invalid kluster.ai request; nothing was sent:\n" + "\n".join(
             f"  - {p}" for p in self.problems))
+
+
+class InvalidReasoningModeError(KlusterError, ValueError):
+    """``reasoning=`` got something other than ``"separate"``, ``"inline"`` or ``"drop"``."""
+
+    def __init__(self, value: object) -> None:
+        super().__init__(
+            f"reasoning={value!r} is not an option: use 'separate' (thinking in the "
+            "framework's reasoning fields), 'inline' (left in the answer text) or 'drop' "
+            "(removed), or leave it unset for 'separate' on reasoning models.")

@@ -36,7 +36,7 @@ from kluster_integrations.core.catalog import (
 )
 from kluster_integrations.core.contract import EMBEDDING_MAX_INPUTS
 from kluster_integrations.core.validation import request_problems
-from kluster_integrations.emulator import replies
+from kluster_integrations.emulator import reasoning, replies
 from kluster_integrations.emulator.checks import contract_violations, embedding_violations
 from kluster_integrations.emulator.control import control_routes
 from kluster_integrations.emulator.drift import accepted_anyway
@@ -136,25 +136,31 @@ def create_app(state: EmulatorState) -> Starlette:
                                   param="model")
         scripted = state.next_reply()
         if scripted is None:
-            text = replies.chat_reply(body)
+            text = reasoning.with_thinking(info, body, replies.chat_reply(body))
         else:
             text = scripted if isinstance(scripted, str) else json.dumps(scripted)
         prompt_tokens = sum(replies.count_tokens(replies.message_text(m.get("content")))
                             for m in body["messages"])
         text, finish = _limit(text, body.get("max_completion_tokens"))
         completion_id = f"chatcmpl-emu-{next(ids)}"
+        field = state.settings.reasoning_field
+        thought, text_out = reasoning.move_to_field(text) if field else (None, text)
         usage = {"prompt_tokens": prompt_tokens,
                  "completion_tokens": replies.count_tokens(text),
                  "total_tokens": prompt_tokens + replies.count_tokens(text)}
         if body.get("stream"):
             return StreamingResponse(
-                stream_completion(state, completion_id, body["model"], text, finish, usage,
-                                  fault),
+                stream_completion(state, completion_id, body["model"], text_out, finish, usage,
+                                  fault, reasoning={field: thought} if thought is not None
+                                  else None),
                 media_type="text/event-stream")
+        message = {"role": "assistant", "content": text_out}
+        if thought is not None:
+            message[field] = thought
         return JSONResponse({
             "id": completion_id, "object": "chat.completion", "created": int(time.time()),
             "model": body["model"],
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+            "choices": [{"index": 0, "message": message,
                          "finish_reason": finish, "logprobs": None}],
             "usage": usage,
         })

@@ -53,20 +53,29 @@ def chunk_event(completion_id: str, model: str, delta: dict[str, Any], finish: s
 
 async def stream_completion(state: EmulatorState, completion_id: str, model: str, text: str,
                             finish: str, usage: dict[str, int],
-                            fault: Fault | None) -> AsyncIterator[str]:
-    """The events for ``text``; see the module docstring."""
+                            fault: Fault | None,
+                            reasoning: dict[str, str] | None = None) -> AsyncIterator[str]:
+    """The events for ``text``; see the module docstring. ``reasoning`` (``{field: text}``)
+    is streamed word by word in that delta field before the content."""
     delay = state.settings.chunk_delay
     cut_after = fault.cut_after_chunks if fault is not None else None
     yield chunk_event(completion_id, model, {"role": "assistant", "content": ""}, None)
-    for i, piece in enumerate(text.split(" ")):
+    pieces = [(name, word) for name, thought in (reasoning or {}).items()
+              for word in _words(thought)] + [("content", word) for word in _words(text)]
+    for i, (name, piece) in enumerate(pieces):
         if cut_after is not None and i >= cut_after:
             if fault is not None and fault.cut_mode == "abort":
                 raise StreamCut("emulated connection drop")
             return
         if delay:
             await asyncio.sleep(delay)
-        yield chunk_event(completion_id, model, {"content": piece if i == 0 else " " + piece},
-                          None)
+        yield chunk_event(completion_id, model, {name: piece}, None)
     yield chunk_event(completion_id, model, {}, finish,
                       usage if state.settings.stream_usage else None)
     yield "data: [DONE]\n\n"
+
+
+def _words(text: str) -> list[str]:
+    """``text`` in word pieces that join back to it (the first has no leading space)."""
+    words = text.split(" ")
+    return [words[0], *(" " + word for word in words[1:])]

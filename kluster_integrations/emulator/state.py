@@ -69,6 +69,8 @@ class Settings:
     ``extra_models``: ids accepted besides the catalog and ``ft:`` fine-tunes.
     ``accepts_anyway``: parameters and message fields accepted although the contract refuses
     them, to emulate a kluster.ai that drifted (``emulator/drift.py``).
+    ``reasoning_field``: send reasoning models' thinking in this response field
+    (``"reasoning_content"`` or ``"reasoning"``) instead of a ``<think>`` block in ``content``.
 
     ``stream_usage`` is an assumption: kluster.ai documents neither usage in streams nor
     ``stream_options``; tests that matter set it both ways.
@@ -80,6 +82,7 @@ class Settings:
     stream_usage: bool = True
     extra_models: set[str] = field(default_factory=set)
     accepts_anyway: set[str] = field(default_factory=set)
+    reasoning_field: str | None = None
 
 
 class EmulatorState:

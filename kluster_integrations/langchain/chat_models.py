@@ -44,9 +44,22 @@ from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_CHAT_MODEL
 from kluster_integrations.core.errors import ToolCallingNotSupportedError
 from kluster_integrations.core.gate import RequestGate, refuse_unsupported
+from kluster_integrations.core.reasoning import (
+    ReasoningMode,
+    check_reasoning_mode,
+    resolve_reasoning_mode,
+    strip_history_reasoning,
+)
 from kluster_integrations.core.responses import readable_response
 from kluster_integrations.core.streaming import aguard_stream, guard_stream
 from kluster_integrations.langchain._connection import with_kluster_connection
+from kluster_integrations.langchain.reasoning import (
+    aseparate_stream,
+    copy_delta_reasoning,
+    history_with_reasoning,
+    separate_result,
+    separate_stream,
+)
 from kluster_integrations.langchain.structured_output import (
     PROMPT_METHODS,
     JsonReplyParser,
@@ -90,9 +103,21 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
     """Raise ``UnsupportedParameterError`` instead of warning when you ask for a parameter
     kluster.ai refuses. (``strict`` is ChatOpenAI's flag for tool schemas.)"""
 
+    reasoning: str | None = None  # type: ignore[assignment]
+    """Where a reasoning model's thinking goes: ``"separate"`` (into
+    ``additional_kwargs["reasoning_content"]`` and a reasoning content block), ``"inline"``
+    (left in ``content``) or ``"drop"``. Unset: ``"separate"`` for reasoning models and ids
+    the catalog does not know, ``"inline"`` for the others. (Replaces ``ChatOpenAI``'s
+    Responses-API ``reasoning`` settings, which kluster.ai does not take.)"""
+
+    keep_reasoning_in_history: bool = False
+    """Send earlier turns' thinking back to the model as ``<think>`` blocks; by default it
+    is left out (it costs context, and the models are trained without it)."""
+
     _gate: RequestGate = PrivateAttr(default_factory=RequestGate)
 
     def __init__(self, **kwargs: Any) -> None:
+        check_reasoning_mode(kwargs.get("reasoning"))
         super().__init__(**_with_kluster_defaults(kwargs))
         check_model(self.model_name, purpose="chat", stacklevel=4)
         if self.strict_parameters:
@@ -155,6 +180,16 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
     def _use_responses_api(self, payload: dict) -> bool:
         return False  # kluster.ai serves chat completions only
 
+    @property
+    def _default_params(self) -> dict[str, Any]:
+        params = super()._default_params
+        params.pop("reasoning", None)  # this class's option, not a request parameter
+        return params
+
+    @property
+    def _reasoning_mode(self) -> ReasoningMode:
+        return resolve_reasoning_mode(self.model_name, self.reasoning)
+
     def _get_request_payload(
         self,
         input_: LanguageModelInput,
@@ -162,7 +197,11 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
         stop: list[str] | None = None,
         **kwargs: Any,
     ) -> dict:
+        if self.keep_reasoning_in_history:
+            input_ = history_with_reasoning(self._convert_input(input_).to_messages())
         payload = super()._get_request_payload(input_, stop=stop, **kwargs)
+        if not self.keep_reasoning_in_history and "messages" in payload:
+            payload["messages"] = strip_history_reasoning(payload["messages"])
         return self._gate.prepare(payload, explicit=self._explicit_parameters(kwargs),
                                   strict=self.strict_parameters)
 
@@ -227,14 +266,29 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
 
     def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         kwargs["stream_usage"] = False
-        return guard_stream(super()._stream(*args, **kwargs),
-                            finish_reason=_finish_reason, text=_chunk_text)
+        chunks = separate_stream(super()._stream(*args, **kwargs), self._reasoning_mode)
+        return guard_stream(chunks, finish_reason=_finish_reason, text=_chunk_text)
 
     async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
         kwargs["stream_usage"] = False
-        async for chunk in aguard_stream(super()._astream(*args, **kwargs),
-                                         finish_reason=_finish_reason, text=_chunk_text):
+        chunks = aseparate_stream(super()._astream(*args, **kwargs), self._reasoning_mode)
+        async for chunk in aguard_stream(chunks, finish_reason=_finish_reason,
+                                         text=_chunk_text):
             yield chunk
+
+    # --- reasoning models: the thinking out of the answer (see langchain/reasoning.py) ------
+
+    def _create_chat_result(self, response: Any,
+                            generation_info: dict | None = None) -> ChatResult:
+        result = super()._create_chat_result(response, generation_info)
+        return separate_result(result, response, self._reasoning_mode)
+
+    def _convert_chunk_to_generation_chunk(self, chunk: dict, default_chunk_class: type,
+                                           base_generation_info: dict | None) \
+            -> ChatGenerationChunk | None:
+        converted = super()._convert_chunk_to_generation_chunk(
+            chunk, default_chunk_class, base_generation_info)
+        return copy_delta_reasoning(converted, chunk)
 
     # --- tools and structured output ----------------------------------------------------------
 

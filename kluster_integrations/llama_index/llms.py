@@ -52,11 +52,18 @@ from kluster_integrations.core.config import (
 from kluster_integrations.core.errors import ToolCallingNotSupportedError
 from kluster_integrations.core.gate import RequestGate, refuse_unsupported
 from kluster_integrations.core.http import loop_local_async_client
+from kluster_integrations.core.reasoning import (
+    ReasoningMode,
+    check_reasoning_mode,
+    resolve_reasoning_mode,
+    strip_history_reasoning,
+)
 from kluster_integrations.llama_index._function_agent import (
     USE_REACT_AGENT,
     reject_function_agent,
 )
 from kluster_integrations.llama_index._gate import EXPLICIT_KEY, AsyncGatedOpenAI, GatedOpenAI
+from kluster_integrations.llama_index.reasoning import ReasoningClient, reasoning_aware
 from kluster_integrations.llama_index.structured import schema_program
 
 dispatcher = get_dispatcher(__name__)
@@ -79,6 +86,10 @@ class KlusterLLM(OpenAILike):
         max_tokens: reply length cap, sent as ``max_completion_tokens``.
         strict_parameters: raise instead of warn when you set a parameter kluster.ai refuses
             (in ``additional_kwargs`` or per call).
+        reasoning: where a reasoning model's thinking goes: ``"separate"`` (a
+            ``ThinkingBlock``; ``thinking_delta`` when streaming), ``"inline"`` (left in the
+            text) or ``"drop"``; unset, ``"separate"`` for reasoning models and unknown ids.
+        keep_reasoning_in_history: send earlier turns' thinking back as ``<think>`` blocks.
         Everything else is ``OpenAILike``'s (``temperature``, ``additional_kwargs``,
         ``max_retries``, ``timeout``, ...).
     """
@@ -97,6 +108,14 @@ class KlusterLLM(OpenAILike):
         description="Raise UnsupportedParameterError instead of dropping a parameter you set "
                     "that kluster.ai refuses.")
 
+    reasoning: str | None = Field(
+        default=None,
+        description="'separate', 'inline' or 'drop': where a reasoning model's thinking goes; "
+                    "None: 'separate' for reasoning models and unknown ids.")
+    keep_reasoning_in_history: bool = Field(
+        default=False,
+        description="Send earlier turns' thinking back to the model as <think> blocks.")
+
     _gate: RequestGate = PrivateAttr(default_factory=RequestGate)
 
     def __init__(
@@ -107,6 +126,7 @@ class KlusterLLM(OpenAILike):
         strict_parameters: bool = False,
         **kwargs: Any,
     ) -> None:
+        check_reasoning_mode(kwargs.get("reasoning"))
         if kwargs.get("is_function_calling_model"):
             raise ToolCallingNotSupportedError("KlusterLLM(is_function_calling_model=True)",
                                                USE_REACT_AGENT)
@@ -180,18 +200,25 @@ class KlusterLLM(OpenAILike):
         """The request LlamaIndex built, as kluster.ai accepts it (see ``core.gate``)."""
         request = dict(request)
         explicit = request.pop(EXPLICIT_KEY, ())
+        if not self.keep_reasoning_in_history and "messages" in request:
+            request["messages"] = strip_history_reasoning(request["messages"])
         return self._gate.prepare(request, explicit=explicit, strict=self.strict_parameters)
 
     def _get_client(self) -> Any:
-        return GatedOpenAI(super()._get_client(), self._prepare)
+        return ReasoningClient(GatedOpenAI(super()._get_client(), self._prepare),
+                               self._reasoning_mode)
 
     def _get_aclient(self) -> Any:
-        return AsyncGatedOpenAI(super()._get_aclient(), self._prepare)
+        return ReasoningClient(AsyncGatedOpenAI(super()._get_aclient(), self._prepare),
+                               self._reasoning_mode)
 
-    _chat = _sdk_retries_only(OpenAILike._chat)
-    _stream_chat = _sdk_retries_only(OpenAILike._stream_chat)
-    _achat = _sdk_retries_only(OpenAILike._achat)
-    _astream_chat = _sdk_retries_only(OpenAILike._astream_chat)
+    def _reasoning_mode(self) -> ReasoningMode:
+        return resolve_reasoning_mode(self.model, self.reasoning)
+
+    _chat = reasoning_aware(_sdk_retries_only(OpenAILike._chat))
+    _stream_chat = reasoning_aware(_sdk_retries_only(OpenAILike._stream_chat))
+    _achat = reasoning_aware(_sdk_retries_only(OpenAILike._achat))
+    _astream_chat = reasoning_aware(_sdk_retries_only(OpenAILike._astream_chat))
 
     # -- structured output: JSON asked for in the prompt, never tool_choice/response_format --
 
