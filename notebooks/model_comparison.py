@@ -160,6 +160,39 @@ print()
 print("Tally:", dict(Counter(names[v.winner] for v in verdicts)))
 
 # %% [markdown]
+# ## 6. A reasoning model: its thinking and its answer, apart
+#
+# Reasoning models such as `deepseek-ai/DeepSeek-R1-0528` write their thinking in a
+# `<think>` block before the answer. `ChatKluster` keeps it out of the answer text: the
+# thinking goes to `additional_kwargs["reasoning_content"]` (and a `reasoning` block in
+# `content_blocks`), the answer stays in `content`. `reasoning="inline"` keeps today's
+# mixed text; `reasoning="drop"` removes the thinking. Next to it, a model that does not
+# reason, on the same question.
+
+# %%
+REASONER = "deepseek-ai/DeepSeek-R1-0528"
+question = QUESTIONS[0]
+thought = ChatKluster(model=REASONER, temperature=0, max_tokens=600).invoke(question)
+plain = ChatKluster(model=CONTENDERS["Llama 3.3 70B"], temperature=0,
+                    max_tokens=300).invoke(question)
+print("Thinking:", cell(thought.additional_kwargs.get("reasoning_content", "")))
+print("Answer:  ", cell(thought.content))
+print("Blocks:  ", [block["type"] for block in thought.content_blocks])
+print("Llama 3.3 70B, no thinking:", cell(plain.content))
+
+# %% [markdown]
+# Streaming works the same way: each chunk carries either thinking (in
+# `additional_kwargs["reasoning_content"]`) or answer text, never a half `<think>` tag.
+
+# %%
+thinking_parts, answer_parts = [], []
+for chunk in ChatKluster(model=REASONER, temperature=0, max_tokens=600).stream(question):
+    thinking_parts.append(chunk.additional_kwargs.get("reasoning_content", ""))
+    answer_parts.append(chunk.text)
+print("Streamed thinking:", cell("".join(thinking_parts)))
+print("Streamed answer:  ", cell("".join(answer_parts)))
+
+# %% [markdown]
 # ## Next steps
 #
 # - Swap A and B and judge again: LLM judges tend to favour one position, and a
