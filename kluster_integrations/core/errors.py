@@ -119,3 +119,32 @@ class InvalidRequestError(KlusterError, ValueError):
         self.problems = tuple(problems)
         super().__init__("Invalid kluster.ai request; nothing was sent:\n" + "\n".join(
             f"  - {p}" for p in self.problems))
+
+
+class ImageInputNotSupportedError(KlusterError, ValueError):
+    """Images were sent to a model without the vision capability (nothing was sent)."""
+
+    def __init__(self, model: str, where: Sequence[str], vision_models: Sequence[str]) -> None:
+        self.model = model
+        self.where = tuple(where)
+        super().__init__(
+            f"{model} is a text-only model on kluster.ai, and {', '.join(where)} hold(s) an "
+            "image; nothing was sent. Pick a vision model: " + ", ".join(vision_models) + "."
+        )
+
+
+class InvalidToolError(KlusterError, ValueError):
+    """A tool definition, ``tool_choice`` or ``tool_calling`` value that cannot work."""
+
+
+class ToolCallRequiredError(KlusterError, ValueError):
+    """``tool_choice`` demanded a tool call and the model answered without one, twice."""
+
+    def __init__(self, model: str, text: str) -> None:
+        self.text = text
+        preview = text if len(text) <= 200 else text[:200] + "..."
+        super().__init__(
+            f"tool_choice requires a tool call, and {model} answered with text twice (the "
+            f"second time after being reminded): {preview!r}. Use a tool model "
+            "(tool_calling='native'), a lower temperature, or tool_choice='auto'."
+        )

@@ -229,8 +229,8 @@ def _model_entry(info: ModelInfo, extended: bool) -> dict[str, Any]:
             "context_length": info.context_window,
             "output_length": info.max_output_tokens,
             "model_purpose": info.purpose,
-            "tools_supported": False,
+            "tools_supported": info.supports("tools"),
             "reasoning_model": "yes" if info.supports("reasoning") else "no",
-            "tags": sorted(info.capabilities - {"reasoning", "embeddings"}),
+            "tags": sorted(info.capabilities - {"reasoning", "embeddings", "tools"}),
         })
     return entry
