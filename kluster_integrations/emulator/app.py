@@ -37,6 +37,7 @@ from kluster_integrations.core.catalog import (
 from kluster_integrations.core.contract import EMBEDDING_MAX_INPUTS
 from kluster_integrations.core.validation import request_problems
 from kluster_integrations.emulator import replies
+from kluster_integrations.emulator import tools as tool_replies
 from kluster_integrations.emulator.checks import contract_violations, embedding_violations
 from kluster_integrations.emulator.control import control_routes
 from kluster_integrations.emulator.sse import quiet_uvicorn_logs, stream_completion
@@ -134,8 +135,9 @@ def create_app(state: EmulatorState) -> Starlette:
             return error_response(400, f"{info.id} is an embeddings model; use /v1/embeddings.",
                                   param="model")
         scripted = state.next_reply()
+        calls = None
         if scripted is None:
-            text = replies.chat_reply(body)
+            text, calls = tool_replies.answer(body)
         else:
             text = scripted if isinstance(scripted, str) else json.dumps(scripted)
         prompt_tokens = sum(replies.count_tokens(replies.message_text(m.get("content")))
@@ -145,6 +147,18 @@ def create_app(state: EmulatorState) -> Starlette:
         usage = {"prompt_tokens": prompt_tokens,
                  "completion_tokens": replies.count_tokens(text),
                  "total_tokens": prompt_tokens + replies.count_tokens(text)}
+        if calls:
+            if body.get("stream"):
+                return StreamingResponse(tool_replies.stream_tool_calls(
+                    state, completion_id, body["model"], calls, usage, fault),
+                    media_type="text/event-stream")
+            return JSONResponse({
+                "id": completion_id, "object": "chat.completion", "created": int(time.time()),
+                "model": body["model"],
+                "choices": [{"index": 0, "message": tool_replies.tool_call_message(calls),
+                             "finish_reason": "tool_calls", "logprobs": None}],
+                "usage": usage,
+            })
         if body.get("stream"):
             return StreamingResponse(
                 stream_completion(state, completion_id, body["model"], text, finish, usage,
