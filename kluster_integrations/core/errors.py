@@ -54,13 +54,10 @@ class UnsupportedParameterError(KlusterError, ValueError):
 
 
 class ToolCallingNotSupportedError(KlusterError, NotImplementedError):
-    """Native (API-side) tool calling was requested."""
+    """Tool calling was requested on a model object with ``tool_calling="off"``."""
 
     def __init__(self, where: str, instead: str) -> None:
-        super().__init__(
-            f"{where}: kluster.ai's chat API does not accept `tools` or `tool_choice`, so "
-            f"native tool calling cannot work. {instead}"
-        )
+        super().__init__(f"{where}: {instead}")
 
 
 class StructuredOutputError(KlusterError, ValueError):

@@ -88,6 +88,15 @@ class PromptedTools:
     tools: tuple[ToolSpec, ...]
     choice: ToolChoice
     parallel: bool = True
+    invalid_as_calls: bool = False
+    """Send invalid calls as ordinary tool calls (LlamaIndex: the tool then reports the
+    problem to the model) rather than as ``invalid_tool_calls`` (LangChain)."""
+
+    def sent_calls(self, reply: ParsedReply) -> tuple[ParsedCall, ...]:
+        return reply.calls if self.invalid_as_calls else reply.valid_calls
+
+    def held_invalid(self, reply: ParsedReply) -> tuple[ParsedCall, ...]:
+        return () if self.invalid_as_calls else reply.invalid_calls
 
     @property
     def required(self) -> bool:
@@ -104,8 +113,8 @@ def check_native_tools(request: Mapping[str, Any]) -> None:
         normalize_tool_choice(request["tool_choice"], _names(tools))
 
 
-def plan_request(request: Mapping[str, Any], mode: ToolCallingMode
-                 ) -> tuple[dict[str, Any], frozenset[str]]:
+def plan_request(request: Mapping[str, Any], mode: ToolCallingMode, *,
+                 invalid_as_calls: bool = False) -> tuple[dict[str, Any], frozenset[str]]:
     """The request to sanitize, and the capabilities to sanitize it with; see the module
     docstring. Bad tools or ``tool_choice`` raise ``InvalidToolError`` before sending."""
     out = dict(request)
@@ -127,7 +136,7 @@ def plan_request(request: Mapping[str, Any], mode: ToolCallingMode
         else specs
     out["messages"] = with_system_text(out.get("messages") or [],
                                        tools_instruction(offered, choice, parallel))
-    out[PLAN_KEY] = PromptedTools(offered, choice, parallel)
+    out[PLAN_KEY] = PromptedTools(offered, choice, parallel, invalid_as_calls)
     return out, caps
 
 
@@ -197,7 +206,7 @@ def _complete(create: Create, request: dict[str, Any], plan: PromptedTools) -> C
         reply = plan.parse(_text(response))
         if not reply.calls:
             raise ToolCallRequiredError(str(request.get("model")), _text(response))
-    return as_tool_completion(response, reply)
+    return as_tool_completion(response, reply, plan)
 
 
 async def _acomplete(create: ACreate, request: dict[str, Any],
@@ -210,7 +219,7 @@ async def _acomplete(create: ACreate, request: dict[str, Any],
         reply = plan.parse(_text(response))
         if not reply.calls:
             raise ToolCallRequiredError(str(request.get("model")), _text(response))
-    return as_tool_completion(response, reply)
+    return as_tool_completion(response, reply, plan)
 
 
 def _text(response: Any) -> str:
@@ -232,26 +241,29 @@ def _invalid_dict(call: ParsedCall) -> dict[str, Any]:
     return {"id": call.id, "name": call.name, "args": call.raw_arguments, "error": call.error}
 
 
-def as_tool_completion(response: Any, reply: ParsedReply) -> ChatCompletion:
+def as_tool_completion(response: Any, reply: ParsedReply,
+                       plan: PromptedTools | None = None) -> ChatCompletion:
     """``response`` with its text replaced by ``reply``: text, ``tool_calls`` for the valid
-    calls and the extra ``invalid_tool_calls`` for the others."""
+    calls and the extra ``invalid_tool_calls`` for the others (see ``PromptedTools``)."""
+    plan = plan or PromptedTools((), ToolChoice())
     body = response.model_dump(exclude_none=False)
     choice = body["choices"][0]
     message = choice["message"]
     message["content"] = reply.text or (None if reply.calls else "")
-    if reply.valid_calls:
-        message["tool_calls"] = [_call_dict(c) for c in reply.valid_calls]
+    if plan.sent_calls(reply):
+        message["tool_calls"] = [_call_dict(c) for c in plan.sent_calls(reply)]
         choice["finish_reason"] = "tool_calls"
-    if reply.invalid_calls:
-        message["invalid_tool_calls"] = [_invalid_dict(c) for c in reply.invalid_calls]
+    if plan.held_invalid(reply):
+        message["invalid_tool_calls"] = [_invalid_dict(c) for c in plan.held_invalid(reply)]
     return ChatCompletion.model_validate(body)
 
 
 class _ChunkMaker:
     """Builds chunks that carry the upstream stream's id and model."""
 
-    def __init__(self, model: str) -> None:
+    def __init__(self, model: str, plan: PromptedTools) -> None:
         self.id, self.model, self.created = "chatcmpl-prompted", model, int(time.time())
+        self.plan = plan
 
     def adopt(self, chunk: Any) -> None:
         self.id, self.model, self.created = chunk.id, chunk.model, chunk.created
@@ -271,13 +283,14 @@ class _ChunkMaker:
         """The chunks after the last text: held-back text, tool calls, the finish."""
         if rest:
             yield self.make({"content": rest})
-        for index, call in enumerate(reply.valid_calls):
+        sent = self.plan.sent_calls(reply)
+        for index, call in enumerate(sent):
             yield self.make({"tool_calls": [_call_dict(call, index)]})
-        if reply.invalid_calls:
+        if self.plan.held_invalid(reply):
             yield self.make({"invalid_tool_calls": [_invalid_dict(c)
-                                                    for c in reply.invalid_calls]})
+                                                    for c in self.plan.held_invalid(reply)]})
         if finish is not None:
-            yield self.make({}, "tool_calls" if reply.valid_calls else finish, usage)
+            yield self.make({}, "tool_calls" if sent else finish, usage)
 
     def from_completion(self, completion: ChatCompletion) -> Iterator[ChatCompletionChunk]:
         """A whole (already converted) completion as a stream."""
@@ -296,7 +309,7 @@ class _ChunkMaker:
 
 def _stream(create: Create, request: dict[str, Any],
             plan: PromptedTools) -> Iterator[ChatCompletionChunk]:
-    maker = _ChunkMaker(str(request.get("model")))
+    maker = _ChunkMaker(str(request.get("model")), plan)
     if plan.required:  # a text answer would be retried, so nothing is shown until the end
         yield from maker.from_completion(_complete(create, request, plan))
         return
@@ -320,7 +333,7 @@ def _stream(create: Create, request: dict[str, Any],
 
 async def _astream(create: ACreate, request: dict[str, Any],
                    plan: PromptedTools) -> AsyncIterator[ChatCompletionChunk]:
-    maker = _ChunkMaker(str(request.get("model")))
+    maker = _ChunkMaker(str(request.get("model")), plan)
     if plan.required:
         for out in maker.from_completion(await _acomplete(create, request, plan)):
             yield out

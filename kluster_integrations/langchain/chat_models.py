@@ -308,7 +308,8 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
         ``"function_calling"`` binds the schema as a tool (native on tool models, prompted
         elsewhere; the prompt path with ``tool_calling="off"``). An invalid reply raises
         ``StructuredOutputParseError`` (an ``OutputParserException``); with
-        ``include_raw=True`` it lands in ``parsing_error`` instead. ``strict`` is accepted; validation is always done here.
+        ``include_raw=True`` it lands in ``parsing_error`` instead. ``strict`` is accepted;
+        validation is always done here.
 
         Example::
 
