@@ -42,6 +42,7 @@ from kluster_integrations.core.tool_protocol import (
     ToolChoice,
     ToolSpec,
     normalize_tool_choice,
+    parse_bare_arguments,
     parse_tool_reply,
     tools_instruction,
 )
@@ -103,7 +104,12 @@ class PromptedTools:
         return self.choice.mode in ("required", "named")
 
     def parse(self, text: str) -> ParsedReply:
-        return parse_tool_reply(text, self.tools, parallel=self.parallel)
+        """The reply read with the protocol parser; when one tool must be called, a bare
+        JSON object that fits its schema also counts as its call (structured output)."""
+        reply = parse_tool_reply(text, self.tools, parallel=self.parallel)
+        if reply.calls or not self.required or len(self.tools) != 1:
+            return reply
+        return parse_bare_arguments(text, self.tools[0]) or reply
 
 
 def check_native_tools(request: Mapping[str, Any]) -> None:

@@ -226,6 +226,18 @@ def parse_tool_reply(text: str, tools: Sequence[ToolSpec], *,
     return ParsedReply(remove_spans(text, spans), tuple(calls), tuple(spans))
 
 
+def parse_bare_arguments(text: str, tool: ToolSpec) -> ParsedReply | None:
+    """The first JSON object in ``text`` that fits ``tool``'s schema, as a call of ``tool``
+    (for a reply that gives the arguments without the envelope), else ``None``."""
+    if not isinstance(text, str):
+        return None
+    for begin, end, value in _json_values(text, _after_thinking(text)):
+        if isinstance(value, dict) and _schema_problem(value, tool.parameters) is None:
+            call = ParsedCall(new_call_id(), tool.name, value, _dumps(value))
+            return ParsedReply(remove_spans(text, [(begin, end)]), (call,), ((begin, end),))
+    return None
+
+
 def remove_spans(text: str, spans: Iterable[tuple[int, int]], offset: int = 0) -> str:
     """``text`` without the ``spans`` (indices shifted by ``offset``), empty code fences
     dropped, surrounding whitespace trimmed."""
