@@ -89,13 +89,11 @@ async def test_chat_with_tools_in_every_form(tool_llm: KlusterLLM, kluster_env: 
     assert selections(tool_llm.chat_with_tools([tool], user_msg="6 times 7?")) == expected
     assert selections(await tool_llm.achat_with_tools([tool], user_msg="6 times 7?")) \
         == expected
-    last = None
-    for last in tool_llm.stream_chat_with_tools([tool], user_msg="6 times 7?"):
-        pass
-    assert selections(last) == expected
-    async for last in await tool_llm.astream_chat_with_tools([tool], user_msg="6 times 7?"):
-        pass
-    assert selections(last) == expected
+    streamed = list(tool_llm.stream_chat_with_tools([tool], user_msg="6 times 7?"))
+    assert selections(streamed[-1]) == expected
+    astreamed = [r async for r in await tool_llm.astream_chat_with_tools(
+        [tool], user_msg="6 times 7?")]
+    assert selections(astreamed[-1]) == expected
     assert len(clean_bodies(kluster_env, mode)) == 4
 
 
