@@ -26,6 +26,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import uuid
@@ -79,8 +80,7 @@ class ToolSpec:
                 "LangChain tools, LlamaIndex tools or OpenAI function dicts.")
         parameters = function.get("parameters") or {"type": "object", "properties": {}}
         try:
-            json.dumps(parameters)
-            jsonschema.validators.validator_for(parameters).check_schema(parameters)
+            _validator(json.dumps(parameters, sort_keys=True))
         except (TypeError, ValueError, jsonschema.SchemaError) as err:
             raise InvalidToolError(
                 f"The argument schema of tool {function['name']!r} cannot be written into a "
@@ -366,9 +366,19 @@ def _read_arguments(args: Any) -> tuple[dict[str, Any] | None, str | None]:
     return args, None
 
 
+@functools.lru_cache(maxsize=256)
+def _validator(schema_text: str) -> Any:
+    """A checked validator for the schema written as ``schema_text`` (cached: checking a
+    schema against its meta-schema costs about a millisecond)."""
+    schema = json.loads(schema_text)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
 def _schema_problem(arguments: Any, schema: Mapping[str, Any]) -> str | None:
     try:
-        validator = jsonschema.validators.validator_for(schema)(schema)
+        validator = _validator(json.dumps(schema, sort_keys=True))
         error = jsonschema.exceptions.best_match(validator.iter_errors(arguments))
     except (jsonschema.SchemaError, RecursionError, TypeError, ValueError) as err:
         return f"the arguments could not be checked ({type(err).__name__})"
