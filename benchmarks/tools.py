@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import KEY, emulator_process, interleaved, median_ms, relative, table  # noqa: E402
+from run import KEY, emulator_process, interleaved, median_ms, relative, table
 
 TOOL_MODEL = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"
 TEXT_MODEL = "mistralai/Mistral-Nemo-Instruct-2407"
