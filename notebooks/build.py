@@ -255,14 +255,12 @@ LANGCHAIN_QUICKSTART: list[Cell] = [
             print(err)
     """),
     md("""
-        Native tool calling is the same story: kluster.ai's chat API takes no `tools`, so
-        `bind_tools` fails right away with a message that says what to do instead, rather
-        than with an HTTP 400 later.
+        Tools work on every model: native on kluster.ai's tool models (this one is), written
+        into the prompt and read back as tool calls on the others. See
+        [agents.ipynb](agents.ipynb) for agents; `tool_calling="off"` turns tools off.
     """),
     code("""
         from langchain_core.tools import tool
-
-        from kluster_integrations.langchain import ToolCallingNotSupportedError
 
 
         @tool
@@ -271,10 +269,8 @@ LANGCHAIN_QUICKSTART: list[Cell] = [
             return "sunny"
 
 
-        try:
-            llm.bind_tools([get_weather])
-        except ToolCallingNotSupportedError as err:
-            print(err)
+        call = llm.bind_tools([get_weather]).invoke("What is the weather in 'Lisbon'?")
+        print([(c["name"], c["args"]) for c in call.tool_calls])
     """),
     md("""
         ## Next
@@ -445,8 +441,8 @@ LLAMAINDEX_RAG: list[Cell] = [
     md("""
         ## 7. An agent with a tool
 
-        kluster.ai's chat API does not take `tools`, so LlamaIndex's `FunctionAgent` (which
-        needs native tool calling) is refused with a clear error. `ReActAgent` works: it
+        `FunctionAgent` works on every model (native tools on kluster.ai's tool models,
+        prompted elsewhere; see [agents.ipynb](agents.ipynb)). `ReActAgent` works too: it
         describes the tools in the prompt, the model answers with
         `Thought / Action / Action Input` lines, LlamaIndex calls the tool and feeds the
         result back as an `Observation`.

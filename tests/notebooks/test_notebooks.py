@@ -89,7 +89,8 @@ def fresh_run() -> Callable[[str], nbformat.NotebookNode]:
 
 def test_every_notebook_is_tested() -> None:
     assert set(NAMES) == set(build.NOTEBOOKS)
-    assert {path.stem for path in NOTEBOOKS_DIR.glob("*.ipynb")} == set(NAMES)
+    # agents.ipynb is paired with its jupytext source; test_agents_notebook.py runs it.
+    assert {path.stem for path in NOTEBOOKS_DIR.glob("*.ipynb")} - {"agents"} == set(NAMES)
 
 
 @pytest.mark.parametrize("name", NAMES)
