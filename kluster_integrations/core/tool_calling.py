@@ -13,8 +13,9 @@ request is sanitized, ``plan_request`` decides per request's model:
 model would: an openai ``ChatCompletion`` whose message has ``tool_calls``, or a stream of
 ``ChatCompletionChunk``s with tool-call deltas. So the frameworks' own tool-call parsing
 (LangChain's ``tool_calls``/``tool_call_chunks``, LlamaIndex's ``get_tool_calls_from_response``)
-runs unchanged. Calls the protocol parser marks invalid travel in the message's extra field
-``invalid_tool_calls`` (LangChain's ``invalid_tool_calls``).
+runs unchanged. In a whole answer, calls the protocol parser marks invalid travel in the
+message's extra field ``invalid_tool_calls`` (LangChain's ``invalid_tool_calls``); a stream
+carries every call as a tool-call delta, as a native stream does.
 
 Example::
 
@@ -267,9 +268,8 @@ def as_tool_completion(response: Any, reply: ParsedReply,
 class _ChunkMaker:
     """Builds chunks that carry the upstream stream's id and model."""
 
-    def __init__(self, model: str, plan: PromptedTools) -> None:
+    def __init__(self, model: str) -> None:
         self.id, self.model, self.created = "chatcmpl-prompted", model, int(time.time())
-        self.plan = plan
 
     def adopt(self, chunk: Any) -> None:
         self.id, self.model, self.created = chunk.id, chunk.model, chunk.created
@@ -289,33 +289,33 @@ class _ChunkMaker:
         """The chunks after the last text: held-back text, tool calls, the finish."""
         if rest:
             yield self.make({"content": rest})
-        sent = self.plan.sent_calls(reply)
-        for index, call in enumerate(sent):
+        # A stream has no place for invalid calls beside its tool-call deltas (LangChain
+        # rebuilds them from the chunks), so every call goes out as a delta, as a native
+        # stream would carry it: unreadable arguments become invalid_tool_calls there, and
+        # arguments that break the schema are reported by the tool.
+        for index, call in enumerate(reply.calls):
             yield self.make({"tool_calls": [_call_dict(call, index)]})
-        if self.plan.held_invalid(reply):
-            yield self.make({"invalid_tool_calls": [_invalid_dict(c)
-                                                    for c in self.plan.held_invalid(reply)]})
         if finish is not None:
-            yield self.make({}, "tool_calls" if sent else finish, usage)
+            yield self.make({}, "tool_calls" if reply.calls else finish, usage)
 
     def from_completion(self, completion: ChatCompletion) -> Iterator[ChatCompletionChunk]:
         """A whole (already converted) completion as a stream."""
         self.id, self.model, self.created = completion.id, completion.model, completion.created
         message = completion.choices[0].message
         yield self.make({"role": "assistant", "content": message.content or ""})
-        for index, call in enumerate(message.tool_calls or ()):
-            entry = call.model_dump()
-            entry["index"] = index
-            yield self.make({"tool_calls": [entry]})
-        invalid = (message.model_extra or {}).get("invalid_tool_calls")
-        if invalid:
-            yield self.make({"invalid_tool_calls": invalid})
-        yield self.make({}, completion.choices[0].finish_reason, completion.usage)
+        entries = [call.model_dump() for call in message.tool_calls or ()]
+        entries += [{"id": c["id"], "type": "function",
+                     "function": {"name": c["name"], "arguments": c["args"]}}
+                    for c in (message.model_extra or {}).get("invalid_tool_calls") or ()]
+        for index, entry in enumerate(entries):
+            yield self.make({"tool_calls": [{**entry, "index": index}]})
+        finish = "tool_calls" if entries else completion.choices[0].finish_reason
+        yield self.make({}, finish, completion.usage)
 
 
 def _stream(create: Create, request: dict[str, Any],
             plan: PromptedTools) -> Iterator[ChatCompletionChunk]:
-    maker = _ChunkMaker(str(request.get("model")), plan)
+    maker = _ChunkMaker(str(request.get("model")))
     if plan.required:  # a text answer would be retried, so nothing is shown until the end
         yield from maker.from_completion(_complete(create, request, plan))
         return
@@ -339,7 +339,7 @@ def _stream(create: Create, request: dict[str, Any],
 
 async def _astream(create: ACreate, request: dict[str, Any],
                    plan: PromptedTools) -> AsyncIterator[ChatCompletionChunk]:
-    maker = _ChunkMaker(str(request.get("model")), plan)
+    maker = _ChunkMaker(str(request.get("model")))
     if plan.required:
         for out in maker.from_completion(await _acomplete(create, request, plan)):
             yield out

@@ -59,7 +59,6 @@ from kluster_integrations.langchain.structured_output import (
 )
 from kluster_integrations.langchain.tools import (
     add_invalid_calls,
-    add_invalid_chunk_calls,
     kluster_profile,
     tools_off_error,
     wrap_clients,
@@ -191,11 +190,6 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
         return add_invalid_calls(super()._create_chat_result(response, generation_info),
                                  response)
 
-    def _convert_chunk_to_generation_chunk(self, chunk: dict, default_chunk_class: type,
-                                           base_generation_info: dict | None
-                                           ) -> ChatGenerationChunk | None:
-        return add_invalid_chunk_calls(super()._convert_chunk_to_generation_chunk(
-            chunk, default_chunk_class, base_generation_info), chunk)
 
     def _explicit_parameters(self, call_kwargs: Mapping[str, Any]) -> set[str]:
         """Parameter names the user chose (call, bind, model_kwargs, extra_body, fields)."""

@@ -4,8 +4,11 @@
 per request whether tools go native or into the prompt. The openai clients ChatOpenAI
 sends with are wrapped in ``PromptedToolsClient`` / ``AsyncPromptedToolsClient`` so a
 prompted request comes back shaped like a native tool-call answer, and LangChain's own
-parsing makes ``AIMessage.tool_calls`` / ``tool_call_chunks`` from it. Calls the prompt
-parser could not use become ``invalid_tool_calls``, as a native call with bad arguments does.
+parsing makes ``AIMessage.tool_calls`` / ``tool_call_chunks`` from it. In a whole answer,
+calls the prompt parser could not use become ``invalid_tool_calls``; in a stream they arrive
+as tool-call chunks, as native streamed calls do (LangChain rebuilds ``invalid_tool_calls``
+from the chunks: unreadable arguments land there, arguments that break the schema are
+reported by the tool, e.g. by LangGraph's ``ToolNode``).
 
 Example::
 
@@ -16,13 +19,13 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from langchain_core.language_models.model_profile import ModelProfile
-from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.messages import AIMessage
 from langchain_core.messages.tool import invalid_tool_call
-from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.outputs import ChatResult
 
 from kluster_integrations.core.capabilities import current_catalog
 from kluster_integrations.core.catalog import FALLBACK_CONTEXT_WINDOW, FALLBACK_MAX_OUTPUT
@@ -168,17 +171,3 @@ def add_invalid_calls(result: ChatResult, response: Any) -> ChatResult:
         if isinstance(ai, AIMessage):
             ai.invalid_tool_calls = [*ai.invalid_tool_calls, *_invalid_calls(raw)]
     return result
-
-
-def add_invalid_chunk_calls(chunk: ChatGenerationChunk | None,
-                            raw_chunk: Mapping[str, Any]) -> ChatGenerationChunk | None:
-    """The streamed counterpart of ``add_invalid_calls``."""
-    if chunk is None:
-        return chunk
-    choices: Sequence[Any] = raw_chunk.get("choices") or ()
-    delta = choices[0].get("delta") if choices and isinstance(choices[0], Mapping) else None
-    raw = delta.get("invalid_tool_calls") if isinstance(delta, Mapping) else None
-    if raw and isinstance(chunk.message, AIMessageChunk):
-        chunk.message.invalid_tool_calls = [*chunk.message.invalid_tool_calls,
-                                            *_invalid_calls(raw)]
-    return chunk

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from langchain.agents import create_agent
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from kluster_integrations.core.errors import (
     ImageInputNotSupportedError,
@@ -178,6 +178,21 @@ def test_a_prompted_call_that_breaks_the_schema_is_an_invalid_tool_call(
     (invalid,) = message.invalid_tool_calls
     assert invalid["name"] == "multiply" and "schema" in invalid["error"]
     assert json.loads(invalid["args"]) == {"a": "six"}
+
+
+def test_streamed_unusable_calls_arrive_as_a_native_stream_carries_them(
+        emulator: KlusterEmulator) -> None:
+    llm = ChatKluster(model=TEXT_MODEL).bind_tools([multiply])
+    emulator.queue_replies('{"tool_calls": [{"name": "multiply", "arguments": [6, 7]}]}',
+                           '{"tool_calls": [{"name": "multiply", "arguments": {"a": "six"}}]}')
+    unreadable = sum(llm.stream("6 times 7"), AIMessageChunk(""))
+    assert unreadable.tool_calls == []
+    assert unreadable.invalid_tool_calls[0]["args"] == "[6, 7]"
+    breaks_schema = sum(llm.stream("6 times 7"), AIMessageChunk(""))
+    (call,) = breaks_schema.tool_calls  # the tool reports the error, as for a native call
+    with pytest.raises(ValidationError, match="a"):
+        multiply.invoke(call)
+    assert executed == []
 
 
 def test_required_tool_call_is_retried_once_then_a_typed_error(
