@@ -281,7 +281,7 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
         """
         if self.tool_calling == "off":
             raise tools_off_error("ChatKluster.bind_tools")
-        names = [convert_to_openai_tool(t)["function"]["name"] for t in tools]
+        names = [convert_to_openai_tool(t).get("function", {}).get("name") for t in tools]
         normalize_tool_choice(tool_choice, names)
         return super().bind_tools(tools, tool_choice=tool_choice, **kwargs)
 
