@@ -209,14 +209,12 @@ except UnsupportedParameterError as err:
     print(err)
 
 # %% [markdown]
-# Native tool calling is the same story: kluster.ai's chat API takes no `tools`, so
-# `bind_tools` fails right away with a message that says what to do instead, rather
-# than with an HTTP 400 later.
+# Tools work on every model: native on kluster.ai's tool models (this one is), written
+# into the prompt and read back as tool calls on the others. See
+# [agents.ipynb](agents.ipynb) for agents; `tool_calling="off"` turns tools off.
 
 # %%
 from langchain_core.tools import tool
-
-from kluster_integrations.langchain import ToolCallingNotSupportedError
 
 
 @tool
@@ -225,10 +223,8 @@ def get_weather(city: str) -> str:
     return "sunny"
 
 
-try:
-    llm.bind_tools([get_weather])
-except ToolCallingNotSupportedError as err:
-    print(err)
+call = llm.bind_tools([get_weather]).invoke("What is the weather in 'Lisbon'?")
+print([(c["name"], c["args"]) for c in call.tool_calls])
 
 # %% [markdown]
 # ## Next

@@ -180,8 +180,8 @@ limits
 # %% [markdown]
 # ## 7. An agent with a tool
 #
-# kluster.ai's chat API does not take `tools`, so LlamaIndex's `FunctionAgent` (which
-# needs native tool calling) is refused with a clear error. `ReActAgent` works: it
+# `FunctionAgent` works on every model (native tools on kluster.ai's tool models,
+# prompted elsewhere; see [agents.ipynb](agents.ipynb)). `ReActAgent` works too: it
 # describes the tools in the prompt, the model answers with
 # `Thought / Action / Action Input` lines, LlamaIndex calls the tool and feeds the
 # result back as an `Observation`.

@@ -5,7 +5,8 @@ request), ``gate`` (what adapters run per request), ``validation`` (values known
 sending), ``embeddings`` (the embeddings endpoint's rules), ``catalog`` (models), ``config``
 (key, URL, client defaults), ``structured`` (JSON through the prompt), ``streaming`` and
 ``responses`` (incomplete or unreadable answers), ``http`` (a pool per event loop),
-``errors``. Nothing here imports LangChain or LlamaIndex.
+``capabilities`` (what each model can do), ``tool_calling`` and ``tool_protocol`` (native or
+prompted tools), ``errors``. Nothing here imports LangChain or LlamaIndex.
 """
 
 from kluster_integrations.core.catalog import (
@@ -16,8 +17,10 @@ from kluster_integrations.core.catalog import (
 from kluster_integrations.core.changes import Change
 from kluster_integrations.core.config import DEFAULT_BASE_URL
 from kluster_integrations.core.errors import (
+    ImageInputNotSupportedError,
     InvalidAPIKeyError,
     InvalidRequestError,
+    InvalidToolError,
     KlusterError,
     KlusterWarning,
     MalformedResponseError,
@@ -25,6 +28,7 @@ from kluster_integrations.core.errors import (
     StreamInterruptedError,
     StructuredOutputError,
     ToolCallingNotSupportedError,
+    ToolCallRequiredError,
     UnknownModelWarning,
     UnsupportedParameterError,
     UnsupportedParameterWarning,
@@ -36,8 +40,10 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "KNOWN_MODELS",
     "Change",
+    "ImageInputNotSupportedError",
     "InvalidAPIKeyError",
     "InvalidRequestError",
+    "InvalidToolError",
     "KlusterError",
     "KlusterWarning",
     "MalformedResponseError",
@@ -46,6 +52,7 @@ __all__ = [
     "SanitizedRequest",
     "StreamInterruptedError",
     "StructuredOutputError",
+    "ToolCallRequiredError",
     "ToolCallingNotSupportedError",
     "UnknownModelWarning",
     "UnsupportedParameterError",

@@ -46,7 +46,11 @@ FINE_TUNED_PREFIX = "ft:"
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """What is known about one model; capabilities are words such as ``"vision"``."""
+    """What is known about one model; capabilities are words such as ``"vision"``,
+    ``"tools"`` (takes native tool definitions) and ``"reasoning"``.
+
+    Tools: kluster.ai's model table of 2025-07-01 (Tools column); vision and reasoning: its
+    model list (``tags``, ``reasoning_model`` of ``GET /v1/models?extended=true``)."""
 
     id: str
     context_window: int
@@ -70,10 +74,12 @@ KNOWN_MODELS: Mapping[str, ModelInfo] = MappingProxyType({
     info.id: info
     for info in (
         _chat("deepseek-ai/DeepSeek-R1-0528", 163_840, 163_840, "reasoning"),
-        _chat("deepseek-ai/DeepSeek-V3-0324", 163_840, 163_840),
+        _chat("deepseek-ai/DeepSeek-V3-0324", 163_840, 163_840, "tools"),
         _chat("google/gemma-3-27b-it", 64_000, 8_192, "vision"),
-        _chat("klusterai/Meta-Llama-3.1-8B-Instruct-Turbo", 131_072, 131_072, "fine-tunable"),
-        _chat("klusterai/Meta-Llama-3.3-70B-Instruct-Turbo", 131_072, 131_072, "fine-tunable"),
+        _chat("klusterai/Meta-Llama-3.1-8B-Instruct-Turbo", 131_072, 131_072, "fine-tunable",
+              "tools"),
+        _chat("klusterai/Meta-Llama-3.3-70B-Instruct-Turbo", 131_072, 131_072, "fine-tunable",
+              "tools"),
         _chat("meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8", 1_048_576, 1_048_576,
               "vision"),
         _chat("meta-llama/Llama-4-Scout-17B-16E-Instruct", 131_072, 131_072, "vision"),
@@ -81,7 +87,7 @@ KNOWN_MODELS: Mapping[str, ModelInfo] = MappingProxyType({
         _chat("mistralai/Mistral-Nemo-Instruct-2407", 131_072, 131_072),
         _chat("mistralai/Mistral-Small-24B-Instruct-2501", 32_768, 32_768),
         _chat("Qwen/Qwen2.5-VL-7B-Instruct", 32_768, 32_768, "vision"),
-        _chat("Qwen/Qwen3-235B-A22B-FP8", 40_960, 40_960, "reasoning"),
+        _chat("Qwen/Qwen3-235B-A22B-FP8", 40_960, 40_960, "reasoning", "tools"),
         ModelInfo("BAAI/bge-m3", 8_192, 0, frozenset({"embeddings"}), purpose="embeddings"),
         # Answers on the chat endpoint but judges answers for hallucinations; no limits
         # are published, so the conservative fallbacks apply.

@@ -7,8 +7,9 @@ README's table is checked against it by the tests.
 Source: kluster-ai/docs, ``get-started/openai-compatibility.md`` as published on
 2025-01-22 (the list below), unchanged for everything but tools through July 2025.
 Since 2025-04-11 the page says ``tools``, ``tool_choice`` and ``parallel_tool_calls`` are
-"supported only with Llama models"; this project keeps them unsupported by default
-because no adapter sends tool definitions yet (see ``UNSUPPORTED_PARAMETERS``).
+"supported only with Llama models", and the model table of 2025-07-01 marks Tools for four
+models: a rule with ``unless="tools"`` is lifted for a model that has the ``tools``
+capability in ``core.catalog`` (see ``core.capabilities.capabilities_of``).
 
 Example::
 
@@ -40,6 +41,10 @@ class ParameterRule:
     reason: str
     fix: str
     neutral: tuple[Any, ...] = (None,)
+    unless: str | None = None
+    """A model capability that lifts the rule (``"tools"``): accepted on such models."""
+    needs: str | None = None
+    """Another parameter without which this one means nothing (dropped when it is absent)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ class MessageFieldRule:
     field: str
     roles: frozenset[str]
     reason: str
+    unless: str | None = None
+    """A model capability that lifts the rule (``"tools"``)."""
 
 
 def _freeze(rules: list[Any], key: str) -> Mapping[str, Any]:
@@ -91,14 +98,18 @@ UNSUPPORTED_PARAMETERS: Mapping[str, ParameterRule] = _freeze(
         ),
         ParameterRule(
             "tools",
-            "kluster.ai does not take tool definitions.",
-            "Use a ReAct-style agent (prompted tool use) instead of native tool calling.",
+            "kluster.ai takes tool definitions only on its tool models.",
+            "Use bind_tools / chat_with_tools with tool_calling='auto' (the default), which "
+            "describes the tools in the prompt on models without native tools.",
             (None, []),
+            unless="tools",
         ),
-        ParameterRule("tool_choice", "kluster.ai does not take tool definitions.",
-                      "Remove `tool_choice`.", (None, "none", "auto")),
-        ParameterRule("parallel_tool_calls", "kluster.ai does not take tool definitions.",
-                      "Remove `parallel_tool_calls`."),
+        ParameterRule("tool_choice", "kluster.ai takes tool definitions only on its tool models.",
+                      "Remove `tool_choice`.", (None, "none", "auto"), unless="tools",
+                      needs="tools"),
+        ParameterRule("parallel_tool_calls",
+                      "kluster.ai takes tool definitions only on its tool models.",
+                      "Remove `parallel_tool_calls`.", unless="tools", needs="tools"),
         ParameterRule("functions", "Deprecated by OpenAI and not accepted by kluster.ai.",
                       "Use a ReAct-style agent (prompted tool use) instead.", (None, [])),
         ParameterRule("function_call", "Deprecated by OpenAI and not accepted by kluster.ai.",
@@ -126,15 +137,17 @@ UNSUPPORTED_MESSAGE_FIELDS: Mapping[str, MessageFieldRule] = _freeze(
         MessageFieldRule("name", _SPEAKING_ROLES, "kluster.ai does not take participant names."),
         MessageFieldRule("refusal", _ASSISTANT, "kluster.ai does not take assistant refusals."),
         MessageFieldRule("audio", _ASSISTANT, "kluster.ai does not take assistant audio."),
-        MessageFieldRule("tool_calls", _ASSISTANT, "kluster.ai does not take tool-call history."),
+        MessageFieldRule("tool_calls", _ASSISTANT,
+                         "kluster.ai takes tool-call history only on its tool models.",
+                         unless="tools"),
         MessageFieldRule("function_call", _ASSISTANT,
                          "Deprecated by OpenAI and not accepted by kluster.ai."),
     ],
     "field",
 )
 
-#: Roles whose messages only make sense next to assistant tool calls; the API has no
-#: tool-call history, so such messages are orphans unless rewritten.
+#: Roles whose messages only make sense next to assistant tool calls; without tool-call
+#: history (every model but the tool models) such messages are orphans unless rewritten.
 TOOL_RESULT_ROLES = frozenset({"tool", "function"})
 
 #: Whether a stream's last chunk carries ``usage`` although ``stream_options`` is refused. Not
@@ -146,6 +159,13 @@ STREAM_USAGE: bool | None = None
 #: The sampling temperatures accepted, inclusive. kluster.ai's docs state no range; this is the
 #: OpenAI API's, which its OpenAI-compatible endpoint is taken to share.
 TEMPERATURE_RANGE: tuple[float, float] = (0, 2)
+#: The tool-result roles a model with the ``tools`` capability accepts as they are.
+NATIVE_TOOL_RESULT_ROLES = frozenset({"tool"})
+
+#: The capability each model needs for image content parts (``image_url``); kluster.ai's
+#: model table lists the vision models, and text-only models refuse images.
+IMAGE_PART_TYPES = frozenset({"image_url", "input_image", "image"})
+IMAGE_CAPABILITY = "vision"
 
 #: Fields an OpenAI response has that kluster.ai responses lack.
 ABSENT_RESPONSE_FIELDS: tuple[str, ...] = (
@@ -176,6 +196,14 @@ UNSUPPORTED_EMBEDDING_PARAMETERS: Mapping[str, ParameterRule] = _freeze(
 )
 
 
-def forbidden_message_fields(role: str) -> list[str]:
-    """Names of the fields kluster.ai refuses on a message with this role."""
-    return [rule.field for rule in UNSUPPORTED_MESSAGE_FIELDS.values() if role in rule.roles]
+def forbidden_message_fields(role: str, capabilities: frozenset[str] = frozenset()) -> list[str]:
+    """Names of the fields kluster.ai refuses on a message with this role, for a model with
+    these ``capabilities``."""
+    return [rule.field for rule in UNSUPPORTED_MESSAGE_FIELDS.values()
+            if role in rule.roles and rule.unless not in capabilities]
+
+
+def refused_parameters(capabilities: frozenset[str] = frozenset()) -> Mapping[str, ParameterRule]:
+    """The parameter rules that hold for a model with these ``capabilities``."""
+    return {name: rule for name, rule in UNSUPPORTED_PARAMETERS.items()
+            if rule.unless is None or rule.unless not in capabilities}

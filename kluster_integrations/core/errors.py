@@ -12,6 +12,9 @@ The hierarchy (other bases in brackets, so ``except ValueError`` keeps working):
       + InvalidRequestError [ValueError]
       + WrongModelPurposeError [ValueError]
       + ToolCallingNotSupportedError [NotImplementedError]
+      + InvalidToolError [ValueError]
+      + ToolCallRequiredError [ValueError]
+      + ImageInputNotSupportedError [ValueError]
       + StructuredOutputError [ValueError]
         - StructuredOutputParseError [langchain_core OutputParserException] (in .langchain)
       + StreamInterruptedError [ConnectionError]
@@ -89,13 +92,10 @@ class UnsupportedParameterError(KlusterError, ValueError):
 
 
 class ToolCallingNotSupportedError(KlusterError, NotImplementedError):
-    """Native (API-side) tool calling was requested."""
+    """Tool calling was requested on a model object with ``tool_calling="off"``."""
 
     def __init__(self, where: str, instead: str) -> None:
-        super().__init__(
-            f"{where}: kluster.ai's chat API does not accept `tools` or `tool_choice`, so "
-            f"native tool calling cannot work. {instead}"
-        )
+        super().__init__(f"{where}: {instead}")
 
 
 class StructuredOutputError(KlusterError, ValueError):
@@ -164,3 +164,32 @@ class InvalidReasoningModeError(KlusterError, ValueError):
             f"reasoning={value!r} is not an option: use 'separate' (thinking in the "
             "framework's reasoning fields), 'inline' (left in the answer text) or 'drop' "
             "(removed), or leave it unset for 'separate' on reasoning models.")
+
+
+class ImageInputNotSupportedError(KlusterError, ValueError):
+    """Images were sent to a model without the vision capability (nothing was sent)."""
+
+    def __init__(self, model: str, where: Sequence[str], vision_models: Sequence[str]) -> None:
+        self.model = model
+        self.where = tuple(where)
+        super().__init__(
+            f"{model} is a text-only model on kluster.ai, and {', '.join(where)} hold(s) an "
+            "image; nothing was sent. Pick a vision model: " + ", ".join(vision_models) + "."
+        )
+
+
+class InvalidToolError(KlusterError, ValueError):
+    """A tool definition, ``tool_choice`` or ``tool_calling`` value that cannot work."""
+
+
+class ToolCallRequiredError(KlusterError, ValueError):
+    """``tool_choice`` demanded a tool call and the model answered without one, twice."""
+
+    def __init__(self, model: str, text: str) -> None:
+        self.text = text
+        preview = text if len(text) <= 200 else text[:200] + "..."
+        super().__init__(
+            f"tool_choice requires a tool call, and {model} answered with text twice (the "
+            f"second time after being reminded): {preview!r}. Use a tool model "
+            "(tool_calling='native'), a lower temperature, or tool_choice='auto'."
+        )

@@ -49,20 +49,24 @@ class RequestGate:
         self._lock = threading.Lock()
 
     def prepare(self, request: Mapping[str, Any], *, explicit: Collection[str] = (),
-                strict: bool = False) -> dict[str, Any]:
+                strict: bool = False,
+                capabilities: frozenset[str] | None = None) -> dict[str, Any]:
         """The request as kluster.ai accepts it.
 
         ``explicit`` names the parameters the user set. In strict mode any of them that
         kluster.ai refuses raises ``UnsupportedParameterError``; otherwise each is warned
         about the first time only. Bad values raise ``InvalidRequestError``. Either way
-        nothing has been sent.
+        nothing has been sent. ``capabilities`` overrides what the catalog says about the
+        request's model (``core.tool_calling.plan_request`` gives them).
         """
         if strict:
-            result = sanitize_request(request, explicit=explicit, policy="raise")
+            result = sanitize_request(request, explicit=explicit, policy="raise",
+                                      capabilities=capabilities)
         else:
             with self._lock:
                 fresh = set(explicit) - self._warned
-            result = sanitize_request(request, explicit=fresh, policy="warn")
+            result = sanitize_request(request, explicit=fresh, policy="warn",
+                                      capabilities=capabilities)
             if result.refused:
                 with self._lock:
                     self._warned.update(name.rsplit(".", 1)[-1] for name in result.refused)

@@ -27,15 +27,35 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kluster_integrations.core.changes import Change
-from kluster_integrations.core.contract import TOOL_RESULT_ROLES, UNSUPPORTED_MESSAGE_FIELDS
+from kluster_integrations.core.contract import (
+    NATIVE_TOOL_RESULT_ROLES,
+    TOOL_RESULT_ROLES,
+    UNSUPPORTED_MESSAGE_FIELDS,
+)
 
-_FORBIDDEN_BY_ROLE: dict[str, frozenset[str]] = {
-    role: frozenset(rule.field for rule in UNSUPPORTED_MESSAGE_FIELDS.values()
-                    if role in rule.roles)
-    for rule in UNSUPPORTED_MESSAGE_FIELDS.values()
-    for role in rule.roles
-}
+#: How a tool result reads once rewritten to text (the emulator looks for it).
+TOOL_RESULT_PREFIX = "Tool result from"
+
+
+def _forbidden_by_role(capabilities: frozenset[str]) -> dict[str, frozenset[str]]:
+    return {
+        role: frozenset(rule.field for rule in UNSUPPORTED_MESSAGE_FIELDS.values()
+                        if role in rule.roles and rule.unless not in capabilities)
+        for rule in UNSUPPORTED_MESSAGE_FIELDS.values()
+        for role in rule.roles
+    }
+
+
+_FORBIDDEN_BY_ROLE = _forbidden_by_role(frozenset())
+_FORBIDDEN_WITH_TOOLS = _forbidden_by_role(frozenset({"tools"}))
 _NOTHING: frozenset[str] = frozenset()
+
+
+def _rules_for(capabilities: frozenset[str]) -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+    """Forbidden fields by role, and the roles to rewrite, for a model's capabilities."""
+    if "tools" in capabilities:
+        return _FORBIDDEN_WITH_TOOLS, TOOL_RESULT_ROLES - NATIVE_TOOL_RESULT_ROLES
+    return _FORBIDDEN_BY_ROLE, TOOL_RESULT_ROLES
 
 
 def as_plain_dict(value: Any) -> Any:
@@ -51,21 +71,25 @@ def as_plain_dict(value: Any) -> Any:
     return value
 
 
-def needs_rewrite(message: Mapping[str, Any]) -> bool:
-    """True when the message carries anything kluster.ai would refuse."""
+def needs_rewrite(message: Mapping[str, Any],
+                  capabilities: frozenset[str] = _NOTHING) -> bool:
+    """True when the message carries anything kluster.ai would refuse (on a model with
+    these ``capabilities``: with ``tools``, tool calls and ``tool`` messages stay)."""
+    forbidden, result_roles = _rules_for(capabilities)
     role = message.get("role")
-    return role in TOOL_RESULT_ROLES or not _FORBIDDEN_BY_ROLE.get(role, _NOTHING).isdisjoint(
-        message)
+    return role in result_roles or not forbidden.get(role, _NOTHING).isdisjoint(message)
 
 
 def rewrite_messages(
     messages: Sequence[Mapping[str, Any]],
+    capabilities: frozenset[str] = _NOTHING,
 ) -> tuple[list[dict[str, Any]], list[Change]]:
     """Return the cleaned messages (new dicts; the input is untouched) and what changed.
 
     Tool results are folded into the user turn that follows them, if any, so that user and
     assistant turns keep alternating (some chat templates insist on it).
     """
+    forbidden_by_role, result_roles = _rules_for(capabilities)
     out: list[dict[str, Any]] = []
     changes: list[Change] = []
     tool_names: dict[str, str] = {}
@@ -84,7 +108,7 @@ def rewrite_messages(
     for index, raw in enumerate(messages):
         message = as_plain_dict(raw)
         where = f"messages[{index}]"
-        if not isinstance(message, dict) or not needs_rewrite(message):
+        if not isinstance(message, dict) or not needs_rewrite(message, capabilities):
             if isinstance(message, dict):
                 emit(message)
             else:
@@ -92,13 +116,13 @@ def rewrite_messages(
             continue
 
         role = message.get("role")
-        if role in TOOL_RESULT_ROLES:
+        if role in result_roles:
             pending_results.append(_describe_result(message, tool_names))
             changes.append(Change(where, "rewritten", f"`{role}` message became user text "
                                   "because kluster.ai keeps no tool-call history."))
             continue
 
-        forbidden = _FORBIDDEN_BY_ROLE.get(role, _NOTHING)
+        forbidden = forbidden_by_role.get(role, _NOTHING)
         cleaned = {k: v for k, v in message.items() if k not in forbidden}
         content = message.get("content")
 
@@ -109,9 +133,11 @@ def rewrite_messages(
                                   "kluster.ai takes no `name`; the speaker now leads the content."))
 
         if role == "assistant":
-            content, assistant_changes = _assistant_text(message, content, where, tool_names)
+            content, assistant_changes = _assistant_text(
+                {k: v for k, v in message.items() if k in forbidden or k == "content"},
+                content, where, tool_names)
             changes.extend(assistant_changes)
-            if _is_empty(content):
+            if _is_empty(content) and not cleaned.get("tool_calls"):
                 changes.append(Change(where, "dropped", "assistant turn was empty once the "
                                       "fields kluster.ai refuses were removed."))
                 continue
@@ -163,7 +189,7 @@ def _describe_result(message: Mapping[str, Any], tool_names: Mapping[str, str]) 
     call_id = message.get("tool_call_id")
     name = message.get("name") or tool_names.get(str(call_id), "a tool")
     call = f" (call {call_id})" if call_id else ""
-    return f"Tool result from {name}{call}: {_as_text(message.get('content'))}"
+    return f"{TOOL_RESULT_PREFIX} {name}{call}: {_as_text(message.get('content'))}"
 
 
 def _as_text(content: Any) -> str:

@@ -16,6 +16,11 @@ What happens to a parameter kluster.ai rejects depends on who asked for it:
 Renames (``max_tokens`` -> ``max_completion_tokens``) and history rewrites keep the
 request's meaning, so they never warn or raise.
 
+What is refused depends on the request's model (``core.capabilities.capabilities_of``, or
+the ``capabilities`` argument): a tool model keeps ``tools``, ``tool_choice``,
+``parallel_tool_calls`` and tool-call history; images sent to a model without ``vision``
+raise ``ImageInputNotSupportedError`` whatever the policy.
+
 Example::
 
     >>> result = sanitize_request({"model": "m", "messages": [], "max_tokens": 5, "n": 1})
@@ -33,8 +38,13 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from kluster_integrations.core.capabilities import capabilities_of, check_images
 from kluster_integrations.core.changes import Change
-from kluster_integrations.core.contract import RENAMED_PARAMETERS, UNSUPPORTED_PARAMETERS
+from kluster_integrations.core.contract import (
+    RENAMED_PARAMETERS,
+    UNSUPPORTED_PARAMETERS,
+    refused_parameters,
+)
 from kluster_integrations.core.errors import UnsupportedParameterError
 from kluster_integrations.core.errors import (  # re-exported: it used to live here
     UnsupportedParameterWarning as UnsupportedParameterWarning,
@@ -69,21 +79,29 @@ def sanitize_request(
     *,
     explicit: Collection[str] = (),
     policy: Policy = "warn",
+    capabilities: frozenset[str] | None = None,
 ) -> SanitizedRequest:
-    """Return ``request`` cleaned for kluster.ai; see the module docstring."""
+    """Return ``request`` cleaned for kluster.ai; see the module docstring.
+
+    ``capabilities`` overrides what the catalog says about the request's model.
+    """
     if policy not in POLICIES:
         raise ValueError(f"policy must be one of {POLICIES}, not {policy!r}")
     out = dict(request)
     changes: list[Change] = []
     refused: dict[str, str] = {}
-
-    if not _FORBIDDEN_KEYS.isdisjoint(out):
-        _clean_parameters(out, "", explicit, changes, refused, also_set=())
+    caps = capabilities_of(out.get("model")) if capabilities is None else capabilities
+    rules = refused_parameters(caps) if caps else UNSUPPORTED_PARAMETERS
 
     extra = out.get("extra_body")
+    if not _FORBIDDEN_KEYS.isdisjoint(out):
+        _clean_parameters(out, "", explicit, changes, refused, also_set=(), rules=rules,
+                          present=_merged(out, extra))
+
     if isinstance(extra, Mapping) and not _FORBIDDEN_KEYS.isdisjoint(extra):
         extra = dict(extra)
-        _clean_parameters(extra, "extra_body.", explicit, changes, refused, also_set=out)
+        _clean_parameters(extra, "extra_body.", explicit, changes, refused, also_set=out,
+                          rules=rules, present=_merged(out, extra))
         out["extra_body"] = extra
 
     if refused and policy == "raise":
@@ -92,10 +110,11 @@ def sanitize_request(
     messages = out.get("messages")
     if isinstance(messages, Iterable) and not isinstance(messages, str | bytes | Mapping):
         listed = [as_plain_dict(m) for m in messages]
-        if any(isinstance(m, dict) and needs_rewrite(m) for m in listed):
-            listed, message_changes = rewrite_messages(listed)
+        if any(isinstance(m, dict) and needs_rewrite(m, caps) for m in listed):
+            listed, message_changes = rewrite_messages(listed, caps)
             changes.extend(message_changes)
         out["messages"] = listed
+        check_images(out, caps)
 
     if refused and policy == "warn":
         for name, fix in refused.items():
@@ -114,13 +133,22 @@ def _clean_parameters(
     changes: list[Change],
     refused: dict[str, str],
     also_set: Collection[str],
+    rules: Mapping[str, Any] = UNSUPPORTED_PARAMETERS,
+    present: Mapping[str, Any] | None = None,
 ) -> None:
     for name in [key for key in params if key in UNSUPPORTED_PARAMETERS]:
         rule = UNSUPPORTED_PARAMETERS[name]
+        reason = rule.reason
+        if name not in rules:  # a capability of the model lifts the rule
+            satisfied = rule.needs is None or bool((present or {}).get(rule.needs))
+            if satisfied and (name != "tools" or params[name]):
+                continue
+            reason = (f"`{name}` means nothing without `{rule.needs}`." if rule.needs
+                      else "An empty `tools` list means no tools.")
         value = params.pop(name)
-        changes.append(Change(prefix + name, "dropped", rule.reason))
+        changes.append(Change(prefix + name, "dropped", reason))
         if name in explicit and not _is_neutral(value, rule.neutral):
-            refused[prefix + name] = f"{rule.reason} {rule.fix}"
+            refused[prefix + name] = f"{reason} {rule.fix}"
     for name in [key for key in params if key in RENAMED_PARAMETERS]:
         rename = RENAMED_PARAMETERS[name]
         value = params.pop(name)
@@ -130,6 +158,10 @@ def _clean_parameters(
         else:
             params[rename.replacement] = value
             changes.append(Change(prefix + name, "renamed", rename.reason))
+
+
+def _merged(out: Mapping[str, Any], extra: Any) -> Mapping[str, Any]:
+    return {**out, **extra} if isinstance(extra, Mapping) else out
 
 
 def _is_neutral(value: Any, neutral: tuple[Any, ...]) -> bool:

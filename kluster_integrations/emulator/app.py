@@ -37,6 +37,7 @@ from kluster_integrations.core.catalog import (
 from kluster_integrations.core.contract import EMBEDDING_MAX_INPUTS
 from kluster_integrations.core.validation import request_problems
 from kluster_integrations.emulator import reasoning, replies
+from kluster_integrations.emulator import tools as tool_replies
 from kluster_integrations.emulator.checks import contract_violations, embedding_violations
 from kluster_integrations.emulator.control import control_routes
 from kluster_integrations.emulator.drift import accepted_anyway
@@ -135,8 +136,11 @@ def create_app(state: EmulatorState) -> Starlette:
             return error_response(400, f"{info.id} is an embeddings model; use /v1/embeddings.",
                                   param="model")
         scripted = state.next_reply()
+        calls = None
         if scripted is None:
-            text = reasoning.with_thinking(info, body, replies.chat_reply(body))
+            text, calls = tool_replies.answer(body)
+            if not calls:
+                text = reasoning.with_thinking(info, body, text)
         else:
             text = scripted if isinstance(scripted, str) else json.dumps(scripted)
         prompt_tokens = sum(replies.count_tokens(replies.message_text(m.get("content")))
@@ -148,6 +152,18 @@ def create_app(state: EmulatorState) -> Starlette:
         usage = {"prompt_tokens": prompt_tokens,
                  "completion_tokens": replies.count_tokens(text),
                  "total_tokens": prompt_tokens + replies.count_tokens(text)}
+        if calls:
+            if body.get("stream"):
+                return StreamingResponse(tool_replies.stream_tool_calls(
+                    state, completion_id, body["model"], calls, usage, fault),
+                    media_type="text/event-stream")
+            return JSONResponse({
+                "id": completion_id, "object": "chat.completion", "created": int(time.time()),
+                "model": body["model"],
+                "choices": [{"index": 0, "message": tool_replies.tool_call_message(calls),
+                             "finish_reason": "tool_calls", "logprobs": None}],
+                "usage": usage,
+            })
         if body.get("stream"):
             return StreamingResponse(
                 stream_completion(state, completion_id, body["model"], text_out, finish, usage,
@@ -237,8 +253,8 @@ def _model_entry(info: ModelInfo, extended: bool) -> dict[str, Any]:
             "context_length": info.context_window,
             "output_length": info.max_output_tokens,
             "model_purpose": info.purpose,
-            "tools_supported": False,
+            "tools_supported": info.supports("tools"),
             "reasoning_model": "yes" if info.supports("reasoning") else "no",
-            "tags": sorted(info.capabilities - {"reasoning", "embeddings"}),
+            "tags": sorted(info.capabilities - {"reasoning", "embeddings", "tools"}),
         })
     return entry

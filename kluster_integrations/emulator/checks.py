@@ -3,7 +3,10 @@
 Example::
 
     >>> contract_violations({"model": "m", "messages": [], "tools": []})
-    [('tools', 'kluster.ai does not take tool definitions.')]
+    [('tools', 'kluster.ai takes tool definitions only on its tool models.')]
+
+What a model may receive depends on its capabilities (``core.capabilities``): tool models
+take ``tools`` and tool-call history, vision models take images.
 """
 
 from __future__ import annotations
@@ -11,24 +14,41 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kluster_integrations.core.capabilities import capabilities_of, image_locations, vision_models
 from kluster_integrations.core.contract import (
     EMBEDDING_ENCODINGS,
+    IMAGE_CAPABILITY,
+    NATIVE_TOOL_RESULT_ROLES,
     RENAMED_PARAMETERS,
     TOOL_RESULT_ROLES,
     UNSUPPORTED_EMBEDDING_PARAMETERS,
-    UNSUPPORTED_PARAMETERS,
     forbidden_message_fields,
+    refused_parameters,
 )
 
 
-def contract_violations(body: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """``(param, reason)`` for every parameter or message field the contract refuses.
+def contract_violations(body: Mapping[str, Any],
+                        capabilities: frozenset[str] | None = None) -> list[tuple[str, str]]:
+    """``(param, reason)`` for every parameter or message field the contract refuses for the
+    request's model (or a model with ``capabilities``).
 
     A key counts when present at all, even with a null value: the emulator is stricter
     than the real API may be, so that a request it accepts is safe to send.
     """
-    found = [(name, rule.reason) for name, rule in UNSUPPORTED_PARAMETERS.items() if name in body]
+    caps = capabilities_of(body.get("model")) if capabilities is None else capabilities
+    found = [(name, rule.reason) for name, rule in refused_parameters(caps).items()
+             if name in body]
+    if "tools" in caps:
+        found += [(name, f"`{name}` needs a non-empty `tools` list.")
+                  for name in ("tool_choice", "parallel_tool_calls", "tools")
+                  if name in body and not body.get("tools")]
     found += [(name, rule.reason) for name, rule in RENAMED_PARAMETERS.items() if name in body]
+    if IMAGE_CAPABILITY not in caps:
+        found += [(where, f"{body.get('model')} takes no images; vision models: "
+                   f"{', '.join(vision_models())}.")
+                  for where in image_locations(body.get("messages"))]
+    result_roles = TOOL_RESULT_ROLES - NATIVE_TOOL_RESULT_ROLES if "tools" in caps \
+        else TOOL_RESULT_ROLES
     messages = body.get("messages")
     if isinstance(messages, list):
         for i, message in enumerate(messages):
@@ -37,10 +57,10 @@ def contract_violations(body: Mapping[str, Any]) -> list[tuple[str, str]]:
             role = message.get("role")
             found += [
                 (f"messages[{i}].{field}", f"`{field}` is not accepted on {role} messages.")
-                for field in forbidden_message_fields(str(role))
+                for field in forbidden_message_fields(str(role), caps)
                 if field in message
             ]
-            if role in TOOL_RESULT_ROLES:
+            if role in result_roles:
                 found.append((f"messages[{i}].role", f"a `{role}` message must answer an "
                                "assistant tool call, and kluster.ai takes no tool calls."))
     return found

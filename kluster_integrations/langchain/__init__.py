@@ -10,9 +10,12 @@ Example::
 """
 
 from kluster_integrations.core.errors import (
+    ImageInputNotSupportedError,
+    InvalidToolError,
     MissingAPIKeyError,
     StructuredOutputError,
     ToolCallingNotSupportedError,
+    ToolCallRequiredError,
     UnsupportedParameterError,
 )
 from kluster_integrations.langchain.chat_models import ChatKluster
@@ -21,10 +24,13 @@ from kluster_integrations.langchain.structured_output import StructuredOutputPar
 
 __all__ = [
     "ChatKluster",
+    "ImageInputNotSupportedError",
+    "InvalidToolError",
     "KlusterEmbeddings",
     "MissingAPIKeyError",
     "StructuredOutputError",
     "StructuredOutputParseError",
+    "ToolCallRequiredError",
     "ToolCallingNotSupportedError",
     "UnsupportedParameterError",
 ]

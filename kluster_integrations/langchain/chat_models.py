@@ -15,6 +15,7 @@ Example::
     for chunk in llm.stream("Tell me a story"):
         print(chunk.content, end="")
     llm.with_structured_output(Person).invoke("Ada Lovelace, 36")   # schema in the prompt
+    llm.bind_tools([multiply]).invoke("6 times 7?").tool_calls       # native or prompted
     ChatKluster(strict_parameters=True).invoke("hi", response_format={"type": "json_object"})
     # -> UnsupportedParameterError, nothing sent
 """
@@ -30,11 +31,13 @@ from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
+from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.messages.utils import count_tokens_approximately
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from langchain_openai import ChatOpenAI
 from langchain_openai.chat_models.base import LangSmithParams
@@ -42,7 +45,6 @@ from pydantic import Field, PrivateAttr
 
 from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_CHAT_MODEL
-from kluster_integrations.core.errors import ToolCallingNotSupportedError
 from kluster_integrations.core.gate import RequestGate, refuse_unsupported
 from kluster_integrations.core.reasoning import (
     ReasoningMode,
@@ -52,6 +54,8 @@ from kluster_integrations.core.reasoning import (
 )
 from kluster_integrations.core.responses import readable_response
 from kluster_integrations.core.streaming import aguard_stream, guard_stream
+from kluster_integrations.core.tool_calling import ToolCallingMode, check_mode, plan_request
+from kluster_integrations.core.tool_protocol import normalize_tool_choice
 from kluster_integrations.langchain._connection import with_kluster_connection
 from kluster_integrations.langchain.reasoning import (
     aseparate_stream,
@@ -66,15 +70,15 @@ from kluster_integrations.langchain.structured_output import (
     add_instruction,
     target_for,
 )
+from kluster_integrations.langchain.tools import (
+    add_invalid_calls,
+    kluster_profile,
+    tools_off_error,
+    wrap_clients,
+)
 
 #: Per-call keyword arguments that LangChain itself puts in, not the user.
 _FRAMEWORK_KWARGS = frozenset({"stream"})
-
-TOOL_CALLING_ALTERNATIVE = (
-    "Describe the tools in the prompt and parse the reply instead: a ReAct-style prompt "
-    "agent (for example langchain_classic.agents.create_react_agent) works on kluster.ai, "
-    "and with_structured_output(schema) returns tool arguments as validated JSON."
-)
 
 
 class ChatKluster(ChatOpenAI):  # type: ignore[override]
@@ -87,8 +91,12 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
     (``stream_options``, ``n=1``, ...) go silently; those you set yourself (per call,
     ``bind``, ``model_kwargs``, ``extra_body`` or the constructor) warn once each, or with
     ``strict_parameters=True`` raise ``UnsupportedParameterError`` listing all of them
-    before anything is sent. ``n > 1`` sends n requests. ``bind_tools`` raises
-    ``ToolCallingNotSupportedError``; ``with_structured_output`` works through the prompt.
+    before anything is sent. ``n > 1`` sends n requests. ``with_structured_output`` works
+    through the prompt (``method="function_calling"``: through tools).
+
+    Tools (``bind_tools``, ``create_agent``, LangGraph) follow ``tool_calling``: ``"auto"``
+    (native on kluster.ai's tool models, described in the prompt on every other model),
+    ``"native"``, ``"prompt"`` or ``"off"`` (``bind_tools`` raises).
 
     Example::
 
@@ -114,12 +122,19 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
     """Send earlier turns' thinking back to the model as ``<think>`` blocks; by default it
     is left out (it costs context, and the models are trained without it)."""
 
+    tool_calling: ToolCallingMode = "auto"
+    """``"auto"``: native tools on models that take them, prompted on the others;
+    ``"native"``: always send ``tools``; ``"prompt"``: always through the prompt; ``"off"``:
+    ``bind_tools`` raises ``ToolCallingNotSupportedError``."""
+
     _gate: RequestGate = PrivateAttr(default_factory=RequestGate)
 
     def __init__(self, **kwargs: Any) -> None:
         check_reasoning_mode(kwargs.get("reasoning"))
+        check_mode(kwargs.get("tool_calling", "auto"))
         super().__init__(**_with_kluster_defaults(kwargs))
         check_model(self.model_name, purpose="chat", stacklevel=4)
+        wrap_clients(self)
         if self.strict_parameters:
             configured = {k: v for k, v in self._default_params.items()
                           if k in self.model_fields_set or k in self.model_kwargs}
@@ -170,6 +185,9 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
                 kwargs[name] = {**secret, "id": [API_KEY_ENV]}
         return serialized
 
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        return kluster_profile(self.model_name, self.tool_calling)
+
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = super()._get_ls_params(stop=stop, **kwargs)
         params["ls_provider"] = "kluster"
@@ -202,8 +220,9 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
         payload = super()._get_request_payload(input_, stop=stop, **kwargs)
         if not self.keep_reasoning_in_history and "messages" in payload:
             payload["messages"] = strip_history_reasoning(payload["messages"])
+        payload, capabilities = plan_request(payload, self.tool_calling)
         return self._gate.prepare(payload, explicit=self._explicit_parameters(kwargs),
-                                  strict=self.strict_parameters)
+                                  strict=self.strict_parameters, capabilities=capabilities)
 
     def _explicit_parameters(self, call_kwargs: Mapping[str, Any]) -> set[str]:
         """Parameter names the user chose (call, bind, model_kwargs, extra_body, fields)."""
@@ -281,7 +300,8 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
     def _create_chat_result(self, response: Any,
                             generation_info: dict | None = None) -> ChatResult:
         result = super()._create_chat_result(response, generation_info)
-        return separate_result(result, response, self._reasoning_mode)
+        result = separate_result(result, response, self._reasoning_mode)
+        return add_invalid_calls(result, response)
 
     def _convert_chunk_to_generation_chunk(self, chunk: dict, default_chunk_class: type,
                                            base_generation_info: dict | None) \
@@ -299,8 +319,20 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
         tool_choice: dict | str | bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
-        """Not available: kluster.ai's chat API takes no ``tools``; raises right away."""
-        raise ToolCallingNotSupportedError("ChatKluster.bind_tools", TOOL_CALLING_ALTERNATIVE)
+        """Bind tools as ``ChatOpenAI`` does; each request then goes native or prompted
+        (see ``tool_calling``). ``tool_choice``: ``"auto"``, ``"none"``, ``"required"`` (or
+        ``"any"`` / ``True``), a tool name or ``{"type": "function", ...}``; anything else
+        raises ``InvalidToolError`` right away.
+
+        Example::
+
+            llm.bind_tools([multiply], tool_choice="multiply").invoke("6 x 7?").tool_calls
+        """
+        if self.tool_calling == "off":
+            raise tools_off_error("ChatKluster.bind_tools")
+        names = [convert_to_openai_tool(t).get("function", {}).get("name") for t in tools]
+        normalize_tool_choice(tool_choice, names)
+        return super().bind_tools(tools, tool_choice=tool_choice, **kwargs)
 
     def with_structured_output(
         self,
@@ -314,11 +346,13 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
     ) -> Runnable[LanguageModelInput, Any]:
         """Return output matching ``schema`` (Pydantic model, TypedDict or JSON schema).
 
-        kluster.ai has no ``response_format`` and no tools, so every ``method`` works the
-        same way: the schema goes into the system prompt, the JSON reply is parsed and
-        validated. An invalid reply raises ``StructuredOutputParseError`` (an
-        ``OutputParserException``); with ``include_raw=True`` it lands in
-        ``parsing_error`` instead. ``strict`` is accepted; validation is always done here.
+        kluster.ai has no ``response_format``, so ``"json_schema"`` and ``"json_mode"`` put
+        the schema into the system prompt, and the JSON reply is parsed and validated.
+        ``"function_calling"`` binds the schema as a tool (native on tool models, prompted
+        elsewhere; the prompt path with ``tool_calling="off"``). An invalid reply raises
+        ``StructuredOutputParseError`` (an ``OutputParserException``); with
+        ``include_raw=True`` it lands in ``parsing_error`` instead. ``strict`` is accepted;
+        validation is always done here.
 
         Example::
 
@@ -330,9 +364,12 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
         """
         if kwargs:
             raise ValueError(f"with_structured_output got unsupported arguments {kwargs}.")
-        if tools:
-            raise ToolCallingNotSupportedError(
-                "ChatKluster.with_structured_output(tools=...)", TOOL_CALLING_ALTERNATIVE)
+        if tools and self.tool_calling == "off":
+            raise tools_off_error("ChatKluster.with_structured_output(tools=...)")
+        if method == "function_calling" and self.tool_calling != "off" and schema is not None:
+            return super().with_structured_output(
+                schema, method="function_calling", include_raw=include_raw, strict=strict,
+                tools=tools)
         if method not in PROMPT_METHODS:
             raise ValueError(f"method must be one of {PROMPT_METHODS}, not {method!r}; on "
                              "kluster.ai each of them puts the schema in the prompt.")

@@ -4,7 +4,8 @@ LlamaIndex's ``OpenAI`` LLM builds each request in two halves: ``_get_model_kwar
 the parameters and ``to_openai_message_dicts`` makes the messages, and the two meet only
 in ``client.chat.completions.create(messages=..., **kwargs)``. So the adapter hands
 LlamaIndex a client whose ``chat.completions.create`` first runs the whole request through
-the core sanitizer and validator, and guards streamed answers.
+the core sanitizer and validator, carries out prompted tool calling
+(``core.tool_calling.send``), and guards streamed answers.
 
 ``KlusterLLM._get_model_kwargs`` tags the request with the names of the parameters the user
 set (``EXPLICIT_KEY``); ``KlusterLLM._prepare`` removes the tag and runs the core
@@ -26,6 +27,7 @@ from openai import AsyncOpenAI, OpenAI
 
 from kluster_integrations.core.responses import readable_response
 from kluster_integrations.core.streaming import aguard_stream, guard_stream
+from kluster_integrations.core.tool_calling import asend, send
 
 #: Key under which ``_get_model_kwargs`` passes the user-set parameter names to the gate.
 EXPLICIT_KEY = "__kluster_explicit_parameters__"
@@ -67,7 +69,7 @@ class _Completions:
     def create(self, **request: Any) -> Any:
         clean = self._prepare(request)
         with readable_response():
-            response = self._completions.create(**clean)
+            response = send(self._completions.create, clean)
         return _guarded(response) if clean.get("stream") else response
 
 
@@ -75,7 +77,7 @@ class _AsyncCompletions(_Completions):
     async def create(self, **request: Any) -> Any:  # type: ignore[override]
         clean = self._prepare(request)
         with readable_response():
-            response = await self._completions.create(**clean)
+            response = await asend(self._completions.create, clean)
         return _aguarded(response) if clean.get("stream") else response
 
 

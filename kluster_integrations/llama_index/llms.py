@@ -17,7 +17,10 @@ What it changes from ``OpenAILike``:
 - context window and output size come from the core model catalog;
 - structured output (``structured_predict``, ``as_structured_llm``, query engines with
   ``output_cls``) asks for JSON in the prompt instead of sending ``tool_choice``;
-- native tool calling raises ``ToolCallingNotSupportedError``; use ``ReActAgent``;
+- tools (``chat_with_tools``, ``predict_and_call``, ``FunctionAgent``, ``AgentWorkflow``)
+  follow ``tool_calling``: native on kluster.ai's tool models, described in the prompt on
+  every other model (``"auto"``), or ``"native"`` / ``"prompt"`` / ``"off"``;
+- images go only to vision models (``ImageInputNotSupportedError`` otherwise);
 - ``strict_parameters=True`` raises ``UnsupportedParameterError`` instead of dropping
   parameters you set that kluster.ai refuses;
 - the API key never shows in ``repr``, ``str``, ``to_dict`` or ``to_json``.
@@ -49,7 +52,6 @@ from kluster_integrations.core.config import (
     resolve_api_key,
     resolve_base_url,
 )
-from kluster_integrations.core.errors import ToolCallingNotSupportedError
 from kluster_integrations.core.gate import RequestGate, refuse_unsupported
 from kluster_integrations.core.http import loop_local_async_client
 from kluster_integrations.core.reasoning import (
@@ -58,13 +60,11 @@ from kluster_integrations.core.reasoning import (
     resolve_reasoning_mode,
     strip_history_reasoning,
 )
-from kluster_integrations.llama_index._function_agent import (
-    USE_REACT_AGENT,
-    reject_function_agent,
-)
+from kluster_integrations.core.tool_calling import ToolCallingMode, check_mode, plan_request
 from kluster_integrations.llama_index._gate import EXPLICIT_KEY, AsyncGatedOpenAI, GatedOpenAI
 from kluster_integrations.llama_index.reasoning import ReasoningClient, reasoning_aware
 from kluster_integrations.llama_index.structured import schema_program
+from kluster_integrations.llama_index.tools import tools_off_error
 
 dispatcher = get_dispatcher(__name__)
 
@@ -90,6 +90,9 @@ class KlusterLLM(OpenAILike):
             ``ThinkingBlock``; ``thinking_delta`` when streaming), ``"inline"`` (left in the
             text) or ``"drop"``; unset, ``"separate"`` for reasoning models and unknown ids.
         keep_reasoning_in_history: send earlier turns' thinking back as ``<think>`` blocks.
+        tool_calling: ``"auto"`` (native tools on tool models, prompted elsewhere),
+            ``"native"``, ``"prompt"`` or ``"off"`` (tool calls raise
+            ``ToolCallingNotSupportedError``).
         Everything else is ``OpenAILike``'s (``temperature``, ``additional_kwargs``,
         ``max_retries``, ``timeout``, ...).
     """
@@ -102,7 +105,11 @@ class KlusterLLM(OpenAILike):
         description="Context window in tokens; None takes it from the model catalog.")
     is_chat_model: bool = Field(default=True, description="kluster.ai serves chat models.")
     is_function_calling_model: bool = Field(
-        default=False, description="kluster.ai takes no tools; always False.")
+        default=True, description="True unless tool_calling='off' (read from tool_calling).")
+    tool_calling: ToolCallingMode = Field(
+        default="auto",
+        description="'auto': native tools on kluster.ai's tool models, prompted elsewhere; "
+                    "'native', 'prompt', or 'off'.")
     strict_parameters: bool = Field(
         default=False,
         description="Raise UnsupportedParameterError instead of dropping a parameter you set "
@@ -124,12 +131,11 @@ class KlusterLLM(OpenAILike):
         api_key: str | None = None,
         api_base: str | None = None,
         strict_parameters: bool = False,
+        tool_calling: ToolCallingMode = "auto",
         **kwargs: Any,
     ) -> None:
         check_reasoning_mode(kwargs.get("reasoning"))
-        if kwargs.get("is_function_calling_model"):
-            raise ToolCallingNotSupportedError("KlusterLLM(is_function_calling_model=True)",
-                                               USE_REACT_AGENT)
+        check_mode(tool_calling)
         if kwargs.get("is_chat_model") is False:
             raise ValueError("kluster.ai serves chat completions only; leave is_chat_model "
                              "at True.")
@@ -143,6 +149,7 @@ class KlusterLLM(OpenAILike):
             api_key=resolve_api_key(api_key),
             api_base=resolve_base_url(api_base),
             strict_parameters=strict_parameters,
+            tool_calling=tool_calling,
             **kwargs,
         )
         if strict_parameters:
@@ -156,12 +163,8 @@ class KlusterLLM(OpenAILike):
 
     @property
     def metadata(self) -> LLMMetadata:
-        """Context window and output size from the catalog (fallbacks for unknown ids).
-
-        Read by ``FunctionAgent`` to check for tool calling, it raises
-        ``ToolCallingNotSupportedError`` instead (see ``_function_agent``).
-        """
-        reject_function_agent()
+        """Context window and output size from the catalog (fallbacks for unknown ids); a
+        function-calling model unless ``tool_calling="off"``."""
         info = lookup_model(self.model)
         context_window = self.context_window or (
             info.context_window if info else FALLBACK_CONTEXT_WINDOW)
@@ -172,7 +175,7 @@ class KlusterLLM(OpenAILike):
             context_window=context_window,
             num_output=num_output,
             is_chat_model=True,
-            is_function_calling_model=False,
+            is_function_calling_model=self.tool_calling != "off",
             model_name=self.model,
         )
 
@@ -202,7 +205,9 @@ class KlusterLLM(OpenAILike):
         explicit = request.pop(EXPLICIT_KEY, ())
         if not self.keep_reasoning_in_history and "messages" in request:
             request["messages"] = strip_history_reasoning(request["messages"])
-        return self._gate.prepare(request, explicit=explicit, strict=self.strict_parameters)
+        request, capabilities = plan_request(request, self.tool_calling, invalid_as_calls=True)
+        return self._gate.prepare(request, explicit=explicit, strict=self.strict_parameters,
+                                  capabilities=capabilities)
 
     def _get_client(self) -> Any:
         return ReasoningClient(GatedOpenAI(super()._get_client(), self._prepare),
@@ -257,20 +262,21 @@ class KlusterLLM(OpenAILike):
         program = schema_program(output_cls, prompt, self)
         return await program.astream_call(llm_kwargs=llm_kwargs, **prompt_args)
 
-    # -- tools: no native tool calling (chat_with_tools and its stream/async
-    # forms, FunctionCallingProgram); prompted (ReAct) tool use works --
+    # -- tools: OpenAI's function calling; core.tool_calling decides native or prompted --
 
-    def _prepare_chat_with_tools(self, tools: Any, user_msg: Any = None,
-                                 chat_history: Any = None, verbose: bool = False,
-                                 allow_parallel_tool_calls: bool = False,
-                                 tool_required: bool = False, **kwargs: Any) -> dict[str, Any]:
-        raise ToolCallingNotSupportedError("KlusterLLM.chat_with_tools", USE_REACT_AGENT)
+    def _prepare_chat_with_tools(self, tools: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if self.tool_calling == "off":
+            raise tools_off_error("KlusterLLM.chat_with_tools")
+        return super()._prepare_chat_with_tools(tools, *args, **kwargs)
 
     def predict_and_call(self, tools: Any, *args: Any, **kwargs: Any) -> Any:
-        """Not available: LlamaIndex's prompted fallback for it does not build in
-        llama-index-core 0.14 (it hands ReActAgent ``formatter=None``); use ReActAgent."""
-        raise ToolCallingNotSupportedError("KlusterLLM.predict_and_call", USE_REACT_AGENT)
+        """Call the tool the model picks (native or prompted, see ``tool_calling``)."""
+        if self.tool_calling == "off":
+            raise tools_off_error("KlusterLLM.predict_and_call")
+        return super().predict_and_call(tools, *args, **kwargs)
 
     async def apredict_and_call(self, tools: Any, *args: Any, **kwargs: Any) -> Any:
-        """Not available; see ``predict_and_call``."""
-        raise ToolCallingNotSupportedError("KlusterLLM.apredict_and_call", USE_REACT_AGENT)
+        """The async form of ``predict_and_call``."""
+        if self.tool_calling == "off":
+            raise tools_off_error("KlusterLLM.apredict_and_call")
+        return await super().apredict_and_call(tools, *args, **kwargs)

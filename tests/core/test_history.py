@@ -5,9 +5,12 @@ from __future__ import annotations
 from kluster_integrations.core.contract import forbidden_message_fields
 from kluster_integrations.core.sanitizer import sanitize_request
 
+#: A vision model without native tools: images pass, tool-call history becomes text.
+MODEL = "google/gemma-3-27b-it"
+
 
 def clean(messages):
-    return sanitize_request({"model": "m", "messages": messages}).request["messages"]
+    return sanitize_request({"model": MODEL, "messages": messages}).request["messages"]
 
 
 def call(call_id, name, arguments):

@@ -7,7 +7,6 @@ import json
 import openai
 import pytest
 
-from kluster_integrations.core.config import DEFAULT_CHAT_MODEL
 from kluster_integrations.core.contract import (
     RENAMED_PARAMETERS,
     UNSUPPORTED_MESSAGE_FIELDS,
@@ -15,7 +14,8 @@ from kluster_integrations.core.contract import (
 )
 from kluster_integrations.core.structured import schema_instruction
 
-MODEL = DEFAULT_CHAT_MODEL
+#: A text-only model without native tools: the strictest contract.
+MODEL = "mistralai/Mistral-Nemo-Instruct-2407"
 HELLO = [{"role": "user", "content": "Say hello"}]
 SAMPLE_VALUES = {
     "store": True, "n": 2, "modalities": ["text"], "response_format": {"type": "json_object"},

@@ -2,7 +2,9 @@
 
 Capabilities kluster.ai does not have are switched off with a property, and each test the
 suite would then skip is listed in ``API_LIMITS`` with the API limit behind it; the
-conftest turns those entries into skip markers carrying that reason.
+conftest turns those entries into skip markers carrying that reason. The tool tests run
+here natively on the default model (a tool model); ``test_standard_tools_prompted.py`` runs
+them through the prompt on a text-only model.
 """
 
 from __future__ import annotations
@@ -27,30 +29,17 @@ from kluster_integrations.langchain import ChatKluster, KlusterEmbeddings
 
 OTHER_MODEL = "deepseek-ai/DeepSeek-V3-0324"
 
-_NO_TOOLS = ("API limit: kluster.ai's chat API refuses `tools` / `tool_choice` "
-             "(kluster-ai/docs get-started/openai-compatibility.md), so ChatKluster.bind_tools "
-             "raises ToolCallingNotSupportedError.")
-_NO_TOOL_HISTORY_TEST = (_NO_TOOLS + " Tool-call histories themselves work (rewritten to text); "
-                         "see test_chat_wire.py::test_tool_call_history_is_rewritten.")
+_NO_IMAGE_TOOL_RESULTS = ("API limit: kluster.ai's tool models are text-only, and a tool "
+                          "message carries text; images and PDFs in tool results have no "
+                          "model to go to.")
 _NO_FILES = ("API limit: kluster.ai's chat API takes text and, on vision models, images; it "
              "documents no {what} content.")
 
 #: Standard tests the suite skips for a missing capability, with the API limit behind each
 #: (applied as skip markers by tests/langchain/conftest.py).
 API_LIMITS = {
-    "test_tool_calling": _NO_TOOLS,
-    "test_tool_calling_async": _NO_TOOLS,
-    "test_bind_runnables_as_tools": _NO_TOOLS,
-    "test_tool_choice": _NO_TOOLS,
-    "test_tool_calling_with_no_arguments": _NO_TOOLS,
-    "test_tool_message_error_status": _NO_TOOLS,
-    "test_structured_few_shot_examples": _NO_TOOLS,
-    "test_agent_loop": _NO_TOOLS,
-    "test_unicode_tool_call_integration": _NO_TOOLS,
-    "test_tool_message_histories_string_content": _NO_TOOL_HISTORY_TEST,
-    "test_tool_message_histories_list_content": _NO_TOOL_HISTORY_TEST,
-    "test_image_tool_message": _NO_TOOLS,
-    "test_pdf_tool_message": _NO_TOOLS,
+    "test_image_tool_message": _NO_IMAGE_TOOL_RESULTS,
+    "test_pdf_tool_message": _NO_IMAGE_TOOL_RESULTS,
     "test_pdf_inputs": _NO_FILES.format(what="PDF/file"),
     "test_audio_inputs": _NO_FILES.format(what="audio"),
     "test_image_inputs": ("API limit: the default model "
@@ -74,7 +63,11 @@ class ChatKlusterCapabilities:
 
     @property
     def has_tool_calling(self) -> bool:
-        return False
+        return True  # native on the default model, a tool model (prompted: a sibling module)
+
+    @property
+    def has_tool_choice(self) -> bool:
+        return True
 
     @property
     def has_structured_output(self) -> bool:

@@ -1,9 +1,10 @@
-"""Agents: ReActAgent works through the prompt; native tool calling fails clearly."""
+"""Agents: ReActAgent works through the prompt; with tool_calling="off" tool calls fail
+clearly (FunctionAgent and friends: test_tools.py)."""
 
 from __future__ import annotations
 
 import pytest
-from llama_index.core.agent.workflow import FunctionAgent, ReActAgent
+from llama_index.core.agent.workflow import ReActAgent
 from llama_index.core.tools import FunctionTool
 
 from kluster_integrations.core.errors import ToolCallingNotSupportedError
@@ -49,32 +50,15 @@ async def test_react_agent_calls_the_tool(llm: KlusterLLM, kluster_env: KlusterE
     assert_contract_kept(kluster_env)
 
 
-async def test_predict_and_call_says_to_use_react(llm: KlusterLLM, kluster_env: KlusterEmulator,
-                                            multiply_tool: tuple) -> None:
+async def test_tool_calling_off_says_what_to_use(kluster_env: KlusterEmulator,
+                                                multiply_tool: tuple) -> None:
+    llm = KlusterLLM(tool_calling="off", max_retries=0)
     tool, calls = multiply_tool
     with pytest.raises(ToolCallingNotSupportedError, match="ReActAgent"):
         llm.predict_and_call([tool], user_msg="What is 6 times 7?")
     with pytest.raises(ToolCallingNotSupportedError, match="ReActAgent"):
         await llm.apredict_and_call([tool], user_msg="What is 6 times 7?")
-    assert calls == []
-    assert kluster_env.chat_requests() == []
-
-
-async def test_function_agent_says_to_use_react(llm: KlusterLLM, kluster_env: KlusterEmulator,
-                                                multiply_tool: tuple) -> None:
-    tool, calls = multiply_tool
-    agent = FunctionAgent(tools=[tool], llm=llm)
-    with pytest.raises(ToolCallingNotSupportedError, match=r"FunctionAgent.*ReActAgent"):
-        await agent.run(user_msg="What is 6 times 7?")
-    assert calls == []
-    assert kluster_env.chat_requests() == []
-
-
-async def test_chat_with_tools_says_to_use_react(llm: KlusterLLM, kluster_env: KlusterEmulator,
-                                                 multiply_tool: tuple) -> None:
-    tool, _ = multiply_tool
-    with pytest.raises(ToolCallingNotSupportedError, match="ReActAgent"):
-        llm.chat_with_tools([tool], user_msg="What is 6 times 7?")
-    with pytest.raises(ToolCallingNotSupportedError, match="ReActAgent"):
+    with pytest.raises(ToolCallingNotSupportedError, match="tool_calling='auto'"):
         await llm.astream_chat_with_tools([tool], user_msg="What is 6 times 7?")
+    assert calls == []
     assert kluster_env.chat_requests() == []

@@ -47,7 +47,8 @@ def test_metadata_comes_from_the_catalog(kluster_env: KlusterEmulator, model: st
     assert 0 < metadata.num_output <= info.max_output_tokens
     assert metadata.num_output <= metadata.context_window // 4
     assert metadata.is_chat_model is True
-    assert metadata.is_function_calling_model is False
+    assert metadata.is_function_calling_model is True  # native or prompted tools
+    assert KlusterLLM(model=model, tool_calling="off").metadata.is_function_calling_model is False
     assert metadata.model_name == model
 
 
@@ -76,6 +77,7 @@ def test_embeddings_model_is_refused_as_llm(kluster_env: KlusterEmulator) -> Non
         KlusterLLM(model="BAAI/bge-m3")
 
 
-def test_function_calling_cannot_be_switched_on(kluster_env: KlusterEmulator) -> None:
+def test_tool_calling_off_names_the_alternatives(kluster_env: KlusterEmulator) -> None:
     with pytest.raises(ToolCallingNotSupportedError, match="ReActAgent"):
-        KlusterLLM(is_function_calling_model=True)
+        KlusterLLM(tool_calling="off").chat_with_tools([], user_msg="hi")
+    assert kluster_env.requests == []

@@ -49,7 +49,8 @@ def test_strict_mode_refuses_additional_kwargs_before_sending(
     kluster_env: KlusterEmulator,
 ) -> None:
     with pytest.raises(UnsupportedParameterError) as caught:
-        KlusterLLM(strict_parameters=True, additional_kwargs={"n": 2, "tools": [{"x": 1}]})
+        KlusterLLM(model="mistralai/Mistral-Nemo-Instruct-2407",  # no native tools
+                   strict_parameters=True, additional_kwargs={"n": 2, "tools": [{"x": 1}]})
     assert set(caught.value.parameters) == {"n", "tools"}
     assert kluster_env.requests == []
 

@@ -1,0 +1,107 @@
+"""What a model can do, per request: native tools, images, reasoning.
+
+The sanitizer, the adapters and the emulator all ask ``capabilities_of(model_id)``. It reads
+the live list when one was loaded (``refresh_capabilities``), else the built-in catalog. Ids
+neither knows (``ft:...`` fine-tunes, dedicated deployments) have no capabilities: no native
+tools, no images, until the user says otherwise (``tool_calling="native"``, or the live list).
+
+Example::
+
+    >>> sorted(capabilities_of("klusterai/Meta-Llama-3.3-70B-Instruct-Turbo") & {"tools"})
+    ['tools']
+    >>> capabilities_of("ft:my-fine-tune")
+    frozenset()
+    >>> vision_models()[:1]
+    ['google/gemma-3-27b-it']
+
+Refreshing from the live list through the openai SDK::
+
+    refresh_capabilities(OpenAI(base_url=..., api_key=...))
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from kluster_integrations.core.catalog import KNOWN_MODELS, ModelInfo, fetch_models, merge_catalog
+from kluster_integrations.core.contract import IMAGE_CAPABILITY, IMAGE_PART_TYPES
+from kluster_integrations.core.errors import ImageInputNotSupportedError
+
+if TYPE_CHECKING:
+    from openai import OpenAI
+
+_lock = threading.Lock()
+_catalog: Mapping[str, ModelInfo] = KNOWN_MODELS
+
+
+def current_catalog() -> Mapping[str, ModelInfo]:
+    """The catalog capabilities are read from (the live list once loaded)."""
+    return _catalog
+
+
+def use_catalog(models: Iterable[ModelInfo]) -> None:
+    """Merge ``models`` (from ``fetch_models`` or built by hand) into the catalog in use."""
+    global _catalog
+    with _lock:
+        _catalog = merge_catalog(_catalog, models)
+
+
+def reset_catalog() -> None:
+    """Go back to the built-in catalog."""
+    global _catalog
+    with _lock:
+        _catalog = KNOWN_MODELS
+
+
+def refresh_capabilities(client: OpenAI) -> Mapping[str, ModelInfo]:
+    """Read ``GET /v1/models?extended=true`` and use it from now on; returns the catalog."""
+    use_catalog(fetch_models(client, extended=True))
+    return _catalog
+
+
+def capabilities_of(model_id: Any) -> frozenset[str]:
+    """The capabilities of ``model_id`` (empty for ids the catalog does not know)."""
+    info = _catalog.get(str(model_id))
+    return info.capabilities if info is not None else frozenset()
+
+
+def models_with(capability: str) -> list[str]:
+    """Ids of the chat models that have ``capability``, sorted case-insensitively."""
+    return sorted((info.id for info in _catalog.values()
+                   if info.is_chat and info.supports(capability)), key=str.lower)
+
+
+def tool_models() -> list[str]:
+    """The models that take native tool definitions."""
+    return models_with("tools")
+
+
+def vision_models() -> list[str]:
+    """The models that take images."""
+    return models_with(IMAGE_CAPABILITY)
+
+
+def image_locations(messages: Any) -> list[str]:
+    """Where ``messages`` (dicts, as sent) carry image content parts, e.g. ``messages[1]``."""
+    found = []
+    if not isinstance(messages, list):
+        return found
+    for index, message in enumerate(messages):
+        content = message.get("content") if isinstance(message, Mapping) else None
+        if isinstance(content, list) and any(
+                isinstance(part, Mapping) and part.get("type") in IMAGE_PART_TYPES
+                for part in content):
+            found.append(f"messages[{index}]")
+    return found
+
+
+def check_images(request: Mapping[str, Any], capabilities: frozenset[str]) -> None:
+    """Raise ``ImageInputNotSupportedError`` when ``request`` sends images to a model
+    without the vision capability (before anything is sent)."""
+    if IMAGE_CAPABILITY in capabilities:
+        return
+    where = image_locations(request.get("messages"))
+    if where:
+        raise ImageInputNotSupportedError(str(request.get("model")), where, vision_models())
