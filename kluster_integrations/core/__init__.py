@@ -5,9 +5,21 @@ request), ``gate`` (what adapters run per request), ``validation`` (values known
 sending), ``embeddings`` (the embeddings endpoint's rules), ``catalog`` (models), ``config``
 (key, URL, client defaults), ``structured`` (JSON through the prompt), ``streaming`` and
 ``responses`` (incomplete or unreadable answers), ``http`` (a pool per event loop),
-``errors``. Nothing here imports LangChain or LlamaIndex.
+``batch`` (the Batch API engine), ``errors``. Nothing here imports LangChain or LlamaIndex.
 """
 
+from kluster_integrations.core.batch import (
+    AdaptiveInferenceQueuedError,
+    BatchInputError,
+    BatchItemError,
+    BatchNotFinishedError,
+    BatchNotFoundError,
+    BatchOutputError,
+    BatchResultsError,
+    BatchStatus,
+    BatchTimeoutError,
+    KlusterBatch,
+)
 from kluster_integrations.core.catalog import (
     KNOWN_MODELS,
     ModelInfo,
@@ -36,9 +48,19 @@ from kluster_integrations.core.sanitizer import (
 __all__ = [
     "DEFAULT_BASE_URL",
     "KNOWN_MODELS",
+    "AdaptiveInferenceQueuedError",
+    "BatchInputError",
+    "BatchItemError",
+    "BatchNotFinishedError",
+    "BatchNotFoundError",
+    "BatchOutputError",
+    "BatchResultsError",
+    "BatchStatus",
+    "BatchTimeoutError",
     "Change",
     "InvalidAPIKeyError",
     "InvalidRequestError",
+    "KlusterBatch",
     "KlusterError",
     "MalformedResponseError",
     "MissingAPIKeyError",

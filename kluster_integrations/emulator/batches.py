@@ -104,6 +104,8 @@ class BatchStore:
         self._tasks: set[asyncio.Task[None]] = set()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        #: Bumped by ``reset``; a batch started before a reset stops at its next step.
+        self.generation = 0
 
     def new_id(self, prefix: str) -> str:
         return f"{prefix}_emu{next(self._ids):06d}"
@@ -124,9 +126,7 @@ class BatchStore:
     def reset(self) -> None:
         """Forget files, batches and faults; back to the default clock and no cap."""
         with self._lock:
-            for task in self._tasks:
-                task.cancel()
-            self._tasks.clear()
+            self.generation += 1
             self._faults.clear()
             self._cancel.clear()
             self.files.clear()
@@ -396,9 +396,12 @@ async def _run(store: BatchStore, batch: dict[str, Any], content: bytes, fault: 
                app: Any, auth: str) -> None:
     """Carry one batch through its states, answering each line with the chat route."""
     clock = store.clock
+    generation = store.generation
     per_line = fault.seconds_per_line if fault.seconds_per_line is not None \
         else clock.seconds_per_line
     await asyncio.sleep(clock.validating_seconds)
+    if store.generation != generation:
+        return
     lines = _parse_lines(content)
     problems = _input_problems(lines, store.max_requests_per_batch)
     if fault.fail:
@@ -415,6 +418,8 @@ async def _run(store: BatchStore, batch: dict[str, Any], content: bytes, fault: 
     errors: list[bytes] = []
     ended = "completed"
     for number, line in enumerate(lines):
+        if store.generation != generation:
+            return
         if batch["id"] in store._cancel:
             ended = "cancelled"
         elif fault.expire_after is not None and number >= fault.expire_after:
@@ -445,6 +450,8 @@ async def _run(store: BatchStore, batch: dict[str, Any], content: bytes, fault: 
     if ended == "completed":
         batch.update(status="finalizing", finalizing_at=int(time.time()))
         await asyncio.sleep(clock.finalizing_seconds)
+    if store.generation != generation:
+        return
     shuffler = random.Random(batch["id"])
     for name, written in (("output_file_id", outputs), ("error_file_id", errors)):
         if written:

@@ -9,6 +9,7 @@ Example::
     KlusterEmbeddings().embed_query("Hello!")
 """
 
+from kluster_integrations.core.batch import KlusterBatch
 from kluster_integrations.core.errors import (
     MissingAPIKeyError,
     StructuredOutputError,
@@ -21,6 +22,7 @@ from kluster_integrations.langchain.structured_output import StructuredOutputPar
 
 __all__ = [
     "ChatKluster",
+    "KlusterBatch",
     "KlusterEmbeddings",
     "MissingAPIKeyError",
     "StructuredOutputError",

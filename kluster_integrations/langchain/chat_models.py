@@ -40,12 +40,15 @@ from langchain_openai import ChatOpenAI
 from langchain_openai.chat_models.base import LangSmithParams
 from pydantic import Field, PrivateAttr
 
+from kluster_integrations.core.batch import KlusterBatch
+from kluster_integrations.core.batch.adaptive import reject_placeholder
 from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_CHAT_MODEL
 from kluster_integrations.core.errors import ToolCallingNotSupportedError
 from kluster_integrations.core.gate import RequestGate, refuse_unsupported
 from kluster_integrations.core.responses import readable_response
 from kluster_integrations.core.streaming import aguard_stream, guard_stream
+from kluster_integrations.langchain import batch as _batch
 from kluster_integrations.langchain._connection import with_kluster_connection
 from kluster_integrations.langchain.structured_output import (
     PROMPT_METHODS,
@@ -235,6 +238,56 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
         async for chunk in aguard_stream(super()._astream(*args, **kwargs),
                                          finish_reason=_finish_reason, text=_chunk_text):
             yield chunk
+
+    # --- adaptive inference and the Batch API (glue in ``langchain/batch.py``) -------------
+
+    def _create_chat_result(self, response: Any, generation_info: dict | None = None
+                            ) -> ChatResult:
+        result = super()._create_chat_result(response, generation_info)
+        if result.generations:
+            reject_placeholder(result.generations[0].message.text)
+        return result
+
+    def submit_batch(self, inputs: Sequence[LanguageModelInput], *,
+                     completion_window: str = "24h", custom_ids: Sequence[str] | None = None,
+                     schema: Any = None, max_requests_per_batch: int | None = None,
+                     **kwargs: Any) -> KlusterBatch:
+        """Send ``inputs`` (as for ``.batch()``) through kluster.ai's Batch API.
+
+        Each input is the request ``invoke`` would send (``kwargs`` as for ``invoke``);
+        ``schema`` asks for structured output as ``with_structured_output`` does. Returns
+        a ``KlusterBatch``: ``.wait()`` shows progress, ``.results()`` gives ``AIMessage`` objects
+        (or parsed objects) in input order. ``completion_window``: ``"24h"``, ``"48h"``
+        or ``"72h"``; ``custom_ids``: one unique id per input (default
+        ``request-<index>``); ``max_requests_per_batch``: split into several batches
+        (Trial: 999). Jobs are split at 100 MB per file anyway.
+
+        Example::
+
+            job = llm.submit_batch(["Classify: great movie", "Classify: dull"])
+            job.wait(poll_interval=30)
+            labels = [m.content for m in job.results()]
+        """
+        return _batch.submit_batch(self, inputs, completion_window=completion_window,
+                                   custom_ids=custom_ids, schema=schema,
+                                   max_requests_per_batch=max_requests_per_batch,
+                                   kwargs=kwargs)
+
+    async def asubmit_batch(self, inputs: Sequence[LanguageModelInput], *,
+                            completion_window: str = "24h",
+                            custom_ids: Sequence[str] | None = None, schema: Any = None,
+                            max_requests_per_batch: int | None = None,
+                            **kwargs: Any) -> KlusterBatch:
+        """``submit_batch`` with the uploads on the async client."""
+        return await _batch.asubmit_batch(self, inputs, completion_window=completion_window,
+                                          custom_ids=custom_ids, schema=schema,
+                                          max_requests_per_batch=max_requests_per_batch,
+                                          kwargs=kwargs)
+
+    def get_batch(self, batch_id: str, *, schema: Any = None) -> KlusterBatch:
+        """Re-attach to a job by its ``id`` (from another process, or yesterday); its
+        results are read as this model reads them (pass the same ``schema``)."""
+        return _batch.get_batch(self, batch_id, schema)
 
     # --- tools and structured output ----------------------------------------------------------
 
