@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models import LanguageModelInput
+from langchain_core.language_models.chat_models import _gen_info_and_msg_metadata
 from langchain_core.messages import AIMessage
 
 from kluster_integrations.core.batch import (
@@ -52,7 +53,14 @@ def converter(llm: ChatKluster, schema: Any) -> Callable[[dict[str, Any]], Any]:
     parser = None if schema is None else JsonReplyParser(target=target_for(schema))
 
     def convert(body: dict[str, Any]) -> Any:
-        message = llm._create_chat_result(body).generations[0].message
+        result = llm._create_chat_result(body)
+        generation = result.generations[0]
+        message = generation.message
+        # What BaseChatModel does with a real-time result before handing it over.
+        message.response_metadata = {**(result.llm_output or {}),
+                                     **_gen_info_and_msg_metadata(generation)}
+        if message.id is None and body.get("id"):
+            message.id = str(body["id"])
         if parser is None:
             return message
         assert isinstance(message, AIMessage)

@@ -73,15 +73,11 @@ def write_parts(folder: Path, bodies: Iterable[Mapping[str, Any]], custom_ids: l
                          max_requests=max_requests_per_batch) as writer:
         count = 0
         for count, body in enumerate(bodies, start=1):
-            if custom_ids is not None:
-                if count > len(custom_ids):
-                    raise BatchInputError(
-                        f"there are more inputs than the {len(custom_ids)} custom_ids",
-                        "Pass exactly one custom_id per input.")
-                custom_id = custom_ids[count - 1]
-            else:
-                custom_id = f"{prefix}-{count - 1}"
-            writer.add(custom_id, dict(body))
+            if custom_ids is None:
+                writer.add(f"{prefix}-{count - 1}", dict(body))
+            elif count <= len(custom_ids):
+                writer.add(custom_ids[count - 1], dict(body))
+            # else: keep counting, for an error message that gives both numbers
     if count == 0:
         raise BatchInputError("there are no inputs", "Pass at least one input.")
     if custom_ids is not None and count != len(custom_ids):
