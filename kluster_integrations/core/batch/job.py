@@ -201,7 +201,7 @@ class KlusterBatch:
             for number, batch in enumerate(state.batches):
                 for name in _file_ids(batch, self._custom_ids[number] is None):
                     await _adownload(self._aclient(), name, folder / name)
-            items = list(self._read(state, folder))
+            items = [self._converted(item) for item in self._read(state, folder)]
         return self._finish(items, return_exceptions)
 
     def iter_results(self, *, return_exceptions: bool = True) -> Iterator[Any]:
@@ -212,20 +212,26 @@ class KlusterBatch:
                 raise result
             yield result
 
-    def _items(self, state: BatchStatus) -> Iterator[Any]:
+    def iter_raw(self) -> Iterator[ResultItem]:
+        """Every request's ``ResultItem`` (``index``, ``custom_id``, the chat-completion
+        ``body`` or the ``error``) in input order, unconverted (used by the command line)."""
+        yield from self._items(self.status(), convert=False)
+
+    def _items(self, state: BatchStatus, *, convert: bool = True) -> Iterator[Any]:
         self._require_done(state)
         with tempfile.TemporaryDirectory(prefix="kluster-batch-") as tmp:
             folder = Path(tmp)
             for number, batch in enumerate(state.batches):
                 for name in _file_ids(batch, self._custom_ids[number] is None):
                     _download(self._client, name, folder / name)
-            yield from self._read(state, folder)
+            for item in self._read(state, folder):
+                yield self._converted(item) if convert else item
 
     def _require_done(self, state: BatchStatus) -> None:
         if not state.done:
             raise BatchNotFinishedError(self.id, state.status)
 
-    def _read(self, state: BatchStatus, folder: Path) -> Iterator[Any]:
+    def _read(self, state: BatchStatus, folder: Path) -> Iterator[ResultItem]:
         start = 0
         for number, batch in enumerate(state.batches):
             ids = self._custom_ids[number]
@@ -235,8 +241,7 @@ class KlusterBatch:
             for file_id in (batch.output_file_id, batch.error_file_id):
                 if file_id:
                     index.add_file(folder / file_id)
-            for item in index.items(not_run=_not_run_reason(batch)):
-                yield self._converted(item)
+            yield from index.items(not_run=_not_run_reason(batch))
             start += len(ids)
 
     def _converted(self, item: ResultItem) -> Any:
