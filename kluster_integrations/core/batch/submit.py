@@ -74,9 +74,9 @@ def write_parts(folder: Path, bodies: Iterable[Mapping[str, Any]], custom_ids: l
         count = 0
         for count, body in enumerate(bodies, start=1):
             if custom_ids is None:
-                writer.add(f"{prefix}-{count - 1}", dict(body))
+                writer.add(f"{prefix}-{count - 1}", body)
             elif count <= len(custom_ids):
-                writer.add(custom_ids[count - 1], dict(body))
+                writer.add(custom_ids[count - 1], body)
             # else: keep counting, for an error message that gives both numbers
     if count == 0:
         raise BatchInputError("there are no inputs", "Pass at least one input.")

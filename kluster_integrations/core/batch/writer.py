@@ -11,6 +11,7 @@ Example::
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -52,7 +53,9 @@ class BatchFileWriter:
         self.parts: list[BatchPart] = []
         self._file: IO[bytes] | None = None
 
-    def add(self, custom_id: str, body: dict[str, Any]) -> None:
+    def add(self, custom_id: str, body: Mapping[str, Any]) -> None:
+        if not isinstance(body, dict):
+            body = dict(body)
         line = (_LINE_HEAD + _encode(custom_id) + _LINE_MIDDLE + _encode(body) + "}\n").encode()
         if len(line) > self.max_bytes:
             raise BatchInputError(
