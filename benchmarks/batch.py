@@ -141,7 +141,8 @@ def bench_submit_and_collect(base_url: str, count: int) -> None:
     lines = client.files.content(batch.output_file_id).content.splitlines()
     loads_seconds = timed(lambda: [json.loads(line) for line in lines])
     table(f"Submitting and collecting {count:,} requests (emulator in another process)", [
-        ("submit_batch (build, write, upload, create)", f"{submit_seconds:.2f}",
+        ("submit_batch: build, write, upload, create (under tracemalloc)",
+         f"{submit_seconds:.2f}",
          f"{submit_peak:.1f}"),
         ("(emulator runs the batch)", f"{emulator_seconds:.1f}", "-"),
         ("json.loads of the output lines (reference)", f"{loads_seconds:.2f}", "-"),
