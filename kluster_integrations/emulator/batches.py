@@ -9,6 +9,10 @@ file in shuffled order; failed lines (400 for a refused field, 500 from a fault)
 error file. ``BatchFault`` makes the next batch fail, expire part-way, fail chosen lines or
 run slowly.
 
+For an emulator in another process: ``POST /_emulator/batch_faults`` with
+``{"faults": [{"expire_after": 3}]}`` and ``POST /_emulator/batch_clock`` with the
+``BatchClock`` fields.
+
 Example::
 
     store = batch_store(emulator.state)        # or the ``kluster_batches`` fixture
@@ -310,7 +314,19 @@ def batch_routes(state: EmulatorState) -> list[Route]:
             "page_count": 1, "items_per_page": limit,
         })
 
+    async def control_faults(request: Request) -> Response:
+        for spec in (await request.json()).get("faults", []):
+            spec["failing_lines"] = frozenset(spec.get("failing_lines", ()))
+            store.add_fault(BatchFault(**spec))
+        return JSONResponse({"added": True})
+
+    async def control_clock(request: Request) -> Response:
+        store.clock = BatchClock(**await request.json())
+        return JSONResponse({"clock": vars(store.clock)})
+
     return [
+        Route("/_emulator/batch_faults", control_faults, methods=["POST"]),
+        Route("/_emulator/batch_clock", control_clock, methods=["POST"]),
         Route(FILES_PATH, upload, methods=["POST"]),
         Route(FILES_PATH, list_files, methods=["GET"]),
         Route(FILES_PATH + "/{file_id}", file_info, methods=["GET"]),

@@ -197,3 +197,17 @@ def test_batch_routes_need_a_key(kluster_env, kluster_batches):
     kluster_env.settings.api_key = "right"
     with pytest.raises(openai.AuthenticationError):
         client_for(kluster_env).batches.list()
+
+
+def test_batch_faults_and_clock_over_the_control_api(kluster_env, kluster_batches):
+    import httpx
+
+    root = kluster_env.base_url.removesuffix("/v1")
+    httpx.post(f"{root}/_emulator/batch_clock", json={"seconds_per_line": 0.001})
+    assert kluster_batches.clock.seconds_per_line == 0.001
+    httpx.post(f"{root}/_emulator/batch_faults",
+               json={"faults": [{"failing_lines": ["q-0"]}]})
+    client = client_for(kluster_env)
+    batch = finish(client, start(client, [line("q-0"), line("q-1")]))
+    [failure] = records(client, batch.error_file_id)
+    assert failure["custom_id"] == "q-0" and failure["response"]["status_code"] == 500

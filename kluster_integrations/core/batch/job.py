@@ -186,7 +186,7 @@ class KlusterBatch:
         ``message``). With ``return_exceptions=False`` any such item raises one
         ``BatchResultsError`` carrying every item; with ``True`` they are in place. Before
         the job is finished this raises ``BatchNotFinishedError``, or waits with
-        ``wait=True``.
+        ``wait=True``. For very large jobs, ``iter_results`` keeps memory flat.
         """
         state = self.wait(progress=False) if wait else self.status()
         return self._finish(list(self._items(state)), return_exceptions)
