@@ -261,3 +261,27 @@ def test_ten_thousand_requests_in_one_job(kluster_env, kluster_batches):
     sent = batch_lines(kluster_env)
     assert len(sent) == 10_000
     assert [body for body in sent if contract_violations(body)] == []
+
+
+def test_strict_mode_refuses_a_batch_before_anything_is_sent(kluster_env, kluster_batches):
+    from kluster_integrations.core.errors import UnsupportedParameterError
+
+    llm = ChatKluster(strict_parameters=True)
+    with pytest.raises(UnsupportedParameterError, match="response_format"):
+        llm.submit_batch(["a", "b"], response_format={"type": "json_object"})
+    assert kluster_env.requests == []
+
+
+def test_the_key_shows_nowhere_in_a_job(kluster_env, kluster_batches, monkeypatch):
+    secret = "sk-batch-secret-123"
+    kluster_env.settings.api_key = secret
+    monkeypatch.setenv("KLUSTER_API_KEY", secret)
+    kluster_batches.add_fault(BatchFault(expire_after=0))
+    job = ChatKluster().submit_batch(["a"])
+    job.wait(**FAST)
+    with pytest.raises(BatchResultsError) as info:
+        job.results()
+    shown = " ".join([repr(job), str(job.status()), str(info.value),
+                      repr(info.value.errors[0])])
+    assert secret not in shown
+    assert all(secret not in str(r.headers) for r in kluster_env.requests)
