@@ -23,14 +23,8 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import io
-import itertools
 import json
-import random
-import threading
 import time
-import weakref
-from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -43,111 +37,22 @@ from kluster_integrations.core.contract import (
     BATCH_FINAL_STATUSES,
     BATCH_MAX_FILE_BYTES,
 )
-from kluster_integrations.emulator.state import CHAT_PATH, EmulatorState, RecordedRequest
+from kluster_integrations.emulator.batch_runner import BATCH_LINE_HEADER, run_batch
+from kluster_integrations.emulator.batch_store import (
+    BatchClock,
+    BatchFault,
+    BatchStore,
+    StoredFile,
+    batch_store,
+)
+from kluster_integrations.emulator.state import EmulatorState, RecordedRequest
+
+__all__ = ["BATCH_LINE_HEADER", "BatchClock", "BatchFault", "BatchStore", "batch_routes",
+           "batch_store"]
 
 FILES_PATH = "/v1/files"
 BATCHES_PATH = "/v1/batches"
-#: Header on each line's logged chat request: ``<batch id>/<custom_id>``.
-BATCH_LINE_HEADER = "x-kluster-batch"
 _FILE_PURPOSES = ("batch", "fine-tune")
-
-
-@dataclass
-class BatchClock:
-    """How long a batch spends in each state: seconds validating, per line, finalizing."""
-
-    validating_seconds: float = 0.01
-    seconds_per_line: float = 0.0
-    finalizing_seconds: float = 0.01
-
-
-@dataclass
-class BatchFault:
-    """What goes wrong with the next batch created.
-
-    - ``fail``: the batch fails while validating, with this message;
-    - ``expire_after``: it expires after this many lines ran (partial output, the rest
-      in the error file as ``batch_expired``);
-    - ``failing_lines``: these ``custom_id``\\ s fail with HTTP 500;
-    - ``seconds_per_line``: a slow batch (overrides the clock).
-    """
-
-    fail: str | None = None
-    expire_after: int | None = None
-    failing_lines: frozenset[str] = frozenset()
-    seconds_per_line: float | None = None
-
-
-@dataclass
-class StoredFile:
-    id: str
-    filename: str
-    purpose: str
-    content: bytes
-    created_at: int = field(default_factory=lambda: int(time.time()))
-
-    def info(self) -> dict[str, Any]:
-        return {"id": self.id, "object": "file", "bytes": len(self.content),
-                "created_at": self.created_at, "filename": self.filename,
-                "purpose": self.purpose, "status": "processed", "status_details": None}
-
-
-class BatchStore:
-    """Files and batches of one emulator, plus the clock, faults and per-batch limits.
-
-    ``max_requests_per_batch`` imitates a plan's cap (Trial: 999); ``None`` means no cap.
-    """
-
-    def __init__(self) -> None:
-        self.clock = BatchClock()
-        self.max_requests_per_batch: int | None = None
-        self.files: dict[str, StoredFile] = {}
-        self.batches: dict[str, dict[str, Any]] = {}
-        self._faults: list[BatchFault] = []
-        self._cancel: set[str] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._lock = threading.Lock()
-        self._ids = itertools.count(1)
-        #: Bumped by ``reset``; a batch started before a reset stops at its next step.
-        self.generation = 0
-
-    def new_id(self, prefix: str) -> str:
-        return f"{prefix}_emu{next(self._ids):06d}"
-
-    def add_fault(self, fault: BatchFault) -> None:
-        with self._lock:
-            self._faults.append(fault)
-
-    def take_fault(self) -> BatchFault:
-        with self._lock:
-            return self._faults.pop(0) if self._faults else BatchFault()
-
-    def add_file(self, filename: str, purpose: str, content: bytes) -> StoredFile:
-        stored = StoredFile(self.new_id("file"), filename, purpose, content)
-        self.files[stored.id] = stored
-        return stored
-
-    def reset(self) -> None:
-        """Forget files, batches and faults; back to the default clock and no cap."""
-        with self._lock:
-            self.generation += 1
-            self._faults.clear()
-            self._cancel.clear()
-            self.files.clear()
-            self.batches.clear()
-            self.clock = BatchClock()
-            self.max_requests_per_batch = None
-
-
-_STORES: weakref.WeakKeyDictionary[EmulatorState, BatchStore] = weakref.WeakKeyDictionary()
-
-
-def batch_store(state: EmulatorState) -> BatchStore:
-    """The batch store that belongs to ``state`` (created on first use)."""
-    store = _STORES.get(state)
-    if store is None:
-        store = _STORES[state] = BatchStore()
-    return store
 
 
 def _error(status: int, message: str, *, param: str | None = None,
@@ -267,7 +172,7 @@ def batch_routes(state: EmulatorState) -> list[Route]:
         }
         store.batches[batch["id"]] = batch
         auth = request.headers.get("authorization", "")
-        task = asyncio.create_task(_run(store, batch, stored.content, store.take_fault(),
+        task = asyncio.create_task(run_batch(store, batch, stored.content, store.take_fault(),
                                         request.app, auth))
         store._tasks.add(task)
         task.add_done_callback(store._tasks.discard)
@@ -337,153 +242,3 @@ def batch_routes(state: EmulatorState) -> list[Route]:
         Route(BATCHES_PATH + "/{batch_id}", retrieve_batch, methods=["GET"]),
         Route(BATCHES_PATH + "/{batch_id}/cancel", cancel_batch, methods=["POST"]),
     ]
-
-
-def _input_problems(lines: list[Any], cap: int | None) -> list[dict[str, Any]]:
-    """Why the input file as a whole is refused (the batch then fails), if it is."""
-    problems: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for number, line in enumerate(lines, start=1):
-        if not isinstance(line, dict):
-            problems.append({"code": "invalid_json_line", "line": number,
-                             "message": f"Line {number} is not a JSON object."})
-            continue
-        custom_id = line.get("custom_id")
-        if not isinstance(custom_id, str) or not custom_id:
-            problems.append({"code": "missing_custom_id", "line": number,
-                             "message": f"Line {number} has no string `custom_id`."})
-        elif custom_id in seen:
-            problems.append({"code": "duplicate_custom_id", "line": number,
-                             "message": f"custom_id {custom_id!r} is used more than once."})
-        else:
-            seen.add(custom_id)
-        if line.get("method") != "POST" or line.get("url") != BATCH_ENDPOINT:
-            problems.append({"code": "invalid_url", "line": number,
-                             "message": f"Line {number} must be a POST to {BATCH_ENDPOINT}."})
-        if not isinstance(line.get("body"), dict):
-            problems.append({"code": "invalid_body", "line": number,
-                             "message": f"Line {number} has no JSON object `body`."})
-    if not lines:
-        problems.append({"code": "empty_file", "line": None,
-                         "message": "The input file has no requests."})
-    if cap is not None and len(lines) > cap:
-        problems.append({"code": "too_many_requests", "line": None,
-                         "message": f"{len(lines)} requests; this plan allows at most {cap} "
-                                    "per batch."})
-    return problems
-
-
-def _parse_lines(content: bytes) -> list[Any]:
-    lines: list[Any] = []
-    for raw in io.BytesIO(content):
-        if not raw.strip():
-            continue
-        try:
-            lines.append(json.loads(raw))
-        except json.JSONDecodeError:
-            lines.append(None)
-    return lines
-
-
-async def _answer_line(app: Any, auth: str, batch_id: str, line: dict[str, Any]) -> tuple[
-        int, Any]:
-    """The chat route's answer to one line: ``(status_code, body)``."""
-    body = line["body"]
-    if body.get("stream"):
-        return 400, {"error": {"message": "Batch requests cannot stream; remove `stream`.",
-                               "type": "invalid_request_error", "param": "stream",
-                               "code": "unsupported_parameter"}}
-    endpoint = next(r.endpoint for r in app.router.routes if getattr(r, "path", None) == CHAT_PATH)
-    raw = json.dumps(body).encode()
-    scope = {"type": "http", "method": "POST", "path": CHAT_PATH, "root_path": "",
-             "query_string": b"", "app": app, "headers": [
-                 (b"authorization", auth.encode()),
-                 (b"content-type", b"application/json"),
-                 (BATCH_LINE_HEADER.encode(), f"{batch_id}/{line['custom_id']}".encode())]}
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": raw, "more_body": False}
-
-    response = await endpoint(Request(scope, receive))
-    return response.status_code, json.loads(response.body)
-
-
-async def _run(store: BatchStore, batch: dict[str, Any], content: bytes, fault: BatchFault,
-               app: Any, auth: str) -> None:
-    """Carry one batch through its states, answering each line with the chat route."""
-    clock = store.clock
-    generation = store.generation
-    per_line = fault.seconds_per_line if fault.seconds_per_line is not None \
-        else clock.seconds_per_line
-    await asyncio.sleep(clock.validating_seconds)
-    if store.generation != generation:
-        return
-    lines = _parse_lines(content)
-    problems = _input_problems(lines, store.max_requests_per_batch)
-    if fault.fail:
-        problems.append({"code": "emulated_failure", "line": None, "message": fault.fail})
-    if problems and batch["id"] not in store._cancel:
-        batch.update(status="failed", failed_at=int(time.time()),
-                     errors={"object": "list", "data": [{**p, "param": None}
-                                                        for p in problems]})
-        return
-    counts = batch["request_counts"]
-    counts["total"] = len(lines)
-    batch.update(status="in_progress", in_progress_at=int(time.time()))
-    outputs: list[bytes] = []
-    errors: list[bytes] = []
-    ended = "completed"
-    for number, line in enumerate(lines):
-        if store.generation != generation:
-            return
-        if batch["id"] in store._cancel:
-            ended = "cancelled"
-        elif fault.expire_after is not None and number >= fault.expire_after:
-            ended = "expired"
-        if ended != "completed":
-            reason = {"cancelled": ("batch_cancelled", "The batch was cancelled."),
-                      "expired": ("batch_expired", "The batch expired before this request "
-                                  "ran.")}[ended]
-            errors.extend(_result_line(store, left, None, None, reason) for left in lines[number:])
-            counts["failed"] += len(lines) - number
-            break
-        if line["custom_id"] in fault.failing_lines:
-            status, answer = 500, {"error": {"message": "Emulated fault: HTTP 500.",
-                                             "type": "server_error", "param": None,
-                                             "code": None}}
-        else:
-            status, answer = await _answer_line(app, auth, batch["id"], line)
-        if status == 200:
-            outputs.append(_result_line(store, line, status, answer, None))
-            counts["completed"] += 1
-        else:
-            errors.append(_result_line(store, line, status, answer, None))
-            counts["failed"] += 1
-        if per_line:
-            await asyncio.sleep(per_line)
-        elif number % 200 == 199:
-            await asyncio.sleep(0)
-    if ended == "completed":
-        batch.update(status="finalizing", finalizing_at=int(time.time()))
-        await asyncio.sleep(clock.finalizing_seconds)
-    if store.generation != generation:
-        return
-    shuffler = random.Random(batch["id"])
-    for name, written in (("output_file_id", outputs), ("error_file_id", errors)):
-        if written:
-            shuffler.shuffle(written)
-            stored = store.add_file(f"{batch['id']}_{name[:-8]}.jsonl", "batch_output",
-                                    b"".join(written))
-            batch[name] = stored.id
-    batch.update(status=ended, **{f"{ended}_at": int(time.time())})
-    store._cancel.discard(batch["id"])
-
-
-def _result_line(store: BatchStore, line: dict[str, Any], status: int | None, body: Any,
-                 error: tuple[str, str] | None) -> bytes:
-    response = None if status is None else {
-        "status_code": status, "request_id": store.new_id("req"), "body": body}
-    result = {"id": store.new_id("batch_req"), "custom_id": line["custom_id"],
-              "response": response,
-              "error": None if error is None else {"code": error[0], "message": error[1]}}
-    return json.dumps(result).encode() + b"\n"

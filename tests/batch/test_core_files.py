@@ -100,24 +100,24 @@ def running(status="in_progress"):
 
 
 def test_polling_backs_off_to_thirty_seconds_unless_an_interval_is_given():
-    from kluster_integrations.core.batch.job import _Poller
+    from kluster_integrations.core.batch.polling import Poller
 
-    backing_off = _Poller("job", None, None, progress=False)
+    backing_off = Poller("job", None, None, progress=False)
     delays = [backing_off.after(running()) for _ in range(12)]
     assert delays[:3] == [1.0, 1.5, 2.25]
     assert delays[-1] == 30.0 and max(delays) == 30.0
-    fixed = _Poller("job", 5.0, None, progress=False)
+    fixed = Poller("job", 5.0, None, progress=False)
     assert [fixed.after(running()) for _ in range(3)] == [5.0, 5.0, 5.0]
     assert fixed.after(running("completed")) is None
     with pytest.raises(ValueError, match="poll_interval"):
-        _Poller("job", 0, None, progress=False)
+        Poller("job", 0, None, progress=False)
 
 
 def test_the_last_wait_is_cut_to_the_deadline():
     from kluster_integrations.core.batch import BatchTimeoutError
-    from kluster_integrations.core.batch.job import _Poller
+    from kluster_integrations.core.batch.polling import Poller
 
-    poller = _Poller("job", 30.0, 0.5, progress=False)
+    poller = Poller("job", 30.0, 0.5, progress=False)
     assert poller.after(running()) <= 0.5
     poller.deadline = 0.0  # the deadline has passed
     with pytest.raises(BatchTimeoutError, match="still in_progress"):

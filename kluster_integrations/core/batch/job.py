@@ -32,16 +32,13 @@ from kluster_integrations.core.batch.errors import (
     BatchNotFinishedError,
     BatchNotFoundError,
     BatchResultsError,
-    BatchTimeoutError,
 )
+from kluster_integrations.core.batch.polling import Poller
 from kluster_integrations.core.batch.reader import ResultIndex, ResultItem, read_custom_ids
 from kluster_integrations.core.contract import BATCH_ACTIVE_STATUSES, BATCH_FINAL_STATUSES
 
 #: Separates the kluster batch ids in the id of a job that spans several batches.
 JOB_ID_SEPARATOR = "+"
-_FIRST_POLL = 1.0
-_MAX_POLL = 30.0
-_BACKOFF = 1.5
 _SEVERITY = ("failed", "expired", "cancelled", "completed")
 
 
@@ -151,7 +148,7 @@ class KlusterBatch:
         ``timeout``: raise ``BatchTimeoutError`` after this many seconds (the job goes on).
         ``progress``: a tqdm bar of completed / total requests (works in notebooks).
         """
-        poller = _Poller(self.id, poll_interval, timeout, progress)
+        poller = Poller(self.id, poll_interval, timeout, progress)
         try:
             while True:
                 state = self.status()
@@ -165,7 +162,7 @@ class KlusterBatch:
     async def async_wait(self, *, poll_interval: float | None = None,
                          timeout: float | None = None, progress: bool = True) -> BatchStatus:
         """``wait`` for async code (``await job.async_wait()``)."""
-        poller = _Poller(self.id, poll_interval, timeout, progress)
+        poller = Poller(self.id, poll_interval, timeout, progress)
         try:
             while True:
                 state = await self.astatus()
@@ -302,52 +299,3 @@ async def _adownload(client: openai.AsyncOpenAI, file_id: str, path: Path) -> No
         with path.open("wb") as out:
             async for chunk in response.iter_bytes(1 << 20):
                 out.write(chunk)
-
-
-class _Poller:
-    """Delays between polls (fixed, or backing off), the deadline, and the progress bar."""
-
-    def __init__(self, job_id: str, interval: float | None, timeout: float | None,
-                 progress: bool) -> None:
-        if interval is not None and interval <= 0:
-            raise ValueError(f"poll_interval must be positive, not {interval}.")
-        self.job_id = job_id
-        self.interval = interval
-        self.next_delay = interval if interval is not None else _FIRST_POLL
-        self.deadline = None if timeout is None else time.monotonic() + timeout
-        self.timeout = timeout
-        self.progress = progress
-        self.bar: Any = None
-
-    def after(self, state: BatchStatus) -> float | None:
-        """Seconds to wait before the next poll, or ``None`` when the job is finished."""
-        self._show(state)
-        if state.done:
-            return None
-        now = time.monotonic()
-        if self.deadline is not None and now >= self.deadline:
-            raise BatchTimeoutError(self.job_id, self.timeout or 0.0, state.status)
-        delay = self.next_delay
-        if self.interval is None:
-            self.next_delay = min(self.next_delay * _BACKOFF, _MAX_POLL)
-        if self.deadline is not None:
-            delay = min(delay, max(self.deadline - now, 0.0))
-        return delay
-
-    def _show(self, state: BatchStatus) -> None:
-        if not self.progress:
-            return
-        if self.bar is None:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=state.total or None, unit="req",
-                            desc=f"batch {self.job_id[:40]}")
-        if state.total and self.bar.total != state.total:
-            self.bar.total = state.total
-        self.bar.n = state.completed + state.failed
-        self.bar.set_postfix(status=state.status, failed=state.failed, refresh=False)
-        self.bar.refresh()
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
