@@ -4,12 +4,13 @@
 # make test-live - the live smoke tests on kluster.ai (skipped without KLUSTER_API_KEY)
 # make probe - check kluster.ai against the contract data (needs KLUSTER_API_KEY)
 # make notebooks - run notebooks/*.py on the emulator and save the outputs in the .ipynb twins
+# make bench-batch - the Batch API benchmarks (100,000 requests, several minutes)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-live probe lint bench notebooks clean
+.PHONY: demo test test-live probe lint bench bench-batch notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +39,9 @@ bench: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/python -m tests.notebooks.runner
+
+bench-batch: $(STAMP)
+	$(BIN)/python benchmarks/batch.py
 
 clean:
 	rm -rf $(VENV)

@@ -8,6 +8,15 @@ import importlib
 import pytest
 
 CORE = [
+    "AdaptiveInferenceQueuedError",
+    "BatchInputError",
+    "BatchItemError",
+    "BatchNotFinishedError",
+    "BatchNotFoundError",
+    "BatchOutputError",
+    "BatchResultsError",
+    "BatchStatus",
+    "BatchTimeoutError",
     "Change",
     "DEFAULT_BASE_URL",
     "ImageInputNotSupportedError",
@@ -15,6 +24,7 @@ CORE = [
     "InvalidRequestError",
     "InvalidToolError",
     "KNOWN_MODELS",
+    "KlusterBatch",
     "KlusterError",
     "KlusterWarning",
     "MalformedResponseError",
@@ -40,6 +50,7 @@ PUBLIC_NAMES = {
         "ChatKluster",
         "ImageInputNotSupportedError",
         "InvalidToolError",
+        "KlusterBatch",
         "KlusterEmbeddings",
         "MissingAPIKeyError",
         "StructuredOutputError",
@@ -49,6 +60,7 @@ PUBLIC_NAMES = {
         "UnsupportedParameterError",
     ],
     "kluster_integrations.llama_index": [
+        "KlusterBatch",
         "KlusterEmbedding",
         "KlusterLLM",
         "SchemaOutputParser",

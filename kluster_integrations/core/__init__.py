@@ -6,9 +6,22 @@ sending), ``embeddings`` (the embeddings endpoint's rules), ``catalog`` (models)
 (key, URL, client defaults), ``structured`` (JSON through the prompt), ``streaming`` and
 ``responses`` (incomplete or unreadable answers), ``http`` (a pool per event loop),
 ``capabilities`` (what each model can do), ``tool_calling`` and ``tool_protocol`` (native or
-prompted tools), ``errors``. Nothing here imports LangChain or LlamaIndex.
+prompted tools), ``reasoning`` (thinking apart from the answer), ``batch`` (the Batch API
+engine), ``errors``. Nothing here imports LangChain or LlamaIndex.
 """
 
+from kluster_integrations.core.batch import (
+    AdaptiveInferenceQueuedError,
+    BatchInputError,
+    BatchItemError,
+    BatchNotFinishedError,
+    BatchNotFoundError,
+    BatchOutputError,
+    BatchResultsError,
+    BatchStatus,
+    BatchTimeoutError,
+    KlusterBatch,
+)
 from kluster_integrations.core.catalog import (
     KNOWN_MODELS,
     ModelInfo,
@@ -39,11 +52,21 @@ from kluster_integrations.core.sanitizer import SanitizedRequest, sanitize_reque
 __all__ = [
     "DEFAULT_BASE_URL",
     "KNOWN_MODELS",
+    "AdaptiveInferenceQueuedError",
+    "BatchInputError",
+    "BatchItemError",
+    "BatchNotFinishedError",
+    "BatchNotFoundError",
+    "BatchOutputError",
+    "BatchResultsError",
+    "BatchStatus",
+    "BatchTimeoutError",
     "Change",
     "ImageInputNotSupportedError",
     "InvalidAPIKeyError",
     "InvalidRequestError",
     "InvalidToolError",
+    "KlusterBatch",
     "KlusterError",
     "KlusterWarning",
     "MalformedResponseError",

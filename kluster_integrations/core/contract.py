@@ -207,3 +207,19 @@ def refused_parameters(capabilities: frozenset[str] = frozenset()) -> Mapping[st
     """The parameter rules that hold for a model with these ``capabilities``."""
     return {name: rule for name, rule in UNSUPPORTED_PARAMETERS.items()
             if rule.unless is None or rule.unless not in capabilities}
+
+
+#: Batch API (kluster-ai/docs get-started/start-building/batch.md, rate-limit.md; see
+#: ``shared/kluster-contract.md``, "Batch"): the endpoint a line may call, the completion
+#: windows, the input-file size cap (100 MB since 2025-03-20), the Trial per-batch cap, the
+#: statuses, and the text a queued adaptive-inference chat call answers with.
+BATCH_ENDPOINT = "/v1/chat/completions"
+BATCH_COMPLETION_WINDOWS = ("24h", "48h", "72h")
+BATCH_MAX_FILE_BYTES = 100 * 1024 * 1024
+BATCH_TRIAL_MAX_REQUESTS = 999
+BATCH_FILE_PURPOSE = "batch"
+BATCH_ACTIVE_STATUSES = ("validating", "in_progress", "finalizing", "cancelling")
+BATCH_FINAL_STATUSES = ("completed", "failed", "expired", "cancelled")
+ADAPTIVE_INFERENCE_PLACEHOLDER = (
+    "Your request has been queued for adaptive inference. Check your batch jobs for results."
+)

@@ -38,6 +38,7 @@ from kluster_integrations.core.contract import EMBEDDING_MAX_INPUTS
 from kluster_integrations.core.validation import request_problems
 from kluster_integrations.emulator import reasoning, replies
 from kluster_integrations.emulator import tools as tool_replies
+from kluster_integrations.emulator.batches import batch_routes
 from kluster_integrations.emulator.checks import contract_violations, embedding_violations
 from kluster_integrations.emulator.control import control_routes
 from kluster_integrations.emulator.drift import accepted_anyway
@@ -221,6 +222,7 @@ def create_app(state: EmulatorState) -> Starlette:
         Route(CHAT_PATH, chat_completions, methods=["POST"]),
         Route(EMBEDDINGS_PATH, embeddings, methods=["POST"]),
         Route("/v1/models", models, methods=["GET"]),
+        *batch_routes(state),
         *control_routes(state),
     ], exception_handlers={HTTPException: _http_error})
 

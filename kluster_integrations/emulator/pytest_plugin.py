@@ -15,7 +15,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -59,3 +59,15 @@ def kluster_env(kluster_emulator: KlusterEmulator,
     monkeypatch.setenv(BASE_URL_ENV, kluster_emulator.base_url)
     monkeypatch.setenv(API_KEY_ENV, EMULATOR_API_KEY)
     return kluster_emulator
+
+
+@pytest.fixture
+def kluster_batches(kluster_env: KlusterEmulator) -> Iterator[Any]:
+    """The emulator's Batch API store (``emulator.batches.BatchStore``), emptied, on a fast
+    clock; ``KLUSTER_*`` point at the emulator as with ``kluster_env``."""
+    from kluster_integrations.emulator.batches import batch_store
+
+    store = batch_store(kluster_env.state)
+    store.reset()
+    yield store
+    store.reset()

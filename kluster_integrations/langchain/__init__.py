@@ -9,6 +9,7 @@ Example::
     KlusterEmbeddings().embed_query("Hello!")
 """
 
+from kluster_integrations.core.batch import KlusterBatch
 from kluster_integrations.core.errors import (
     ImageInputNotSupportedError,
     InvalidToolError,
@@ -26,6 +27,7 @@ __all__ = [
     "ChatKluster",
     "ImageInputNotSupportedError",
     "InvalidToolError",
+    "KlusterBatch",
     "KlusterEmbeddings",
     "MissingAPIKeyError",
     "StructuredOutputError",

@@ -43,6 +43,8 @@ from langchain_openai import ChatOpenAI
 from langchain_openai.chat_models.base import LangSmithParams
 from pydantic import Field, PrivateAttr
 
+from kluster_integrations.core.batch import KlusterBatch
+from kluster_integrations.core.batch.adaptive import reject_placeholder
 from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_CHAT_MODEL
 from kluster_integrations.core.gate import RequestGate, refuse_unsupported
@@ -56,6 +58,7 @@ from kluster_integrations.core.responses import readable_response
 from kluster_integrations.core.streaming import aguard_stream, guard_stream
 from kluster_integrations.core.tool_calling import ToolCallingMode, check_mode, plan_request
 from kluster_integrations.core.tool_protocol import normalize_tool_choice
+from kluster_integrations.langchain import batch as _batch
 from kluster_integrations.langchain._connection import with_kluster_connection
 from kluster_integrations.langchain.reasoning import (
     aseparate_stream,
@@ -301,7 +304,10 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
                             generation_info: dict | None = None) -> ChatResult:
         result = super()._create_chat_result(response, generation_info)
         result = separate_result(result, response, self._reasoning_mode)
-        return add_invalid_calls(result, response)
+        result = add_invalid_calls(result, response)
+        if result.generations:
+            reject_placeholder(result.generations[0].message.text)
+        return result
 
     def _convert_chunk_to_generation_chunk(self, chunk: dict, default_chunk_class: type,
                                            base_generation_info: dict | None) \
@@ -309,6 +315,49 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
         converted = super()._convert_chunk_to_generation_chunk(
             chunk, default_chunk_class, base_generation_info)
         return copy_delta_reasoning(converted, chunk)
+
+    # --- the Batch API (glue in ``langchain/batch.py``) ----------------------------------
+
+    def submit_batch(self, inputs: Sequence[LanguageModelInput], *,
+                     completion_window: str = "24h", custom_ids: Sequence[str] | None = None,
+                     schema: Any = None, max_requests_per_batch: int | None = None,
+                     **kwargs: Any) -> KlusterBatch:
+        """Send ``inputs`` (as for ``.batch()``) through kluster.ai's Batch API.
+
+        Each input is the request ``invoke`` would send (``kwargs`` as for ``invoke``);
+        ``schema`` asks for structured output as ``with_structured_output`` does. Returns
+        a ``KlusterBatch``: ``.wait()`` shows progress, ``.results()`` gives ``AIMessage`` objects
+        (or parsed objects) in input order. ``completion_window``: ``"24h"``, ``"48h"``
+        or ``"72h"``; ``custom_ids``: one unique id per input (default
+        ``request-<index>``); ``max_requests_per_batch``: split into several batches
+        (Trial: 999). Jobs are split at 100 MB per file anyway.
+
+        Example::
+
+            job = llm.submit_batch(["Classify: great movie", "Classify: dull"])
+            job.wait(poll_interval=30)
+            labels = [m.content for m in job.results()]
+        """
+        return _batch.submit_batch(self, inputs, completion_window=completion_window,
+                                   custom_ids=custom_ids, schema=schema,
+                                   max_requests_per_batch=max_requests_per_batch,
+                                   kwargs=kwargs)
+
+    async def asubmit_batch(self, inputs: Sequence[LanguageModelInput], *,
+                            completion_window: str = "24h",
+                            custom_ids: Sequence[str] | None = None, schema: Any = None,
+                            max_requests_per_batch: int | None = None,
+                            **kwargs: Any) -> KlusterBatch:
+        """``submit_batch`` with the uploads on the async client."""
+        return await _batch.asubmit_batch(self, inputs, completion_window=completion_window,
+                                          custom_ids=custom_ids, schema=schema,
+                                          max_requests_per_batch=max_requests_per_batch,
+                                          kwargs=kwargs)
+
+    def get_batch(self, batch_id: str, *, schema: Any = None) -> KlusterBatch:
+        """Re-attach to a job by its ``id`` (from another process, or yesterday); its
+        results are read as this model reads them (pass the same ``schema``)."""
+        return _batch.get_batch(self, batch_id, schema)
 
     # --- tools and structured output ----------------------------------------------------------
 

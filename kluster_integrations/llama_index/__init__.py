@@ -13,9 +13,11 @@ Example::
 Needs the ``llama-index`` extra: ``pip install "kluster-integrations[llama-index]"``.
 """
 
+from kluster_integrations.core.batch import KlusterBatch
 from kluster_integrations.core.errors import UnknownModelWarning
 from kluster_integrations.llama_index.embeddings import KlusterEmbedding
 from kluster_integrations.llama_index.llms import KlusterLLM
 from kluster_integrations.llama_index.structured import SchemaOutputParser
 
-__all__ = ["KlusterEmbedding", "KlusterLLM", "SchemaOutputParser", "UnknownModelWarning"]
+__all__ = ["KlusterBatch", "KlusterEmbedding", "KlusterLLM", "SchemaOutputParser",
+           "UnknownModelWarning"]

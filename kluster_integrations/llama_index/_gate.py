@@ -25,6 +25,7 @@ from typing import Any
 
 from openai import AsyncOpenAI, OpenAI
 
+from kluster_integrations.core.batch.adaptive import reject_placeholder_completion
 from kluster_integrations.core.responses import readable_response
 from kluster_integrations.core.streaming import aguard_stream, guard_stream
 from kluster_integrations.core.tool_calling import asend, send
@@ -70,7 +71,10 @@ class _Completions:
         clean = self._prepare(request)
         with readable_response():
             response = send(self._completions.create, clean)
-        return _guarded(response) if clean.get("stream") else response
+        if clean.get("stream"):
+            return _guarded(response)
+        reject_placeholder_completion(response)
+        return response
 
 
 class _AsyncCompletions(_Completions):
@@ -78,7 +82,10 @@ class _AsyncCompletions(_Completions):
         clean = self._prepare(request)
         with readable_response():
             response = await asend(self._completions.create, clean)
-        return _aguarded(response) if clean.get("stream") else response
+        if clean.get("stream"):
+            return _aguarded(response)
+        reject_placeholder_completion(response)
+        return response
 
 
 class _Chat:

@@ -28,6 +28,7 @@ What it changes from ``OpenAILike``:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from llama_index.core.base.llms.types import LLMMetadata
@@ -39,6 +40,7 @@ from llama_index.core.instrumentation.events.llm import (
 )
 from llama_index.llms.openai_like import OpenAILike
 
+from kluster_integrations.core.batch import KlusterBatch
 from kluster_integrations.core.catalog import (
     FALLBACK_CONTEXT_WINDOW,
     FALLBACK_MAX_OUTPUT,
@@ -61,6 +63,7 @@ from kluster_integrations.core.reasoning import (
     strip_history_reasoning,
 )
 from kluster_integrations.core.tool_calling import ToolCallingMode, check_mode, plan_request
+from kluster_integrations.llama_index import batch as _batch
 from kluster_integrations.llama_index._gate import EXPLICIT_KEY, AsyncGatedOpenAI, GatedOpenAI
 from kluster_integrations.llama_index.reasoning import ReasoningClient, reasoning_aware
 from kluster_integrations.llama_index.structured import schema_program
@@ -224,6 +227,41 @@ class KlusterLLM(OpenAILike):
     _stream_chat = reasoning_aware(_sdk_retries_only(OpenAILike._stream_chat))
     _achat = reasoning_aware(_sdk_retries_only(OpenAILike._achat))
     _astream_chat = reasoning_aware(_sdk_retries_only(OpenAILike._astream_chat))
+
+    # -- the Batch API (glue in ``llama_index/batch.py``) --
+
+    def submit_batch(self, inputs: Sequence[Any], *, completion_window: str = "24h",
+                     custom_ids: Sequence[str] | None = None,
+                     max_requests_per_batch: int | None = None,
+                     **kwargs: Any) -> KlusterBatch:
+        """Send ``inputs`` (lists of ``ChatMessage``, or strings taken as one user message)
+        through kluster.ai's Batch API, each as ``chat`` would send it (``kwargs`` as for
+        ``chat``). Returns a ``KlusterBatch``; ``.results()`` gives ``ChatResponse``
+        objects in input order. ``completion_window``: ``"24h"``, ``"48h"`` or ``"72h"``.
+
+        Example::
+
+            job = KlusterLLM().submit_batch(["Summarise: ...", "Summarise: ..."])
+            job.wait()
+            [r.message.content for r in job.results()]
+        """
+        return _batch.submit_batch(self, inputs, completion_window=completion_window,
+                                   custom_ids=custom_ids,
+                                   max_requests_per_batch=max_requests_per_batch, kwargs=kwargs)
+
+    async def asubmit_batch(self, inputs: Sequence[Any], *, completion_window: str = "24h",
+                            custom_ids: Sequence[str] | None = None,
+                            max_requests_per_batch: int | None = None,
+                            **kwargs: Any) -> KlusterBatch:
+        """``submit_batch`` with the uploads on the async client."""
+        return await _batch.asubmit_batch(self, inputs, completion_window=completion_window,
+                                          custom_ids=custom_ids,
+                                          max_requests_per_batch=max_requests_per_batch,
+                                          kwargs=kwargs)
+
+    def get_batch(self, batch_id: str) -> KlusterBatch:
+        """Re-attach to a job by its ``id``; results are ``ChatResponse`` objects."""
+        return _batch.get_batch(self, batch_id)
 
     # -- structured output: JSON asked for in the prompt, never tool_choice/response_format --
 

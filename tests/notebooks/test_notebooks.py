@@ -30,6 +30,17 @@ def committed(name: str) -> nbformat.NotebookNode:
     return nbformat.read(runner.notebook_path(name), as_version=4)
 
 
+#: A progress bar (tqdm in a notebook) is a widget, with a new random model id each run.
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def without_widget_ids(data: dict[str, Any]) -> dict[str, Any]:
+    shown = dict(data)
+    if isinstance(shown.get(WIDGET_VIEW), dict):
+        shown[WIDGET_VIEW] = {**shown[WIDGET_VIEW], "model_id": "<per run>"}
+    return shown
+
+
 def outputs_of(notebook: nbformat.NotebookNode) -> list[tuple[str, int | None, list[Any]]]:
     """Per code cell: its id, execution count, and outputs reduced to what a reader sees."""
     cells = []
@@ -43,7 +54,7 @@ def outputs_of(notebook: nbformat.NotebookNode) -> list[tuple[str, int | None, l
             elif output.output_type == "error":
                 shown.append(("error", output.ename, output.evalue))
             else:
-                shown.append((output.output_type, dict(output.data)))
+                shown.append((output.output_type, without_widget_ids(output.data)))
         cells.append((cell.id, cell.execution_count, shown))
     return cells
 

@@ -1,0 +1,171 @@
+"""Batch API benchmarks: preparing, submitting and collecting 100,000 requests.
+
+Run ``.venv/bin/python benchmarks/batch.py`` (``--requests 10000`` for a shorter run). The
+emulator runs in a separate process, so its own memory and CPU are not counted.
+
+1. Preparing and writing: time per request to build each request and write it as a batch
+   line, beside ``ChatOpenAI._get_request_payload`` alone (the floor) and
+   ``ChatKluster._get_request_payload`` alone, measured in one run;
+2. peak memory growth (tracemalloc) while ``submit_batch`` writes and uploads the job;
+3. collecting the results (download, parse, reorder by ``custom_id``): time beside
+   ``json.loads`` of the same output lines, and peak memory growth: for the framework-free
+   stream of results (``iter_raw``), for ``iter_results`` (one ``AIMessage`` at a time)
+   and for ``results()`` (the list of all 100,000 ``AIMessage`` objects, which is itself
+   about 2.7 KB per message, as a real-time call's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from run import KEY, MODEL, emulator_process, table
+
+MB = 1024 * 1024
+
+
+def texts(count: int) -> list[str]:
+    return [f"Review {i}: the product arrived on time and works as described. Positive or "
+            "negative?" for i in range(count)]
+
+
+def timed(action: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def traced_peak(action: Callable[[], Any]) -> tuple[float, Any]:
+    """Peak growth in MB of traced allocations while ``action`` runs, and its result."""
+    gc.collect()
+    tracemalloc.start()
+    base, _ = tracemalloc.get_traced_memory()
+    result = action()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return (peak - base) / MB, result
+
+
+def bench_preparation(count: int, rounds: int, chunk: int = 2_000) -> None:
+    """Each case runs on the same chunk of inputs in turn, chunk after chunk, so a change
+    in the machine's load (it is shared) hits every case alike; best total of ``rounds``."""
+    from langchain_openai import ChatOpenAI
+
+    from kluster_integrations.core.batch.writer import BatchFileWriter
+    from kluster_integrations.langchain import ChatKluster
+    from kluster_integrations.langchain.batch import request_bodies
+
+    url = "http://127.0.0.1:9/v1"
+    stock = ChatOpenAI(model=MODEL, base_url=url, api_key=KEY)
+    kluster = ChatKluster(model=MODEL, base_url=url, api_key=KEY)
+    inputs = texts(count)
+    names = ("ChatOpenAI._get_request_payload (floor)", "ChatKluster._get_request_payload",
+             "submit_batch: build + write JSONL to disk")
+    best = dict.fromkeys(names, float("inf"))
+    for _ in range(rounds):
+        totals = dict.fromkeys(names, 0.0)
+        with tempfile.TemporaryDirectory() as tmp, BatchFileWriter(Path(tmp)) as writer:
+            for first in range(0, count, chunk):
+                part = inputs[first:first + chunk]
+
+                def floor(part: list[str] = part) -> None:
+                    for text in part:
+                        stock._get_request_payload(text)
+
+                def kluster_payload(part: list[str] = part) -> None:
+                    for text in part:
+                        kluster._get_request_payload(text)
+
+                def build_and_write(part: list[str] = part, first: int = first) -> None:
+                    bodies = request_bodies(kluster, part, None, {})
+                    for number, body in enumerate(bodies, start=first):
+                        writer.add(f"request-{number}", body)
+
+                for name, case in zip(names, (floor, kluster_payload, build_and_write),
+                                      strict=True):
+                    totals[name] += timed(case)
+        best = {name: min(best[name], totals[name]) for name in names}
+    floor_time = best[names[0]]
+    table(f"Preparing and writing {count:,} requests (best of {rounds}, interleaved)", [
+        (name, f"{seconds / count * 1e6:.1f}", f"{seconds / floor_time:.2f}x")
+        for name, seconds in best.items()], ("step", "µs per request", "vs floor"))
+
+
+def bench_submit_and_collect(base_url: str, count: int) -> None:
+    import openai
+
+    from kluster_integrations.langchain import ChatKluster
+
+    llm = ChatKluster(model=MODEL, base_url=base_url, api_key=KEY)
+    inputs = texts(count)
+    submit_seconds = 0.0
+
+    def submit() -> Any:
+        nonlocal submit_seconds
+        start = time.perf_counter()
+        job = llm.submit_batch(inputs)
+        submit_seconds = time.perf_counter() - start
+        return job
+
+    submit_peak, job = traced_peak(submit)
+    started = time.perf_counter()
+    job.wait(poll_interval=1.0, progress=False)
+    emulator_seconds = time.perf_counter() - started
+
+    def stream_items() -> int:
+        return sum(1 for _ in job.iter_raw())
+
+    stream_seconds = timed(stream_items)
+    stream_peak, _ = traced_peak(stream_items)
+    def stream_messages() -> int:
+        return sum(1 for _ in job.iter_results())
+
+    messages_seconds = timed(stream_messages)
+    messages_peak, _ = traced_peak(stream_messages)
+    list_seconds = timed(job.results)
+    list_peak, results = traced_peak(job.results)
+    assert len(results) == count
+    del results
+
+    client = openai.OpenAI(base_url=base_url, api_key=KEY)
+    [batch] = job.status().batches
+    lines = client.files.content(batch.output_file_id).content.splitlines()
+    loads_seconds = timed(lambda: [json.loads(line) for line in lines])
+    table(f"Submitting and collecting {count:,} requests (emulator in another process)", [
+        ("submit_batch: build, write, upload, create (under tracemalloc)",
+         f"{submit_seconds:.2f}",
+         f"{submit_peak:.1f}"),
+        ("(emulator runs the batch)", f"{emulator_seconds:.1f}", "-"),
+        ("json.loads of the output lines (reference)", f"{loads_seconds:.2f}", "-"),
+        ("collect: download, parse, reorder (iter_raw)", f"{stream_seconds:.2f}",
+         f"{stream_peak:.1f}"),
+        ("collect: iter_results(), one AIMessage at a time", f"{messages_seconds:.2f}",
+         f"{messages_peak:.1f}"),
+        ("collect: results() -> list of AIMessage", f"{list_seconds:.2f}", f"{list_peak:.1f}"),
+    ], ("step", "seconds", "peak MB growth (tracemalloc)"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    os.environ.pop("KLUSTER_API_KEY", None)
+    print(f"# Batch API benchmarks ({args.requests:,} requests)")
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    bench_preparation(args.requests, args.rounds)
+    with emulator_process() as base_url:
+        bench_submit_and_collect(base_url, args.requests)
+
+
+if __name__ == "__main__":
+    main()

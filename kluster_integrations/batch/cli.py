@@ -1,0 +1,104 @@
+"""The ``status`` / ``wait`` / ``results`` / ``cancel`` / ``list`` commands.
+
+Example::
+
+    main(["results", "batch_abc", "--wait"])     # JSONL on stdout, in input order
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+import openai
+
+from kluster_integrations.core.batch import BatchStatus, KlusterBatch, attach
+from kluster_integrations.core.config import (
+    DEFAULT_MAX_RETRIES,
+    resolve_api_key,
+    resolve_base_url,
+)
+from kluster_integrations.core.errors import KlusterError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m kluster_integrations.batch",
+        description="Watch and collect kluster.ai batch jobs (KLUSTER_API_KEY, "
+                    "KLUSTER_BASE_URL). A job id is a batch id, or batch ids joined by '+'.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("status", help="print status and counts").add_argument("batch_id")
+    wait = commands.add_parser("wait", help="wait until finished, with a progress bar")
+    wait.add_argument("batch_id")
+    wait.add_argument("--poll-interval", type=float, default=None)
+    wait.add_argument("--timeout", type=float, default=None)
+    wait.add_argument("--no-progress", action="store_true")
+    results = commands.add_parser("results", help="print every result as JSONL, input order")
+    results.add_argument("batch_id")
+    results.add_argument("--wait", action="store_true", help="wait for the job first")
+    commands.add_parser("cancel", help="cancel the job").add_argument("batch_id")
+    listing = commands.add_parser("list", help="list recent batches")
+    listing.add_argument("--limit", type=int, default=20)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
+    """Run one command; returns the exit status (1 for a kluster or API error)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = _parser().parse_args(argv)
+    try:
+        client = openai.OpenAI(api_key=resolve_api_key(), base_url=resolve_base_url(),
+                               max_retries=DEFAULT_MAX_RETRIES)
+        if args.command == "list":
+            for batch in client.batches.list(limit=args.limit).data:
+                _print(out, {"id": batch.id, "status": batch.status,
+                             "created_at": batch.created_at,
+                             "request_counts": _counts(batch)})
+            return 0
+        job = attach(client, args.batch_id)
+        if args.command == "status":
+            _print(out, _status(job, job.status()))
+        elif args.command == "wait":
+            _print(out, _status(job, job.wait(poll_interval=args.poll_interval,
+                                              timeout=args.timeout,
+                                              progress=not args.no_progress)))
+        elif args.command == "cancel":
+            _print(out, _status(job, job.cancel()))
+        else:
+            if args.wait:
+                job.wait(progress=False)
+            for item in job.iter_raw():
+                record: dict[str, Any] = {"index": item.index, "custom_id": item.custom_id}
+                if item.error is None:
+                    record["response"] = item.body
+                else:
+                    record["error"] = {"status_code": item.error.status_code,
+                                       "code": item.error.code,
+                                       "message": item.error.message}
+                _print(out, record)
+    except (KlusterError, openai.OpenAIError) as error:
+        print(f"error: {error}", file=err)
+        return 1
+    return 0
+
+
+def _counts(batch: Any) -> dict[str, int] | None:
+    counts = batch.request_counts
+    return None if counts is None else {"total": counts.total, "completed": counts.completed,
+                                        "failed": counts.failed}
+
+
+def _status(job: KlusterBatch, state: BatchStatus) -> dict[str, Any]:
+    return {"id": job.id, "status": state.status, "total": state.total,
+            "completed": state.completed, "failed": state.failed,
+            "batches": [{"id": b.id, "status": b.status, "output_file_id": b.output_file_id,
+                         "error_file_id": b.error_file_id} for b in state.batches]}
+
+
+def _print(out: TextIO, record: dict[str, Any]) -> None:
+    out.write(json.dumps(record, ensure_ascii=False) + "\n")

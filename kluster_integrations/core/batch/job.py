@@ -1,0 +1,301 @@
+"""``KlusterBatch``: one job of chat requests on kluster.ai's Batch API.
+
+A job is one or more kluster batches (a large job is split at 100 MB or a request cap);
+its ``id`` is the batch id, or the batch ids joined by ``+``. It can be re-attached from
+another process with that id. ``convert`` turns each chat completion into what the
+adapter returns (an ``AIMessage``, a ``ChatResponse``, a parsed object); without it the
+results are the chat-completion dicts.
+
+Example::
+
+    job = llm.submit_batch(["Hi", "Bonjour"])
+    job.wait(poll_interval=5)            # tqdm progress bar, completed / total
+    answers = job.results()              # input order
+    # in async code ("await" is a keyword, hence async_wait):
+    await job.async_wait(); answers = await job.aresults()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from kluster_integrations.core.batch.polling import Poller
+from kluster_integrations.core.batch.reader import ResultIndex, ResultItem, read_custom_ids
+from kluster_integrations.core.contract import BATCH_ACTIVE_STATUSES, BATCH_FINAL_STATUSES
+from kluster_integrations.core.errors import (
+    BatchItemError,
+    BatchNotFinishedError,
+    BatchNotFoundError,
+    BatchResultsError,
+)
+
+#: Separates the kluster batch ids in the id of a job that spans several batches.
+JOB_ID_SEPARATOR = "+"
+_SEVERITY = ("failed", "expired", "cancelled", "completed")
+
+
+@dataclass(frozen=True)
+class BatchStatus:
+    """Where a job stands: kluster's status (combined over its batches) and the counts."""
+
+    status: str
+    total: int
+    completed: int
+    failed: int
+    batches: tuple[Any, ...] = field(default=(), repr=False)
+
+    @property
+    def done(self) -> bool:
+        return self.status in BATCH_FINAL_STATUSES
+
+
+def combined_status(batches: Sequence[Any], known_total: int | None = None) -> BatchStatus:
+    """One status for several batches: the least advanced while any runs, else the worst."""
+    statuses = [batch.status for batch in batches]
+    active = [s for s in BATCH_ACTIVE_STATUSES if s in statuses]
+    status = active[0] if active else next(s for s in _SEVERITY if s in statuses)
+    counts = [batch.request_counts for batch in batches]
+    total = sum(c.total for c in counts if c is not None)
+    return BatchStatus(
+        status=status, total=max(total, known_total or 0),
+        completed=sum(c.completed for c in counts if c is not None),
+        failed=sum(c.failed for c in counts if c is not None), batches=tuple(batches))
+
+
+class KlusterBatch:
+    """A submitted batch job (see the module docstring). Made by ``submit_batch`` or
+    ``get_batch``; not constructed directly."""
+
+    def __init__(self, client: openai.OpenAI, batch_ids: Sequence[str], *,
+                 custom_ids: Sequence[list[str] | None] | None = None,
+                 async_client: openai.AsyncOpenAI | None = None,
+                 convert: Callable[[dict[str, Any]], Any] | None = None) -> None:
+        self._client = client
+        self._async_client = async_client
+        self._batch_ids = list(batch_ids)
+        self._custom_ids = list(custom_ids) if custom_ids else [None] * len(self._batch_ids)
+        self._convert = convert
+
+    @property
+    def id(self) -> str:
+        """The id to re-attach with (``get_batch``) or to give the command line."""
+        return JOB_ID_SEPARATOR.join(self._batch_ids)
+
+    @property
+    def batch_ids(self) -> list[str]:
+        """The kluster batch ids this job spans."""
+        return list(self._batch_ids)
+
+    def __repr__(self) -> str:
+        return f"KlusterBatch(id={self.id!r})"
+
+    # --- status --------------------------------------------------------------------------
+
+    def _known_total(self) -> int | None:
+        if any(ids is None for ids in self._custom_ids):
+            return None
+        return sum(len(ids) for ids in self._custom_ids if ids is not None)
+
+    def status(self) -> BatchStatus:
+        """kluster's status and ``total`` / ``completed`` / ``failed`` counts, now."""
+        return combined_status([self._retrieve(i) for i in self._batch_ids],
+                               self._known_total())
+
+    async def astatus(self) -> BatchStatus:
+        client = self._aclient()
+        batches = []
+        for batch_id in self._batch_ids:
+            try:
+                batches.append(await client.batches.retrieve(batch_id))
+            except openai.NotFoundError as err:
+                raise BatchNotFoundError(batch_id) from err
+        return combined_status(batches, self._known_total())
+
+    def _retrieve(self, batch_id: str) -> Any:
+        try:
+            return self._client.batches.retrieve(batch_id)
+        except openai.NotFoundError as err:
+            raise BatchNotFoundError(batch_id) from err
+
+    def cancel(self) -> BatchStatus:
+        """Ask kluster to cancel every batch of the job that still runs."""
+        for batch in self.status().batches:
+            if batch.status not in (*BATCH_FINAL_STATUSES, "cancelling"):
+                self._client.batches.cancel(batch.id)
+        return self.status()
+
+    async def acancel(self) -> BatchStatus:
+        for batch in (await self.astatus()).batches:
+            if batch.status not in (*BATCH_FINAL_STATUSES, "cancelling"):
+                await self._aclient().batches.cancel(batch.id)
+        return await self.astatus()
+
+    # --- waiting -----------------------------------------------------------------------
+
+    def wait(self, *, poll_interval: float | None = None, timeout: float | None = None,
+             progress: bool = True) -> BatchStatus:
+        """Poll until every batch is finished; returns the final status.
+
+        ``poll_interval``: seconds between polls (default: from 1 s, growing to 30 s).
+        ``timeout``: raise ``BatchTimeoutError`` after this many seconds (the job goes on).
+        ``progress``: a tqdm bar of completed / total requests (works in notebooks).
+        """
+        poller = Poller(self.id, poll_interval, timeout, progress)
+        try:
+            while True:
+                state = self.status()
+                delay = poller.after(state)
+                if delay is None:
+                    return state
+                time.sleep(delay)
+        finally:
+            poller.close()
+
+    async def async_wait(self, *, poll_interval: float | None = None,
+                         timeout: float | None = None, progress: bool = True) -> BatchStatus:
+        """``wait`` for async code (``await job.async_wait()``)."""
+        poller = Poller(self.id, poll_interval, timeout, progress)
+        try:
+            while True:
+                state = await self.astatus()
+                delay = poller.after(state)
+                if delay is None:
+                    return state
+                await asyncio.sleep(delay)
+        finally:
+            poller.close()
+
+    # --- results -----------------------------------------------------------------------
+
+    def results(self, *, return_exceptions: bool = False, wait: bool = False) -> list[Any]:
+        """Every request's answer, in input order.
+
+        A request with no answer (failed, or never ran in an expired, cancelled or failed
+        batch) is a ``BatchItemError`` (``custom_id``, ``index``, ``status_code``,
+        ``message``). With ``return_exceptions=False`` any such item raises one
+        ``BatchResultsError`` carrying every item; with ``True`` they are in place. Before
+        the job is finished this raises ``BatchNotFinishedError``, or waits with
+        ``wait=True``. For very large jobs, ``iter_results`` keeps memory flat.
+        """
+        state = self.wait(progress=False) if wait else self.status()
+        return self._finish(list(self._items(state)), return_exceptions)
+
+    async def aresults(self, *, return_exceptions: bool = False,
+                       wait: bool = False) -> list[Any]:
+        """``results`` for async code; files are downloaded with the async client."""
+        state = await self.async_wait(progress=False) if wait else await self.astatus()
+        self._require_done(state)
+        with tempfile.TemporaryDirectory(prefix="kluster-batch-") as tmp:
+            folder = Path(tmp)
+            for number, batch in enumerate(state.batches):
+                for name in _file_ids(batch, self._custom_ids[number] is None):
+                    await _adownload(self._aclient(), name, folder / name)
+            items = [self._converted(item) for item in self._read(state, folder)]
+        return self._finish(items, return_exceptions)
+
+    def iter_results(self, *, return_exceptions: bool = True) -> Iterator[Any]:
+        """``results`` one at a time, in input order, without holding them all; a failed
+        item is yielded as its error (or raised, with ``return_exceptions=False``)."""
+        for result in self._items(self.status()):
+            if isinstance(result, Exception) and not return_exceptions:
+                raise result
+            yield result
+
+    def iter_raw(self) -> Iterator[ResultItem]:
+        """Every request's ``ResultItem`` (``index``, ``custom_id``, the chat-completion
+        ``body`` or the ``error``) in input order, unconverted (used by the command line)."""
+        yield from self._items(self.status(), convert=False)
+
+    def _items(self, state: BatchStatus, *, convert: bool = True) -> Iterator[Any]:
+        self._require_done(state)
+        with tempfile.TemporaryDirectory(prefix="kluster-batch-") as tmp:
+            folder = Path(tmp)
+            for number, batch in enumerate(state.batches):
+                for name in _file_ids(batch, self._custom_ids[number] is None):
+                    _download(self._client, name, folder / name)
+            for item in self._read(state, folder):
+                yield self._converted(item) if convert else item
+
+    def _require_done(self, state: BatchStatus) -> None:
+        if not state.done:
+            raise BatchNotFinishedError(self.id, state.status)
+
+    def _read(self, state: BatchStatus, folder: Path) -> Iterator[ResultItem]:
+        start = 0
+        for number, batch in enumerate(state.batches):
+            ids = self._custom_ids[number]
+            if ids is None:
+                ids = self._custom_ids[number] = read_custom_ids(folder / batch.input_file_id)
+            index = ResultIndex(batch.id, ids, first_index=start)
+            for file_id in (batch.output_file_id, batch.error_file_id):
+                if file_id:
+                    index.add_file(folder / file_id)
+            yield from index.items(not_run=_not_run_reason(batch))
+            start += len(ids)
+
+    def _converted(self, item: ResultItem) -> Any:
+        if item.error is not None:
+            return item.error
+        assert item.body is not None
+        if self._convert is None:
+            return item.body
+        try:
+            return self._convert(item.body)
+        except Exception as err:  # an answer the adapter cannot read is that item's error
+            failure = BatchItemError(item.custom_id, item.index,
+                                     f"the answer could not be read: {err}", status_code=200,
+                                     code="unreadable_answer", body=item.body)
+            failure.__cause__ = err
+            return failure
+
+    def _finish(self, items: list[Any], return_exceptions: bool) -> list[Any]:
+        if not return_exceptions and any(isinstance(item, Exception) for item in items):
+            raise BatchResultsError(self.id, items)
+        return items
+
+    def _aclient(self) -> openai.AsyncOpenAI:
+        if self._async_client is None:
+            self._async_client = openai.AsyncOpenAI(
+                api_key=self._client.api_key, base_url=self._client.base_url,
+                max_retries=self._client.max_retries, timeout=self._client.timeout)
+        return self._async_client
+
+
+def _file_ids(batch: Any, need_input: bool) -> list[str]:
+    names = [batch.output_file_id, batch.error_file_id]
+    if need_input:
+        names.append(batch.input_file_id)
+    return [name for name in names if name]
+
+
+def _not_run_reason(batch: Any) -> tuple[str, str] | None:
+    if batch.status == "completed":
+        return None
+    detail = ""
+    errors = getattr(batch, "errors", None)
+    if errors is not None and getattr(errors, "data", None):
+        detail = ": " + "; ".join(str(e.message) for e in errors.data)
+    return (f"batch_{batch.status}",
+            f"batch {batch.id} ended {batch.status} before this request ran{detail}")
+
+
+def _download(client: openai.OpenAI, file_id: str, path: Path) -> None:
+    with client.files.with_streaming_response.content(file_id) as response, \
+            path.open("wb") as out:
+        for chunk in response.iter_bytes(1 << 20):
+            out.write(chunk)
+
+
+async def _adownload(client: openai.AsyncOpenAI, file_id: str, path: Path) -> None:
+    async with client.files.with_streaming_response.content(file_id) as response:
+        with path.open("wb") as out:
+            async for chunk in response.iter_bytes(1 << 20):
+                out.write(chunk)
