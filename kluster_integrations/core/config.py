@@ -23,6 +23,11 @@ DEFAULT_BASE_URL = "https://api.kluster.ai/v1"
 #: seconds to wait for a non-streamed answer.
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_TIMEOUT = 300.0
+#: Seconds a whole non-streamed call may take, all attempts included (streams are bounded
+#: by ``stream_idle_timeout``, which defaults to ``timeout``, unless a deadline is given).
+DEFAULT_DEADLINE = 600.0
+#: Bytes an answer (or one line of a stream) may grow to, decompressed, while it is read.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 DEFAULT_CHAT_MODEL = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"
 DEFAULT_EMBEDDING_MODEL = "BAAI/bge-m3"

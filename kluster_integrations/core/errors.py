@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from openai import OpenAIError
+
 
 class KlusterError(Exception):
     """Base class of every error this package raises itself."""
@@ -99,17 +101,29 @@ class InvalidAPIKeyError(KlusterError, ValueError):
         )
 
 
-class MalformedResponseError(KlusterError, ValueError):
-    """The server answered with a body that is not valid JSON (the cause is chained)."""
+class MalformedResponseError(KlusterError, ValueError, OpenAIError):
+    """The server's answer is not a usable chat completion, chunk or embedding list.
 
-    def __init__(self, detail: str) -> None:
+    ``status`` and ``content_type`` describe the answer, ``excerpt`` holds its start (the
+    API key masked). An ``OpenAIError`` too, so the openai SDK neither retries nor wraps it.
+    """
+
+    def __init__(self, detail: str, *, status: int | None = None,
+                 content_type: str | None = None, excerpt: str | None = None,
+                 fix: str | None = None) -> None:
         self.detail = detail
+        self.status = status
+        self.content_type = content_type
+        self.excerpt = excerpt
+        answer = ", ".join(part for part in (
+            f"HTTP {status}" if status is not None else "",
+            f"content type {content_type!r}" if content_type else "",
+            f"starting {excerpt!r}" if excerpt else "") if part)
         super().__init__(
-            f"The server at the kluster.ai base URL answered with a body that is not valid JSON "
-            f"({detail}), so there is no answer to read. Retry the request; if it keeps "
-            "happening, check that KLUSTER_BASE_URL points at the kluster.ai API (a proxy or "
-            "login page answers with HTML)."
-        )
+            f"The server at the kluster.ai base URL sent an answer that cannot be used: "
+            f"{detail}{f' ({answer})' if answer else ''}. " + (fix or (
+                "Retry the request; if it keeps happening, check that KLUSTER_BASE_URL "
+                "points at the kluster.ai API (a proxy or login page answers with HTML).")))
 
 
 class InvalidRequestError(KlusterError, ValueError):
@@ -119,3 +133,41 @@ class InvalidRequestError(KlusterError, ValueError):
         self.problems = tuple(problems)
         super().__init__("Invalid kluster.ai request; nothing was sent:\n" + "\n".join(
             f"  - {p}" for p in self.problems))
+
+
+class EmbeddingMismatchError(MalformedResponseError):
+    """The embeddings answer does not fit the inputs: a vector missing, repeated or extra,
+    or vectors of the wrong dimension. Using it would attach vectors to the wrong texts."""
+
+
+class ResponseTooLargeError(KlusterError, OpenAIError):
+    """An answer (or one line of a stream) grew past the response-size cap while read."""
+
+    def __init__(self, limit: int, what: str) -> None:
+        self.limit = limit
+        super().__init__(
+            f"The kluster.ai answer's {what} exceeded {limit:,} bytes (after decompression), "
+            "so reading stopped. Raise max_response_bytes=... if such answers are expected; "
+            "otherwise check that the base URL points at the kluster.ai API.")
+
+
+class DeadlineExceededError(KlusterError, TimeoutError, OpenAIError):
+    """The call (all its attempts, and a stream's whole duration) ran past ``deadline``."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        super().__init__(
+            f"The kluster.ai call did not finish within its deadline of {deadline:g} seconds "
+            "(all attempts included). Raise deadline=... for long answers, or stream them.")
+
+
+class StreamIdleTimeoutError(KlusterError, TimeoutError, OpenAIError):
+    """A stream sent no data event for ``stream_idle_timeout`` seconds (keep-alive comments
+    and a line dripped byte by byte do not count)."""
+
+    def __init__(self, idle_timeout: float) -> None:
+        self.idle_timeout = idle_timeout
+        super().__init__(
+            f"The kluster.ai stream sent no data for {idle_timeout:g} seconds (only keep-alive "
+            "comments or a stalled line), so it was stopped; the answer is incomplete. Retry, "
+            "or raise stream_idle_timeout=... .")

@@ -92,6 +92,14 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
 
     _gate: RequestGate = PrivateAttr(default_factory=RequestGate)
 
+    deadline: float | None = None
+    """Seconds the whole call may take, retries included (``None``: 600 for non-streamed
+    calls, no limit for streams); see ``core.guards``."""
+    stream_idle_timeout: float | None = None
+    """Seconds a stream may go without a data event (``None``: ``timeout``)."""
+    max_response_bytes: int | None = None
+    """Cap on an answer's decoded size (``None``: 64 MB)."""
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**_with_kluster_defaults(kwargs))
         check_model(self.model_name, purpose="chat", stacklevel=4)

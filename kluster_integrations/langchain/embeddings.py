@@ -42,6 +42,13 @@ class KlusterEmbeddings(OpenAIEmbeddings):
     check_embedding_ctx_length: bool = False
     """Off: splitting with tiktoken would send OpenAI token ids instead of text."""
     tiktoken_enabled: bool = False
+    deadline: float | None = None
+    """Seconds the whole call may take, retries included (``None``: 600 for non-streamed
+    calls, no limit for streams); see ``core.guards``."""
+    stream_idle_timeout: float | None = None
+    """Seconds a stream may go without a data event (``None``: ``timeout``)."""
+    max_response_bytes: int | None = None
+    """Cap on an answer's decoded size (``None``: 64 MB)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs = with_kluster_connection(kwargs)
