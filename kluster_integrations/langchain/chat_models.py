@@ -40,6 +40,7 @@ from langchain_openai import ChatOpenAI
 from langchain_openai.chat_models.base import LangSmithParams
 from pydantic import Field, PrivateAttr
 
+from kluster_integrations.core.answers import check_chat_chunk, check_chat_completion
 from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_CHAT_MODEL
 from kluster_integrations.core.errors import ToolCallingNotSupportedError
@@ -224,6 +225,16 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
                   for _ in range(wanted))
             )
         return self._merge_results(list(results))
+
+    def _create_chat_result(self, response: Any,
+                            generation_info: dict | None = None) -> ChatResult:
+        check_chat_completion(response)
+        return super()._create_chat_result(response, generation_info)
+
+    def _convert_chunk_to_generation_chunk(self, chunk: dict, *args: Any,
+                                           **kwargs: Any) -> ChatGenerationChunk | None:
+        check_chat_chunk(chunk)
+        return super()._convert_chunk_to_generation_chunk(chunk, *args, **kwargs)
 
     def _merge_results(self, results: Sequence[ChatResult]) -> ChatResult:
         return ChatResult(

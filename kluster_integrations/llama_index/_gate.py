@@ -24,6 +24,7 @@ from typing import Any
 
 from openai import AsyncOpenAI, OpenAI
 
+from kluster_integrations.core.answers import check_chat_chunk, check_chat_completion
 from kluster_integrations.core.responses import readable_response
 from kluster_integrations.core.streaming import aguard_stream, guard_stream
 
@@ -43,16 +44,29 @@ def _delta_text(chunk: Any) -> str | None:
     return chunk.choices[0].delta.content if chunk.choices else None
 
 
+def _checked(stream: Any) -> Iterator[Any]:
+    for chunk in stream:
+        check_chat_chunk(chunk)
+        yield chunk
+
+
+async def _achecked(stream: Any) -> AsyncIterator[Any]:
+    async for chunk in stream:
+        check_chat_chunk(chunk)
+        yield chunk
+
+
 def _guarded(stream: Any) -> Iterator[Any]:
     try:
-        yield from guard_stream(stream, finish_reason=_finish_reason, text=_delta_text)
+        yield from guard_stream(_checked(stream), finish_reason=_finish_reason,
+                                text=_delta_text)
     finally:
         stream.close()
 
 
 async def _aguarded(stream: Any) -> AsyncIterator[Any]:
     try:
-        async for chunk in aguard_stream(stream, finish_reason=_finish_reason,
+        async for chunk in aguard_stream(_achecked(stream), finish_reason=_finish_reason,
                                          text=_delta_text):
             yield chunk
     finally:
@@ -68,7 +82,10 @@ class _Completions:
         clean = self._prepare(request)
         with readable_response():
             response = self._completions.create(**clean)
-        return _guarded(response) if clean.get("stream") else response
+        if clean.get("stream"):
+            return _guarded(response)
+        check_chat_completion(response)
+        return response
 
 
 class _AsyncCompletions(_Completions):
@@ -76,7 +93,10 @@ class _AsyncCompletions(_Completions):
         clean = self._prepare(request)
         with readable_response():
             response = await self._completions.create(**clean)
-        return _aguarded(response) if clean.get("stream") else response
+        if clean.get("stream"):
+            return _aguarded(response)
+        check_chat_completion(response)
+        return response
 
 
 class _Chat:
