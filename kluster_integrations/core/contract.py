@@ -151,6 +151,9 @@ CONCURRENT_REQUEST_LIMIT = 100
 #: Embeddings (kluster-ai/docs get-started/models.md, API reference for /v1/embeddings).
 EMBEDDING_MAX_INPUTS = 2048
 EMBEDDING_DIMENSIONS = 1024
+#: Vector size per embeddings model; for others, all vectors of one answer must match.
+EMBEDDING_DIMENSIONS_BY_MODEL: Mapping[str, int] = MappingProxyType(
+    {"BAAI/bge-m3": EMBEDDING_DIMENSIONS})
 EMBEDDING_ENCODINGS = ("float", "base64")
 UNSUPPORTED_EMBEDDING_PARAMETERS: Mapping[str, ParameterRule] = _freeze(
     [

@@ -14,8 +14,10 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import base64
 import gzip
 import json
+import struct
 import time
 from collections.abc import AsyncIterator, Callable
 from functools import lru_cache
@@ -79,11 +81,17 @@ def _gzip_bomb(size: int) -> bytes:
     return gzip.compress(b"{" + filler + b"}", compresslevel=9)
 
 
-def _embedding_data(body: Any) -> list[dict[str, Any]]:
+def _embedding_data(body: Any, dimensions: int | None = None) -> list[dict[str, Any]]:
     inputs = body.get("input", []) if isinstance(body, dict) else []
     inputs = inputs if isinstance(inputs, list) else [inputs]
-    return [{"object": "embedding", "index": i, "embedding": replies.embed_text(str(text))}
-            for i, text in enumerate(inputs)]
+    as_base64 = isinstance(body, dict) and body.get("encoding_format") == "base64"
+    data = []
+    for i, text in enumerate(inputs):
+        vector = replies.embed_text(str(text))[:dimensions]
+        encoded: Any = (base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+                        if as_base64 else vector)
+        data.append({"object": "embedding", "index": i, "embedding": encoded})
+    return data
 
 
 def _embeddings(data: list[dict[str, Any]], body: Any) -> JSONResponse:
@@ -135,7 +143,5 @@ HOSTILE_ANSWERS: dict[str, Callable[[Any, str, int], Response]] = {
     "short": lambda body, key, size: _embeddings(_embedding_data(body)[:-1], body),
     "repeated_index": lambda body, key, size: _embeddings(
         [{**entry, "index": 0} for entry in _embedding_data(body)], body),
-    "wrong_dimensions": lambda body, key, size: _embeddings(
-        [{**entry, "embedding": entry["embedding"][:3]} for entry in _embedding_data(body)],
-        body),
+    "wrong_dimensions": lambda body, key, size: _embeddings(_embedding_data(body, 3), body),
 }

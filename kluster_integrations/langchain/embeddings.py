@@ -23,6 +23,7 @@ from langchain_openai import OpenAIEmbeddings
 from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_EMBEDDING_MODEL
 from kluster_integrations.core.contract import EMBEDDING_MAX_INPUTS
+from kluster_integrations.core.embedding_answers import CheckedEmbeddings
 from kluster_integrations.core.embeddings import check_batch_size, check_embedding_parameters
 from kluster_integrations.core.responses import readable_response
 from kluster_integrations.langchain._connection import with_kluster_connection
@@ -62,6 +63,9 @@ class KlusterEmbeddings(OpenAIEmbeddings):
                 "token ids, which kluster.ai refuses; leave both off (texts up to 8,192 "
                 "tokens are accepted as they are).")
         super().__init__(**kwargs)
+        # Inputs checked before sending, vectors ordered and matched to them after.
+        self.client = CheckedEmbeddings(self.client)
+        self.async_client = CheckedEmbeddings(self.async_client)
 
     @property
     def lc_secrets(self) -> dict[str, str]:

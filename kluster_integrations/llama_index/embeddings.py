@@ -30,7 +30,12 @@ from kluster_integrations.core.config import (
     resolve_base_url,
 )
 from kluster_integrations.core.connection import connection_defaults
+from kluster_integrations.core.embedding_answers import (
+    WithCheckedEmbeddings,
+    embedding_input_problems,
+)
 from kluster_integrations.core.embeddings import check_batch_size, without_refused_parameters
+from kluster_integrations.core.errors import InvalidRequestError
 from kluster_integrations.core.responses import readable_response
 from kluster_integrations.llama_index._connection import with_guarded_clients
 
@@ -90,6 +95,31 @@ class KlusterEmbedding(OpenAIEmbedding):
     @classmethod
     def class_name(cls) -> str:
         return "KlusterEmbedding"
+
+    def _get_client(self) -> Any:
+        return WithCheckedEmbeddings(super()._get_client())
+
+    def _get_aclient(self) -> Any:
+        return WithCheckedEmbeddings(super()._get_aclient())
+
+    # LlamaIndex edits each text (str.replace) before the client sees it: check first.
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return super()._get_text_embedding(self._sendable([text])[0])
+
+    async def _aget_text_embedding(self, text: str) -> list[float]:
+        return await super()._aget_text_embedding(self._sendable([text])[0])
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return super()._get_text_embeddings(self._sendable(texts))
+
+    async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return await super()._aget_text_embeddings(self._sendable(texts))
+
+    def _sendable(self, texts: list[str]) -> list[str]:
+        problems = embedding_input_problems(self.model_name, list(texts))
+        if problems:
+            raise InvalidRequestError(problems)
+        return texts
 
     def _create_retry_decorator(self) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         # OpenAIEmbedding retries (tenacity) on top of the openai SDK's own max_retries, so a
