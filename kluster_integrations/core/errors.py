@@ -151,8 +151,11 @@ class ResponseTooLargeError(KlusterError, OpenAIError):
             "otherwise check that the base URL points at the kluster.ai API.")
 
 
-class DeadlineExceededError(KlusterError, TimeoutError, OpenAIError):
-    """The call (all its attempts, and a stream's whole duration) ran past ``deadline``."""
+class DeadlineExceededError(KlusterError, OpenAIError):
+    """The call (all its attempts, and a stream's whole duration) ran past ``deadline``.
+
+    Not a ``TimeoutError``: framework code that waits with ``asyncio.wait_for`` would take
+    it for its own timeout and replace it."""
 
     def __init__(self, deadline: float) -> None:
         self.deadline = deadline
@@ -161,7 +164,7 @@ class DeadlineExceededError(KlusterError, TimeoutError, OpenAIError):
             "(all attempts included). Raise deadline=... for long answers, or stream them.")
 
 
-class StreamIdleTimeoutError(KlusterError, TimeoutError, OpenAIError):
+class StreamIdleTimeoutError(KlusterError, OpenAIError):
     """A stream sent no data event for ``stream_idle_timeout`` seconds (keep-alive comments
     and a line dripped byte by byte do not count)."""
 
