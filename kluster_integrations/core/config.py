@@ -12,7 +12,12 @@ from __future__ import annotations
 
 import os
 
-from kluster_integrations.core.errors import InvalidAPIKeyError, MissingAPIKeyError
+from kluster_integrations.core.base_url import checked_base_url
+from kluster_integrations.core.errors import (
+    EmptyAPIKeyError,
+    InvalidAPIKeyError,
+    MissingAPIKeyError,
+)
 
 API_KEY_ENV = "KLUSTER_API_KEY"
 BASE_URL_ENV = "KLUSTER_BASE_URL"
@@ -37,6 +42,8 @@ def resolve_api_key(explicit: str | None = None) -> str:
     """The key passed in, else ``$KLUSTER_API_KEY``; raises ``MissingAPIKeyError``, or
     ``InvalidAPIKeyError`` for a key no HTTP header can carry (whose transport error would
     quote it)."""
+    if explicit is not None and not explicit.strip():
+        raise EmptyAPIKeyError(API_KEY_ENV)
     key = explicit if explicit else os.environ.get(API_KEY_ENV, "")
     if not key.strip():
         raise MissingAPIKeyError(API_KEY_ENV)
@@ -47,6 +54,8 @@ def resolve_api_key(explicit: str | None = None) -> str:
 
 
 def resolve_base_url(explicit: str | None = None) -> str:
-    """The URL passed in, else ``$KLUSTER_BASE_URL``, else the public endpoint."""
+    """The URL passed in, else ``$KLUSTER_BASE_URL``, else the public endpoint (checked by
+    ``core.base_url.checked_base_url``: ``/v1`` added for kluster.ai's host, warnings for a
+    missing ``/v1`` or plain http to another machine)."""
     url = explicit or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-    return url.rstrip("/")
+    return checked_base_url(url.rstrip("/"))

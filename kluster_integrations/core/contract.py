@@ -144,6 +144,13 @@ ABSENT_RESPONSE_FIELDS: tuple[str, ...] = (
     "usage.prompt_tokens_details",
 )
 
+#: ``stop`` takes at most this many strings (OpenAI's limit, which kluster.ai's
+#: OpenAI-compatible API keeps).
+MAX_STOP_SEQUENCES = 4
+
+#: Content part types of the chat API at all; which models take images is per model.
+CONTENT_PART_TYPES = frozenset({"text", "image_url"})
+
 #: Concurrent requests per account on the paid tiers (the Trial tier allows 20), from
 #: kluster-ai/docs .snippets/text/get-started/rate-limit.md.
 CONCURRENT_REQUEST_LIMIT = 100

@@ -174,3 +174,14 @@ class StreamIdleTimeoutError(KlusterError, OpenAIError):
             f"The kluster.ai stream sent no data for {idle_timeout:g} seconds (only keep-alive "
             "comments or a stalled line), so it was stopped; the answer is incomplete. Retry, "
             "or raise stream_idle_timeout=... .")
+
+
+class EmptyAPIKeyError(MissingAPIKeyError):
+    """``api_key=""`` was passed: an explicit empty key is a mistake, not a request to fall
+    back to the environment."""
+
+    def __init__(self, env_var: str) -> None:
+        self.env_var = env_var
+        KlusterError.__init__(
+            self, f"api_key is empty. Pass the key itself, or leave api_key out to use "
+            f"${env_var} (export {env_var}=...).")

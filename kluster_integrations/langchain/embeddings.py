@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from langchain_openai import OpenAIEmbeddings
+from pydantic import Field
 
 from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_EMBEDDING_MODEL
@@ -43,6 +44,10 @@ class KlusterEmbeddings(OpenAIEmbeddings):
     check_embedding_ctx_length: bool = False
     """Off: splitting with tiktoken would send OpenAI token ids instead of text."""
     tiktoken_enabled: bool = False
+    http_client: Any | None = Field(default=None, exclude=True)
+    """Sync httpx client (default: the package's guarded client); not serialized."""
+    http_async_client: Any | None = Field(default=None, exclude=True)
+    """Async httpx client (default: the guarded per-event-loop client); not serialized."""
     deadline: float | None = None
     """Seconds the whole call may take, retries included (``None``: 600 for non-streamed
     calls, no limit for streams); see ``core.guards``."""
