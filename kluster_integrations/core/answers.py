@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kluster_integrations.core.errors import MalformedResponseError
+from kluster_integrations.core.guards import masked_excerpt
 
 _NOT_AN_OBJECT = object()
 
@@ -35,11 +36,12 @@ def _field(answer: Any, name: str) -> Any:
 
 def _malformed(detail: str, answer: Any) -> MalformedResponseError:
     try:
-        excerpt = json.dumps(answer.model_dump() if hasattr(answer, "model_dump") else answer)
+        excerpt = json.dumps(answer.model_dump(exclude_unset=True)
+                             if hasattr(answer, "model_dump") else answer)
     except (TypeError, ValueError):
         excerpt = repr(answer)
     return MalformedResponseError(detail, status=200, content_type="application/json",
-                                  excerpt=excerpt[:120])
+                                  excerpt=masked_excerpt(excerpt))
 
 
 def check_chat_completion(answer: Any) -> None:

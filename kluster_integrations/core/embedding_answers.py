@@ -26,6 +26,7 @@ from kluster_integrations.core.errors import (
     InvalidRequestError,
     MalformedResponseError,
 )
+from kluster_integrations.core.guards import masked_excerpt
 from kluster_integrations.core.text import lone_surrogate_problem
 
 
@@ -63,7 +64,7 @@ def checked_embedding_answer(answer: Any, *, inputs: int, model: str) -> Any:
     if not isinstance(data, list):
         raise MalformedResponseError("the answer is not an embedding list", status=200,
                                      content_type="application/json",
-                                     excerpt=repr(answer)[:120])
+                                     excerpt=masked_excerpt(repr(answer)))
     def index_of(entry: Any) -> Any:
         return entry.get("index") if isinstance(entry, dict) else getattr(entry, "index", None)
 

@@ -58,6 +58,13 @@ _MASK = "***"
 
 #: When the current call (all its attempts) started; set by ``call_scope``.
 _call_started: ContextVar[float | None] = ContextVar("kluster_call_started", default=None)
+#: The key the last request in this context carried, to mask it in error excerpts.
+_sent_key: ContextVar[str | None] = ContextVar("kluster_sent_key", default=None)
+
+
+def masked_excerpt(text: str, length: int = _EXCERPT_CHARS) -> str:
+    """The start of ``text`` with the API key of this context's last request masked."""
+    return mask_key(text, _sent_key.get())[:length]
 
 
 @contextmanager
@@ -143,6 +150,7 @@ def _deadlines(options: GuardOptions) -> tuple[float, float | None]:
 def _prepare(request: httpx.Request, options: GuardOptions) -> tuple[float, float | None]:
     """Ask only for decodable encodings; refuse to start past the deadline; cap each wait
     at the time left."""
+    _sent_key.set(_bearer_key(request))
     deadline_at, explicit = _deadlines(options)
     left = deadline_at - time.monotonic()
     if left <= 0:

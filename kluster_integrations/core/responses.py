@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from kluster_integrations.core.errors import MalformedResponseError
-from kluster_integrations.core.guards import call_scope
+from kluster_integrations.core.guards import call_scope, masked_excerpt
 
 
 @contextmanager
@@ -31,4 +31,4 @@ def readable_response() -> Iterator[None]:
     except json.JSONDecodeError as err:
         raise MalformedResponseError(
             f"the body is not valid JSON ({err.msg} at line {err.lineno} column {err.colno})",
-            excerpt=err.doc[:120] or None) from err
+            excerpt=masked_excerpt(err.doc) or None) from err

@@ -22,6 +22,7 @@ from typing import TypeVar
 import httpx
 
 from kluster_integrations.core.errors import MalformedResponseError, StreamInterruptedError
+from kluster_integrations.core.guards import masked_excerpt
 
 T = TypeVar("T")
 
@@ -53,7 +54,7 @@ def _unless_done_marker(exc: json.JSONDecodeError) -> None:
     if exc.doc.strip() != "[DONE]":
         raise MalformedResponseError(f"a stream event is not valid JSON ({exc.msg})",
                                      content_type="text/event-stream",
-                                     excerpt=exc.doc[:120]) from exc
+                                     excerpt=masked_excerpt(exc.doc)) from exc
 
 
 async def aguard_stream(

@@ -113,6 +113,8 @@ HOSTILE_ANSWERS: dict[str, Callable[[Any, str, int], Response]] = {
     "no_choices": lambda body, key, size: JSONResponse(
         {k: v for k, v in _completion(body).items() if k != "choices"}),
     "empty_choices": lambda body, key, size: JSONResponse({**_completion(body), "choices": []}),
+    "echo_key_200": lambda body, key, size: JSONResponse(
+        {"message": f"Key {key} may not use this gateway."}),
     "echo_key_401": lambda body, key, size: JSONResponse(
         {"error": {"message": f"Invalid API key: {key}", "type": "authentication_error"}},
         status_code=401),

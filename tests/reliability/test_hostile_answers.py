@@ -62,6 +62,16 @@ def test_done_marker_with_extra_spaces_ends_the_stream(call: ChatCall,
     assert call.run(max_retries=0) == "Hello."
 
 
+@pytest.mark.parametrize("call", WHOLE_CALLS, ids=str)
+def test_unusable_answer_that_echoes_the_key_is_masked(call: ChatCall,
+                                                       kluster_env: KlusterEmulator) -> None:
+    kluster_env.add_fault(answer="echo_key_200")
+    with pytest.raises(MalformedResponseError) as caught:
+        call.run(max_retries=0)
+    assert "Key *** may not" in str(caught.value)
+    assert EMULATOR_API_KEY not in str(caught.value)
+
+
 @pytest.mark.parametrize("call", CHAT_CALLS, ids=str)
 def test_error_body_that_echoes_the_key_is_masked(call: ChatCall,
                                                   kluster_env: KlusterEmulator) -> None:
