@@ -5,9 +5,13 @@ request), ``gate`` (what adapters run per request), ``validation`` (values known
 sending), ``embeddings`` (the embeddings endpoint's rules), ``catalog`` (models), ``config``
 (key, URL, client defaults), ``structured`` (JSON through the prompt), ``streaming`` and
 ``responses`` (incomplete or unreadable answers), ``http`` (a pool per event loop),
+``connection`` and ``guards`` (client defaults; deadline, idle-stream, size and shape guards
+on every answer), ``answers`` and ``embedding_answers`` (usable answers only),
+``input_checks``, ``text`` and ``base_url`` (inputs and URLs checked before sending),
 ``errors``. Nothing here imports LangChain or LlamaIndex.
 """
 
+from kluster_integrations.core.base_url import BaseURLWarning
 from kluster_integrations.core.catalog import (
     KNOWN_MODELS,
     ModelInfo,
@@ -17,11 +21,16 @@ from kluster_integrations.core.catalog import (
 from kluster_integrations.core.changes import Change
 from kluster_integrations.core.config import DEFAULT_BASE_URL
 from kluster_integrations.core.errors import (
+    DeadlineExceededError,
+    EmbeddingMismatchError,
+    EmptyAPIKeyError,
     InvalidAPIKeyError,
     InvalidRequestError,
     KlusterError,
     MalformedResponseError,
     MissingAPIKeyError,
+    ResponseTooLargeError,
+    StreamIdleTimeoutError,
     StreamInterruptedError,
     StructuredOutputError,
     ToolCallingNotSupportedError,
@@ -36,14 +45,20 @@ from kluster_integrations.core.sanitizer import (
 __all__ = [
     "DEFAULT_BASE_URL",
     "KNOWN_MODELS",
+    "BaseURLWarning",
     "Change",
+    "DeadlineExceededError",
+    "EmbeddingMismatchError",
+    "EmptyAPIKeyError",
     "InvalidAPIKeyError",
     "InvalidRequestError",
     "KlusterError",
     "MalformedResponseError",
     "MissingAPIKeyError",
     "ModelInfo",
+    "ResponseTooLargeError",
     "SanitizedRequest",
+    "StreamIdleTimeoutError",
     "StreamInterruptedError",
     "StructuredOutputError",
     "ToolCallingNotSupportedError",
