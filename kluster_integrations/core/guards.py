@@ -125,20 +125,37 @@ class _Reading:
             self.check(piece)
             yield piece
 
+    def finish(self) -> Iterator[bytes]:
+        """What the decoder still holds once the body has ended."""
+        if self.decoder is not None:
+            piece = self.decoder.flush()
+            if piece:
+                self.check(piece)
+                yield piece
+
     def check(self, piece: bytes) -> None:
         limit = self.options.max_response_bytes
         if self.is_stream:
+            if self.size + len(piece) > limit and _longest_line(piece, self.size) > limit:
+                raise ResponseTooLargeError(limit, "single stream line")
             newline = piece.rfind(b"\n")
             self.size = self.size + len(piece) if newline < 0 else len(piece) - newline - 1
             if b"data:" in piece:
                 self.last_data = time.monotonic()
-            if self.size > limit:
-                raise ResponseTooLargeError(limit, "single stream line")
         else:
             self.size += len(piece)
             if self.size > limit:
                 raise ResponseTooLargeError(limit, "body")
         self.check_time()
+
+
+def _longest_line(piece: bytes, carried: int) -> int:
+    """The longest line in ``piece``, the first one counting ``carried`` earlier bytes."""
+    longest, start, length = 0, 0, carried
+    while (end := piece.find(b"\n", start)) >= 0:
+        longest = max(longest, length + end - start)
+        start, length = end + 1, 0
+    return max(longest, length + len(piece) - start)
 
 
 def _deadlines(options: GuardOptions) -> tuple[float, float | None]:
@@ -217,6 +234,7 @@ class _GuardedStream(httpx.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         for raw in self._inner:
             yield from self._reading.pieces(raw)
+        yield from self._reading.finish()
 
     def close(self) -> None:
         self._inner.close()
@@ -231,6 +249,8 @@ class _AsyncGuardedStream(httpx.AsyncByteStream):
         async for raw in self._inner:
             for piece in self._reading.pieces(raw):
                 yield piece
+        for piece in self._reading.finish():
+            yield piece
 
     async def aclose(self) -> None:
         await self._inner.aclose()
