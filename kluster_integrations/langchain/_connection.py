@@ -31,7 +31,7 @@ _URL_NAMES = ("base_url", "openai_api_base")
 
 
 def with_kluster_connection(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the constructor arguments with key, URL and async client filled in."""
+    """A copy of the constructor arguments with key, URL and HTTP clients filled in."""
     kwargs = dict(kwargs)
     if isinstance(kwargs.get("model_kwargs"), dict):
         # LangChain moves known fields out of model_kwargs by popping them from this dict.
