@@ -18,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -78,5 +79,15 @@ def guarded_http_clients(options: GuardOptions) -> tuple[httpx.Client, httpx.Asy
                           max_keepalive_connections=20)
     sync_transport = GuardedTransport(httpx.HTTPTransport(limits=limits), options)
     async_transport = AsyncGuardedTransport(LoopLocalAsyncTransport(), options)
-    return (openai.DefaultHttpxClient(transport=sync_transport),
+    return (_ClosedWhenCollected(transport=sync_transport),
             openai.DefaultAsyncHttpxClient(transport=async_transport))
+
+
+class _ClosedWhenCollected(openai.DefaultHttpxClient):
+    """Closes its pool when the model object that owns it is collected, as the openai
+    SDK's own default client does (the async pools close with their event loop)."""
+
+    def __del__(self) -> None:
+        if not self.is_closed:
+            with contextlib.suppress(Exception):  # nothing to report to at collection
+                self.close()
