@@ -17,7 +17,8 @@ Example::
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from kluster_integrations.core.contract import EMBEDDING_DIMENSIONS_BY_MODEL
@@ -97,6 +98,17 @@ def _mismatch(detail: str) -> EmbeddingMismatchError:
             "keeps happening, check that the base URL points at the kluster.ai API.")
 
 
+@contextmanager
+def _sdk_shape_errors() -> Iterator[None]:
+    """The SDK decodes base64 vectors by walking ``answer.data``; an answer of another
+    shape fails there with ``AttributeError`` / ``TypeError`` before it reaches a check."""
+    try:
+        yield
+    except (AttributeError, TypeError) as err:
+        raise MalformedResponseError("the answer is not an embedding list", status=200,
+                                     content_type="application/json") from err
+
+
 class CheckedEmbeddings:
     """The openai SDK's ``embeddings`` resource, with inputs and answers checked (sync and
     async: ``create`` returns what the wrapped ``create`` returns, checked)."""
@@ -111,13 +123,16 @@ class CheckedEmbeddings:
         problems = embedding_input_problems(model, input)
         if problems:
             raise InvalidRequestError(problems)
-        answer = self._embeddings.create(input=input, model=model, **kwargs)
-        if inspect.isawaitable(answer):
-            return self._checked_later(answer, _input_count(input), model)
+        if inspect.iscoroutinefunction(self._embeddings.create):
+            return self._checked_later(input=input, model=model, **kwargs)
+        with _sdk_shape_errors():
+            answer = self._embeddings.create(input=input, model=model, **kwargs)
         return checked_embedding_answer(answer, inputs=_input_count(input), model=model)
 
-    async def _checked_later(self, answer: Any, inputs: int, model: str) -> Any:
-        return checked_embedding_answer(await answer, inputs=inputs, model=model)
+    async def _checked_later(self, *, input: Any, model: str, **kwargs: Any) -> Any:
+        with _sdk_shape_errors():
+            answer = await self._embeddings.create(input=input, model=model, **kwargs)
+        return checked_embedding_answer(answer, inputs=_input_count(input), model=model)
 
 
 class WithCheckedEmbeddings:

@@ -10,7 +10,11 @@ from collections.abc import Callable
 
 import pytest
 
-from kluster_integrations.core.errors import EmbeddingMismatchError, InvalidRequestError
+from kluster_integrations.core.errors import (
+    EmbeddingMismatchError,
+    InvalidRequestError,
+    MalformedResponseError,
+)
 from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.langchain import KlusterEmbeddings
 from kluster_integrations.llama_index import KlusterEmbedding
@@ -63,6 +67,7 @@ def test_unsendable_input_is_refused_before_sending(embed: Embed, bad: object,
     assert kluster_env.embedding_requests() == []
 
 
+@pytest.mark.filterwarnings("ignore::kluster_integrations.core.catalog.UnknownModelWarning")
 @pytest.mark.parametrize("make", [lambda: KlusterEmbeddings(model="").embed_query,
                                   lambda: KlusterEmbedding(model="").get_text_embedding],
                          ids=["langchain", "llama_index"])
@@ -71,3 +76,13 @@ def test_empty_model_is_refused_before_sending(make: Callable[[], Callable[[str]
     with pytest.raises((InvalidRequestError, ValueError), match="model"):
         make()("x")
     assert kluster_env.embedding_requests() == []
+
+
+@pytest.mark.parametrize("answer", ["html_page", "json_list", "json_null"])
+def test_answer_that_is_not_an_embedding_list(embed: Embed, answer: str,
+                                              kluster_env: KlusterEmulator) -> None:
+    kluster_env.add_fault(answer=answer, path="/v1/embeddings")
+    with pytest.raises(MalformedResponseError) as caught:
+        embed(TEXTS)
+    assert not isinstance(caught.value, EmbeddingMismatchError)
+    assert len(kluster_env.embedding_requests()) == 1
