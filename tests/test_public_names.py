@@ -9,6 +9,7 @@ import pytest
 
 CORE = [
     "AdaptiveInferenceQueuedError",
+    "BaseURLWarning",
     "BatchInputError",
     "BatchItemError",
     "BatchNotFinishedError",
@@ -19,8 +20,12 @@ CORE = [
     "BatchTimeoutError",
     "Change",
     "DEFAULT_BASE_URL",
+    "DeadlineExceededError",
+    "EmbeddingMismatchError",
+    "EmptyAPIKeyError",
     "ImageInputNotSupportedError",
     "InvalidAPIKeyError",
+    "InvalidReasoningModeError",
     "InvalidRequestError",
     "InvalidToolError",
     "KNOWN_MODELS",
@@ -30,7 +35,9 @@ CORE = [
     "MalformedResponseError",
     "MissingAPIKeyError",
     "ModelInfo",
+    "ResponseTooLargeError",
     "SanitizedRequest",
+    "StreamIdleTimeoutError",
     "StreamInterruptedError",
     "StructuredOutputError",
     "ToolCallRequiredError",
@@ -99,3 +106,13 @@ def test_star_import_gives_every_pinned_name(module_name: str) -> None:
     exec(f"from {module_name} import *", namespace)
     namespace.pop("__builtins__")
     assert sorted(namespace) == sorted(PUBLIC_NAMES[module_name])
+
+
+def test_every_error_and_warning_is_exported_from_the_top() -> None:
+    import kluster_integrations
+    from kluster_integrations.core import errors
+
+    defined = {name for name, value in vars(errors).items()
+               if isinstance(value, type) and issubclass(value, BaseException)
+               and value.__module__ == errors.__name__}
+    assert defined <= set(kluster_integrations.__all__)

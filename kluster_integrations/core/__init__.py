@@ -7,7 +7,10 @@ sending), ``embeddings`` (the embeddings endpoint's rules), ``catalog`` (models)
 ``responses`` (incomplete or unreadable answers), ``http`` (a pool per event loop),
 ``capabilities`` (what each model can do), ``tool_calling`` and ``tool_protocol`` (native or
 prompted tools), ``reasoning`` (thinking apart from the answer), ``batch`` (the Batch API
-engine), ``errors``. Nothing here imports LangChain or LlamaIndex.
+engine), ``connection`` and ``guards`` (client defaults; deadline, idle-stream, size and
+shape guards on every answer), ``answers`` and ``embedding_answers`` (usable answers only),
+``input_checks``, ``text`` and ``base_url`` (inputs and URLs checked before sending),
+``errors``. Nothing here imports LangChain or LlamaIndex.
 """
 
 from kluster_integrations.core.batch import (
@@ -30,14 +33,21 @@ from kluster_integrations.core.catalog import (
 from kluster_integrations.core.changes import Change
 from kluster_integrations.core.config import DEFAULT_BASE_URL
 from kluster_integrations.core.errors import (
+    BaseURLWarning,
+    DeadlineExceededError,
+    EmbeddingMismatchError,
+    EmptyAPIKeyError,
     ImageInputNotSupportedError,
     InvalidAPIKeyError,
+    InvalidReasoningModeError,
     InvalidRequestError,
     InvalidToolError,
     KlusterError,
     KlusterWarning,
     MalformedResponseError,
     MissingAPIKeyError,
+    ResponseTooLargeError,
+    StreamIdleTimeoutError,
     StreamInterruptedError,
     StructuredOutputError,
     ToolCallingNotSupportedError,
@@ -53,6 +63,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "KNOWN_MODELS",
     "AdaptiveInferenceQueuedError",
+    "BaseURLWarning",
     "BatchInputError",
     "BatchItemError",
     "BatchNotFinishedError",
@@ -62,8 +73,12 @@ __all__ = [
     "BatchStatus",
     "BatchTimeoutError",
     "Change",
+    "DeadlineExceededError",
+    "EmbeddingMismatchError",
+    "EmptyAPIKeyError",
     "ImageInputNotSupportedError",
     "InvalidAPIKeyError",
+    "InvalidReasoningModeError",
     "InvalidRequestError",
     "InvalidToolError",
     "KlusterBatch",
@@ -72,7 +87,9 @@ __all__ = [
     "MalformedResponseError",
     "MissingAPIKeyError",
     "ModelInfo",
+    "ResponseTooLargeError",
     "SanitizedRequest",
+    "StreamIdleTimeoutError",
     "StreamInterruptedError",
     "StructuredOutputError",
     "ToolCallRequiredError",

@@ -12,7 +12,12 @@ from __future__ import annotations
 
 import os
 
-from kluster_integrations.core.errors import InvalidAPIKeyError, MissingAPIKeyError
+from kluster_integrations.core.base_url import checked_base_url
+from kluster_integrations.core.errors import (
+    EmptyAPIKeyError,
+    InvalidAPIKeyError,
+    MissingAPIKeyError,
+)
 
 API_KEY_ENV = "KLUSTER_API_KEY"
 BASE_URL_ENV = "KLUSTER_BASE_URL"
@@ -23,6 +28,11 @@ DEFAULT_BASE_URL = "https://api.kluster.ai/v1"
 #: seconds to wait for a non-streamed answer.
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_TIMEOUT = 300.0
+#: Seconds a whole non-streamed call may take, all attempts included (streams are bounded
+#: by ``stream_idle_timeout``, which defaults to ``timeout``, unless a deadline is given).
+DEFAULT_DEADLINE = 600.0
+#: Bytes an answer (or one line of a stream) may grow to, decompressed, while it is read.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 DEFAULT_CHAT_MODEL = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"
 DEFAULT_EMBEDDING_MODEL = "BAAI/bge-m3"
@@ -32,6 +42,8 @@ def resolve_api_key(explicit: str | None = None) -> str:
     """The key passed in, else ``$KLUSTER_API_KEY``; raises ``MissingAPIKeyError``, or
     ``InvalidAPIKeyError`` for a key no HTTP header can carry (whose transport error would
     quote it)."""
+    if explicit is not None and not explicit.strip():
+        raise EmptyAPIKeyError(API_KEY_ENV)
     key = explicit if explicit else os.environ.get(API_KEY_ENV, "")
     if not key.strip():
         raise MissingAPIKeyError(API_KEY_ENV)
@@ -42,6 +54,8 @@ def resolve_api_key(explicit: str | None = None) -> str:
 
 
 def resolve_base_url(explicit: str | None = None) -> str:
-    """The URL passed in, else ``$KLUSTER_BASE_URL``, else the public endpoint."""
+    """The URL passed in, else ``$KLUSTER_BASE_URL``, else the public endpoint (checked by
+    ``core.base_url.checked_base_url``: ``/v1`` added for kluster.ai's host, warnings for a
+    missing ``/v1`` or plain http to another machine)."""
     url = explicit or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-    return url.rstrip("/")
+    return checked_base_url(url.rstrip("/"))

@@ -174,6 +174,13 @@ ABSENT_RESPONSE_FIELDS: tuple[str, ...] = (
     "usage.prompt_tokens_details",
 )
 
+#: ``stop`` takes at most this many strings (OpenAI's limit, which kluster.ai's
+#: OpenAI-compatible API keeps).
+MAX_STOP_SEQUENCES = 4
+
+#: Content part types of the chat API at all; which models take images is per model.
+CONTENT_PART_TYPES = frozenset({"text", "image_url"})
+
 #: Concurrent requests per account on the paid tiers (the Trial tier allows 20), from
 #: kluster-ai/docs .snippets/text/get-started/rate-limit.md.
 CONCURRENT_REQUEST_LIMIT = 100
@@ -183,6 +190,9 @@ EMBEDDING_MAX_INPUTS = 2048
 #: Longest text one embeddings input may be, in the model's own tokens.
 EMBEDDING_MAX_INPUT_TOKENS = 8192
 EMBEDDING_DIMENSIONS = 1024
+#: Vector size per embeddings model; for others, all vectors of one answer must match.
+EMBEDDING_DIMENSIONS_BY_MODEL: Mapping[str, int] = MappingProxyType(
+    {"BAAI/bge-m3": EMBEDDING_DIMENSIONS})
 EMBEDDING_ENCODINGS = ("float", "base64")
 UNSUPPORTED_EMBEDDING_PARAMETERS: Mapping[str, ParameterRule] = _freeze(
     [

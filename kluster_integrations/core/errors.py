@@ -3,10 +3,13 @@
 Every error names the problem and the fix. Errors that come back from the server keep the
 openai SDK's own types (``openai.BadRequestError``, ``openai.RateLimitError``, ...).
 
-The hierarchy (other bases in brackets, so ``except ValueError`` keeps working)::
+The hierarchy (other bases in brackets, so ``except ValueError`` keeps working; the errors
+that are also ``openai.OpenAIError`` are raised inside the openai SDK's request, which passes
+them on as they are, without retrying)::
 
     * KlusterError
       + MissingAPIKeyError [ValueError]
+        - EmptyAPIKeyError
       + InvalidAPIKeyError [ValueError]
       + UnsupportedParameterError [ValueError]
       + InvalidRequestError [ValueError]
@@ -26,12 +29,17 @@ The hierarchy (other bases in brackets, so ``except ValueError`` keeps working):
       + StructuredOutputError [ValueError]
         - StructuredOutputParseError [langchain_core OutputParserException] (in .langchain)
       + StreamInterruptedError [ConnectionError]
-      + MalformedResponseError [ValueError]
+      + MalformedResponseError [ValueError, openai OpenAIError]
+        - EmbeddingMismatchError
+      + ResponseTooLargeError [openai OpenAIError]
+      + DeadlineExceededError [openai OpenAIError]
+      + StreamIdleTimeoutError [openai OpenAIError]
       + InvalidReasoningModeError [ValueError]
       + ProbeAborted (in .probe)
     * KlusterWarning [UserWarning]
       + UnknownModelWarning
       + UnsupportedParameterWarning
+      + BaseURLWarning
 
 Example::
 
@@ -45,6 +53,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+from openai import OpenAIError
 
 
 class KlusterError(Exception):
@@ -61,6 +71,10 @@ class UnknownModelWarning(KlusterWarning):
 
 class UnsupportedParameterWarning(KlusterWarning):
     """A parameter the user set was dropped because kluster.ai rejects it."""
+
+
+class BaseURLWarning(KlusterWarning):
+    """The base URL is probably wrong or unsafe; the message says why and what to do."""
 
 
 class WrongModelPurposeError(KlusterError, ValueError):
@@ -143,17 +157,29 @@ class InvalidAPIKeyError(KlusterError, ValueError):
         )
 
 
-class MalformedResponseError(KlusterError, ValueError):
-    """The server answered with a body that is not valid JSON (the cause is chained)."""
+class MalformedResponseError(KlusterError, ValueError, OpenAIError):
+    """The server's answer is not a usable chat completion, chunk or embedding list.
 
-    def __init__(self, detail: str) -> None:
+    ``status`` and ``content_type`` describe the answer, ``excerpt`` holds its start (the
+    API key masked). An ``OpenAIError`` too, so the openai SDK neither retries nor wraps it.
+    """
+
+    def __init__(self, detail: str, *, status: int | None = None,
+                 content_type: str | None = None, excerpt: str | None = None,
+                 fix: str | None = None) -> None:
         self.detail = detail
+        self.status = status
+        self.content_type = content_type
+        self.excerpt = excerpt
+        answer = ", ".join(part for part in (
+            f"HTTP {status}" if status is not None else "",
+            f"content type {content_type!r}" if content_type else "",
+            f"starting {excerpt!r}" if excerpt else "") if part)
         super().__init__(
-            f"The server at the kluster.ai base URL answered with a body that is not valid JSON "
-            f"({detail}), so there is no answer to read. Retry the request; if it keeps "
-            "happening, check that KLUSTER_BASE_URL points at the kluster.ai API (a proxy or "
-            "login page answers with HTML)."
-        )
+            f"The server at the kluster.ai base URL sent an answer that cannot be used: "
+            f"{detail}{f' ({answer})' if answer else ''}. " + (fix or (
+                "Retry the request; if it keeps happening, check that KLUSTER_BASE_URL "
+                "points at the kluster.ai API (a proxy or login page answers with HTML).")))
 
 
 class InvalidRequestError(KlusterError, ValueError):
@@ -317,3 +343,55 @@ class AdaptiveInferenceQueuedError(KlusterError, RuntimeError):
             "The result will appear as a batch job: list them with `python -m "
             "kluster_integrations.batch list` and collect it with `... results BATCH_ID`. To "
             "get answers back in your program, use submit_batch(...) instead.")
+
+
+class EmbeddingMismatchError(MalformedResponseError):
+    """The embeddings answer does not fit the inputs: a vector missing, repeated or extra,
+    or vectors of the wrong dimension. Using it would attach vectors to the wrong texts."""
+
+
+class ResponseTooLargeError(KlusterError, OpenAIError):
+    """An answer (or one line of a stream) grew past the response-size cap while read."""
+
+    def __init__(self, limit: int, what: str) -> None:
+        self.limit = limit
+        super().__init__(
+            f"The kluster.ai answer's {what} exceeded {limit:,} bytes (after decompression), "
+            "so reading stopped. Raise max_response_bytes=... if such answers are expected; "
+            "otherwise check that the base URL points at the kluster.ai API.")
+
+
+class DeadlineExceededError(KlusterError, OpenAIError):
+    """The call (all its attempts, and a stream's whole duration) ran past ``deadline``.
+
+    Not a ``TimeoutError``: framework code that waits with ``asyncio.wait_for`` would take
+    it for its own timeout and replace it."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        super().__init__(
+            f"The kluster.ai call did not finish within its deadline of {deadline:g} seconds "
+            "(all attempts included). Raise deadline=... for long answers, or stream them.")
+
+
+class StreamIdleTimeoutError(KlusterError, OpenAIError):
+    """A stream sent no data event for ``stream_idle_timeout`` seconds (keep-alive comments
+    and a line dripped byte by byte do not count)."""
+
+    def __init__(self, idle_timeout: float) -> None:
+        self.idle_timeout = idle_timeout
+        super().__init__(
+            f"The kluster.ai stream sent no data for {idle_timeout:g} seconds (only keep-alive "
+            "comments or a stalled line), so it was stopped; the answer is incomplete. Retry, "
+            "or raise stream_idle_timeout=... .")
+
+
+class EmptyAPIKeyError(MissingAPIKeyError):
+    """``api_key=""`` was passed: an explicit empty key is a mistake, not a request to fall
+    back to the environment."""
+
+    def __init__(self, env_var: str) -> None:
+        self.env_var = env_var
+        KlusterError.__init__(
+            self, f"api_key is empty. Pass the key itself, or leave api_key out to use "
+            f"${env_var} (export {env_var}=...).")

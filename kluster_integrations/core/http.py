@@ -5,8 +5,11 @@ shares one cached ``httpx.AsyncClient`` per base URL across instances). Pooled c
 belong to the event loop that opened them, so after ``asyncio.run`` returns, the next
 ``asyncio.run`` (or a restarted Jupyter kernel loop) meets a dead connection: "Connection
 error." / "Event loop is closed", or a silent retry that sends the request twice.
-``loop_local_async_client`` routes each request to a pool owned by the running loop; a
-loop's pool is forgotten when the loop is garbage-collected.
+``loop_local_async_client`` routes each request to a pool owned by the running loop. The
+pool is closed while that loop shuts down (``asyncio.run`` finalizes async generators
+before closing its loop, and the pool registers one), so a process that calls
+``asyncio.run`` per job keeps open files and live loops flat; pools of loops closed
+without that step are dropped the next time a new loop is seen.
 
 Example::
 
@@ -20,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import openai
@@ -33,13 +36,14 @@ class LoopLocalAsyncTransport(httpx.AsyncBaseTransport):
 
     def __init__(self, factory: Callable[[], httpx.AsyncBaseTransport] | None = None) -> None:
         self._factory = factory or _kluster_sized_transport
+        # A pool's connections refer to their loop, so a weak key alone never lets go.
         self._by_loop: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, httpx.AsyncBaseTransport
+            asyncio.AbstractEventLoop, tuple[httpx.AsyncBaseTransport, AsyncIterator[None]]
         ] = weakref.WeakKeyDictionary()
         self._without_loop: httpx.AsyncBaseTransport | None = None
         self._lock = threading.Lock()
 
-    def _current(self) -> httpx.AsyncBaseTransport:
+    async def _current(self) -> httpx.AsyncBaseTransport:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # another async library (trio): one shared pool
@@ -48,13 +52,33 @@ class LoopLocalAsyncTransport(httpx.AsyncBaseTransport):
                     self._without_loop = self._factory()
                 return self._without_loop
         with self._lock:
-            transport = self._by_loop.get(loop)
-            if transport is None:
-                transport = self._by_loop[loop] = self._factory()
-            return transport
+            entry = self._by_loop.get(loop)
+            if entry is not None:
+                return entry[0]
+            self._drop_closed_loops()
+            transport = self._factory()
+            shutdown_hook = self._close_at_loop_shutdown(transport)
+            self._by_loop[loop] = (transport, shutdown_hook)
+        await anext(shutdown_hook)  # the running loop now finalizes it at shutdown
+        return transport
+
+    async def _close_at_loop_shutdown(
+            self, transport: httpx.AsyncBaseTransport) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._by_loop.pop(asyncio.get_running_loop(), None)
+            await transport.aclose()
+
+    def _drop_closed_loops(self) -> None:
+        """Forget pools of loops closed without finalizing async generators (their sockets
+        close when collected)."""
+        for loop in [loop for loop in self._by_loop if loop.is_closed()]:
+            del self._by_loop[loop]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._current().handle_async_request(request)
+        return await (await self._current()).handle_async_request(request)
 
     async def aclose(self) -> None:
         """Close the running loop's pool; pools of other loops cannot be closed from here."""
@@ -64,7 +88,8 @@ class LoopLocalAsyncTransport(httpx.AsyncBaseTransport):
             transport, self._without_loop = self._without_loop, None
         else:
             with self._lock:
-                transport = self._by_loop.pop(loop, None)
+                entry = self._by_loop.pop(loop, None)
+            transport = entry[0] if entry is not None else None
         if transport is not None:
             await transport.aclose()
 

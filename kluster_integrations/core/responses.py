@@ -18,13 +18,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from kluster_integrations.core.errors import MalformedResponseError
+from kluster_integrations.core.guards import call_scope, masked_excerpt
 
 
 @contextmanager
 def readable_response() -> Iterator[None]:
-    """Raise ``MalformedResponseError`` instead of the SDK's raw ``json.JSONDecodeError``."""
+    """Raise ``MalformedResponseError`` instead of the SDK's raw ``json.JSONDecodeError``;
+    also marks where the call starts, for its deadline (``core.guards.call_scope``)."""
     try:
-        yield
+        with call_scope():
+            yield
     except json.JSONDecodeError as err:
-        raise MalformedResponseError(f"{err.msg} at line {err.lineno} column {err.colno}") \
-            from err
+        raise MalformedResponseError(
+            f"the body is not valid JSON ({err.msg} at line {err.lineno} column {err.colno})",
+            excerpt=masked_excerpt(err.doc) or None) from err

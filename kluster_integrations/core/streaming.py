@@ -2,7 +2,9 @@
 
 A stream that stops before a chunk with ``finish_reason`` is an incomplete answer, whether
 the connection dropped (httpx raises a transport error) or the body just ended. Both become
-``StreamInterruptedError``. The adapters wrap their chunk iterators with these guards.
+``StreamInterruptedError``. An event whose JSON cannot be read is
+``MalformedResponseError``, except ``[DONE]`` padded with spaces, which ends the stream as
+the plain marker does. The adapters wrap their chunk iterators with these guards.
 
 Example::
 
@@ -13,12 +15,14 @@ Example::
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import TypeVar
 
 import httpx
 
-from kluster_integrations.core.errors import StreamInterruptedError
+from kluster_integrations.core.errors import MalformedResponseError, StreamInterruptedError
+from kluster_integrations.core.guards import masked_excerpt
 
 T = TypeVar("T")
 
@@ -39,8 +43,18 @@ def guard_stream(
             yield chunk
     except httpx.TransportError as exc:
         raise StreamInterruptedError(received) from exc
+    except json.JSONDecodeError as exc:
+        _unless_done_marker(exc)
     if not finished:
         raise StreamInterruptedError(received)
+
+
+def _unless_done_marker(exc: json.JSONDecodeError) -> None:
+    """Return for a ``[DONE]`` marker with extra spaces; raise for any other bad event."""
+    if exc.doc.strip() != "[DONE]":
+        raise MalformedResponseError(f"a stream event is not valid JSON ({exc.msg})",
+                                     content_type="text/event-stream",
+                                     excerpt=masked_excerpt(exc.doc)) from exc
 
 
 async def aguard_stream(
@@ -59,5 +73,7 @@ async def aguard_stream(
             yield chunk
     except httpx.TransportError as exc:
         raise StreamInterruptedError(received) from exc
+    except json.JSONDecodeError as exc:
+        _unless_done_marker(exc)
     if not finished:
         raise StreamInterruptedError(received)

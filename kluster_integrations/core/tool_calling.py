@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
+from kluster_integrations.core.answers import check_chat_chunk, check_chat_completion
 from kluster_integrations.core.capabilities import capabilities_of
 from kluster_integrations.core.errors import InvalidToolError, ToolCallRequiredError
 from kluster_integrations.core.tool_protocol import (
@@ -207,9 +208,11 @@ def _retry_request(request: dict[str, Any], text: str) -> dict[str, Any]:
 def _complete(create: Create, request: dict[str, Any], plan: PromptedTools) -> ChatCompletion:
     response = create(**{**request, "stream": False}) if request.get("stream") \
         else create(**request)
+    check_chat_completion(response)
     reply = plan.parse(_text(response))
     if plan.required and not reply.calls:
         response = create(**_retry_request(request, reply.text))
+        check_chat_completion(response)
         reply = plan.parse(_text(response))
         if not reply.calls:
             raise ToolCallRequiredError(str(request.get("model")), _text(response))
@@ -220,9 +223,11 @@ async def _acomplete(create: ACreate, request: dict[str, Any],
                      plan: PromptedTools) -> ChatCompletion:
     response = await (create(**{**request, "stream": False}) if request.get("stream")
                       else create(**request))
+    check_chat_completion(response)
     reply = plan.parse(_text(response))
     if plan.required and not reply.calls:
         response = await create(**_retry_request(request, reply.text))
+        check_chat_completion(response)
         reply = plan.parse(_text(response))
         if not reply.calls:
             raise ToolCallRequiredError(str(request.get("model")), _text(response))
@@ -324,6 +329,7 @@ def _stream(create: Create, request: dict[str, Any],
     upstream = create(**request)
     try:
         for chunk in upstream:
+            check_chat_chunk(chunk)
             maker.adopt(chunk)
             usage = getattr(chunk, "usage", None) or usage
             yield from _pass_through(chunk, splitter, maker)
@@ -349,6 +355,7 @@ async def _astream(create: ACreate, request: dict[str, Any],
     upstream = await create(**request)
     try:
         async for chunk in upstream:
+            check_chat_chunk(chunk)
             maker.adopt(chunk)
             usage = getattr(chunk, "usage", None) or usage
             for out in _pass_through(chunk, splitter, maker):

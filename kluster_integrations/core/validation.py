@@ -19,6 +19,7 @@ from typing import Any
 from kluster_integrations.core.catalog import lookup_model
 from kluster_integrations.core.contract import TEMPERATURE_RANGE
 from kluster_integrations.core.errors import InvalidRequestError
+from kluster_integrations.core.input_checks import input_problems
 
 #: Roles of the OpenAI protocol; which fields each may carry is the contract's business.
 KNOWN_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
@@ -32,6 +33,7 @@ def request_problems(request: Mapping[str, Any]) -> list[str]:
     if not isinstance(model, str) or not model.strip():
         problems.append("`model` must be a non-empty string naming a kluster.ai model.")
     problems.extend(_message_problems(request.get("messages")))
+    problems.extend(input_problems(request))
     info = lookup_model(model) if isinstance(model, str) else None
     for name in _TOKEN_LIMITS:
         if name in request and request[name] is not None:

@@ -42,6 +42,7 @@ from kluster_integrations.emulator.batches import batch_routes
 from kluster_integrations.emulator.checks import contract_violations, embedding_violations
 from kluster_integrations.emulator.control import control_routes
 from kluster_integrations.emulator.drift import accepted_anyway
+from kluster_integrations.emulator.hostile import hostile_answer
 from kluster_integrations.emulator.sse import quiet_uvicorn_logs, stream_completion
 from kluster_integrations.emulator.state import (
     CHAT_PATH,
@@ -102,6 +103,8 @@ def create_app(state: EmulatorState) -> Starlette:
                     kind=_ERROR_KINDS.get(fault.status, "server_error" if fault.status >= 500
                                           else "invalid_request_error"),
                     headers=headers)
+            if fault.answer is not None:
+                return body, fault, hostile_answer(fault.answer, body, key, fault.answer_bytes)
             if fault.malformed:
                 return body, fault, Response("<html>not json", media_type="application/json")
         if request.method == "POST" and not isinstance(body, dict):

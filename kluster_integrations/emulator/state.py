@@ -43,7 +43,9 @@ class Fault:
       a finish reason or ``[DONE]`` (``"truncate"``);
     - ``malformed``: answer 200 with a body that is not JSON;
     - ``body``: with ``status``, send this JSON body instead of the OpenAI-style error (for
-      example kluster's recorded ``{"error": {..., "errorCode": 4000}}``).
+      example kluster's recorded ``{"error": {..., "errorCode": 4000}}``);
+    - ``answer``: send the hostile answer of that name instead (``emulator.hostile``),
+      ``answer_bytes`` sizing the big ones.
     ``path`` limits the fault to one endpoint (``None``: any); ``times`` is how many
     requests it hits.
     """
@@ -55,6 +57,8 @@ class Fault:
     cut_mode: Literal["abort", "truncate"] = "abort"
     malformed: bool = False
     body: Any = None
+    answer: str | None = None
+    answer_bytes: int = 0
     path: str | None = CHAT_PATH
     times: int = 1
 

@@ -3,8 +3,9 @@
 ``with_kluster_connection(kwargs)`` fills in the API key (``api_key=`` else
 ``$KLUSTER_API_KEY``, else ``MissingAPIKeyError``), the base URL (``base_url=`` else
 ``$KLUSTER_BASE_URL`` else the public endpoint), the package's retry and timeout defaults,
-and an async HTTP client that is safe across event loops, unless the caller brought their
-own client or proxy.
+and sync and async HTTP clients with the answer guards (``deadline``,
+``stream_idle_timeout``, ``max_response_bytes``; see ``core.connection``), the async one
+safe across event loops, unless the caller brought their own client or proxy.
 
 Example::
 
@@ -18,20 +19,19 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from kluster_integrations.core.config import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    resolve_api_key,
-    resolve_base_url,
+from kluster_integrations.core.config import resolve_api_key, resolve_base_url
+from kluster_integrations.core.connection import (
+    connection_defaults,
+    guard_options,
+    guarded_http_clients,
 )
-from kluster_integrations.core.http import loop_local_async_client
 
 _KEY_NAMES = ("api_key", "openai_api_key")
 _URL_NAMES = ("base_url", "openai_api_base")
 
 
 def with_kluster_connection(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the constructor arguments with key, URL and async client filled in."""
+    """A copy of the constructor arguments with key, URL and HTTP clients filled in."""
     kwargs = dict(kwargs)
     if isinstance(kwargs.get("model_kwargs"), dict):
         # LangChain moves known fields out of model_kwargs by popping them from this dict.
@@ -43,12 +43,16 @@ def with_kluster_connection(kwargs: dict[str, Any]) -> dict[str, Any]:
         value = kwargs[key_name]
         kwargs[key_name] = resolve_api_key(
             value.get_secret_value() if isinstance(value, SecretStr) else value)
-    kwargs.setdefault("max_retries", DEFAULT_MAX_RETRIES)
-    if kwargs.get("timeout") is None and kwargs.get("request_timeout") is None:
-        kwargs["timeout"] = DEFAULT_TIMEOUT
+    connection_defaults(kwargs, ("timeout", "request_timeout"))
     url_name = next((name for name in _URL_NAMES if kwargs.get(name)), "base_url")
     kwargs[url_name] = resolve_base_url(kwargs.get(url_name))
-    if kwargs.get("http_async_client") is None and not (
-            kwargs.get("openai_proxy") or os.environ.get("OPENAI_PROXY")):
-        kwargs["http_async_client"] = loop_local_async_client()
+    if not (kwargs.get("openai_proxy") or os.environ.get("OPENAI_PROXY")):
+        sync_client, async_client = guarded_http_clients(guard_options(
+            deadline=kwargs.get("deadline"), stream_idle_timeout=kwargs.get("stream_idle_timeout"),
+            max_response_bytes=kwargs.get("max_response_bytes"),
+            timeout=kwargs.get("timeout", kwargs.get("request_timeout"))))
+        if kwargs.get("http_client") is None:
+            kwargs["http_client"] = sync_client
+        if kwargs.get("http_async_client") is None:
+            kwargs["http_async_client"] = async_client
     return kwargs

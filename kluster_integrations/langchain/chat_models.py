@@ -43,6 +43,7 @@ from langchain_openai import ChatOpenAI
 from langchain_openai.chat_models.base import LangSmithParams
 from pydantic import Field, PrivateAttr
 
+from kluster_integrations.core.answers import check_chat_chunk, check_chat_completion
 from kluster_integrations.core.batch import KlusterBatch
 from kluster_integrations.core.batch.adaptive import reject_placeholder
 from kluster_integrations.core.catalog import check_model
@@ -131,6 +132,14 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
     ``bind_tools`` raises ``ToolCallingNotSupportedError``."""
 
     _gate: RequestGate = PrivateAttr(default_factory=RequestGate)
+
+    deadline: float | None = None
+    """Seconds the whole call may take, retries included (``None``: 600 for non-streamed
+    calls, no limit for streams); see ``core.guards``."""
+    stream_idle_timeout: float | None = None
+    """Seconds a stream may go without a data event (``None``: ``timeout``)."""
+    max_response_bytes: int | None = None
+    """Cap on an answer's decoded size (``None``: 64 MB)."""
 
     def __init__(self, **kwargs: Any) -> None:
         check_reasoning_mode(kwargs.get("reasoning"))
@@ -302,6 +311,7 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
 
     def _create_chat_result(self, response: Any,
                             generation_info: dict | None = None) -> ChatResult:
+        check_chat_completion(response)
         result = super()._create_chat_result(response, generation_info)
         result = separate_result(result, response, self._reasoning_mode)
         result = add_invalid_calls(result, response)
@@ -312,6 +322,7 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
     def _convert_chunk_to_generation_chunk(self, chunk: dict, default_chunk_class: type,
                                            base_generation_info: dict | None) \
             -> ChatGenerationChunk | None:
+        check_chat_chunk(chunk)
         converted = super()._convert_chunk_to_generation_chunk(
             chunk, default_chunk_class, base_generation_info)
         return copy_delta_reasoning(converted, chunk)

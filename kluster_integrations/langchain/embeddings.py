@@ -19,10 +19,12 @@ from __future__ import annotations
 from typing import Any
 
 from langchain_openai import OpenAIEmbeddings
+from pydantic import Field
 
 from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_EMBEDDING_MODEL
 from kluster_integrations.core.contract import EMBEDDING_MAX_INPUT_TOKENS, EMBEDDING_MAX_INPUTS
+from kluster_integrations.core.embedding_answers import CheckedEmbeddings
 from kluster_integrations.core.embeddings import check_batch_size, check_embedding_parameters
 from kluster_integrations.core.errors import InvalidRequestError
 from kluster_integrations.core.responses import readable_response
@@ -43,6 +45,17 @@ class KlusterEmbeddings(OpenAIEmbeddings):
     check_embedding_ctx_length: bool = False
     """Off: splitting with tiktoken would send OpenAI token ids instead of text."""
     tiktoken_enabled: bool = False
+    http_client: Any | None = Field(default=None, exclude=True)
+    """Sync httpx client (default: the package's guarded client); not serialized."""
+    http_async_client: Any | None = Field(default=None, exclude=True)
+    """Async httpx client (default: the guarded per-event-loop client); not serialized."""
+    deadline: float | None = None
+    """Seconds the whole call may take, retries included (``None``: 600 for non-streamed
+    calls, no limit for streams); see ``core.guards``."""
+    stream_idle_timeout: float | None = None
+    """Seconds a stream may go without a data event (``None``: ``timeout``)."""
+    max_response_bytes: int | None = None
+    """Cap on an answer's decoded size (``None``: 64 MB)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs = with_kluster_connection(kwargs)
@@ -56,6 +69,9 @@ class KlusterEmbeddings(OpenAIEmbeddings):
                 "token ids, which kluster.ai refuses; leave both off (texts up to "
                 f"{EMBEDDING_MAX_INPUT_TOKENS:,} tokens are accepted as they are)."])
         super().__init__(**kwargs)
+        # Inputs checked before sending, vectors ordered and matched to them after.
+        self.client = CheckedEmbeddings(self.client)
+        self.async_client = CheckedEmbeddings(self.async_client)
 
     @property
     def lc_secrets(self) -> dict[str, str]:

@@ -25,6 +25,7 @@ from typing import Any
 
 from openai import AsyncOpenAI, OpenAI
 
+from kluster_integrations.core.answers import check_chat_chunk, check_chat_completion
 from kluster_integrations.core.batch.adaptive import reject_placeholder_completion
 from kluster_integrations.core.responses import readable_response
 from kluster_integrations.core.streaming import aguard_stream, guard_stream
@@ -46,9 +47,53 @@ def _delta_text(chunk: Any) -> str | None:
     return chunk.choices[0].delta.content if chunk.choices else None
 
 
+class _CheckedChunks:
+    """The SDK's stream, each chunk checked for a usable shape before anyone reads it."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[Any]:
+        for chunk in self._stream:
+            check_chat_chunk(chunk)
+            yield chunk
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        async for chunk in self._stream:
+            check_chat_chunk(chunk)
+            yield chunk
+
+    def close(self) -> Any:
+        return self._stream.close()
+
+
+def _checking(create: Callable[..., Any]) -> Callable[..., Any]:
+    """``create`` whose answers are checked (``core.answers``) before the prompted-tool
+    layer or LlamaIndex reads them."""
+    def checked(**request: Any) -> Any:
+        answer = create(**request)
+        if request.get("stream"):
+            return _CheckedChunks(answer)
+        check_chat_completion(answer)
+        return answer
+    return checked
+
+
+def _achecking(create: Callable[..., Any]) -> Callable[..., Any]:
+    """The async form of ``_checking``."""
+    async def checked(**request: Any) -> Any:
+        answer = await create(**request)
+        if request.get("stream"):
+            return _CheckedChunks(answer)
+        check_chat_completion(answer)
+        return answer
+    return checked
+
+
 def _guarded(stream: Any) -> Iterator[Any]:
     try:
-        yield from guard_stream(stream, finish_reason=_finish_reason, text=_delta_text)
+        yield from guard_stream(stream, finish_reason=_finish_reason,
+                                text=_delta_text)
     finally:
         stream.close()
 
@@ -70,7 +115,7 @@ class _Completions:
     def create(self, **request: Any) -> Any:
         clean = self._prepare(request)
         with readable_response():
-            response = send(self._completions.create, clean)
+            response = send(_checking(self._completions.create), clean)
         if clean.get("stream"):
             return _guarded(response)
         reject_placeholder_completion(response)
@@ -81,7 +126,7 @@ class _AsyncCompletions(_Completions):
     async def create(self, **request: Any) -> Any:  # type: ignore[override]
         clean = self._prepare(request)
         with readable_response():
-            response = await asend(self._completions.create, clean)
+            response = await asend(_achecking(self._completions.create), clean)
         if clean.get("stream"):
             return _aguarded(response)
         reject_placeholder_completion(response)

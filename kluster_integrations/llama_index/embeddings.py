@@ -26,14 +26,18 @@ from llama_index.embeddings.openai import OpenAIEmbedding, OpenAIEmbeddingModelT
 from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import (
     DEFAULT_EMBEDDING_MODEL,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
     resolve_api_key,
     resolve_base_url,
 )
+from kluster_integrations.core.connection import connection_defaults
+from kluster_integrations.core.embedding_answers import (
+    WithCheckedEmbeddings,
+    embedding_input_problems,
+)
 from kluster_integrations.core.embeddings import check_batch_size, without_refused_parameters
-from kluster_integrations.core.http import loop_local_async_client
+from kluster_integrations.core.errors import InvalidRequestError
 from kluster_integrations.core.responses import readable_response
+from kluster_integrations.llama_index._connection import with_guarded_clients
 
 DEFAULT_EMBED_BATCH_SIZE = 100
 
@@ -50,6 +54,14 @@ class KlusterEmbedding(OpenAIEmbedding):
 
     api_key: str = Field(default="", exclude=True, repr=False,
                          description="The kluster.ai API key (never serialized).")
+    deadline: float | None = Field(
+        default=None, description="Seconds the whole call may take, retries included (None: "
+                                  "600 for non-streamed calls, no limit for streams).")
+    stream_idle_timeout: float | None = Field(
+        default=None, description="Seconds a stream may go without a data event (None: "
+                                  "timeout).")
+    max_response_bytes: int | None = Field(
+        default=None, description="Cap on an answer's decoded size (None: 64 MB).")
 
     def __init__(
         self,
@@ -64,10 +76,7 @@ class KlusterEmbedding(OpenAIEmbedding):
         check_batch_size(embed_batch_size, "embed_batch_size")
         model = kwargs.pop("model_name", None) or model  # to_dict() output names it model_name
         check_model(model, purpose="embeddings")
-        kwargs.setdefault("max_retries", DEFAULT_MAX_RETRIES)
-        kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
-        if kwargs.get("async_http_client") is None:
-            kwargs["async_http_client"] = loop_local_async_client()
+        with_guarded_clients(connection_defaults(kwargs))
         request_kwargs = dict(additional_kwargs or {})
         if dimensions is not None:
             request_kwargs["dimensions"] = dimensions
@@ -86,6 +95,31 @@ class KlusterEmbedding(OpenAIEmbedding):
     @classmethod
     def class_name(cls) -> str:
         return "KlusterEmbedding"
+
+    def _get_client(self) -> Any:
+        return WithCheckedEmbeddings(super()._get_client())
+
+    def _get_aclient(self) -> Any:
+        return WithCheckedEmbeddings(super()._get_aclient())
+
+    # LlamaIndex edits each text (str.replace) before the client sees it: check first.
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return super()._get_text_embedding(self._sendable([text])[0])
+
+    async def _aget_text_embedding(self, text: str) -> list[float]:
+        return await super()._aget_text_embedding(self._sendable([text])[0])
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return super()._get_text_embeddings(self._sendable(texts))
+
+    async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return await super()._aget_text_embeddings(self._sendable(texts))
+
+    def _sendable(self, texts: list[str]) -> list[str]:
+        problems = embedding_input_problems(self.model_name, list(texts))
+        if problems:
+            raise InvalidRequestError(problems)
+        return texts
 
     def _create_retry_decorator(self) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         # OpenAIEmbedding retries (tenacity) on top of the openai SDK's own max_retries, so a

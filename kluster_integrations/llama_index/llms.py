@@ -47,15 +47,9 @@ from kluster_integrations.core.catalog import (
     check_model,
     lookup_model,
 )
-from kluster_integrations.core.config import (
-    DEFAULT_CHAT_MODEL,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    resolve_api_key,
-    resolve_base_url,
-)
+from kluster_integrations.core.config import DEFAULT_CHAT_MODEL, resolve_api_key, resolve_base_url
+from kluster_integrations.core.connection import connection_defaults
 from kluster_integrations.core.gate import RequestGate, refuse_unsupported
-from kluster_integrations.core.http import loop_local_async_client
 from kluster_integrations.core.reasoning import (
     ReasoningMode,
     check_reasoning_mode,
@@ -64,6 +58,7 @@ from kluster_integrations.core.reasoning import (
 )
 from kluster_integrations.core.tool_calling import ToolCallingMode, check_mode, plan_request
 from kluster_integrations.llama_index import batch as _batch
+from kluster_integrations.llama_index._connection import with_guarded_clients
 from kluster_integrations.llama_index._gate import EXPLICIT_KEY, AsyncGatedOpenAI, GatedOpenAI
 from kluster_integrations.llama_index.reasoning import ReasoningClient, reasoning_aware
 from kluster_integrations.llama_index.structured import schema_program
@@ -125,6 +120,14 @@ class KlusterLLM(OpenAILike):
     keep_reasoning_in_history: bool = Field(
         default=False,
         description="Send earlier turns' thinking back to the model as <think> blocks.")
+    deadline: float | None = Field(
+        default=None, description="Seconds the whole call may take, retries included (None: "
+                                  "600 for non-streamed calls, no limit for streams).")
+    stream_idle_timeout: float | None = Field(
+        default=None, description="Seconds a stream may go without a data event (None: "
+                                  "timeout).")
+    max_response_bytes: int | None = Field(
+        default=None, description="Cap on an answer's decoded size (None: 64 MB).")
 
     _gate: RequestGate = PrivateAttr(default_factory=RequestGate)
 
@@ -143,10 +146,7 @@ class KlusterLLM(OpenAILike):
             raise ValueError("kluster.ai serves chat completions only; leave is_chat_model "
                              "at True.")
         check_model(model, purpose="chat")
-        kwargs.setdefault("max_retries", DEFAULT_MAX_RETRIES)
-        kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
-        if kwargs.get("async_http_client") is None:
-            kwargs["async_http_client"] = loop_local_async_client()
+        with_guarded_clients(connection_defaults(kwargs))
         super().__init__(
             model=model,
             api_key=resolve_api_key(api_key),

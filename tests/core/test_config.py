@@ -38,4 +38,4 @@ def test_base_url_precedence(monkeypatch):
     assert resolve_base_url() == DEFAULT_BASE_URL == "https://api.kluster.ai/v1"
     monkeypatch.setenv(BASE_URL_ENV, "http://localhost:9/v1/")
     assert resolve_base_url() == "http://localhost:9/v1"
-    assert resolve_base_url("http://other/v1") == "http://other/v1"
+    assert resolve_base_url("https://other/v1") == "https://other/v1"

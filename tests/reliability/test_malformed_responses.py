@@ -11,7 +11,6 @@ import pytest
 from kluster_integrations.core.errors import (
     KlusterError,
     MalformedResponseError,
-    StreamInterruptedError,
 )
 from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.langchain import KlusterEmbeddings
@@ -36,8 +35,9 @@ def test_chat_answer_that_is_not_json(call: ChatCall, kluster_env: KlusterEmulat
 
 @pytest.mark.parametrize("call", [c for c in CHAT_CALLS if c.streams], ids=str)
 def test_stream_answer_that_is_not_events(call: ChatCall, kluster_env: KlusterEmulator) -> None:
+    """Not an interrupted stream to retry: the URL is probably wrong, and the error says so."""
     kluster_env.add_fault(malformed=True)
-    with pytest.raises(StreamInterruptedError):
+    with pytest.raises(MalformedResponseError, match="base URL probably"):
         call.run(max_retries=0)
 
 

@@ -1,0 +1,93 @@
+"""One place for how every adapter class connects: defaults, options, HTTP clients.
+
+``ChatKluster``, ``KlusterEmbeddings``, ``KlusterLLM`` and ``KlusterEmbedding`` all call
+``connection_defaults`` for the retry and timeout defaults and ``guarded_http_clients``
+for their sync and async httpx clients. The clients carry the answer guards of
+``core.guards`` (``deadline``, ``stream_idle_timeout``, ``max_response_bytes``) and, for
+async, one pool per event loop (``core.http``), sized to kluster.ai's concurrency limit.
+
+Worst case with the defaults (``timeout=300``, ``max_retries=2``, ``deadline`` unset): a
+non-streamed call ends within 600 s (``DEFAULT_DEADLINE``) plus the SDK's back-off between
+attempts (under 2 s); a stream ends within 300 s of its last data event.
+
+Example::
+
+    kwargs = connection_defaults({"model": "m"})          # max_retries=2, timeout=300.0
+    sync_client, async_client = guarded_http_clients(guard_options(deadline=30.0))
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import MutableMapping
+from typing import Any
+
+import httpx
+import openai
+
+from kluster_integrations.core.config import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+)
+from kluster_integrations.core.contract import CONCURRENT_REQUEST_LIMIT
+from kluster_integrations.core.guards import AsyncGuardedTransport, GuardedTransport, GuardOptions
+from kluster_integrations.core.http import LoopLocalAsyncTransport
+
+#: The constructor options every adapter class adds to its framework's own.
+GUARD_OPTION_NAMES = ("deadline", "stream_idle_timeout", "max_response_bytes")
+
+
+def connection_defaults(kwargs: MutableMapping[str, Any],
+                        timeout_names: tuple[str, ...] = ("timeout",)) -> MutableMapping[str, Any]:
+    """Fill in the package's ``max_retries`` and ``timeout`` unless the caller set them."""
+    kwargs.setdefault("max_retries", DEFAULT_MAX_RETRIES)
+    if all(kwargs.get(name) is None for name in timeout_names):
+        kwargs[timeout_names[0]] = DEFAULT_TIMEOUT
+    return kwargs
+
+
+def guard_options(*, deadline: float | None = None, stream_idle_timeout: float | None = None,
+                  max_response_bytes: int | None = None, timeout: Any = None) -> GuardOptions:
+    """``GuardOptions`` from constructor values; ``stream_idle_timeout`` defaults to the
+    read timeout. Raises ``ValueError`` for values that are not positive numbers."""
+    for name, value in (("deadline", deadline), ("stream_idle_timeout", stream_idle_timeout),
+                        ("max_response_bytes", max_response_bytes)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
+                                  or value <= 0):
+            raise ValueError(f"{name} must be a positive number (or None for the default), "
+                             f"not {value!r}.")
+    return GuardOptions(
+        deadline=deadline,
+        stream_idle_timeout=stream_idle_timeout or _read_timeout(timeout),
+        max_response_bytes=int(max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES))
+
+
+def _read_timeout(timeout: Any) -> float:
+    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
+        return float(timeout)
+    if isinstance(timeout, httpx.Timeout) and timeout.read is not None:
+        return timeout.read
+    if isinstance(timeout, tuple) and timeout and isinstance(timeout[-1], int | float):
+        return float(timeout[-1])
+    return DEFAULT_TIMEOUT
+
+
+def guarded_http_clients(options: GuardOptions) -> tuple[httpx.Client, httpx.AsyncClient]:
+    """A sync and an async httpx client with the openai SDK's defaults and the guards."""
+    limits = httpx.Limits(max_connections=CONCURRENT_REQUEST_LIMIT,
+                          max_keepalive_connections=20)
+    sync_transport = GuardedTransport(httpx.HTTPTransport(limits=limits), options)
+    async_transport = AsyncGuardedTransport(LoopLocalAsyncTransport(), options)
+    return (_ClosedWhenCollected(transport=sync_transport),
+            openai.DefaultAsyncHttpxClient(transport=async_transport))
+
+
+class _ClosedWhenCollected(openai.DefaultHttpxClient):
+    """Closes its pool when the model object that owns it is collected, as the openai
+    SDK's own default client does (the async pools close with their event loop)."""
+
+    def __del__(self) -> None:
+        if not self.is_closed:
+            with contextlib.suppress(Exception):  # nothing to report to at collection
+                self.close()

@@ -1,0 +1,351 @@
+"""Guards on every answer, as httpx transports: deadline, idle stream, size cap, shape.
+
+``GuardedTransport`` (sync) and ``AsyncGuardedTransport`` wrap the transport that does the
+HTTP work and check each answer while it is read, without copying bodies:
+
+- the **deadline**: a non-streamed call (all its attempts; the adapters mark where a call
+  starts with ``call_scope``) may take ``deadline`` seconds (default
+  ``DEFAULT_DEADLINE``); a stream only when ``deadline`` was given. Each read waits at
+  most the time left, so a server that drips one byte at a time cannot stretch a call;
+- an **idle stream**: a stream that sends no new ``data:`` event for
+  ``stream_idle_timeout`` seconds is stopped, whatever keep-alive comments or dripped
+  bytes arrive meanwhile;
+- the **size cap**: a body, or one line of a stream, may grow to ``max_response_bytes``
+  after decompression (the transport decodes gzip/deflate itself, in bounded pieces, so a
+  gzip bomb stops at the cap);
+- an **unusable answer**: a 2xx answer that is neither JSON nor an event stream (a login
+  page, a proxy) raises ``MalformedResponseError`` naming the status, content type and
+  start of the body; a stream request answered that way says the URL is probably wrong;
+- the **API key** is masked in error bodies, so an exception never quotes it.
+
+The errors raised are ``openai.OpenAIError`` subclasses, which the SDK passes on without
+retrying. The adapters get these transports from ``core.connection``.
+
+Example::
+
+    transport = GuardedTransport(httpx.HTTPTransport(), GuardOptions(deadline=30.0))
+    client = openai.OpenAI(http_client=openai.DefaultHttpxClient(transport=transport), ...)
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import httpx
+
+from kluster_integrations.core.config import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
+)
+from kluster_integrations.core.errors import (
+    DeadlineExceededError,
+    MalformedResponseError,
+    ResponseTooLargeError,
+    StreamIdleTimeoutError,
+)
+
+#: Only encodings the guard can decode in bounded pieces are asked for.
+ACCEPTED_ENCODINGS = "gzip, deflate"
+_DECODE_PIECE = 256 * 1024
+_EXCERPT_CHARS = 120
+_MASK = "***"
+
+#: When the current call (all its attempts) started; set by ``call_scope``.
+_call_started: ContextVar[float | None] = ContextVar("kluster_call_started", default=None)
+#: The key the last request in this context carried, to mask it in error excerpts.
+_sent_key: ContextVar[str | None] = ContextVar("kluster_sent_key", default=None)
+
+
+def masked_excerpt(text: str, length: int = _EXCERPT_CHARS) -> str:
+    """The start of ``text`` with the API key of this context's last request masked."""
+    return mask_key(text, _sent_key.get())[:length]
+
+
+@contextmanager
+def call_scope() -> Iterator[None]:
+    """Mark the start of one call, so its deadline covers all the SDK's attempts."""
+    token = _call_started.set(_call_started.get() or time.monotonic())
+    try:
+        yield
+    finally:
+        _call_started.reset(token)
+
+
+@dataclass(frozen=True)
+class GuardOptions:
+    """Limits for every answer; ``None`` for ``deadline`` means the non-streamed default
+    (``DEFAULT_DEADLINE``) and no deadline for streams."""
+
+    deadline: float | None = None
+    stream_idle_timeout: float = DEFAULT_TIMEOUT
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+
+
+class _Reading:
+    """The checks for one answer, fed every decoded piece of its body."""
+
+    def __init__(self, options: GuardOptions, deadline_at: float,
+                 explicit_deadline_at: float | None, response: httpx.Response) -> None:
+        self.options = options
+        content_type = response.headers.get("content-type", "")
+        self.is_stream = "text/event-stream" in content_type
+        self.deadline_at = explicit_deadline_at if self.is_stream else deadline_at
+        self.size = 0
+        self.last_data = time.monotonic()
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        self.decoder = (zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else
+                        zlib.decompressobj() if encoding == "deflate" else None)
+
+    def check_time(self) -> None:
+        now = time.monotonic()
+        if self.deadline_at is not None and now > self.deadline_at:
+            raise DeadlineExceededError(self._deadline_seconds())
+        if self.is_stream and now - self.last_data > self.options.stream_idle_timeout:
+            raise StreamIdleTimeoutError(self.options.stream_idle_timeout)
+
+    def _deadline_seconds(self) -> float:
+        return self.options.deadline or DEFAULT_DEADLINE
+
+    def pieces(self, raw: bytes) -> Iterator[bytes]:
+        """``raw`` decoded, in pieces of bounded size, each one checked."""
+        if self.decoder is None:
+            self.check(raw)
+            yield raw
+            return
+        data = raw
+        while data:
+            piece = self.decoder.decompress(data, _DECODE_PIECE)
+            data = self.decoder.unconsumed_tail
+            self.check(piece)
+            yield piece
+
+    def finish(self) -> Iterator[bytes]:
+        """What the decoder still holds once the body has ended."""
+        if self.decoder is not None:
+            piece = self.decoder.flush()
+            if piece:
+                self.check(piece)
+                yield piece
+
+    def check(self, piece: bytes) -> None:
+        limit = self.options.max_response_bytes
+        if self.is_stream:
+            if self.size + len(piece) > limit and _longest_line(piece, self.size) > limit:
+                raise ResponseTooLargeError(limit, "single stream line")
+            newline = piece.rfind(b"\n")
+            self.size = self.size + len(piece) if newline < 0 else len(piece) - newline - 1
+            if b"data:" in piece:
+                self.last_data = time.monotonic()
+        else:
+            self.size += len(piece)
+            if self.size > limit:
+                raise ResponseTooLargeError(limit, "body")
+        self.check_time()
+
+
+def _longest_line(piece: bytes, carried: int) -> int:
+    """The longest line in ``piece``, the first one counting ``carried`` earlier bytes."""
+    longest, start, length = 0, 0, carried
+    while (end := piece.find(b"\n", start)) >= 0:
+        longest = max(longest, length + end - start)
+        start, length = end + 1, 0
+    return max(longest, length + len(piece) - start)
+
+
+def _deadlines(options: GuardOptions) -> tuple[float, float | None]:
+    started = _call_started.get() or time.monotonic()
+    explicit = started + options.deadline if options.deadline is not None else None
+    return (explicit if explicit is not None else started + DEFAULT_DEADLINE), explicit
+
+
+def _prepare(request: httpx.Request, options: GuardOptions) -> tuple[float, float | None]:
+    """Ask only for decodable encodings; refuse to start past the deadline; cap each wait
+    at the time left."""
+    _sent_key.set(_bearer_key(request))
+    deadline_at, explicit = _deadlines(options)
+    left = deadline_at - time.monotonic()
+    if left <= 0:
+        raise DeadlineExceededError(options.deadline or DEFAULT_DEADLINE)
+    request.headers["Accept-Encoding"] = ACCEPTED_ENCODINGS
+    timeouts = dict(request.extensions.get("timeout") or {})
+    request.extensions["timeout"] = {
+        name: (left if value is None else min(value, left)) for name, value in
+        {**dict.fromkeys(("connect", "read", "write", "pool")), **timeouts}.items()}
+    return deadline_at, explicit
+
+
+def _is_usable(response: httpx.Response, request: httpx.Request) -> bool:
+    if not 200 <= response.status_code < 300:
+        return True  # the SDK turns error statuses into its typed errors
+    if _is_file_download(request):
+        return True  # a file's content (batch output JSONL) is bytes, not one JSON answer
+    content_type = response.headers.get("content-type", "").lower()
+    if "text/event-stream" in content_type:
+        return True
+    return "json" in content_type and not _wants_stream(request)
+
+
+def _is_file_download(request: httpx.Request) -> bool:
+    """``GET /v1/files/{id}/content``, the Files API's download of a file's bytes."""
+    parts = request.url.path.rstrip("/").split("/")
+    return request.method == "GET" and len(parts) >= 3 and parts[-1] == "content" \
+        and parts[-3] == "files"
+
+
+def _wants_stream(request: httpx.Request) -> bool:
+    try:
+        body = request.content
+    except httpx.RequestNotRead:
+        return False
+    return b'"stream": true' in body or b'"stream":true' in body
+
+
+def _unusable(response: httpx.Response, head: bytes, request: httpx.Request,
+              key: str | None) -> MalformedResponseError:
+    content_type = response.headers.get("content-type", "")
+    if _wants_stream(request):
+        detail = "a stream was asked for and the answer is not an event stream"
+        fix = ("The base URL probably does not point at the kluster.ai API (it should end "
+               "in /v1, e.g. https://api.kluster.ai/v1); check KLUSTER_BASE_URL / base_url.")
+    else:
+        detail = "the answer is neither JSON nor an event stream"
+        fix = None
+    return MalformedResponseError(detail, status=response.status_code,
+                                  content_type=content_type or None,
+                                  excerpt=mask_key(head.decode("utf-8", "replace"), key)
+                                  [:_EXCERPT_CHARS], fix=fix)
+
+
+def _bearer_key(request: httpx.Request) -> str | None:
+    value = request.headers.get("authorization", "")
+    key = value.removeprefix("Bearer ").strip()
+    return key or None
+
+
+def mask_key(text: str, key: str | None) -> str:
+    """``text`` with every occurrence of ``key`` replaced by ``***``."""
+    if not key or len(key) < 4:
+        return text
+    return text.replace(key, _MASK)
+
+
+class _GuardedStream(httpx.SyncByteStream):
+    def __init__(self, inner: httpx.SyncByteStream, reading: _Reading) -> None:
+        self._inner = inner
+        self._reading = reading
+
+    def __iter__(self) -> Iterator[bytes]:
+        for raw in self._inner:
+            yield from self._reading.pieces(raw)
+        yield from self._reading.finish()
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _AsyncGuardedStream(httpx.AsyncByteStream):
+    def __init__(self, inner: httpx.AsyncByteStream, reading: _Reading) -> None:
+        self._inner = inner
+        self._reading = reading
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for raw in self._inner:
+            for piece in self._reading.pieces(raw):
+                yield piece
+        for piece in self._reading.finish():
+            yield piece
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _guarded_response(response: httpx.Response, stream: httpx.SyncByteStream |
+                      httpx.AsyncByteStream) -> httpx.Response:
+    headers = [(k, v) for k, v in response.headers.raw
+               if k.lower() not in (b"content-encoding", b"content-length")]
+    return httpx.Response(response.status_code, headers=headers, stream=stream,
+                          extensions=response.extensions)
+
+
+class GuardedTransport(httpx.BaseTransport):
+    """Applies ``GuardOptions`` to every answer of the wrapped sync transport."""
+
+    def __init__(self, inner: httpx.BaseTransport, options: GuardOptions) -> None:
+        self._inner = inner
+        self._options = options
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        deadline_at, explicit = _prepare(request, self._options)
+        response = self._inner.handle_request(request)
+        reading = _Reading(self._options, deadline_at, explicit, response)
+        guarded = _guarded_response(response, _GuardedStream(response.stream, reading))
+        if response.status_code >= 400 or not _is_usable(response, request):
+            body = b"".join(_limited(guarded.iter_raw()))
+            guarded.close()
+            return _settled(guarded, body, request)
+        return guarded
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class AsyncGuardedTransport(httpx.AsyncBaseTransport):
+    """The async form of ``GuardedTransport``."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, options: GuardOptions) -> None:
+        self._inner = inner
+        self._options = options
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        deadline_at, explicit = _prepare(request, self._options)
+        response = await self._inner.handle_async_request(request)
+        reading = _Reading(self._options, deadline_at, explicit, response)
+        guarded = _guarded_response(response, _AsyncGuardedStream(response.stream, reading))
+        if response.status_code >= 400 or not _is_usable(response, request):
+            body = b"".join([piece async for piece in _alimited(guarded.aiter_raw())])
+            await guarded.aclose()
+            return _settled(guarded, body, request)
+        return guarded
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+#: Error bodies and unusable answers are read whole (to mask the key, to quote them); they
+#: are small, and never read past this many bytes.
+_ERROR_BODY_LIMIT = 64 * 1024
+
+
+def _settled(response: httpx.Response, body: bytes, request: httpx.Request) -> httpx.Response:
+    """An error answer with the key masked, or ``MalformedResponseError`` for an unusable
+    2xx answer."""
+    key = _bearer_key(request)
+    if not _is_usable(response, request):
+        raise _unusable(response, body[:_EXCERPT_CHARS * 4], request, key)
+    masked = mask_key(body.decode("utf-8", "replace"), key).encode()
+    return httpx.Response(response.status_code, headers=response.headers, content=masked,
+                          extensions=response.extensions)
+
+
+def _limited(pieces: Iterator[bytes]) -> Iterator[bytes]:
+    size = 0
+    for piece in pieces:
+        yield piece
+        size += len(piece)
+        if size >= _ERROR_BODY_LIMIT:
+            return
+
+
+async def _alimited(pieces: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    size = 0
+    async for piece in pieces:
+        yield piece
+        size += len(piece)
+        if size >= _ERROR_BODY_LIMIT:
+            return
