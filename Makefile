@@ -38,7 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 notebooks: $(STAMP)
-	$(BIN)/python -m tests.notebooks.runner
+	$(BIN)/python -m tests.integration_tests.notebooks.runner
 
 bench-batch: $(STAMP)
 	$(BIN)/python benchmarks/batch.py

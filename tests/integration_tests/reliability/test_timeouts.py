@@ -12,7 +12,7 @@ import pytest
 
 from kluster_integrations.core.errors import StreamInterruptedError
 from kluster_integrations.emulator import KlusterEmulator
-from tests.reliability.adapters import CHAT_CALLS, STREAMING_CALLS, ChatCall
+from tests.integration_tests.reliability.adapters import CHAT_CALLS, STREAMING_CALLS, ChatCall
 
 CLIENT_TIMEOUT = 0.3
 SERVER_STALL = 3.0

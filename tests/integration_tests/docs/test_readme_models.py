@@ -6,7 +6,7 @@ from pathlib import Path
 
 from kluster_integrations.core.catalog import KNOWN_MODELS
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[3] / "README.md"
 
 
 def test_the_model_table_matches_the_catalog() -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from tests.notebooks import runner
+from tests.integration_tests.notebooks import runner
 
 NAMES = runner.notebook_names()
 

@@ -16,7 +16,13 @@ from kluster_integrations.core.sanitizer import UnsupportedParameterWarning
 from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.emulator.checks import contract_violations
 from kluster_integrations.langchain import ChatKluster
-from tests.reliability.fuzz_strategies import call_ids, names, request_kwargs, short_text, tool_args
+from tests.integration_tests.reliability.fuzz_strategies import (
+    call_ids,
+    names,
+    request_kwargs,
+    short_text,
+    tool_args,
+)
 
 tool_calls = st.lists(st.builds(lambda name, args, id_: {"name": name, "args": args, "id": id_},
                                 names, tool_args, call_ids), max_size=2)

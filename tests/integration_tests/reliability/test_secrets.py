@@ -1,8 +1,8 @@
 """The API key never shows: not in repr/str, DEBUG logs, exceptions or serialized objects.
 
 LlamaIndex's renderings and a successful call's logs are covered in
-tests/llama_index/test_secrets.py, ChatKluster's repr and ``dumps`` in
-tests/langchain/test_identity.py; here the rest, failing calls included.
+tests/integration_tests/llama_index/test_secrets.py, ChatKluster's repr and ``dumps`` in
+tests/integration_tests/langchain/test_identity.py; here the rest, failing calls included.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from kluster_integrations.core.errors import InvalidAPIKeyError
 from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.langchain import ChatKluster, KlusterEmbeddings
 from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
-from tests.reliability.adapters import CHAT_CALLS, ChatCall
+from tests.integration_tests.reliability.adapters import CHAT_CALLS, ChatCall
 
 SECRET = "kl-SECRET-5f0e1d2c3b4a"
 LOGGERS = ("openai", "httpx", "httpcore", "langchain", "langchain_core", "langchain_openai",

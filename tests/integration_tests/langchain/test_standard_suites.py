@@ -36,7 +36,7 @@ _NO_FILES = ("API limit: kluster.ai's chat API takes text and, on vision models,
              "documents no {what} content.")
 
 #: Standard tests the suite skips for a missing capability, with the API limit behind each
-#: (applied as skip markers by tests/langchain/conftest.py).
+#: (applied as skip markers by tests/integration_tests/langchain/conftest.py).
 API_LIMITS = {
     "test_image_tool_message": _NO_IMAGE_TOOL_RESULTS,
     "test_pdf_tool_message": _NO_IMAGE_TOOL_RESULTS,

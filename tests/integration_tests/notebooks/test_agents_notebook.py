@@ -7,7 +7,7 @@ so these checks read the committed notebook instead of running it again.
 
 from __future__ import annotations
 
-from tests.notebooks.test_notebooks import committed, outputs_of
+from tests.integration_tests.notebooks.test_notebooks import committed, outputs_of
 
 
 def shown_text() -> str:

@@ -14,7 +14,7 @@ from kluster_integrations.core.contract import (
     UNSUPPORTED_PARAMETERS,
 )
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[3] / "README.md"
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 

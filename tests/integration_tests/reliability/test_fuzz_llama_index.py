@@ -16,7 +16,13 @@ from kluster_integrations.core.sanitizer import UnsupportedParameterWarning
 from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.emulator.checks import contract_violations
 from kluster_integrations.llama_index import KlusterLLM
-from tests.reliability.fuzz_strategies import call_ids, names, request_kwargs, short_text, tool_args
+from tests.integration_tests.reliability.fuzz_strategies import (
+    call_ids,
+    names,
+    request_kwargs,
+    short_text,
+    tool_args,
+)
 
 openai_tool_calls = st.lists(st.builds(
     lambda name, args, id_: {"id": id_, "type": "function",

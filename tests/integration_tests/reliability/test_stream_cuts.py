@@ -1,7 +1,8 @@
 """A stream cut off mid-way raises ``StreamInterruptedError``; it never ends as a short answer.
 
-The LlamaIndex chat streams are covered in tests/llama_index/test_streaming_faults.py; here
-the LangChain streams (alone and in a chain) and LlamaIndex's completion streams.
+The LlamaIndex chat streams are covered in
+tests/integration_tests/llama_index/test_streaming_faults.py; here the LangChain streams (alone
+and in a chain) and LlamaIndex's completion streams.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from kluster_integrations.core.errors import StreamInterruptedError
 from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.langchain import ChatKluster
 from kluster_integrations.llama_index import KlusterLLM
-from tests.reliability.adapters import PROMPT, STREAMING_CALLS, ChatCall
+from tests.integration_tests.reliability.adapters import PROMPT, STREAMING_CALLS, ChatCall
 
 REPLY = "Batch jobs run many requests at once and finish within the window you pick."
 FIRST_THREE_WORDS = "Batch jobs run"

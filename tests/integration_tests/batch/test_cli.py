@@ -13,7 +13,7 @@ from kluster_integrations.batch import main
 from kluster_integrations.emulator.batches import BatchFault
 from kluster_integrations.langchain import ChatKluster
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def run(*argv: str) -> tuple[int, list[dict], str]:

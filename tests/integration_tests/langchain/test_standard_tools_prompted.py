@@ -4,7 +4,7 @@
 ``tool_calling="auto"`` ChatKluster writes the tools into the system prompt and reads the
 calls back (``core.tool_protocol``); the emulator follows the same protocol. The suite's
 tool-calling tests run unchanged; the tests listed in ``API_LIMITS`` are skipped with the
-reason (tests/langchain/conftest.py applies them).
+reason (tests/integration_tests/langchain/conftest.py applies them).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.langchain import ChatKluster
-from tests.langchain.test_standard_suites import API_LIMITS as NATIVE_API_LIMITS
+from tests.integration_tests.langchain.test_standard_suites import API_LIMITS as NATIVE_API_LIMITS
 
 TEXT_ONLY_MODEL = "mistralai/Mistral-Nemo-Instruct-2407"
 

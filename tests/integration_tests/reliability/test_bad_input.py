@@ -20,7 +20,7 @@ from kluster_integrations.core.errors import InvalidRequestError
 from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.langchain import ChatKluster
 from kluster_integrations.llama_index import KlusterLLM, UnknownModelWarning
-from tests.reliability.adapters import CHAT_CALLS, ChatCall
+from tests.integration_tests.reliability.adapters import CHAT_CALLS, ChatCall
 
 HI = [ChatMessage(role="user", content="hi")]
 

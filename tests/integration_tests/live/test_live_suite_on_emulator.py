@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kluster_integrations.emulator import EMULATOR_API_KEY, KlusterEmulator
 
-LIVE_DIR = Path(__file__).resolve().parent
+LIVE_DIR = Path(__file__).resolve().parents[2] / "live"
 ROOT = LIVE_DIR.parents[1]
 LIVE_TESTS = 7
 

@@ -1,13 +1,14 @@
 """What notebooks/batch_classification.ipynb must show: every text classified through the
 Batch API with a progress bar, and the same results after re-attaching by id.
 
-``tests/notebooks/test_notebooks.py`` checks that the committed outputs equal a fresh run on
-the emulator, so these checks read the committed notebook instead of running it again.
+``tests/integration_tests/notebooks/test_notebooks.py`` checks that the committed outputs
+equal a fresh run on the emulator, so these checks read the committed notebook instead of
+running it again.
 """
 
 from __future__ import annotations
 
-from tests.notebooks.test_notebooks import committed, outputs_of
+from tests.integration_tests.notebooks.test_notebooks import committed, outputs_of
 
 
 def shown_text() -> str:

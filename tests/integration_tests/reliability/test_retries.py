@@ -15,7 +15,7 @@ import pytest
 from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.langchain import KlusterEmbeddings
 from kluster_integrations.llama_index import KlusterEmbedding
-from tests.reliability.adapters import CHAT_CALLS, ChatCall
+from tests.integration_tests.reliability.adapters import CHAT_CALLS, ChatCall
 
 ADVISED_WAIT = 0.3
 EMBEDDINGS = "/v1/embeddings"

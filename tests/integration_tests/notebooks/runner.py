@@ -8,11 +8,11 @@ and timings are not recorded, so re-running an unchanged notebook rewrites the s
 
 Usage, from the repository root (``make notebooks`` runs them all)::
 
-    .venv/bin/python -m tests.notebooks.runner                    # every notebook
-    .venv/bin/python -m tests.notebooks.runner llamaindex_rag     # just one
+    .venv/bin/python -m tests.integration_tests.notebooks.runner                 # every notebook
+    .venv/bin/python -m tests.integration_tests.notebooks.runner llamaindex_rag  # just one
 
-``tests/notebooks/test_notebooks.py`` runs every pair again and checks that the ``.ipynb``
-matches its source and that its outputs equal a fresh run.
+``tests/integration_tests/notebooks/test_notebooks.py`` runs every pair again and checks that
+the ``.ipynb`` matches its source and that its outputs equal a fresh run.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import jupytext
 import nbformat
 from nbclient import NotebookClient
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[3] / "notebooks"
 
 #: Removed from the kernel's environment so every run uses the emulator.
 KERNEL_ENV_REMOVED = ("KLUSTER_API_KEY", "KLUSTER_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL")

@@ -16,7 +16,7 @@ from kluster_integrations.core.errors import (
 from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.langchain import KlusterEmbeddings
 from kluster_integrations.llama_index import KlusterEmbedding
-from tests.reliability.adapters import CHAT_CALLS, ChatCall
+from tests.integration_tests.reliability.adapters import CHAT_CALLS, ChatCall
 
 
 def assert_malformed(caught: pytest.ExceptionInfo[MalformedResponseError]) -> None:
