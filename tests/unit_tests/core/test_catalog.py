@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-import openai
-
 from kluster_integrations.core.catalog import (
     FALLBACK_CONTEXT_WINDOW,
     KNOWN_MODELS,
     ModelInfo,
-    fetch_models,
     lookup_model,
     merge_catalog,
     model_from_listing,
@@ -54,19 +51,3 @@ def test_merge_prefers_live_figures_and_keeps_capabilities():
     assert gemma.capabilities == {"vision", "tools"}
     assert "brand/new" in merged
     assert len(merged) == len(KNOWN_MODELS) + 1
-
-
-def test_fetch_models_reads_the_extended_listing_over_http(kluster_emulator):
-    client = openai.OpenAI(base_url=kluster_emulator.base_url, api_key="k")
-    models = {m.id: m for m in fetch_models(client)}
-    assert models.keys() == KNOWN_MODELS.keys()
-    assert models["BAAI/bge-m3"].purpose == "embeddings"
-    (request,) = kluster_emulator.requests
-    assert request.path == "/v1/models"
-    assert request.headers.get("host")  # a real HTTP request reached the server
-
-
-def test_fetch_models_plain_listing(kluster_emulator):
-    client = openai.OpenAI(base_url=kluster_emulator.base_url, api_key="k")
-    models = fetch_models(client, extended=False)
-    assert {m.id for m in models} == set(KNOWN_MODELS)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.load import dumpd, dumps, loads
 
-from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.langchain import ChatKluster
 
 SECRET = "sk-kluster-very-secret-value"
@@ -22,17 +20,6 @@ def test_llm_type_and_tracing_params() -> None:
     assert params["ls_max_tokens"] == 10
     assert params["ls_temperature"] == 0.3
     assert params["ls_stop"] == ["END"]
-
-
-def test_trace_metadata_names_kluster(emulator: KlusterEmulator) -> None:
-    seen: list[dict] = []
-
-    class Recorder(BaseCallbackHandler):
-        def on_chat_model_start(self, serialized, messages, **kwargs):  # type: ignore[no-untyped-def]
-            seen.append(kwargs.get("metadata") or {})
-
-    ChatKluster().invoke("hi", config={"callbacks": [Recorder()]})
-    assert seen[0]["ls_provider"] == "kluster"
 
 
 @pytest.mark.filterwarnings("ignore:The function `loads` is in beta")
