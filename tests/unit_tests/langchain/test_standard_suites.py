@@ -37,7 +37,7 @@ class TestChatKlusterUnit(ChatKlusterCapabilities, ChatModelUnitTests):
         reason="langchain-core 1.x load(allowed_objects='all') admits only the classes listed "
         "in langchain_core.load.mapping, so a third-party class is refused (ValueError). The "
         "round trip with allowed_objects=[ChatKluster] is tested in "
-        "tests/integration_tests/langchain/test_identity.py.",
+        "tests/unit_tests/langchain/test_identity.py.",
         raises=ValueError, strict=True)
     def test_serdes(self, model: BaseChatModel, snapshot: Any) -> None:
         super().test_serdes(model, snapshot)
