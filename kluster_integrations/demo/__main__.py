@@ -1,4 +1,5 @@
-"""Run the demo: a LangChain chain and a LlamaIndex query engine on kluster.ai.
+"""Run the demo on kluster.ai: a LangChain chain, agents on two kinds of model and a
+reasoning model, then a LlamaIndex query engine.
 
 Without ``KLUSTER_API_KEY`` everything runs on the bundled emulator, offline.
 """
@@ -20,9 +21,11 @@ def main() -> int:
     started = time.perf_counter()
     with kluster_backend() as backend:
         emit(f"Running on {backend.description}.\n")
-        from kluster_integrations.demo import langchain_chain, llama_index_rag
+        from kluster_integrations.demo import agents, langchain_chain, llama_index_rag
 
         langchain_chain.run(emit)
+        emit()
+        agents.run(emit)
         emit()
         llama_index_rag.run(emit)
     emit(f"\nDemo finished in {time.perf_counter() - started:.1f} s.")
