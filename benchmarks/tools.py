@@ -80,9 +80,9 @@ def bench_tool_preparation(repeats: int) -> None:
     from kluster_integrations.langchain import ChatKluster
 
     lc_tool = tool(multiply)
-    stock = ChatOpenAI(model=TOOL_MODEL, base_url="http://unused/v1", api_key=KEY)
-    ours = ChatKluster(model=TOOL_MODEL, base_url="http://unused/v1", api_key=KEY)
-    prompted = ChatKluster(model=TEXT_MODEL, base_url="http://unused/v1", api_key=KEY)
+    stock = ChatOpenAI(model=TOOL_MODEL, base_url="http://127.0.0.1:9/v1", api_key=KEY)
+    ours = ChatKluster(model=TOOL_MODEL, base_url="http://127.0.0.1:9/v1", api_key=KEY)
+    prompted = ChatKluster(model=TEXT_MODEL, base_url="http://127.0.0.1:9/v1", api_key=KEY)
     stock_kwargs = stock.bind_tools([lc_tool]).kwargs  # type: ignore[attr-defined]
     ours_kwargs = ours.bind_tools([lc_tool]).kwargs  # type: ignore[attr-defined]
 
