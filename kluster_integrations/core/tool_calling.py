@@ -20,7 +20,7 @@ carries every call as a tool-call delta, as a native stream does.
 Example::
 
     request, caps = plan_request(payload, mode="auto")        # before the sanitizer
-    clean = gate.prepare(request, capabilities=caps)
+    clean = preparer.prepare(request, capabilities=caps)
     completion = send(client.chat.completions.create, clean)  # tool calls as if native
 """
 

@@ -48,7 +48,7 @@ from kluster_integrations.core.batch import KlusterBatch
 from kluster_integrations.core.batch.adaptive import reject_placeholder
 from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_CHAT_MODEL
-from kluster_integrations.core.gate import RequestGate, refuse_unsupported
+from kluster_integrations.core.preparation import RequestPreparer, refuse_unsupported
 from kluster_integrations.core.reasoning import (
     ReasoningMode,
     check_reasoning_mode,
@@ -131,7 +131,7 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
     ``"native"``: always send ``tools``; ``"prompt"``: always through the prompt; ``"off"``:
     ``bind_tools`` raises ``ToolCallingNotSupportedError``."""
 
-    _gate: RequestGate = PrivateAttr(default_factory=RequestGate)
+    _preparer: RequestPreparer = PrivateAttr(default_factory=RequestPreparer)
 
     deadline: float | None = None
     """Seconds the whole call may take, retries included (``None``: 600 for non-streamed
@@ -233,10 +233,10 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
         if not self.keep_reasoning_in_history and "messages" in payload:
             payload["messages"] = strip_history_reasoning(payload["messages"])
         payload, capabilities = plan_request(payload, self.tool_calling)
-        return self._gate.prepare(payload, explicit=self._explicit_parameters(kwargs),
+        return self._preparer.prepare(payload, user_chosen=self._user_chosen(kwargs),
                                   strict=self.strict_parameters, capabilities=capabilities)
 
-    def _explicit_parameters(self, call_kwargs: Mapping[str, Any]) -> set[str]:
+    def _user_chosen(self, call_kwargs: Mapping[str, Any]) -> set[str]:
         """Parameter names the user chose (call, bind, model_kwargs, extra_body, fields)."""
         names = {name for name in call_kwargs if name not in _FRAMEWORK_KWARGS}
         names.update(self.model_kwargs)

@@ -49,7 +49,7 @@ from kluster_integrations.core.catalog import (
 )
 from kluster_integrations.core.config import DEFAULT_CHAT_MODEL, resolve_api_key, resolve_base_url
 from kluster_integrations.core.connection import connection_defaults
-from kluster_integrations.core.gate import RequestGate, refuse_unsupported
+from kluster_integrations.core.preparation import RequestPreparer, refuse_unsupported
 from kluster_integrations.core.reasoning import (
     ReasoningMode,
     check_reasoning_mode,
@@ -58,19 +58,17 @@ from kluster_integrations.core.reasoning import (
 )
 from kluster_integrations.core.tool_calling import ToolCallingMode, check_mode, plan_request
 from kluster_integrations.llama_index import batch as _batch
+from kluster_integrations.llama_index._client import AsyncPreparedOpenAI, PreparedOpenAI
 from kluster_integrations.llama_index._connection import with_guarded_clients
-from kluster_integrations.llama_index._gate import EXPLICIT_KEY, AsyncGatedOpenAI, GatedOpenAI
+from kluster_integrations.llama_index._internals import (
+    USER_CHOSEN_KEY,
+    without_llamaindex_retries,
+)
 from kluster_integrations.llama_index.reasoning import ReasoningClient, reasoning_aware
 from kluster_integrations.llama_index.structured import schema_program
 from kluster_integrations.llama_index.tools import tools_off_error
 
 dispatcher = get_dispatcher(__name__)
-
-
-def _sdk_retries_only(method: Any) -> Any:
-    """``method`` without LlamaIndex's ``llm_retry_decorator``, which retries (tenacity) on
-    top of the openai SDK's own ``max_retries``: a failure cost (1 + n) * n requests."""
-    return getattr(method, "__wrapped__", method)
 
 
 class KlusterLLM(OpenAILike):
@@ -129,7 +127,7 @@ class KlusterLLM(OpenAILike):
     max_response_bytes: int | None = Field(
         default=None, description="Cap on an answer's decoded size (None: 64 MB).")
 
-    _gate: RequestGate = PrivateAttr(default_factory=RequestGate)
+    _preparer: RequestPreparer = PrivateAttr(default_factory=RequestPreparer)
 
     def __init__(
         self,
@@ -157,7 +155,7 @@ class KlusterLLM(OpenAILike):
         )
         if strict_parameters:
             configured = self._get_model_kwargs()
-            chosen = configured.pop(EXPLICIT_KEY)
+            chosen = configured.pop(USER_CHOSEN_KEY)
             refuse_unsupported({k: v for k, v in configured.items() if k in chosen})
 
     @classmethod
@@ -182,17 +180,17 @@ class KlusterLLM(OpenAILike):
             model_name=self.model,
         )
 
-    # -- requests: every path builds its kwargs here and sends through the gated client --
+    # -- requests: every path builds its kwargs here and sends through the prepared client --
 
     def _get_model_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         request = super()._get_model_kwargs(**kwargs)
         if kwargs.get("max_tokens") is not None:
             # OpenAI's version lets the constructor's max_tokens win over the call's.
             request["max_tokens"] = kwargs["max_tokens"]
-        request[EXPLICIT_KEY] = self._user_set(request, kwargs)
+        request[USER_CHOSEN_KEY] = self._user_chosen(request, kwargs)
         return request
 
-    def _user_set(self, request: dict[str, Any], call_kwargs: dict[str, Any]) -> frozenset[str]:
+    def _user_chosen(self, request: dict[str, Any], call_kwargs: dict[str, Any]) -> frozenset[str]:
         """Names in ``request`` the user chose: per call, ``additional_kwargs`` (with the keys
         of any ``extra_body``) and constructor fields such as ``store`` or ``modalities``."""
         names = {*self.additional_kwargs, *call_kwargs}
@@ -203,30 +201,30 @@ class KlusterLLM(OpenAILike):
         return frozenset(names)
 
     def _prepare(self, request: dict[str, Any]) -> dict[str, Any]:
-        """The request LlamaIndex built, as kluster.ai accepts it (see ``core.gate``)."""
+        """The request LlamaIndex built, as kluster.ai accepts it (see ``core.preparation``)."""
         request = dict(request)
-        explicit = request.pop(EXPLICIT_KEY, ())
+        user_chosen = request.pop(USER_CHOSEN_KEY, ())
         if not self.keep_reasoning_in_history and "messages" in request:
             request["messages"] = strip_history_reasoning(request["messages"])
         request, capabilities = plan_request(request, self.tool_calling, invalid_as_calls=True)
-        return self._gate.prepare(request, explicit=explicit, strict=self.strict_parameters,
-                                  capabilities=capabilities)
+        return self._preparer.prepare(request, user_chosen=user_chosen,
+                                      strict=self.strict_parameters, capabilities=capabilities)
 
     def _get_client(self) -> Any:
-        return ReasoningClient(GatedOpenAI(super()._get_client(), self._prepare),
+        return ReasoningClient(PreparedOpenAI(super()._get_client(), self._prepare),
                                self._reasoning_mode)
 
     def _get_aclient(self) -> Any:
-        return ReasoningClient(AsyncGatedOpenAI(super()._get_aclient(), self._prepare),
+        return ReasoningClient(AsyncPreparedOpenAI(super()._get_aclient(), self._prepare),
                                self._reasoning_mode)
 
     def _reasoning_mode(self) -> ReasoningMode:
         return resolve_reasoning_mode(self.model, self.reasoning)
 
-    _chat = reasoning_aware(_sdk_retries_only(OpenAILike._chat))
-    _stream_chat = reasoning_aware(_sdk_retries_only(OpenAILike._stream_chat))
-    _achat = reasoning_aware(_sdk_retries_only(OpenAILike._achat))
-    _astream_chat = reasoning_aware(_sdk_retries_only(OpenAILike._astream_chat))
+    _chat = reasoning_aware(without_llamaindex_retries(OpenAILike._chat))
+    _stream_chat = reasoning_aware(without_llamaindex_retries(OpenAILike._stream_chat))
+    _achat = reasoning_aware(without_llamaindex_retries(OpenAILike._achat))
+    _astream_chat = reasoning_aware(without_llamaindex_retries(OpenAILike._astream_chat))
 
     # -- the Batch API (glue in ``llama_index/batch.py``) --
 

@@ -1,4 +1,4 @@
-"""The emulator's gate: what kluster.ai answers 400 to, read from the core contract.
+"""The emulator's refusals: what kluster.ai answers 400 to, read from the core contract.
 
 Example::
 
