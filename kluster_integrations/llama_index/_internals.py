@@ -42,3 +42,22 @@ RETRIED_CHAT_METHODS = ("_chat", "_stream_chat", "_achat", "_astream_chat")
 def without_llamaindex_retries(method: Any) -> Any:
     """``method`` without LlamaIndex's ``llm_retry_decorator`` (see the module docstring)."""
     return getattr(method, "__wrapped__", method)
+
+#: ``llama_index.llms.openai.OpenAI`` methods ``KlusterLLM`` overrides or calls, with the
+#: leading parameter names it relies on.
+OPENAI_LLM_METHODS: dict[str, list[str]] = {
+    "_get_model_kwargs": ["self", "kwargs"],
+    "_get_client": ["self"],
+    "_get_aclient": ["self"],
+    "_get_credential_kwargs": ["self", "is_async"],
+    "_get_response_token_counts": ["self", "raw_response"],
+    "_prepare_chat_with_tools": ["self", "tools"],
+    **{name: ["self", "messages", "kwargs"] for name in RETRIED_CHAT_METHODS},
+}
+
+#: ``OpenAIEmbedding`` methods ``KlusterEmbedding`` overrides, with their parameter names.
+OPENAI_EMBEDDING_METHODS: dict[str, list[str]] = {
+    "_get_client": ["self"],
+    "_get_aclient": ["self"],
+    "_create_retry_decorator": ["self"],
+}
