@@ -49,7 +49,7 @@ class KlusterEmbedding(OpenAIEmbedding):
         model: defaults to ``BAAI/bge-m3``.
         api_key: defaults to ``$KLUSTER_API_KEY``; ``MissingAPIKeyError`` when neither is set.
         api_base: defaults to ``$KLUSTER_BASE_URL``, else ``https://api.kluster.ai/v1``.
-        embed_batch_size: texts per request, 1 to 2048.
+        embed_batch_size: texts per request, 1 to ``EMBEDDING_MAX_INPUTS`` (2048).
     """
 
     api_key: str = Field(default="", exclude=True, repr=False,
