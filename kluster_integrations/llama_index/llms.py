@@ -1,13 +1,14 @@
 """``KlusterLLM``: LlamaIndex's OpenAI-compatible LLM, made to keep the kluster.ai contract.
 
-Example::
-
+Example:
+    ```python
     from llama_index.core import Settings
     from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
 
     Settings.llm = KlusterLLM()                 # $KLUSTER_API_KEY, https://api.kluster.ai/v1
     Settings.embed_model = KlusterEmbedding()   # BAAI/bge-m3
     print(Settings.llm.complete("Say hi").text)
+    ```
 
 What it changes from ``OpenAILike``:
 
@@ -72,25 +73,120 @@ dispatcher = get_dispatcher(__name__)
 
 
 class KlusterLLM(OpenAILike):
-    """A kluster.ai chat model for LlamaIndex (see the module docstring).
+    """kluster.ai LLM: LlamaIndex's `OpenAILike`, made to keep the kluster.ai contract.
+
+    Every request (`complete`, `chat`, their streaming and async forms, tools, structured
+    output, agents) is cleaned for kluster.ai before it is sent: parameters it refuses are
+    dropped (with a warning when you set them yourself, or `UnsupportedParameterError` with
+    `strict_parameters=True`), `max_tokens` goes as `max_completion_tokens`, and a stream cut
+    short raises `StreamInterruptedError`. Context window and output size come from the
+    model catalog.
 
     Args:
-        model: a kluster.ai model id; ids the catalog does not know work with a warning.
-        api_key: defaults to ``$KLUSTER_API_KEY``; ``MissingAPIKeyError`` when neither is set.
-        api_base: defaults to ``$KLUSTER_BASE_URL``, else ``https://api.kluster.ai/v1``.
-        context_window: overrides the catalog (e.g. 32000 on the Trial tier).
-        max_tokens: reply length cap, sent as ``max_completion_tokens``.
-        strict_parameters: raise instead of warn when you set a parameter kluster.ai refuses
-            (in ``additional_kwargs`` or per call).
-        reasoning: where a reasoning model's thinking goes: ``"separate"`` (a
-            ``ThinkingBlock``; ``thinking_delta`` when streaming), ``"inline"`` (left in the
-            text) or ``"drop"``; unset, ``"separate"`` for reasoning models and unknown ids.
-        keep_reasoning_in_history: send earlier turns' thinking back as ``<think>`` blocks.
-        tool_calling: ``"auto"`` (native tools on tool models, prompted elsewhere),
-            ``"native"``, ``"prompt"`` or ``"off"`` (tool calls raise
-            ``ToolCallingNotSupportedError``).
-        Everything else is ``OpenAILike``'s (``temperature``, ``additional_kwargs``,
-        ``max_retries``, ``timeout``, ...).
+        model (str): kluster.ai model id. Defaults to
+            `"klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"`; ids the catalog lacks (fine-tunes,
+            dedicated deployments) work with a warning.
+        api_key (str | None): kluster.ai API key. Defaults to `$KLUSTER_API_KEY`;
+            `MissingAPIKeyError` when neither is set. Never shown or serialized.
+        api_base (str | None): Defaults to `$KLUSTER_BASE_URL`, else
+            `https://api.kluster.ai/v1`.
+        temperature (float): Sampling temperature, 0 to 2.
+        max_tokens (int | None): Reply length cap, sent as `max_completion_tokens`.
+        context_window (int | None): Overrides the catalog (e.g. 32000 on the Trial tier).
+        strict_parameters (bool): Raise `UnsupportedParameterError` instead of warning when
+            you set a parameter kluster.ai refuses (in `additional_kwargs` or per call).
+        tool_calling (str): `"auto"` (native tools on kluster.ai's tool models, described
+            in the prompt on the others), `"native"`, `"prompt"` or `"off"` (tool calls raise
+            `ToolCallingNotSupportedError`).
+        reasoning (str | None): Where a reasoning model's thinking goes: `"separate"` (a
+            `ThinkingBlock`; `thinking_delta` when streaming), `"inline"` (left in the text)
+            or `"drop"`. Unset: `"separate"` for reasoning models and unknown ids.
+        keep_reasoning_in_history (bool): Send earlier turns' thinking back as `<think>`
+            blocks.
+        max_retries (int): Retries by the openai SDK (default 2; LlamaIndex's own retry
+            layer is not used).
+        timeout (float): Read timeout per attempt, in seconds (default 300).
+        deadline (float | None): Seconds a whole call may take, retries included (default
+            600; streams unlimited).
+        stream_idle_timeout (float | None): Seconds a stream may go without data (default:
+            `timeout`).
+        max_response_bytes (int | None): Cap on an answer's decoded size (default 64 MB).
+        additional_kwargs (dict): Extra request parameters, cleaned like everything else.
+
+    Examples:
+        `pip install "kluster-integrations[llama-index]"`
+
+        ```python
+        from llama_index.core import Settings
+        from llama_index.core.llms import ChatMessage
+
+        from kluster_integrations.llama_index import KlusterLLM
+
+        llm = KlusterLLM(model="klusterai/Meta-Llama-3.3-70B-Instruct-Turbo", max_tokens=256)
+        Settings.llm = llm
+
+        print(llm.complete("Say hi").text)
+
+        messages = [ChatMessage(role="user", content="I love programming. In French?")]
+        print(llm.chat(messages).message.content)
+
+        for r in llm.stream_complete("Hi, write a short story"):
+            print(r.delta, end="")
+        ```
+
+        Async:
+
+        ```python
+        response = await llm.acomplete("Say hi")
+        async for r in await llm.astream_chat(messages):
+            print(r.delta, end="")
+        ```
+
+        Structured output (the schema goes into the prompt; kluster.ai has no
+        `response_format`):
+
+        ```python
+        from llama_index.core.prompts import PromptTemplate
+        from pydantic import BaseModel
+
+
+        class Person(BaseModel):
+            name: str
+            age: int
+
+
+        llm.structured_predict(Person, PromptTemplate("Who is {who}?"), who="Ada Lovelace, 36")
+        ```
+
+        Tools (native or prompted, see `tool_calling`):
+
+        ```python
+        from llama_index.core.tools import FunctionTool
+
+
+        def multiply(a: int, b: int) -> int:
+            '''Multiply two integers.'''
+            return a * b
+
+
+        llm.predict_and_call([FunctionTool.from_defaults(multiply)], "What is 6 times 7?")
+        ```
+
+        Reasoning models:
+
+        ```python
+        reasoner = KlusterLLM(model="deepseek-ai/DeepSeek-R1-0528")
+        response = reasoner.chat([ChatMessage(role="user", content="Is 91 prime?")])
+        response.message.blocks  # a ThinkingBlock, then the answer's TextBlock
+        ```
+
+        kluster.ai's Batch API:
+
+        ```python
+        job = llm.submit_batch(["Summarise: ...", "Summarise: ..."])
+        job.wait()
+        [r.message.content for r in job.results()]
+        ```
     """
 
     model: str = Field(default=DEFAULT_CHAT_MODEL, description="The kluster.ai model id.")
