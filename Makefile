@@ -1,5 +1,7 @@
 # make demo  - run the demo on the bundled kluster.ai emulator (or kluster.ai if KLUSTER_API_KEY is set)
-# make test  - run the whole test suite
+# make test  - ruff, then the unit and integration tests (tests/unit_tests, tests/integration_tests)
+# make test-unit - the unit tests alone (sockets disabled)
+# make test-integration - the integration tests alone (on the emulator)
 # make bench - run the benchmarks
 # make test-live - the live smoke tests on kluster.ai (skipped without KLUSTER_API_KEY)
 # make probe - check kluster.ai against the contract data (needs KLUSTER_API_KEY)
@@ -10,7 +12,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-live probe lint bench bench-batch notebooks clean
+.PHONY: demo test test-unit test-integration test-live probe lint bench bench-batch notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +23,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m kluster_integrations.demo
 
-test: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+test: lint
+	$(BIN)/python -m pytest tests/unit_tests tests/integration_tests
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit_tests
+
+test-integration: $(STAMP)
+	$(BIN)/python -m pytest tests/integration_tests
 
 test-live: $(STAMP)
 	$(BIN)/python -m pytest tests/live -m live
@@ -33,12 +40,13 @@ probe: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 notebooks: $(STAMP)
-	$(BIN)/python -m tests.notebooks.runner
+	$(BIN)/python -m tests.integration_tests.notebooks.runner
 
 bench-batch: $(STAMP)
 	$(BIN)/python benchmarks/batch.py

@@ -85,7 +85,7 @@ def vision_models() -> list[str]:
 
 def image_locations(messages: Any) -> list[str]:
     """Where ``messages`` (dicts, as sent) carry image content parts, e.g. ``messages[1]``."""
-    found = []
+    found: list[str] = []
     if not isinstance(messages, list):
         return found
     for index, message in enumerate(messages):

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 CONTRACT_SOURCE = "kluster-ai/docs get-started/openai-compatibility.md"
 CONTRACT_DATE = "2025-01-22"
@@ -229,7 +229,7 @@ BATCH_ENDPOINT = "/v1/chat/completions"
 BATCH_COMPLETION_WINDOWS = ("24h", "48h", "72h")
 BATCH_MAX_FILE_BYTES = 100 * 1024 * 1024
 BATCH_TRIAL_MAX_REQUESTS = 999
-BATCH_FILE_PURPOSE = "batch"
+BATCH_FILE_PURPOSE: Literal["batch"] = "batch"
 BATCH_ACTIVE_STATUSES = ("validating", "in_progress", "finalizing", "cancelling")
 BATCH_FINAL_STATUSES = ("completed", "failed", "expired", "cancelled")
 ADAPTIVE_INFERENCE_PLACEHOLDER = (

@@ -35,6 +35,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import cast
 
 import httpx
 
@@ -284,7 +285,8 @@ class GuardedTransport(httpx.BaseTransport):
         deadline_at, explicit = _prepare(request, self._options)
         response = self._inner.handle_request(request)
         reading = _Reading(self._options, deadline_at, explicit, response)
-        guarded = _guarded_response(response, _GuardedStream(response.stream, reading))
+        stream = cast(httpx.SyncByteStream, response.stream)  # a sync transport's answer
+        guarded = _guarded_response(response, _GuardedStream(stream, reading))
         if response.status_code >= 400 or not _is_usable(response, request):
             body = b"".join(_limited(guarded.iter_raw()))
             guarded.close()
@@ -306,7 +308,8 @@ class AsyncGuardedTransport(httpx.AsyncBaseTransport):
         deadline_at, explicit = _prepare(request, self._options)
         response = await self._inner.handle_async_request(request)
         reading = _Reading(self._options, deadline_at, explicit, response)
-        guarded = _guarded_response(response, _AsyncGuardedStream(response.stream, reading))
+        stream = cast(httpx.AsyncByteStream, response.stream)  # an async transport's answer
+        guarded = _guarded_response(response, _AsyncGuardedStream(stream, reading))
         if response.status_code >= 400 or not _is_usable(response, request):
             body = b"".join([piece async for piece in _alimited(guarded.aiter_raw())])
             await guarded.aclose()

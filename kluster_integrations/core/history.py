@@ -77,7 +77,7 @@ def needs_rewrite(message: Mapping[str, Any],
     these ``capabilities``: with ``tools``, tool calls and ``tool`` messages stay)."""
     forbidden, result_roles = _rules_for(capabilities)
     role = message.get("role")
-    return role in result_roles or not forbidden.get(role, _NOTHING).isdisjoint(message)
+    return role in result_roles or not forbidden.get(str(role), _NOTHING).isdisjoint(message)
 
 
 def rewrite_messages(
@@ -122,7 +122,7 @@ def rewrite_messages(
                                   "because kluster.ai keeps no tool-call history."))
             continue
 
-        forbidden = forbidden_by_role.get(role, _NOTHING)
+        forbidden = forbidden_by_role.get(str(role), _NOTHING)
         cleaned = {k: v for k, v in message.items() if k not in forbidden}
         content = message.get("content")
 

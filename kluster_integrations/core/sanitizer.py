@@ -36,6 +36,7 @@ import sys
 import warnings
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any, Literal
 
 from kluster_integrations.core.capabilities import capabilities_of, check_images
@@ -180,7 +181,7 @@ _LIBRARY_PREFIXES = ("kluster_integrations", "langchain", "llama_index", "openai
 def _callers_level() -> int:
     """The ``stacklevel`` of the first frame outside the libraries (counted from the
     ``warnings.warn`` call inside ``sanitize_request``)."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     level = 2
     while frame is not None:
         module = frame.f_globals.get("__name__", "")

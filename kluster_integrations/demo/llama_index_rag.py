@@ -17,6 +17,7 @@ from collections.abc import Callable
 from importlib.resources import files
 
 from llama_index.core import Document, VectorStoreIndex
+from llama_index.core.base.response.schema import StreamingResponse
 
 from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
 
@@ -48,6 +49,7 @@ def run(emit: Emit, question: str = QUESTION) -> str:
     emit(f"Q: {question}")
     emit("A: ", end="")
     response = engine.query(question)
+    assert isinstance(response, StreamingResponse)  # the engine was built with streaming=True
     answer = ""
     for token in response.response_gen:
         answer += token

@@ -168,15 +168,13 @@ def create_app(state: EmulatorState) -> Starlette:
                              "finish_reason": "tool_calls", "logprobs": None}],
                 "usage": usage,
             })
+        in_field = {field: thought} if field and thought is not None else None
         if body.get("stream"):
             return StreamingResponse(
                 stream_completion(state, completion_id, body["model"], text_out, finish, usage,
-                                  fault, reasoning={field: thought} if thought is not None
-                                  else None),
+                                  fault, reasoning=in_field),
                 media_type="text/event-stream")
-        message = {"role": "assistant", "content": text_out}
-        if thought is not None:
-            message[field] = thought
+        message = {"role": "assistant", "content": text_out, **(in_field or {})}
         return JSONResponse({
             "id": completion_id, "object": "chat.completion", "created": int(time.time()),
             "model": body["model"],

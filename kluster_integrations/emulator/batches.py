@@ -27,6 +27,7 @@ import json
 import time
 from typing import Any
 
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -85,7 +86,7 @@ def batch_routes(state: EmulatorState) -> list[Route]:
         async with request.form(max_part_size=BATCH_MAX_FILE_BYTES + 1) as form:
             upload_file = form.get("file")
             purpose = form.get("purpose")
-            content = await upload_file.read() if hasattr(upload_file, "read") else None
+            content = await upload_file.read() if isinstance(upload_file, UploadFile) else None
             filename = getattr(upload_file, "filename", None) or "upload.jsonl"
         stop = admit(request, FILES_PATH, {"purpose": purpose, "filename": filename,
                                            "bytes": len(content or b"")})

@@ -85,7 +85,7 @@ from kluster_integrations.langchain.tools import (
 _FRAMEWORK_KWARGS = frozenset({"stream"})
 
 
-class ChatKluster(ChatOpenAI):  # type: ignore[override]
+class ChatKluster(ChatOpenAI):
     """kluster.ai chat model integration: a `ChatOpenAI` that keeps the kluster.ai contract.
 
     Parameters kluster.ai refuses are removed before sending: those LangChain puts in
@@ -353,7 +353,7 @@ class ChatKluster(ChatOpenAI):  # type: ignore[override]
         return True
 
     def to_json(self) -> Any:
-        serialized = super().to_json()
+        serialized: Any = super().to_json()
         # ChatOpenAI's own lc_secrets (merged in after ours) name OPENAI_API_KEY.
         kwargs = serialized.get("kwargs", {}) if isinstance(serialized, dict) else {}
         for name in ("openai_api_key", "api_key"):

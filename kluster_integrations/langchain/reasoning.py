@@ -23,7 +23,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages import content as types
@@ -49,7 +49,8 @@ def _reasoning_first(message: AIMessage, blocks: list[types.ContentBlock]) \
         -> list[types.ContentBlock]:
     reasoning = message.additional_kwargs.get(REASONING_KEY)
     if isinstance(reasoning, str) and reasoning:
-        return [{"type": "reasoning", "reasoning": reasoning}, *blocks]
+        block = cast(types.ContentBlock, {"type": "reasoning", "reasoning": reasoning})
+        return [block, *blocks]
     return blocks
 
 

@@ -120,7 +120,7 @@ class _Completions:
 
 
 class _AsyncCompletions(_Completions):
-    async def create(self, **request: Any) -> Any:  # type: ignore[override]
+    async def create(self, **request: Any) -> Any:
         clean = self._prepare(request)
         with readable_response():
             response = await asend(_achecking(self._completions.create), clean)

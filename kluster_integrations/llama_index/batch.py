@@ -38,8 +38,9 @@ BatchInput = str | Sequence[ChatMessage]
 def as_messages(value: BatchInput, position: int) -> list[ChatMessage]:
     if isinstance(value, str):
         return [ChatMessage(role=MessageRole.USER, content=value)]
-    messages = list(value) if isinstance(value, Sequence) else None
-    if not messages or not all(isinstance(m, ChatMessage) for m in messages):
+    messages = [m for m in value if isinstance(m, ChatMessage)] \
+        if isinstance(value, Sequence) else []
+    if not messages or len(messages) != len(value):
         raise BatchInputError(f"input {position} is {type(value).__name__}, not a string or a "
                               "non-empty list of ChatMessage",
                               "Pass strings or lists of llama_index ChatMessage.")

@@ -136,7 +136,7 @@ class _Completions:
 
 
 class _AsyncCompletions(_Completions):
-    async def create(self, **request: Any) -> Any:  # type: ignore[override]
+    async def create(self, **request: Any) -> Any:
         answer = await self._completions.create(**request)
         if request.get("stream"):
             return aseparate_chunks(answer, self._mode())

@@ -81,7 +81,8 @@ class KlusterBatch:
         self._client = client
         self._async_client = async_client
         self._batch_ids = list(batch_ids)
-        self._custom_ids = list(custom_ids) if custom_ids else [None] * len(self._batch_ids)
+        self._custom_ids: list[list[str] | None] = (
+            list(custom_ids) if custom_ids else [None] * len(self._batch_ids))
         self._convert = convert
 
     @property

@@ -1,0 +1,62 @@
+"""``python -m kluster_integrations.batch``: status, wait, results, cancel, list."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from kluster_integrations.batch import main
+from kluster_integrations.emulator.batches import BatchFault
+from kluster_integrations.langchain import ChatKluster
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run(*argv: str) -> tuple[int, list[dict], str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, [json.loads(row) for row in out.getvalue().splitlines()], err.getvalue()
+
+
+def test_results_print_jsonl_in_input_order_from_another_process(kluster_env,
+                                                                 kluster_batches):
+    kluster_batches.add_fault(BatchFault(failing_lines=frozenset({"second"})))
+    job = ChatKluster().submit_batch(["alpha", "beta", "gamma"],
+                                     custom_ids=["first", "second", "third"])
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "kluster_integrations.batch", "results", job.id, "--wait"],
+        capture_output=True, text=True, env=env, timeout=60, check=True)
+    rows = [json.loads(row) for row in done.stdout.splitlines()]
+    assert [(r["index"], r["custom_id"]) for r in rows] == [(0, "first"), (1, "second"),
+                                                             (2, "third")]
+    assert rows[0]["response"]["choices"][0]["message"]["content"].endswith('"alpha".')
+    assert rows[1]["error"]["status_code"] == 500 and "response" not in rows[1]
+
+
+def test_status_wait_cancel_and_list(kluster_env, kluster_batches):
+    kluster_batches.add_fault(BatchFault(seconds_per_line=0.02))
+    job = ChatKluster().submit_batch([f"t{i}" for i in range(30)])
+    code, [status], _ = run("status", job.id)
+    assert code == 0 and status["id"] == job.id and status["total"] == 30
+    assert status["status"] in ("validating", "in_progress")
+    code, [cancelled], _ = run("cancel", job.id)
+    assert cancelled["status"] in ("cancelling", "cancelled")
+    code, [final], _ = run("wait", job.id, "--poll-interval", "0.01", "--no-progress")
+    assert (code, final["status"]) == (0, "cancelled")
+    code, listed, _ = run("list")
+    assert listed[0]["id"] == job.id and listed[0]["status"] == "cancelled"
+
+
+def test_errors_are_one_line_and_exit_1(kluster_env, kluster_batches):
+    code, rows, err = run("status", "batch_nope")
+    assert (code, rows) == (1, [])
+    assert err.startswith("error: kluster.ai has no batch 'batch_nope'")
+    kluster_batches.add_fault(BatchFault(seconds_per_line=0.05))
+    job = ChatKluster().submit_batch(["a", "b"])
+    code, _, err = run("results", job.id)
+    assert code == 1 and "still" in err and "wait" in err

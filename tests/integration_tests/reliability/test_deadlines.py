@@ -1,0 +1,58 @@
+"""A call ends on time, whatever the server does: ``deadline`` bounds a whole call (all
+attempts; streams when given), ``stream_idle_timeout`` stops a stream that sends keep-alive
+comments or drips a line instead of data. The emulator's slow answers give up after
+``SLOW_FOR_AT_MOST`` seconds, so without the guards these tests fail rather than hang."""
+
+from __future__ import annotations
+
+import pytest
+
+from kluster_integrations.core.errors import DeadlineExceededError, StreamIdleTimeoutError
+from kluster_integrations.emulator import KlusterEmulator
+from tests.integration_tests.reliability.adapters import CHAT_CALLS, STREAMING_CALLS, ChatCall
+
+WHOLE_CALLS = [call for call in CHAT_CALLS if not call.streams]
+
+
+@pytest.mark.parametrize("call", WHOLE_CALLS, ids=str)
+def test_dripped_body_stops_at_the_deadline(call: ChatCall,
+                                            kluster_env: KlusterEmulator) -> None:
+    """One byte every 0.2 s never trips the per-read timeout; the deadline stops it."""
+    kluster_env.add_fault(answer="drip")
+    with pytest.raises(DeadlineExceededError):
+        call.run(deadline=1.0, timeout=5, max_retries=2)
+    assert len(kluster_env.chat_requests()) == 1
+
+
+@pytest.mark.parametrize("call", WHOLE_CALLS, ids=str)
+def test_deadline_covers_the_retries(call: ChatCall, kluster_env: KlusterEmulator) -> None:
+    """Slow 500s with many retries allowed: no attempt starts after the deadline."""
+    kluster_env.add_fault(status=500, delay=0.7, times=6)
+    with pytest.raises(DeadlineExceededError):
+        call.run(deadline=1.0, timeout=5, max_retries=5)
+    assert len(kluster_env.chat_requests()) <= 2
+
+
+@pytest.mark.parametrize("answer", ["keepalive_only", "drip_stream"])
+@pytest.mark.parametrize("call", STREAMING_CALLS, ids=str)
+def test_stream_without_new_data_stops_when_idle(call: ChatCall, answer: str,
+                                                 kluster_env: KlusterEmulator) -> None:
+    kluster_env.add_fault(answer=answer)
+    with pytest.raises(StreamIdleTimeoutError):
+        call.run(stream_idle_timeout=1.0, timeout=5, max_retries=0)
+
+
+@pytest.mark.parametrize("call", STREAMING_CALLS, ids=str)
+def test_stream_stops_at_an_explicit_deadline(call: ChatCall,
+                                              kluster_env: KlusterEmulator) -> None:
+    kluster_env.add_fault(answer="keepalive_only")
+    with pytest.raises(DeadlineExceededError):
+        call.run(deadline=1.0, stream_idle_timeout=60, timeout=5, max_retries=0)
+
+
+@pytest.mark.parametrize("call", STREAMING_CALLS, ids=str)
+def test_slow_but_live_stream_is_not_cut(call: ChatCall, kluster_env: KlusterEmulator) -> None:
+    """Data events 0.3 s apart keep a stream with a 1 s idle limit alive past 1 s."""
+    kluster_env.settings.chunk_delay = 0.3
+    kluster_env.queue_replies("one two three four five")
+    assert call.run(stream_idle_timeout=1.0, max_retries=0) == "one two three four five"

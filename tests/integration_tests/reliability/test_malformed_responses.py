@@ -1,0 +1,61 @@
+"""A body that is not JSON becomes ``MalformedResponseError`` (cause chained), on every path."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+
+import pytest
+
+from kluster_integrations.core.errors import (
+    KlusterError,
+    MalformedResponseError,
+)
+from kluster_integrations.emulator import KlusterEmulator
+from kluster_integrations.langchain import KlusterEmbeddings
+from kluster_integrations.llama_index import KlusterEmbedding
+from tests.integration_tests.reliability.adapters import CHAT_CALLS, ChatCall
+
+
+def assert_malformed(caught: pytest.ExceptionInfo[MalformedResponseError]) -> None:
+    assert isinstance(caught.value, KlusterError) and isinstance(caught.value, ValueError)
+    assert isinstance(caught.value.__cause__, json.JSONDecodeError)
+    assert "not valid JSON" in str(caught.value) and "KLUSTER_BASE_URL" in str(caught.value)
+
+
+@pytest.mark.parametrize("call", [c for c in CHAT_CALLS if not c.streams], ids=str)
+def test_chat_answer_that_is_not_json(call: ChatCall, kluster_env: KlusterEmulator) -> None:
+    kluster_env.add_fault(malformed=True)
+    with pytest.raises(MalformedResponseError) as caught:
+        call.run(max_retries=2)
+    assert_malformed(caught)
+    assert len(kluster_env.chat_requests()) == 1
+
+
+@pytest.mark.parametrize("call", [c for c in CHAT_CALLS if c.streams], ids=str)
+def test_stream_answer_that_is_not_events(call: ChatCall, kluster_env: KlusterEmulator) -> None:
+    """Not an interrupted stream to retry: the URL is probably wrong, and the error says so."""
+    kluster_env.add_fault(malformed=True)
+    with pytest.raises(MalformedResponseError, match="base URL probably"):
+        call.run(max_retries=0)
+
+
+EMBEDDING_CALLS: dict[str, Callable[[], object]] = {
+    "langchain-embed_query": lambda: KlusterEmbeddings(max_retries=0).embed_query("x"),
+    "langchain-aembed_documents":
+        lambda: asyncio.run(KlusterEmbeddings(max_retries=0).aembed_documents(["x"])),
+    "llama_index-get_text_embedding":
+        lambda: KlusterEmbedding(max_retries=0).get_text_embedding("x"),
+    "llama_index-aget_query_embedding":
+        lambda: asyncio.run(KlusterEmbedding(max_retries=0).aget_query_embedding("x")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EMBEDDING_CALLS))
+def test_embedding_answer_that_is_not_json(name: str, kluster_env: KlusterEmulator) -> None:
+    kluster_env.add_fault(malformed=True, path="/v1/embeddings")
+    with pytest.raises(MalformedResponseError) as caught:
+        EMBEDDING_CALLS[name]()
+    assert_malformed(caught)
+    assert len(kluster_env.embedding_requests()) == 1
