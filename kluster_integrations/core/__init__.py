@@ -1,7 +1,7 @@
 """The framework-free core: the kluster.ai contract as data, and what enforces it.
 
 Modules: ``contract`` (what the API refuses), ``sanitizer`` and ``history`` (clean a
-request), ``gate`` (what adapters run per request), ``validation`` (values known bad before
+request), ``preparation`` (what adapters run per request), ``validation`` (values known bad before
 sending), ``embeddings`` (the embeddings endpoint's rules), ``catalog`` (models), ``config``
 (key, URL, client defaults), ``structured`` (JSON through the prompt), ``streaming`` and
 ``responses`` (incomplete or unreadable answers), ``http`` (a pool per event loop),

@@ -1,7 +1,7 @@
 """One place for how every adapter class connects: defaults, options, HTTP clients.
 
 ``ChatKluster``, ``KlusterEmbeddings``, ``KlusterLLM`` and ``KlusterEmbedding`` all call
-``connection_defaults`` for the retry and timeout defaults and ``guarded_http_clients``
+``connection_defaults`` for the retry and timeout defaults and ``with_guarded_http_clients``
 for their sync and async httpx clients. The clients carry the answer guards of
 ``core.guards`` (``deadline``, ``stream_idle_timeout``, ``max_response_bytes``) and, for
 async, one pool per event loop (``core.http``), sized to kluster.ai's concurrency limit.
@@ -12,8 +12,8 @@ attempts (under 2 s); a stream ends within 300 s of its last data event.
 
 Example::
 
-    kwargs = connection_defaults({"model": "m"})          # max_retries=2, timeout=300.0
-    sync_client, async_client = guarded_http_clients(guard_options(deadline=30.0))
+    kwargs = connection_defaults({"model": "m", "deadline": 30.0})  # max_retries=2, timeout=300.0
+    with_guarded_http_clients(kwargs, async_client_name="async_http_client")
 """
 
 from __future__ import annotations
@@ -30,9 +30,8 @@ from kluster_integrations.core.config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
 )
-from kluster_integrations.core.contract import CONCURRENT_REQUEST_LIMIT
 from kluster_integrations.core.guards import AsyncGuardedTransport, GuardedTransport, GuardOptions
-from kluster_integrations.core.http import LoopLocalAsyncTransport
+from kluster_integrations.core.http import POOL_LIMITS, LoopLocalAsyncTransport
 
 #: The constructor options every adapter class adds to its framework's own.
 GUARD_OPTION_NAMES = ("deadline", "stream_idle_timeout", "max_response_bytes")
@@ -44,6 +43,22 @@ def connection_defaults(kwargs: MutableMapping[str, Any],
     kwargs.setdefault("max_retries", DEFAULT_MAX_RETRIES)
     if all(kwargs.get(name) is None for name in timeout_names):
         kwargs[timeout_names[0]] = DEFAULT_TIMEOUT
+    return kwargs
+
+
+def with_guarded_http_clients(kwargs: MutableMapping[str, Any], *, async_client_name: str,
+                              timeout: Any = None) -> MutableMapping[str, Any]:
+    """``kwargs`` with ``http_client`` and ``kwargs[async_client_name]`` set to guarded clients
+    where the caller brought none, configured from the ``GUARD_OPTION_NAMES`` in ``kwargs``
+    and ``timeout`` (the read timeout). Their values are checked either way."""
+    options = guard_options(timeout=timeout, **{name: kwargs.get(name)
+                                                for name in GUARD_OPTION_NAMES})
+    if kwargs.get("http_client") is None or kwargs.get(async_client_name) is None:
+        sync_client, async_client = guarded_http_clients(options)
+        if kwargs.get("http_client") is None:
+            kwargs["http_client"] = sync_client
+        if kwargs.get(async_client_name) is None:
+            kwargs[async_client_name] = async_client
     return kwargs
 
 
@@ -75,9 +90,7 @@ def _read_timeout(timeout: Any) -> float:
 
 def guarded_http_clients(options: GuardOptions) -> tuple[httpx.Client, httpx.AsyncClient]:
     """A sync and an async httpx client with the openai SDK's defaults and the guards."""
-    limits = httpx.Limits(max_connections=CONCURRENT_REQUEST_LIMIT,
-                          max_keepalive_connections=20)
-    sync_transport = GuardedTransport(httpx.HTTPTransport(limits=limits), options)
+    sync_transport = GuardedTransport(httpx.HTTPTransport(limits=POOL_LIMITS), options)
     async_transport = AsyncGuardedTransport(LoopLocalAsyncTransport(), options)
     return (_ClosedWhenCollected(transport=sync_transport),
             openai.DefaultAsyncHttpxClient(transport=async_transport))

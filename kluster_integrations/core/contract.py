@@ -159,6 +159,8 @@ STREAM_USAGE: bool | None = None
 #: The sampling temperatures accepted, inclusive. kluster.ai's docs state no range; this is the
 #: OpenAI API's, which its OpenAI-compatible endpoint is taken to share.
 TEMPERATURE_RANGE: tuple[float, float] = (0, 2)
+#: The request parameters about tools; a tool model refuses each without a non-empty ``tools``.
+TOOL_PARAMETERS: tuple[str, ...] = ("tools", "tool_choice", "parallel_tool_calls")
 #: The tool-result roles a model with the ``tools`` capability accepts as they are.
 NATIVE_TOOL_RESULT_ROLES = frozenset({"tool"})
 

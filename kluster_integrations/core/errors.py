@@ -44,7 +44,7 @@ them on as they are, without retrying)::
 Example::
 
     try:
-        sanitize_request(request, explicit={"response_format"}, policy="raise")
+        sanitize_request(request, user_chosen={"response_format"}, policy="raise")
     except UnsupportedParameterError as err:
         print(err.parameters)   # ('response_format',)
 """

@@ -94,10 +94,15 @@ class LoopLocalAsyncTransport(httpx.AsyncBaseTransport):
             await transport.aclose()
 
 
+#: Every pool, sync or async: no more connections than kluster.ai serves at once per account;
+#: the openai SDK's number of idle connections kept.
+POOL_LIMITS = httpx.Limits(max_connections=CONCURRENT_REQUEST_LIMIT,
+                           max_keepalive_connections=20)
+
+
 def _kluster_sized_transport() -> httpx.AsyncBaseTransport:
     """A pool that opens no more connections than kluster.ai serves at once per account."""
-    return httpx.AsyncHTTPTransport(limits=httpx.Limits(
-        max_connections=CONCURRENT_REQUEST_LIMIT, max_keepalive_connections=20))
+    return httpx.AsyncHTTPTransport(limits=POOL_LIMITS)
 
 
 def loop_local_async_client() -> httpx.AsyncClient:

@@ -9,7 +9,7 @@ the result as read-only). Messages may be dicts or openai SDK objects, in any it
 What happens to a parameter kluster.ai rejects depends on who asked for it:
 
 - parameters the framework injected on its own are dropped silently;
-- parameters named in ``explicit`` (the user set them) follow ``policy``: ``"drop"``,
+- parameters named in ``user_chosen`` (the user set them) follow ``policy``: ``"drop"``,
   ``"warn"`` (an ``UnsupportedParameterWarning``) or ``"raise"`` (strict mode: one
   ``UnsupportedParameterError`` listing all of them, before anything is sent).
 
@@ -78,7 +78,7 @@ class SanitizedRequest:
 def sanitize_request(
     request: Mapping[str, Any],
     *,
-    explicit: Collection[str] = (),
+    user_chosen: Collection[str] = (),
     policy: Policy = "warn",
     capabilities: frozenset[str] | None = None,
 ) -> SanitizedRequest:
@@ -96,12 +96,12 @@ def sanitize_request(
 
     extra = out.get("extra_body")
     if not _FORBIDDEN_KEYS.isdisjoint(out):
-        _clean_parameters(out, "", explicit, changes, refused, also_set=(), rules=rules,
+        _clean_parameters(out, "", user_chosen, changes, refused, also_set=(), rules=rules,
                           present=_merged(out, extra))
 
     if isinstance(extra, Mapping) and not _FORBIDDEN_KEYS.isdisjoint(extra):
         extra = dict(extra)
-        _clean_parameters(extra, "extra_body.", explicit, changes, refused, also_set=out,
+        _clean_parameters(extra, "extra_body.", user_chosen, changes, refused, also_set=out,
                           rules=rules, present=_merged(out, extra))
         out["extra_body"] = extra
 
@@ -130,7 +130,7 @@ def sanitize_request(
 def _clean_parameters(
     params: dict[str, Any],
     prefix: str,
-    explicit: Collection[str],
+    user_chosen: Collection[str],
     changes: list[Change],
     refused: dict[str, str],
     also_set: Collection[str],
@@ -148,7 +148,7 @@ def _clean_parameters(
                       else "An empty `tools` list means no tools.")
         value = params.pop(name)
         changes.append(Change(prefix + name, "dropped", reason))
-        if name in explicit and not _is_neutral(value, rule.neutral):
+        if name in user_chosen and not _is_neutral(value, rule.neutral):
             refused[prefix + name] = f"{reason} {rule.fix}"
     for name in [key for key in params if key in RENAMED_PARAMETERS]:
         rename = RENAMED_PARAMETERS[name]

@@ -20,7 +20,7 @@ carries every call as a tool-call delta, as a native stream does.
 Example::
 
     request, caps = plan_request(payload, mode="auto")        # before the sanitizer
-    clean = gate.prepare(request, capabilities=caps)
+    clean = preparer.prepare(request, capabilities=caps)
     completion = send(client.chat.completions.create, clean)  # tool calls as if native
 """
 
@@ -36,6 +36,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from kluster_integrations.core.answers import check_chat_chunk, check_chat_completion
 from kluster_integrations.core.capabilities import capabilities_of
+from kluster_integrations.core.contract import TOOL_PARAMETERS
 from kluster_integrations.core.errors import InvalidToolError, ToolCallRequiredError
 from kluster_integrations.core.tool_protocol import (
     ParsedCall,
@@ -54,7 +55,6 @@ TOOL_CALLING_MODES: tuple[ToolCallingMode, ...] = ("auto", "native", "prompt", "
 
 #: Request key that carries the ``PromptedTools`` plan from ``plan_request`` to ``send``.
 PLAN_KEY = "__kluster_prompted_tools__"
-_TOOL_KEYS = ("tools", "tool_choice", "parallel_tool_calls")
 
 #: Said to the model once when ``tool_choice`` demands a call and it answered with text.
 CORRECTION = ("You answered without calling a tool, but a tool call is required here. Reply "
@@ -136,7 +136,7 @@ def plan_request(request: Mapping[str, Any], mode: ToolCallingMode, *,
     specs = tuple(ToolSpec.from_openai(tool) for tool in tools)
     choice = normalize_tool_choice(out.get("tool_choice"), [s.name for s in specs])
     parallel = out.get("parallel_tool_calls") is not False
-    for key in _TOOL_KEYS:
+    for key in TOOL_PARAMETERS:
         out.pop(key, None)
     if choice.mode == "none":
         return out, caps

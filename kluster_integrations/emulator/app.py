@@ -39,10 +39,10 @@ from kluster_integrations.core.validation import request_problems
 from kluster_integrations.emulator import reasoning, replies
 from kluster_integrations.emulator import tools as tool_replies
 from kluster_integrations.emulator.batches import batch_routes
-from kluster_integrations.emulator.checks import contract_violations, embedding_violations
 from kluster_integrations.emulator.control import control_routes
 from kluster_integrations.emulator.drift import accepted_anyway
 from kluster_integrations.emulator.hostile import hostile_answer
+from kluster_integrations.emulator.refusals import contract_violations, embedding_violations
 from kluster_integrations.emulator.sse import quiet_uvicorn_logs, stream_completion
 from kluster_integrations.emulator.state import (
     CHAT_PATH,

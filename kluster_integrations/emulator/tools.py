@@ -1,7 +1,7 @@
 """The emulator's tool calling: native tool calls on tool models, and the package's prompt
 protocol everywhere, so agents run offline end to end.
 
-- A request with ``tools`` (only tool models get this far; ``checks`` refuses the others)
+- A request with ``tools`` (only tool models get this far; ``refusals`` refuses the others)
   is answered with one tool call: the tool that ``tool_choice`` names, else the tool whose
   name the last user message mentions, else the first. Its arguments are a minimal instance
   of the tool's schema, with numbers and quoted strings of the user's message filled into

@@ -20,11 +20,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from kluster_integrations.core.config import resolve_api_key, resolve_base_url
-from kluster_integrations.core.connection import (
-    connection_defaults,
-    guard_options,
-    guarded_http_clients,
-)
+from kluster_integrations.core.connection import connection_defaults, with_guarded_http_clients
 
 _KEY_NAMES = ("api_key", "openai_api_key")
 _URL_NAMES = ("base_url", "openai_api_base")
@@ -47,12 +43,6 @@ def with_kluster_connection(kwargs: dict[str, Any]) -> dict[str, Any]:
     url_name = next((name for name in _URL_NAMES if kwargs.get(name)), "base_url")
     kwargs[url_name] = resolve_base_url(kwargs.get(url_name))
     if not (kwargs.get("openai_proxy") or os.environ.get("OPENAI_PROXY")):
-        sync_client, async_client = guarded_http_clients(guard_options(
-            deadline=kwargs.get("deadline"), stream_idle_timeout=kwargs.get("stream_idle_timeout"),
-            max_response_bytes=kwargs.get("max_response_bytes"),
-            timeout=kwargs.get("timeout", kwargs.get("request_timeout"))))
-        if kwargs.get("http_client") is None:
-            kwargs["http_client"] = sync_client
-        if kwargs.get("http_async_client") is None:
-            kwargs["http_async_client"] = async_client
+        with_guarded_http_clients(kwargs, async_client_name="http_async_client",
+                                  timeout=kwargs.get("timeout", kwargs.get("request_timeout")))
     return kwargs

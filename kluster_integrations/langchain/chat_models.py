@@ -6,18 +6,18 @@ took (invoke, stream, batch, their async forms, ``bind``, ``model_kwargs``,
 ``extra_body``), goes through ``core.sanitize_request`` in ``_get_request_payload``, the one
 method they all share, and always to chat completions (never the Responses API).
 
-Example::
-
+Example:
+    ```python
     from kluster_integrations.langchain import ChatKluster
 
     llm = ChatKluster(model="klusterai/Meta-Llama-3.3-70B-Instruct-Turbo", max_tokens=256)
     llm.invoke("Hello!")
-    for chunk in llm.stream("Tell me a story"):
-        print(chunk.content, end="")
-    llm.with_structured_output(Person).invoke("Ada Lovelace, 36")   # schema in the prompt
-    llm.bind_tools([multiply]).invoke("6 times 7?").tool_calls       # native or prompted
     ChatKluster(strict_parameters=True).invoke("hi", response_format={"type": "json_object"})
     # -> UnsupportedParameterError, nothing sent
+    ```
+
+The class docstring shows streaming, async, structured output, tools, batches, token usage
+and reasoning.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from kluster_integrations.core.batch import KlusterBatch
 from kluster_integrations.core.batch.adaptive import reject_placeholder
 from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_CHAT_MODEL
-from kluster_integrations.core.gate import RequestGate, refuse_unsupported
+from kluster_integrations.core.preparation import RequestPreparer, refuse_unsupported
 from kluster_integrations.core.reasoning import (
     ReasoningMode,
     check_reasoning_mode,
@@ -86,26 +86,191 @@ _FRAMEWORK_KWARGS = frozenset({"stream"})
 
 
 class ChatKluster(ChatOpenAI):
-    """A kluster.ai chat model for LangChain (a ``ChatOpenAI`` that respects the contract).
+    """kluster.ai chat model integration: a `ChatOpenAI` that keeps the kluster.ai contract.
 
-    Setup: ``export KLUSTER_API_KEY=...`` (``KLUSTER_BASE_URL`` is optional), or pass
-    ``api_key=`` / ``base_url=``. Without a key, construction raises ``MissingAPIKeyError``.
+    Parameters kluster.ai refuses are removed before sending: those LangChain puts in
+    (`stream_options`, `n=1`, ...) silently, those you set yourself (per call, `bind`,
+    `model_kwargs`, `extra_body` or the constructor) with one `UnsupportedParameterWarning`
+    each, or, with `strict_parameters=True`, an `UnsupportedParameterError` listing all of
+    them before anything is sent. `max_tokens` is sent as `max_completion_tokens`; `n > 1`
+    sends n requests; requests always go to chat completions, never the Responses API.
 
-    Parameters kluster.ai refuses are removed before sending. Those LangChain injects
-    (``stream_options``, ``n=1``, ...) go silently; those you set yourself (per call,
-    ``bind``, ``model_kwargs``, ``extra_body`` or the constructor) warn once each, or with
-    ``strict_parameters=True`` raise ``UnsupportedParameterError`` listing all of them
-    before anything is sent. ``n > 1`` sends n requests. ``with_structured_output`` works
-    through the prompt (``method="function_calling"``: through tools).
+    Setup:
+        Install `kluster-integrations` with its LangChain extra and set the environment
+        variable `KLUSTER_API_KEY` (`KLUSTER_BASE_URL` is optional).
 
-    Tools (``bind_tools``, ``create_agent``, LangGraph) follow ``tool_calling``: ``"auto"``
-    (native on kluster.ai's tool models, described in the prompt on every other model),
-    ``"native"``, ``"prompt"`` or ``"off"`` (``bind_tools`` raises).
+        ```bash
+        pip install -U "kluster-integrations[langchain]"
+        export KLUSTER_API_KEY="your-api-key"
+        ```
 
-    Example::
+    Key init args — completion params:
+        model:
+            kluster.ai model id, e.g. `"klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"` (the
+            default). Fine-tunes (`ft:...`) and ids the catalog lacks work, with a warning.
+        temperature:
+            Sampling temperature, 0 to 2.
+        max_tokens:
+            Max number of tokens to generate (sent as `max_completion_tokens`).
+        strict_parameters:
+            Raise `UnsupportedParameterError` instead of warning when you set a parameter
+            kluster.ai refuses.
+        tool_calling:
+            `"auto"` (native tools on kluster.ai's tool models, described in the prompt on
+            the others), `"native"`, `"prompt"` or `"off"`.
+        reasoning:
+            Where a reasoning model's thinking goes: `"separate"`, `"inline"` or `"drop"`.
+        keep_reasoning_in_history:
+            Send earlier turns' thinking back to the model as `<think>` blocks.
 
-        llm = ChatKluster(model="deepseek-ai/DeepSeek-V3-0324", temperature=0.2)
-        chain = prompt | llm | StrOutputParser()
+    Key init args — client params:
+        api_key:
+            kluster.ai API key. If not passed in will be read from env var
+            `KLUSTER_API_KEY`; `MissingAPIKeyError` when neither is set.
+        base_url:
+            Defaults to env var `KLUSTER_BASE_URL`, else `https://api.kluster.ai/v1`.
+        timeout:
+            Read timeout per attempt, in seconds (default 300).
+        max_retries:
+            Retries by the openai SDK (default 2).
+        deadline:
+            Seconds a whole call may take, retries included (default 600, streams unlimited).
+        stream_idle_timeout:
+            Seconds a stream may go without data (default: `timeout`).
+        max_response_bytes:
+            Cap on an answer's decoded size (default 64 MB).
+
+    See full list of supported init args and their descriptions in the params section.
+
+    Instantiate:
+        ```python
+        from kluster_integrations.langchain import ChatKluster
+
+        model = ChatKluster(
+            model="klusterai/Meta-Llama-3.3-70B-Instruct-Turbo",
+            temperature=0,
+            max_tokens=256,
+            max_retries=2,
+            # api_key="...",
+            # other params...
+        )
+        ```
+
+    Invoke:
+        ```python
+        messages = [
+            ("system", "You are a helpful translator. Translate the user sentence to French."),
+            ("human", "I love programming."),
+        ]
+        model.invoke(messages)
+        ```
+
+    Stream:
+        ```python
+        for chunk in model.stream(messages):
+            print(chunk.text, end="")
+        ```
+        ```python
+        stream = model.stream(messages)
+        full = next(stream)
+        for chunk in stream:
+            full += chunk
+        full
+        ```
+
+    Async:
+        ```python
+        await model.ainvoke(messages)
+
+        # stream:
+        async for chunk in model.astream(messages):
+            print(chunk.text, end="")
+
+        # batch:
+        await model.abatch([messages])
+        ```
+
+    Structured output:
+        ```python
+        from pydantic import BaseModel, Field
+
+
+        class Joke(BaseModel):
+            '''Joke to tell user.'''
+
+            setup: str = Field(description="The setup of the joke")
+            punchline: str = Field(description="The punchline to the joke")
+
+
+        structured_model = model.with_structured_output(Joke)
+        structured_model.invoke("Tell me a joke about cats")
+        ```
+
+        kluster.ai has no `response_format`: the schema goes into the system prompt and
+        the JSON reply is validated. See `ChatKluster.with_structured_output()` for more.
+
+    Tool calling:
+        ```python
+        from pydantic import BaseModel, Field
+
+
+        class GetWeather(BaseModel):
+            '''Get the current weather in a given location'''
+
+            location: str = Field(..., description="The city and state, e.g. San Francisco, CA")
+
+
+        model_with_tools = model.bind_tools([GetWeather])
+        ai_msg = model_with_tools.invoke("What is the weather in San Francisco, CA?")
+        ai_msg.tool_calls
+        ```
+
+        Native on kluster.ai's tool models, described in the prompt on the others (see
+        `tool_calling`); either way the answer carries `tool_calls`. See
+        `ChatKluster.bind_tools()` for more.
+
+    Batch:
+        ```python
+        model.batch([messages, messages], config={"max_concurrency": 5})
+        ```
+
+        kluster.ai's Batch API (half the price, answers within a completion window):
+
+        ```python
+        job = model.submit_batch([messages, "Translate to French: good night"])
+        job.wait()
+        [answer.content for answer in job.results()]
+        ```
+
+        See `ChatKluster.submit_batch()` and `ChatKluster.get_batch()` for more.
+
+    Token usage:
+        ```python
+        ai_msg = model.invoke(messages)
+        ai_msg.usage_metadata
+        ```
+        ```python
+        {"input_tokens": 28, "output_tokens": 5, "total_tokens": 33}
+        ```
+
+        Streams send no `stream_options` (kluster.ai refuses it); the last chunk carries
+        usage when kluster.ai sends it.
+
+    Reasoning:
+        ```python
+        reasoner = ChatKluster(model="deepseek-ai/DeepSeek-R1-0528")
+        ai_msg = reasoner.invoke("Is 91 prime?")
+        ai_msg.additional_kwargs["reasoning_content"]  # the thinking
+        ai_msg.content  # the answer, without <think>
+        ```
+
+        `reasoning="inline"` leaves the thinking in `content`, `"drop"` discards it.
+
+    Response metadata:
+        ```python
+        ai_msg = model.invoke(messages)
+        ai_msg.response_metadata
+        ```
     """
 
     model_name: str = Field(default=DEFAULT_CHAT_MODEL, alias="model")
@@ -131,7 +296,7 @@ class ChatKluster(ChatOpenAI):
     ``"native"``: always send ``tools``; ``"prompt"``: always through the prompt; ``"off"``:
     ``bind_tools`` raises ``ToolCallingNotSupportedError``."""
 
-    _gate: RequestGate = PrivateAttr(default_factory=RequestGate)
+    _preparer: RequestPreparer = PrivateAttr(default_factory=RequestPreparer)
 
     deadline: float | None = None
     """Seconds the whole call may take, retries included (``None``: 600 for non-streamed
@@ -233,10 +398,10 @@ class ChatKluster(ChatOpenAI):
         if not self.keep_reasoning_in_history and "messages" in payload:
             payload["messages"] = strip_history_reasoning(payload["messages"])
         payload, capabilities = plan_request(payload, self.tool_calling)
-        return self._gate.prepare(payload, explicit=self._explicit_parameters(kwargs),
+        return self._preparer.prepare(payload, user_chosen=self._user_chosen(kwargs),
                                   strict=self.strict_parameters, capabilities=capabilities)
 
-    def _explicit_parameters(self, call_kwargs: Mapping[str, Any]) -> set[str]:
+    def _user_chosen(self, call_kwargs: Mapping[str, Any]) -> set[str]:
         """Parameter names the user chose (call, bind, model_kwargs, extra_body, fields)."""
         names = {name for name in call_kwargs if name not in _FRAMEWORK_KWARGS}
         names.update(self.model_kwargs)

@@ -6,12 +6,13 @@ send OpenAI token ids, which mean nothing to bge-m3 (it tokenizes text itself): 
 go as strings, in batches of at most ``core.contract.EMBEDDING_MAX_INPUTS``. ``dimensions``
 is refused with ``UnsupportedParameterError`` before anything is sent.
 
-Example::
-
+Example:
+    ```python
     from kluster_integrations.langchain import KlusterEmbeddings
 
     embeddings = KlusterEmbeddings()
     vectors = embeddings.embed_documents(["kluster.ai", "LangChain"])   # 1024 floats each
+    ```
 """
 
 from __future__ import annotations
@@ -32,11 +33,83 @@ from kluster_integrations.langchain._connection import with_kluster_connection
 
 
 class KlusterEmbeddings(OpenAIEmbeddings):
-    """Embeddings from kluster.ai for LangChain vector stores and retrievers.
+    """kluster.ai embedding model integration (`BAAI/bge-m3`) for LangChain.
 
-    Example::
+    Texts go as strings (never OpenAI token ids, which mean nothing to bge-m3), in batches
+    of at most 2048 (`core.contract.EMBEDDING_MAX_INPUTS`); vectors come back in input
+    order, 1024 floats each. `dimensions` raises `UnsupportedParameterError` before anything
+    is sent: kluster.ai's vectors have a fixed size.
 
-        store = InMemoryVectorStore.from_texts(texts, KlusterEmbeddings())
+    Setup:
+        Install `kluster-integrations` with its LangChain extra and set the environment
+        variable `KLUSTER_API_KEY` (`KLUSTER_BASE_URL` is optional).
+
+        ```bash
+        pip install -U "kluster-integrations[langchain]"
+        export KLUSTER_API_KEY="your-api-key"
+        ```
+
+    Key init args — embedding params:
+        model:
+            kluster.ai embeddings model id; defaults to `"BAAI/bge-m3"`.
+        chunk_size:
+            Texts per request, 1 to 2048 (the default).
+
+    Key init args — client params:
+        api_key:
+            kluster.ai API key. If not passed in will be read from env var
+            `KLUSTER_API_KEY`; `MissingAPIKeyError` when neither is set.
+        base_url:
+            Defaults to env var `KLUSTER_BASE_URL`, else `https://api.kluster.ai/v1`.
+        max_retries:
+            Retries by the openai SDK (default 2).
+        timeout:
+            Read timeout per attempt, in seconds (default 300).
+        deadline:
+            Seconds a whole call may take, retries included (default 600).
+
+    See full list of supported init args and their descriptions in the params section.
+
+    Instantiate:
+        ```python
+        from kluster_integrations.langchain import KlusterEmbeddings
+
+        embed = KlusterEmbeddings(
+            model="BAAI/bge-m3",
+            # api_key="...",
+            # other params...
+        )
+        ```
+
+    Embed single text:
+        ```python
+        input_text = "The meaning of life is 42"
+        vector = embed.embed_query(input_text)
+        print(vector[:3])
+        ```
+
+    Embed multiple texts:
+        ```python
+        vectors = embed.embed_documents(["hello", "goodbye"])
+        print(len(vectors), len(vectors[0]))  # 2 1024
+        ```
+
+    Async:
+        ```python
+        vector = await embed.aembed_query(input_text)
+        print(vector[:3])
+
+        # multiple:
+        await embed.aembed_documents(["hello", "goodbye"])
+        ```
+
+    In a vector store:
+        ```python
+        from langchain_core.vectorstores import InMemoryVectorStore
+
+        store = InMemoryVectorStore.from_texts(["kluster.ai", "LangChain"], embed)
+        store.similarity_search("kluster", k=1)
+        ```
     """
 
     model: str = DEFAULT_EMBEDDING_MODEL

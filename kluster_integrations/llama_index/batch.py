@@ -2,7 +2,7 @@
 
 Each input (a list of ``ChatMessage``, or a string taken as one user message) becomes the
 request ``KlusterLLM.chat`` would send: the same message conversion, model kwargs and
-request gate. Each answer becomes the ``ChatResponse`` ``chat`` would return.
+request preparation. Each answer becomes the ``ChatResponse`` ``chat`` would return.
 
 Example::
 

@@ -1,12 +1,13 @@
 """``KlusterEmbedding``: LlamaIndex's OpenAI embeddings pointed at kluster.ai's BAAI/bge-m3.
 
-Example::
-
+Example:
+    ```python
     from llama_index.core import Settings, VectorStoreIndex
     from kluster_integrations.llama_index import KlusterEmbedding
 
     Settings.embed_model = KlusterEmbedding()          # BAAI/bge-m3, 1024 dimensions
     index = VectorStoreIndex.from_documents(documents)
+    ```
 
 Batches hold at most ``embed_batch_size`` texts (never more than kluster.ai's per-call
 limit). ``dimensions`` raises ``UnsupportedParameterError``: kluster.ai's vectors have a
@@ -43,13 +44,45 @@ DEFAULT_EMBED_BATCH_SIZE = 100
 
 
 class KlusterEmbedding(OpenAIEmbedding):
-    """kluster.ai embeddings for LlamaIndex.
+    """kluster.ai embeddings (`BAAI/bge-m3`) for LlamaIndex: `OpenAIEmbedding` set up for
+    kluster.ai.
+
+    Each batch holds at most `embed_batch_size` texts, never more than kluster.ai's 2048
+    per request; vectors have 1024 floats. `dimensions` raises `UnsupportedParameterError`:
+    kluster.ai's vectors have a fixed size.
 
     Args:
-        model: defaults to ``BAAI/bge-m3``.
-        api_key: defaults to ``$KLUSTER_API_KEY``; ``MissingAPIKeyError`` when neither is set.
-        api_base: defaults to ``$KLUSTER_BASE_URL``, else ``https://api.kluster.ai/v1``.
-        embed_batch_size: texts per request, 1 to 2048.
+        model (str): kluster.ai embeddings model id. Defaults to `"BAAI/bge-m3"`.
+        embed_batch_size (int): Texts per request, 1 to 2048 (`EMBEDDING_MAX_INPUTS`).
+            Defaults to 100.
+        api_key (str | None): kluster.ai API key. Defaults to `$KLUSTER_API_KEY`;
+            `MissingAPIKeyError` when neither is set. Never shown or serialized.
+        api_base (str | None): Defaults to `$KLUSTER_BASE_URL`, else
+            `https://api.kluster.ai/v1`.
+        additional_kwargs (dict | None): Extra request parameters; those kluster.ai refuses
+            raise `UnsupportedParameterError`.
+        max_retries (int): Retries by the openai SDK (default 2; LlamaIndex's own retry
+            layer is not used).
+        timeout (float): Read timeout per attempt, in seconds (default 300).
+        deadline (float | None): Seconds a whole call may take, retries included (default
+            600).
+
+    Examples:
+        `pip install "kluster-integrations[llama-index]"`
+
+        ```python
+        from llama_index.core import Document, Settings, VectorStoreIndex
+
+        from kluster_integrations.llama_index import KlusterEmbedding
+
+        embed_model = KlusterEmbedding()
+        vector = embed_model.get_text_embedding("The meaning of life is 42")
+        print(len(vector))  # 1024
+
+        Settings.embed_model = embed_model
+        index = VectorStoreIndex.from_documents([Document(text="kluster.ai serves bge-m3.")])
+        index.as_retriever().retrieve("Which embeddings model?")
+        ```
     """
 
     api_key: str = Field(default="", exclude=True, repr=False,

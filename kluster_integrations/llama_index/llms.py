@@ -1,13 +1,14 @@
 """``KlusterLLM``: LlamaIndex's OpenAI-compatible LLM, made to keep the kluster.ai contract.
 
-Example::
-
+Example:
+    ```python
     from llama_index.core import Settings
     from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
 
     Settings.llm = KlusterLLM()                 # $KLUSTER_API_KEY, https://api.kluster.ai/v1
     Settings.embed_model = KlusterEmbedding()   # BAAI/bge-m3
     print(Settings.llm.complete("Say hi").text)
+    ```
 
 What it changes from ``OpenAILike``:
 
@@ -49,7 +50,7 @@ from kluster_integrations.core.catalog import (
 )
 from kluster_integrations.core.config import DEFAULT_CHAT_MODEL, resolve_api_key, resolve_base_url
 from kluster_integrations.core.connection import connection_defaults
-from kluster_integrations.core.gate import RequestGate, refuse_unsupported
+from kluster_integrations.core.preparation import RequestPreparer, refuse_unsupported
 from kluster_integrations.core.reasoning import (
     ReasoningMode,
     check_reasoning_mode,
@@ -58,8 +59,12 @@ from kluster_integrations.core.reasoning import (
 )
 from kluster_integrations.core.tool_calling import ToolCallingMode, check_mode, plan_request
 from kluster_integrations.llama_index import batch as _batch
+from kluster_integrations.llama_index._client import AsyncPreparedOpenAI, PreparedOpenAI
 from kluster_integrations.llama_index._connection import with_guarded_clients
-from kluster_integrations.llama_index._gate import EXPLICIT_KEY, AsyncGatedOpenAI, GatedOpenAI
+from kluster_integrations.llama_index._internals import (
+    USER_CHOSEN_KEY,
+    without_llamaindex_retries,
+)
 from kluster_integrations.llama_index.reasoning import ReasoningClient, reasoning_aware
 from kluster_integrations.llama_index.structured import schema_program
 from kluster_integrations.llama_index.tools import tools_off_error
@@ -67,32 +72,121 @@ from kluster_integrations.llama_index.tools import tools_off_error
 dispatcher = get_dispatcher(__name__)
 
 
-def _sdk_retries_only(method: Any) -> Any:
-    """``method`` without LlamaIndex's ``llm_retry_decorator``, which retries (tenacity) on
-    top of the openai SDK's own ``max_retries``: a failure cost (1 + n) * n requests."""
-    return getattr(method, "__wrapped__", method)
-
-
 class KlusterLLM(OpenAILike):
-    """A kluster.ai chat model for LlamaIndex (see the module docstring).
+    """kluster.ai LLM: LlamaIndex's `OpenAILike`, made to keep the kluster.ai contract.
+
+    Every request (`complete`, `chat`, their streaming and async forms, tools, structured
+    output, agents) is cleaned for kluster.ai before it is sent: parameters it refuses are
+    dropped (with a warning when you set them yourself, or `UnsupportedParameterError` with
+    `strict_parameters=True`), `max_tokens` goes as `max_completion_tokens`, and a stream cut
+    short raises `StreamInterruptedError`. Context window and output size come from the
+    model catalog.
 
     Args:
-        model: a kluster.ai model id; ids the catalog does not know work with a warning.
-        api_key: defaults to ``$KLUSTER_API_KEY``; ``MissingAPIKeyError`` when neither is set.
-        api_base: defaults to ``$KLUSTER_BASE_URL``, else ``https://api.kluster.ai/v1``.
-        context_window: overrides the catalog (e.g. 32000 on the Trial tier).
-        max_tokens: reply length cap, sent as ``max_completion_tokens``.
-        strict_parameters: raise instead of warn when you set a parameter kluster.ai refuses
-            (in ``additional_kwargs`` or per call).
-        reasoning: where a reasoning model's thinking goes: ``"separate"`` (a
-            ``ThinkingBlock``; ``thinking_delta`` when streaming), ``"inline"`` (left in the
-            text) or ``"drop"``; unset, ``"separate"`` for reasoning models and unknown ids.
-        keep_reasoning_in_history: send earlier turns' thinking back as ``<think>`` blocks.
-        tool_calling: ``"auto"`` (native tools on tool models, prompted elsewhere),
-            ``"native"``, ``"prompt"`` or ``"off"`` (tool calls raise
-            ``ToolCallingNotSupportedError``).
-        Everything else is ``OpenAILike``'s (``temperature``, ``additional_kwargs``,
-        ``max_retries``, ``timeout``, ...).
+        model (str): kluster.ai model id. Defaults to
+            `"klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"`; ids the catalog lacks (fine-tunes,
+            dedicated deployments) work with a warning.
+        api_key (str | None): kluster.ai API key. Defaults to `$KLUSTER_API_KEY`;
+            `MissingAPIKeyError` when neither is set. Never shown or serialized.
+        api_base (str | None): Defaults to `$KLUSTER_BASE_URL`, else
+            `https://api.kluster.ai/v1`.
+        temperature (float): Sampling temperature, 0 to 2.
+        max_tokens (int | None): Reply length cap, sent as `max_completion_tokens`.
+        context_window (int | None): Overrides the catalog (e.g. 32000 on the Trial tier).
+        strict_parameters (bool): Raise `UnsupportedParameterError` instead of warning when
+            you set a parameter kluster.ai refuses (in `additional_kwargs` or per call).
+        tool_calling (str): `"auto"` (native tools on kluster.ai's tool models, described
+            in the prompt on the others), `"native"`, `"prompt"` or `"off"` (tool calls raise
+            `ToolCallingNotSupportedError`).
+        reasoning (str | None): Where a reasoning model's thinking goes: `"separate"` (a
+            `ThinkingBlock`; `thinking_delta` when streaming), `"inline"` (left in the text)
+            or `"drop"`. Unset: `"separate"` for reasoning models and unknown ids.
+        keep_reasoning_in_history (bool): Send earlier turns' thinking back as `<think>`
+            blocks.
+        max_retries (int): Retries by the openai SDK (default 2; LlamaIndex's own retry
+            layer is not used).
+        timeout (float): Read timeout per attempt, in seconds (default 300).
+        deadline (float | None): Seconds a whole call may take, retries included (default
+            600; streams unlimited).
+        stream_idle_timeout (float | None): Seconds a stream may go without data (default:
+            `timeout`).
+        max_response_bytes (int | None): Cap on an answer's decoded size (default 64 MB).
+        additional_kwargs (dict): Extra request parameters, cleaned like everything else.
+
+    Examples:
+        `pip install "kluster-integrations[llama-index]"`
+
+        ```python
+        from llama_index.core import Settings
+        from llama_index.core.llms import ChatMessage
+
+        from kluster_integrations.llama_index import KlusterLLM
+
+        llm = KlusterLLM(model="klusterai/Meta-Llama-3.3-70B-Instruct-Turbo", max_tokens=256)
+        Settings.llm = llm
+
+        print(llm.complete("Say hi").text)
+
+        messages = [ChatMessage(role="user", content="I love programming. In French?")]
+        print(llm.chat(messages).message.content)
+
+        for r in llm.stream_complete("Hi, write a short story"):
+            print(r.delta, end="")
+        ```
+
+        Async:
+
+        ```python
+        response = await llm.acomplete("Say hi")
+        async for r in await llm.astream_chat(messages):
+            print(r.delta, end="")
+        ```
+
+        Structured output (the schema goes into the prompt; kluster.ai has no
+        `response_format`):
+
+        ```python
+        from llama_index.core.prompts import PromptTemplate
+        from pydantic import BaseModel
+
+
+        class Person(BaseModel):
+            name: str
+            age: int
+
+
+        llm.structured_predict(Person, PromptTemplate("Who is {who}?"), who="Ada Lovelace, 36")
+        ```
+
+        Tools (native or prompted, see `tool_calling`):
+
+        ```python
+        from llama_index.core.tools import FunctionTool
+
+
+        def multiply(a: int, b: int) -> int:
+            '''Multiply two integers.'''
+            return a * b
+
+
+        llm.predict_and_call([FunctionTool.from_defaults(multiply)], "What is 6 times 7?")
+        ```
+
+        Reasoning models:
+
+        ```python
+        reasoner = KlusterLLM(model="deepseek-ai/DeepSeek-R1-0528")
+        response = reasoner.chat([ChatMessage(role="user", content="Is 91 prime?")])
+        response.message.blocks  # a ThinkingBlock, then the answer's TextBlock
+        ```
+
+        kluster.ai's Batch API:
+
+        ```python
+        job = llm.submit_batch(["Summarise: ...", "Summarise: ..."])
+        job.wait()
+        [r.message.content for r in job.results()]
+        ```
     """
 
     model: str = Field(default=DEFAULT_CHAT_MODEL, description="The kluster.ai model id.")
@@ -129,7 +223,7 @@ class KlusterLLM(OpenAILike):
     max_response_bytes: int | None = Field(
         default=None, description="Cap on an answer's decoded size (None: 64 MB).")
 
-    _gate: RequestGate = PrivateAttr(default_factory=RequestGate)
+    _preparer: RequestPreparer = PrivateAttr(default_factory=RequestPreparer)
 
     def __init__(
         self,
@@ -157,7 +251,7 @@ class KlusterLLM(OpenAILike):
         )
         if strict_parameters:
             configured = self._get_model_kwargs()
-            chosen = configured.pop(EXPLICIT_KEY)
+            chosen = configured.pop(USER_CHOSEN_KEY)
             refuse_unsupported({k: v for k, v in configured.items() if k in chosen})
 
     @classmethod
@@ -182,17 +276,17 @@ class KlusterLLM(OpenAILike):
             model_name=self.model,
         )
 
-    # -- requests: every path builds its kwargs here and sends through the gated client --
+    # -- requests: every path builds its kwargs here and sends through the prepared client --
 
     def _get_model_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         request = super()._get_model_kwargs(**kwargs)
         if kwargs.get("max_tokens") is not None:
             # OpenAI's version lets the constructor's max_tokens win over the call's.
             request["max_tokens"] = kwargs["max_tokens"]
-        request[EXPLICIT_KEY] = self._user_set(request, kwargs)
+        request[USER_CHOSEN_KEY] = self._user_chosen(request, kwargs)
         return request
 
-    def _user_set(self, request: dict[str, Any], call_kwargs: dict[str, Any]) -> frozenset[str]:
+    def _user_chosen(self, request: dict[str, Any], call_kwargs: dict[str, Any]) -> frozenset[str]:
         """Names in ``request`` the user chose: per call, ``additional_kwargs`` (with the keys
         of any ``extra_body``) and constructor fields such as ``store`` or ``modalities``."""
         names = {*self.additional_kwargs, *call_kwargs}
@@ -203,30 +297,30 @@ class KlusterLLM(OpenAILike):
         return frozenset(names)
 
     def _prepare(self, request: dict[str, Any]) -> dict[str, Any]:
-        """The request LlamaIndex built, as kluster.ai accepts it (see ``core.gate``)."""
+        """The request LlamaIndex built, as kluster.ai accepts it (see ``core.preparation``)."""
         request = dict(request)
-        explicit = request.pop(EXPLICIT_KEY, ())
+        user_chosen = request.pop(USER_CHOSEN_KEY, ())
         if not self.keep_reasoning_in_history and "messages" in request:
             request["messages"] = strip_history_reasoning(request["messages"])
         request, capabilities = plan_request(request, self.tool_calling, invalid_as_calls=True)
-        return self._gate.prepare(request, explicit=explicit, strict=self.strict_parameters,
-                                  capabilities=capabilities)
+        return self._preparer.prepare(request, user_chosen=user_chosen,
+                                      strict=self.strict_parameters, capabilities=capabilities)
 
     def _get_client(self) -> Any:
-        return ReasoningClient(GatedOpenAI(super()._get_client(), self._prepare),
+        return ReasoningClient(PreparedOpenAI(super()._get_client(), self._prepare),
                                self._reasoning_mode)
 
     def _get_aclient(self) -> Any:
-        return ReasoningClient(AsyncGatedOpenAI(super()._get_aclient(), self._prepare),
+        return ReasoningClient(AsyncPreparedOpenAI(super()._get_aclient(), self._prepare),
                                self._reasoning_mode)
 
     def _reasoning_mode(self) -> ReasoningMode:
         return resolve_reasoning_mode(self.model, self.reasoning)
 
-    _chat = reasoning_aware(_sdk_retries_only(OpenAILike._chat))
-    _stream_chat = reasoning_aware(_sdk_retries_only(OpenAILike._stream_chat))
-    _achat = reasoning_aware(_sdk_retries_only(OpenAILike._achat))
-    _astream_chat = reasoning_aware(_sdk_retries_only(OpenAILike._astream_chat))
+    _chat = reasoning_aware(without_llamaindex_retries(OpenAILike._chat))
+    _stream_chat = reasoning_aware(without_llamaindex_retries(OpenAILike._stream_chat))
+    _achat = reasoning_aware(without_llamaindex_retries(OpenAILike._achat))
+    _astream_chat = reasoning_aware(without_llamaindex_retries(OpenAILike._astream_chat))
 
     # -- the Batch API (glue in ``llama_index/batch.py``) --
 

@@ -149,7 +149,7 @@ class _Chat:
 
 
 class ReasoningClient:
-    """An (already gated) openai client whose chat answers have their thinking moved.
+    """An openai client (already a ``PreparedOpenAI``) whose chat answers have their thinking moved.
 
     Everything but ``chat.completions.create`` is the wrapped client's own.
     """

@@ -15,7 +15,7 @@ from kluster_integrations.core.batch import (
 )
 from kluster_integrations.core.contract import ADAPTIVE_INFERENCE_PLACEHOLDER
 from kluster_integrations.emulator.batches import BATCH_LINE_HEADER, BatchFault
-from kluster_integrations.emulator.checks import contract_violations
+from kluster_integrations.emulator.refusals import contract_violations
 from kluster_integrations.llama_index import KlusterLLM
 
 FAST = {"poll_interval": 0.01, "progress": False}

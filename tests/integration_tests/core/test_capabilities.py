@@ -18,7 +18,7 @@ from kluster_integrations.core.errors import ImageInputNotSupportedError
 from kluster_integrations.core.sanitizer import sanitize_request
 from kluster_integrations.core.tool_calling import model_capabilities, plan_request
 from kluster_integrations.emulator import EMULATOR_API_KEY, KlusterEmulator
-from kluster_integrations.emulator.checks import contract_violations
+from kluster_integrations.emulator.refusals import contract_violations
 
 TOOL_MODEL = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"
 TEXT_MODEL = "mistralai/Mistral-Nemo-Instruct-2407"
@@ -72,7 +72,7 @@ def test_tools_and_tool_history_pass_on_a_tool_model_only() -> None:
 
 def test_tool_choice_without_tools_is_dropped_even_on_a_tool_model() -> None:
     result = sanitize_request({"model": TOOL_MODEL, "messages": [], "tool_choice": "required"},
-                              explicit={"tool_choice"}, policy="drop")
+                              user_chosen={"tool_choice"}, policy="drop")
     assert "tool_choice" not in result.request
     assert result.refused == ("tool_choice",)
     assert contract_violations({"model": TOOL_MODEL, "messages": [], "tool_choice": "auto"})

@@ -21,7 +21,7 @@ from kluster_integrations.core.errors import (
 )
 from kluster_integrations.core.sanitizer import UnsupportedParameterWarning
 from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.emulator.checks import contract_violations
+from kluster_integrations.emulator.refusals import contract_violations
 from kluster_integrations.emulator.state import CHAT_PATH
 from kluster_integrations.langchain import ChatKluster
 

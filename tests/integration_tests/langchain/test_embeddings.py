@@ -14,7 +14,7 @@ from kluster_integrations.core.errors import (
     UnsupportedParameterError,
 )
 from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.emulator.checks import embedding_violations
+from kluster_integrations.emulator.refusals import embedding_violations
 from kluster_integrations.langchain import KlusterEmbeddings
 
 

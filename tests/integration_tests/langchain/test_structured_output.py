@@ -15,7 +15,7 @@ from kluster_integrations.core.errors import StructuredOutputError, ToolCallingN
 from kluster_integrations.core.structured import SCHEMA_HEADING
 from kluster_integrations.core.tool_protocol import TOOLS_HEADING
 from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.emulator.checks import contract_violations
+from kluster_integrations.emulator.refusals import contract_violations
 from kluster_integrations.langchain import ChatKluster
 
 TEXT_ONLY_MODEL = "mistralai/Mistral-Nemo-Instruct-2407"

@@ -23,7 +23,7 @@ from kluster_integrations.core.errors import (
 from kluster_integrations.core.tool_calling import CORRECTION
 from kluster_integrations.core.tool_protocol import TOOLS_HEADING
 from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.emulator.checks import contract_violations
+from kluster_integrations.emulator.refusals import contract_violations
 from kluster_integrations.langchain import ChatKluster
 
 TOOL_MODEL = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"

@@ -11,7 +11,7 @@ from llama_index.core import Settings, VectorStoreIndex
 
 from kluster_integrations.demo.llama_index_rag import load_corpus
 from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.emulator.checks import contract_violations, embedding_violations
+from kluster_integrations.emulator.refusals import contract_violations, embedding_violations
 from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
 
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from kluster_integrations.core.errors import ImageInputNotSupportedError, InvalidToolError
 from kluster_integrations.core.tool_protocol import TOOLS_HEADING
 from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.emulator.checks import contract_violations
+from kluster_integrations.emulator.refusals import contract_violations
 from kluster_integrations.llama_index import KlusterLLM
 
 # The workflows package walks agent objects with inspect.getmembers, which touches

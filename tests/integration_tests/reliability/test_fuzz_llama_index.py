@@ -14,7 +14,7 @@ from llama_index.core.llms import ChatMessage
 
 from kluster_integrations.core.sanitizer import UnsupportedParameterWarning
 from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.emulator.checks import contract_violations
+from kluster_integrations.emulator.refusals import contract_violations
 from kluster_integrations.llama_index import KlusterLLM
 from tests.integration_tests.reliability.fuzz_strategies import (
     call_ids,

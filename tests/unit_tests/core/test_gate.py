@@ -6,54 +6,54 @@ import warnings
 import pytest
 
 from kluster_integrations.core.errors import InvalidRequestError, UnsupportedParameterError
-from kluster_integrations.core.gate import RequestGate
+from kluster_integrations.core.preparation import RequestPreparer
 from kluster_integrations.core.sanitizer import UnsupportedParameterWarning
 
 REQUEST = {"model": "m", "messages": [{"role": "user", "content": "secret text"}],
            "service_tier": "flex", "max_tokens": 9}
 
 
-def test_warns_once_per_parameter_per_gate():
-    gate = RequestGate()
+def test_warns_once_per_parameter_per_preparer():
+    preparer = RequestPreparer()
     with pytest.warns(UnsupportedParameterWarning, match="service_tier"):
-        first = gate.prepare(REQUEST, explicit={"service_tier"})
+        first = preparer.prepare(REQUEST, user_chosen={"service_tier"})
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        second = gate.prepare(REQUEST, explicit={"service_tier"})
+        second = preparer.prepare(REQUEST, user_chosen={"service_tier"})
     assert first == second == {"model": "m", "messages": REQUEST["messages"],
                                "max_completion_tokens": 9}
     with pytest.warns(UnsupportedParameterWarning):
-        RequestGate().prepare(REQUEST, explicit={"service_tier"})
+        RequestPreparer().prepare(REQUEST, user_chosen={"service_tier"})
 
 
 def test_strict_raises_every_time():
-    gate = RequestGate()
+    preparer = RequestPreparer()
     for _ in range(2):
         with pytest.raises(UnsupportedParameterError, match="service_tier"):
-            gate.prepare(REQUEST, explicit={"service_tier"}, strict=True)
+            preparer.prepare(REQUEST, user_chosen={"service_tier"}, strict=True)
 
 
 def test_injected_parameters_pass_silently_even_when_strict():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        RequestGate().prepare(REQUEST, strict=True)
+        RequestPreparer().prepare(REQUEST, strict=True)
 
 
 def test_bad_values_raise_after_cleaning():
     with pytest.raises(InvalidRequestError, match="positive integer"):
-        RequestGate().prepare({**REQUEST, "max_tokens": -1})
+        RequestPreparer().prepare({**REQUEST, "max_tokens": -1})
 
 
 def test_changes_are_logged_without_values(caplog):
     with caplog.at_level(logging.DEBUG, logger="kluster_integrations"):
-        RequestGate().prepare(REQUEST)
+        RequestPreparer().prepare(REQUEST)
     text = caplog.text
     assert "service_tier: dropped" in text and "max_tokens: renamed" in text
     assert "flex" not in text and "secret text" not in text
 
 
 def test_refuse_unsupported_checks_configured_parameters():
-    from kluster_integrations.core.gate import refuse_unsupported
+    from kluster_integrations.core.preparation import refuse_unsupported
 
     refuse_unsupported({"temperature": 0.2, "n": 1, "extra_body": {"top_k": 5}})
     with pytest.raises(UnsupportedParameterError) as info:
@@ -61,14 +61,14 @@ def test_refuse_unsupported_checks_configured_parameters():
     assert set(info.value.parameters) == {"store", "extra_body.tools"}
 
 
-def test_gate_survives_copy_and_pickle():
+def test_preparer_survives_copy_and_pickle():
     import copy
     import pickle
 
-    gate = RequestGate()
+    preparer = RequestPreparer()
     with pytest.warns(UnsupportedParameterWarning):
-        gate.prepare(REQUEST, explicit={"service_tier"})
-    for clone in (copy.deepcopy(gate), pickle.loads(pickle.dumps(gate))):
+        preparer.prepare(REQUEST, user_chosen={"service_tier"})
+    for clone in (copy.deepcopy(preparer), pickle.loads(pickle.dumps(preparer))):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            clone.prepare(REQUEST, explicit={"service_tier"})
+            clone.prepare(REQUEST, user_chosen={"service_tier"})

@@ -51,14 +51,14 @@ def test_injected_parameter_is_dropped_silently(name):
 @pytest.mark.parametrize("name", sorted(UNSUPPORTED_PARAMETERS))
 def test_explicit_parameter_warns_by_default(name):
     with pytest.warns(UnsupportedParameterWarning, match=f"`{name}`"):
-        result = sanitize_request(base_request(**{name: MEANINGFUL[name]}), explicit={name})
+        result = sanitize_request(base_request(**{name: MEANINGFUL[name]}), user_chosen={name})
     assert name not in result.request
 
 
 @pytest.mark.parametrize("name", sorted(UNSUPPORTED_PARAMETERS))
 def test_explicit_parameter_raises_in_strict_mode(name):
     with pytest.raises(UnsupportedParameterError) as info:
-        sanitize_request(base_request(**{name: MEANINGFUL[name]}), explicit={name},
+        sanitize_request(base_request(**{name: MEANINGFUL[name]}), user_chosen={name},
                          policy="raise")
     assert info.value.parameters == (name,)
     assert UNSUPPORTED_PARAMETERS[name].fix in str(info.value)
@@ -68,7 +68,7 @@ def test_explicit_parameter_raises_in_strict_mode(name):
 def test_strict_error_lists_every_offender_with_its_fix():
     request = base_request(response_format={"type": "json_object"}, store=True, n=2, top_p=0.5)
     with pytest.raises(UnsupportedParameterError) as info:
-        sanitize_request(request, explicit={"response_format", "store", "n", "top_p"},
+        sanitize_request(request, user_chosen={"response_format", "store", "n", "top_p"},
                          policy="raise")
     assert set(info.value.parameters) == {"response_format", "store", "n"}
     text = str(info.value)
@@ -80,13 +80,13 @@ def test_strict_error_lists_every_offender_with_its_fix():
 def test_drop_policy_neither_warns_nor_raises():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        result = sanitize_request(base_request(store=True), explicit={"store"}, policy="drop")
+        result = sanitize_request(base_request(store=True), user_chosen={"store"}, policy="drop")
     assert "store" not in result.request
 
 
 def test_neutral_values_are_dropped_even_in_strict_mode():
     request = base_request(n=1, store=False, service_tier="auto", tools=[], tool_choice="none")
-    result = sanitize_request(request, explicit=set(request), policy="raise")
+    result = sanitize_request(request, user_chosen=set(request), policy="raise")
     assert set(result.request) == {"model", "messages"}
 
 
@@ -98,7 +98,7 @@ def test_unknown_policy_is_refused():
 def test_max_tokens_is_renamed_and_never_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        result = sanitize_request(base_request(max_tokens=64), explicit={"max_tokens"},
+        result = sanitize_request(base_request(max_tokens=64), user_chosen={"max_tokens"},
                                   policy="raise")
     assert result.request["max_completion_tokens"] == 64
     assert "max_tokens" not in result.request
@@ -121,13 +121,13 @@ def test_extra_body_is_cleaned_too():
     request = base_request(extra_body={"max_tokens": 5, "response_format": {"type": "json"},
                                        "top_k": 40})
     with pytest.warns(UnsupportedParameterWarning, match="extra_body.response_format"):
-        result = sanitize_request(request, explicit={"response_format"})
+        result = sanitize_request(request, user_chosen={"response_format"})
     assert result.request["extra_body"] == {"max_completion_tokens": 5, "top_k": 40}
 
 
 def test_extra_body_offenders_raise_in_strict_mode():
     with pytest.raises(UnsupportedParameterError) as info:
-        sanitize_request(base_request(extra_body={"tools": [{"x": 1}]}), explicit={"tools"},
+        sanitize_request(base_request(extra_body={"tools": [{"x": 1}]}), user_chosen={"tools"},
                          policy="raise")
     assert info.value.parameters == ("extra_body.tools",)
 
@@ -179,13 +179,13 @@ def test_extra_body_max_tokens_does_not_override_the_top_level_limit():
 
 
 def test_numeric_neutral_values_match_across_int_and_float():
-    result = sanitize_request(base_request(n=1.0), explicit={"n"}, policy="raise")
+    result = sanitize_request(base_request(n=1.0), user_chosen={"n"}, policy="raise")
     assert "n" not in result.request
     with pytest.raises(UnsupportedParameterError):
-        sanitize_request(base_request(n=True), explicit={"n"}, policy="raise")
+        sanitize_request(base_request(n=True), user_chosen={"n"}, policy="raise")
 
 
 def test_refused_names_what_the_policy_acted_on():
     result = sanitize_request(base_request(store=True, n=1, tools=[{"x": 1}]),
-                              explicit={"store", "n"}, policy="drop")
+                              user_chosen={"store", "n"}, policy="drop")
     assert result.refused == ("store",)

@@ -15,7 +15,7 @@ from kluster_integrations.core.contract import (
     forbidden_message_fields,
 )
 from kluster_integrations.core.sanitizer import sanitize_request
-from kluster_integrations.emulator.checks import contract_violations
+from kluster_integrations.emulator.refusals import contract_violations
 
 REFUSED = sorted(UNSUPPORTED_PARAMETERS) + sorted(RENAMED_PARAMETERS)
 ALLOWED = ["temperature", "top_p", "seed", "stop", "stream", "user", "metadata"]
@@ -57,9 +57,9 @@ request = st.builds(
 @pytest.mark.filterwarnings("ignore::kluster_integrations.core.sanitizer.UnsupportedParameterWarning")
 @settings(max_examples=300, deadline=None)
 @given(request, st.sampled_from(["drop", "warn"]), st.sets(st.sampled_from(REFUSED)))
-def test_nothing_refused_survives(req, policy, explicit):
+def test_nothing_refused_survives(req, policy, user_chosen):
     snapshot = copy.deepcopy(req)
-    out = sanitize_request(req, explicit=explicit, policy=policy).request
+    out = sanitize_request(req, user_chosen=user_chosen, policy=policy).request
     assert req == snapshot, "the sanitizer mutated its input"
     assert contract_violations(out) == []
     assert not set(REFUSED) & set(out.get("extra_body") or {})

@@ -1,4 +1,4 @@
-"""The emulator's gate: what kluster.ai answers 400 to, read from the core contract.
+"""The emulator's refusals: what kluster.ai answers 400 to, read from the core contract.
 
 Example::
 
@@ -20,6 +20,7 @@ from kluster_integrations.core.contract import (
     IMAGE_CAPABILITY,
     NATIVE_TOOL_RESULT_ROLES,
     RENAMED_PARAMETERS,
+    TOOL_PARAMETERS,
     TOOL_RESULT_ROLES,
     UNSUPPORTED_EMBEDDING_PARAMETERS,
     forbidden_message_fields,
@@ -40,7 +41,7 @@ def contract_violations(body: Mapping[str, Any],
              if name in body]
     if "tools" in caps:
         found += [(name, f"`{name}` needs a non-empty `tools` list.")
-                  for name in ("tool_choice", "parallel_tool_calls", "tools")
+                  for name in TOOL_PARAMETERS
                   if name in body and not body.get("tools")]
     found += [(name, rule.reason) for name, rule in RENAMED_PARAMETERS.items() if name in body]
     if IMAGE_CAPABILITY not in caps:

@@ -1,16 +1,17 @@
-"""What every adapter instance runs on each request: sanitize, warn once, validate.
+"""Request preparation: what every adapter instance runs on each request (sanitize, warn
+once, validate) before anything is sent.
 
-``RequestGate`` wraps ``sanitize_request`` and ``check_request`` with the one piece of state
+``RequestPreparer`` wraps ``sanitize_request`` and ``check_request`` with the one piece of state
 an adapter needs: which parameters it has already warned about, so each parameter the user
 set is reported once per model object rather than on every call. Changes are logged at
 DEBUG on the ``kluster_integrations`` logger (names and reasons only, never values).
 
 Example::
 
-    gate = RequestGate()
-    clean = gate.prepare(payload, explicit={"service_tier"}, strict=False)   # warns once
-    clean = gate.prepare(payload, explicit={"service_tier"}, strict=False)   # silent now
-    gate.prepare(payload, explicit={"service_tier"}, strict=True)            # raises
+    preparer = RequestPreparer()
+    clean = preparer.prepare(payload, user_chosen={"service_tier"})               # warns once
+    clean = preparer.prepare(payload, user_chosen={"service_tier"})               # silent now
+    preparer.prepare(payload, user_chosen={"service_tier"}, strict=True)          # raises
 """
 
 from __future__ import annotations
@@ -31,10 +32,10 @@ def refuse_unsupported(params: Mapping[str, Any]) -> None:
     user configured on a model object include any that kluster.ai refuses."""
     extra = params.get("extra_body")
     named = set(params) | (set(extra) if isinstance(extra, Mapping) else set())
-    sanitize_request(params, explicit=named, policy="raise")
+    sanitize_request(params, user_chosen=named, policy="raise")
 
 
-class RequestGate:
+class RequestPreparer:
     """Per-model-object request preparation; thread-safe."""
 
     def __init__(self) -> None:
@@ -48,24 +49,24 @@ class RequestGate:
         self._warned = set(state["warned"])
         self._lock = threading.Lock()
 
-    def prepare(self, request: Mapping[str, Any], *, explicit: Collection[str] = (),
+    def prepare(self, request: Mapping[str, Any], *, user_chosen: Collection[str] = (),
                 strict: bool = False,
                 capabilities: frozenset[str] | None = None) -> dict[str, Any]:
         """The request as kluster.ai accepts it.
 
-        ``explicit`` names the parameters the user set. In strict mode any of them that
+        ``user_chosen`` names the parameters the user set. In strict mode any of them that
         kluster.ai refuses raises ``UnsupportedParameterError``; otherwise each is warned
         about the first time only. Bad values raise ``InvalidRequestError``. Either way
         nothing has been sent. ``capabilities`` overrides what the catalog says about the
         request's model (``core.tool_calling.plan_request`` gives them).
         """
         if strict:
-            result = sanitize_request(request, explicit=explicit, policy="raise",
+            result = sanitize_request(request, user_chosen=user_chosen, policy="raise",
                                       capabilities=capabilities)
         else:
             with self._lock:
-                fresh = set(explicit) - self._warned
-            result = sanitize_request(request, explicit=fresh, policy="warn",
+                fresh = set(user_chosen) - self._warned
+            result = sanitize_request(request, user_chosen=fresh, policy="warn",
                                       capabilities=capabilities)
             if result.refused:
                 with self._lock:

@@ -1,4 +1,5 @@
-"""The one door every chat request goes through on its way to kluster.ai.
+"""The openai client ``KlusterLLM`` hands LlamaIndex: it prepares every chat request and
+checks every answer on the way.
 
 LlamaIndex's ``OpenAI`` LLM builds each request in two halves: ``_get_model_kwargs`` makes
 the parameters and ``to_openai_message_dicts`` makes the messages, and the two meet only
@@ -8,12 +9,12 @@ the core sanitizer and validator, carries out prompted tool calling
 (``core.tool_calling.send``), and guards streamed answers.
 
 ``KlusterLLM._get_model_kwargs`` tags the request with the names of the parameters the user
-set (``EXPLICIT_KEY``); ``KlusterLLM._prepare`` removes the tag and runs the core
-``RequestGate`` before anything is sent.
+chose (``llama_index._internals.USER_CHOSEN_KEY``); ``KlusterLLM._prepare`` removes the tag
+and runs the core ``RequestPreparer`` before anything is sent.
 
 Example::
 
-    client = GatedOpenAI(openai.OpenAI(base_url=..., api_key=...), llm._prepare)
+    client = PreparedOpenAI(openai.OpenAI(base_url=..., api_key=...), llm._prepare)
     client.chat.completions.create(model="m", messages=[...], max_tokens=64)
     # sent as {"model": "m", "messages": [...], "max_completion_tokens": 64}
 """
@@ -30,10 +31,6 @@ from kluster_integrations.core.batch.adaptive import reject_placeholder_completi
 from kluster_integrations.core.responses import readable_response
 from kluster_integrations.core.streaming import aguard_stream, guard_stream
 from kluster_integrations.core.tool_calling import asend, send
-
-#: Key under which ``_get_model_kwargs`` passes the user-set parameter names to the gate.
-EXPLICIT_KEY = "__kluster_explicit_parameters__"
-
 
 #: Turns a request as LlamaIndex built it into the one to send (``KlusterLLM._prepare``).
 Preparer = Callable[[dict[str, Any]], dict[str, Any]]
@@ -138,7 +135,7 @@ class _Chat:
         self.completions = completions
 
 
-class GatedOpenAI:
+class PreparedOpenAI:
     """An ``openai.OpenAI`` whose ``chat.completions.create`` prepares each request first.
 
     Everything else (``models``, ``embeddings``, ``close``...) is the wrapped client's own.
@@ -151,7 +148,7 @@ class GatedOpenAI:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
 
-    def __enter__(self) -> GatedOpenAI:
+    def __enter__(self) -> PreparedOpenAI:
         self._client.__enter__()
         return self
 
@@ -159,8 +156,8 @@ class GatedOpenAI:
         self._client.__exit__(*exc_info)
 
 
-class AsyncGatedOpenAI:
-    """The ``openai.AsyncOpenAI`` counterpart of ``GatedOpenAI``."""
+class AsyncPreparedOpenAI:
+    """The ``openai.AsyncOpenAI`` counterpart of ``PreparedOpenAI``."""
 
     def __init__(self, client: AsyncOpenAI, prepare: Preparer) -> None:
         self._client = client
@@ -169,7 +166,7 @@ class AsyncGatedOpenAI:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
 
-    async def __aenter__(self) -> AsyncGatedOpenAI:
+    async def __aenter__(self) -> AsyncPreparedOpenAI:
         await self._client.__aenter__()
         return self
 
