@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kluster_integrations.demo import agents
 from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.emulator.checks import contract_violations
+from kluster_integrations.emulator.refusals import contract_violations
 
 
 def test_demo_agents_on_both_kinds_of_model(emulator: KlusterEmulator) -> None:
