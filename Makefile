@@ -1,5 +1,6 @@
 # make demo  - run the demo on the bundled kluster.ai emulator (or kluster.ai if KLUSTER_API_KEY is set)
-# make test  - ruff, then the unit and integration tests (tests/unit_tests, tests/integration_tests)
+# make test  - make lint, then the unit and integration tests (tests/unit_tests, tests/integration_tests)
+# make lint  - ruff check, ruff format --check, mypy
 # make test-unit - the unit tests alone (sockets disabled)
 # make test-integration - the integration tests alone (on the emulator)
 # make bench - run the benchmarks
@@ -40,6 +41,7 @@ probe: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -34,8 +34,10 @@ MB = 1024 * 1024
 
 
 def texts(count: int) -> list[str]:
-    return [f"Review {i}: the product arrived on time and works as described. Positive or "
-            "negative?" for i in range(count)]
+    return [
+        f"Review {i}: the product arrived on time and works as described. Positive or negative?"
+        for i in range(count)
+    ]
 
 
 def timed(action: Callable[[], Any]) -> float:
@@ -68,14 +70,17 @@ def bench_preparation(count: int, rounds: int, chunk: int = 2_000) -> None:
     stock = ChatOpenAI(model=MODEL, base_url=url, api_key=KEY)
     kluster = ChatKluster(model=MODEL, base_url=url, api_key=KEY)
     inputs = texts(count)
-    names = ("ChatOpenAI._get_request_payload (floor)", "ChatKluster._get_request_payload",
-             "submit_batch: build + write JSONL to disk")
+    names = (
+        "ChatOpenAI._get_request_payload (floor)",
+        "ChatKluster._get_request_payload",
+        "submit_batch: build + write JSONL to disk",
+    )
     best = dict.fromkeys(names, float("inf"))
     for _ in range(rounds):
         totals = dict.fromkeys(names, 0.0)
         with tempfile.TemporaryDirectory() as tmp, BatchFileWriter(Path(tmp)) as writer:
             for first in range(0, count, chunk):
-                part = inputs[first:first + chunk]
+                part = inputs[first : first + chunk]
 
                 def floor(part: list[str] = part) -> None:
                     for text in part:
@@ -90,14 +95,20 @@ def bench_preparation(count: int, rounds: int, chunk: int = 2_000) -> None:
                     for number, body in enumerate(bodies, start=first):
                         writer.add(f"request-{number}", body)
 
-                for name, case in zip(names, (floor, kluster_payload, build_and_write),
-                                      strict=True):
+                for name, case in zip(
+                    names, (floor, kluster_payload, build_and_write), strict=True
+                ):
                     totals[name] += timed(case)
         best = {name: min(best[name], totals[name]) for name in names}
     floor_time = best[names[0]]
-    table(f"Preparing and writing {count:,} requests (best of {rounds}, interleaved)", [
-        (name, f"{seconds / count * 1e6:.1f}", f"{seconds / floor_time:.2f}x")
-        for name, seconds in best.items()], ("step", "µs per request", "vs floor"))
+    table(
+        f"Preparing and writing {count:,} requests (best of {rounds}, interleaved)",
+        [
+            (name, f"{seconds / count * 1e6:.1f}", f"{seconds / floor_time:.2f}x")
+            for name, seconds in best.items()
+        ],
+        ("step", "µs per request", "vs floor"),
+    )
 
 
 def bench_submit_and_collect(base_url: str, count: int) -> None:
@@ -126,6 +137,7 @@ def bench_submit_and_collect(base_url: str, count: int) -> None:
 
     stream_seconds = timed(stream_items)
     stream_peak, _ = traced_peak(stream_items)
+
     def stream_messages() -> int:
         return sum(1 for _ in job.iter_results())
 
@@ -140,18 +152,30 @@ def bench_submit_and_collect(base_url: str, count: int) -> None:
     [batch] = job.status().batches
     lines = client.files.content(batch.output_file_id).content.splitlines()
     loads_seconds = timed(lambda: [json.loads(line) for line in lines])
-    table(f"Submitting and collecting {count:,} requests (emulator in another process)", [
-        ("submit_batch: build, write, upload, create (under tracemalloc)",
-         f"{submit_seconds:.2f}",
-         f"{submit_peak:.1f}"),
-        ("(emulator runs the batch)", f"{emulator_seconds:.1f}", "-"),
-        ("json.loads of the output lines (reference)", f"{loads_seconds:.2f}", "-"),
-        ("collect: download, parse, reorder (iter_raw)", f"{stream_seconds:.2f}",
-         f"{stream_peak:.1f}"),
-        ("collect: iter_results(), one AIMessage at a time", f"{messages_seconds:.2f}",
-         f"{messages_peak:.1f}"),
-        ("collect: results() -> list of AIMessage", f"{list_seconds:.2f}", f"{list_peak:.1f}"),
-    ], ("step", "seconds", "peak MB growth (tracemalloc)"))
+    table(
+        f"Submitting and collecting {count:,} requests (emulator in another process)",
+        [
+            (
+                "submit_batch: build, write, upload, create (under tracemalloc)",
+                f"{submit_seconds:.2f}",
+                f"{submit_peak:.1f}",
+            ),
+            ("(emulator runs the batch)", f"{emulator_seconds:.1f}", "-"),
+            ("json.loads of the output lines (reference)", f"{loads_seconds:.2f}", "-"),
+            (
+                "collect: download, parse, reorder (iter_raw)",
+                f"{stream_seconds:.2f}",
+                f"{stream_peak:.1f}",
+            ),
+            (
+                "collect: iter_results(), one AIMessage at a time",
+                f"{messages_seconds:.2f}",
+                f"{messages_peak:.1f}",
+            ),
+            ("collect: results() -> list of AIMessage", f"{list_seconds:.2f}", f"{list_peak:.1f}"),
+        ],
+        ("step", "seconds", "peak MB growth (tracemalloc)"),
+    )
 
 
 def main() -> None:

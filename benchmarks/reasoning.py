@@ -36,9 +36,15 @@ T = TypeVar("T")
 
 
 def raw_chunk(content: str, finish: str | None = None) -> dict:
-    return {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m",
-            "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": finish,
-                         "logprobs": None}]}
+    return {
+        "id": "c",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "m",
+        "choices": [
+            {"index": 0, "delta": {"content": content}, "finish_reason": finish, "logprobs": None}
+        ],
+    }
 
 
 RAW = [raw_chunk(p) for p in PIECES[:-1]] + [raw_chunk(PIECES[-1], "stop")]
@@ -50,8 +56,9 @@ def per_chunk(run: Callable[[], object], chunks: int, number: int = 20) -> float
     return statistics.median(times) / number / chunks * 1e6
 
 
-def per_fresh_chunk(make: Callable[[], T], run: Callable[[T], object], chunks: int,
-                    rounds: int = 41) -> float:
+def per_fresh_chunk(
+    make: Callable[[], T], run: Callable[[T], object], chunks: int, rounds: int = 41
+) -> float:
     """Median microseconds per chunk of ``run`` on a fresh stream from ``make`` each time
     (the glue changes the chunks it handles, so each round needs new ones)."""
     times = []
@@ -70,6 +77,7 @@ def splitter_over(pieces: list[str]) -> Callable[[], object]:
         for piece in pieces:
             feed(piece)
         return splitter.finish()
+
     return run
 
 
@@ -88,8 +96,10 @@ def main() -> None:
             convert(c, AIMessageChunk, {})
 
     def langchain_chunks() -> list[ChatGenerationChunk]:
-        return [ChatGenerationChunk(message=c.message.model_copy(),
-                                    generation_info=c.generation_info) for c in lc_chunks]
+        return [
+            ChatGenerationChunk(message=c.message.model_copy(), generation_info=c.generation_info)
+            for c in lc_chunks
+        ]
 
     def langchain_glue(chunks: list[ChatGenerationChunk]) -> None:
         for _ in separate_stream(iter(chunks), "separate"):
@@ -108,15 +118,20 @@ def main() -> None:
         ("existing: ChatOpenAI converts a chunk", per_chunk(chatopenai_convert, n)),
         ("splitter, one word per chunk", per_chunk(splitter_over(PIECES), n, 200)),
         ("splitter, one character per chunk", per_chunk(splitter_over(CHARS), len(CHARS), 20)),
-        ("splitter, answer only (no <think>)",
-         per_chunk(splitter_over(ANSWER.split(" ")), 100, 500)),
-        ("ChatKluster glue (splitter + chunk rebuild)",
-         per_fresh_chunk(langchain_chunks, langchain_glue, n)),
-        ("KlusterLLM glue (splitter + delta fields)",
-         per_fresh_chunk(llama_chunks, llama_glue, n)),
+        (
+            "splitter, answer only (no <think>)",
+            per_chunk(splitter_over(ANSWER.split(" ")), 100, 500),
+        ),
+        (
+            "ChatKluster glue (splitter + chunk rebuild)",
+            per_fresh_chunk(langchain_chunks, langchain_glue, n),
+        ),
+        ("KlusterLLM glue (splitter + delta fields)", per_fresh_chunk(llama_chunks, llama_glue, n)),
     ]
-    print(f"Per streamed chunk, median of {ROUNDS} runs ({n} word chunks, "
-          f"{len(CHARS)} character chunks):")
+    print(
+        f"Per streamed chunk, median of {ROUNDS} runs ({n} word chunks, "
+        f"{len(CHARS)} character chunks):"
+    )
     for name, micros in rows:
         print(f"  {name:<46} {micros:7.2f} µs")
 

@@ -45,9 +45,20 @@ def emulator_process(chunk_delay: float = 0.0, latency: float = 0.0) -> Iterator
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "kluster_integrations.emulator", "--port", str(port),
-         "--chunk-delay", str(chunk_delay), "--latency", str(latency)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "kluster_integrations.emulator",
+            "--port",
+            str(port),
+            "--chunk-delay",
+            str(chunk_delay),
+            "--latency",
+            str(latency),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 30
@@ -69,8 +80,9 @@ def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
-def interleaved(runners: dict[str, Callable[[], None]], rounds: int,
-                per_round: int) -> dict[str, list[float]]:
+def interleaved(
+    runners: dict[str, Callable[[], None]], rounds: int, per_round: int
+) -> dict[str, list[float]]:
     """Time each runner ``per_round`` calls per round, rotating the order every round."""
     samples: dict[str, list[float]] = {name: [] for name in runners}
     names = list(runners)
@@ -78,7 +90,7 @@ def interleaved(runners: dict[str, Callable[[], None]], rounds: int,
         for _ in range(5):
             runners[name]()
     for r in range(rounds):
-        order = names[r % len(names):] + names[:r % len(names)]
+        order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
             for _ in range(per_round):
                 start = time.perf_counter()
@@ -116,23 +128,37 @@ def bench_calls(base_url: str, rounds: int) -> None:
     li_kluster = KlusterLLM(model=MODEL, api_base=base_url, api_key=KEY)
     li_messages = [ChatMessage(role="user", content=PROMPT)]
 
-    invoke = interleaved({
-        "raw openai SDK": lambda: raw.chat.completions.create(model=MODEL, messages=MESSAGES),
-        "ChatOpenAI.invoke": lambda: stock.invoke(PROMPT),
-        "ChatKluster.invoke": lambda: kluster.invoke(PROMPT),
-        "OpenAILike.chat": lambda: li_stock.chat(li_messages),
-        "KlusterLLM.chat": lambda: li_kluster.chat(li_messages),
-    }, rounds, 20)
+    invoke = interleaved(
+        {
+            "raw openai SDK": lambda: raw.chat.completions.create(model=MODEL, messages=MESSAGES),
+            "ChatOpenAI.invoke": lambda: stock.invoke(PROMPT),
+            "ChatKluster.invoke": lambda: kluster.invoke(PROMPT),
+            "OpenAILike.chat": lambda: li_stock.chat(li_messages),
+            "KlusterLLM.chat": lambda: li_kluster.chat(li_messages),
+        },
+        rounds,
+        20,
+    )
     med = {name: median_ms(s) for name, s in invoke.items()}
-    table("Per-call latency, non-streaming (median)", [
-        ("raw openai SDK", f"{med['raw openai SDK']:.2f}", "-"),
-        ("ChatOpenAI.invoke", f"{med['ChatOpenAI.invoke']:.2f}", "(stock)"),
-        ("ChatKluster.invoke", f"{med['ChatKluster.invoke']:.2f}",
-         relative(med["ChatKluster.invoke"], med["ChatOpenAI.invoke"])),
-        ("OpenAILike.chat", f"{med['OpenAILike.chat']:.2f}", "(stock)"),
-        ("KlusterLLM.chat", f"{med['KlusterLLM.chat']:.2f}",
-         relative(med["KlusterLLM.chat"], med["OpenAILike.chat"])),
-    ], ("call", "ms", "vs stock"))
+    table(
+        "Per-call latency, non-streaming (median)",
+        [
+            ("raw openai SDK", f"{med['raw openai SDK']:.2f}", "-"),
+            ("ChatOpenAI.invoke", f"{med['ChatOpenAI.invoke']:.2f}", "(stock)"),
+            (
+                "ChatKluster.invoke",
+                f"{med['ChatKluster.invoke']:.2f}",
+                relative(med["ChatKluster.invoke"], med["ChatOpenAI.invoke"]),
+            ),
+            ("OpenAILike.chat", f"{med['OpenAILike.chat']:.2f}", "(stock)"),
+            (
+                "KlusterLLM.chat",
+                f"{med['KlusterLLM.chat']:.2f}",
+                relative(med["KlusterLLM.chat"], med["OpenAILike.chat"]),
+            ),
+        ],
+        ("call", "ms", "vs stock"),
+    )
 
     first: dict[str, list[float]] = {}
 
@@ -146,27 +172,45 @@ def bench_calls(base_url: str, rounds: int) -> None:
                 if not seen:
                     first[name].append(time.perf_counter() - start)
                     seen = True
+
         return run
 
-    stream = interleaved({
-        "raw openai SDK": streamer("raw openai SDK", lambda: raw.chat.completions.create(
-            model=MODEL, messages=MESSAGES, stream=True)),
-        "ChatOpenAI.stream": streamer("ChatOpenAI.stream", lambda: stock.stream(PROMPT)),
-        "ChatKluster.stream": streamer("ChatKluster.stream", lambda: kluster.stream(PROMPT)),
-        "OpenAILike.stream_chat": streamer("OpenAILike.stream_chat",
-                                           lambda: li_stock.stream_chat(li_messages)),
-        "KlusterLLM.stream_chat": streamer("KlusterLLM.stream_chat",
-                                           lambda: li_kluster.stream_chat(li_messages)),
-    }, rounds, 20)
+    stream = interleaved(
+        {
+            "raw openai SDK": streamer(
+                "raw openai SDK",
+                lambda: raw.chat.completions.create(model=MODEL, messages=MESSAGES, stream=True),
+            ),
+            "ChatOpenAI.stream": streamer("ChatOpenAI.stream", lambda: stock.stream(PROMPT)),
+            "ChatKluster.stream": streamer("ChatKluster.stream", lambda: kluster.stream(PROMPT)),
+            "OpenAILike.stream_chat": streamer(
+                "OpenAILike.stream_chat", lambda: li_stock.stream_chat(li_messages)
+            ),
+            "KlusterLLM.stream_chat": streamer(
+                "KlusterLLM.stream_chat", lambda: li_kluster.stream_chat(li_messages)
+            ),
+        },
+        rounds,
+        20,
+    )
     rows = []
-    for name, pair in [("raw openai SDK", None), ("ChatOpenAI.stream", None),
-                       ("ChatKluster.stream", "ChatOpenAI.stream"),
-                       ("OpenAILike.stream_chat", None),
-                       ("KlusterLLM.stream_chat", "OpenAILike.stream_chat")]:
+    for name, pair in [
+        ("raw openai SDK", None),
+        ("ChatOpenAI.stream", None),
+        ("ChatKluster.stream", "ChatOpenAI.stream"),
+        ("OpenAILike.stream_chat", None),
+        ("KlusterLLM.stream_chat", "OpenAILike.stream_chat"),
+    ]:
         total = median_ms(stream[name])
         ttfc = median_ms(first[name])
-        rows.append((name, f"{ttfc:.2f}", f"{total:.2f}",
-                     relative(total, median_ms(stream[pair])) if pair else "-"))
+        rows.append(
+            (
+                name,
+                f"{ttfc:.2f}",
+                f"{total:.2f}",
+                relative(total, median_ms(stream[pair])) if pair else "-",
+            )
+        )
     table("Streaming (median)", rows, ("call", "first chunk ms", "total ms", "total vs stock"))
 
 
@@ -177,18 +221,36 @@ def bench_sanitizer() -> None:
         messages: list[dict[str, object]] = [{"role": "system", "content": "Be brief."}]
         for i in range(size - 1):
             if dirty and i % 3 == 1:
-                messages.append({"role": "assistant", "content": None, "tool_calls": [
-                    {"id": f"c{i}", "type": "function",
-                     "function": {"name": "lookup", "arguments": '{"q": "x"}'}}]})
+                messages.append(
+                    {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {
+                                "id": f"c{i}",
+                                "type": "function",
+                                "function": {"name": "lookup", "arguments": '{"q": "x"}'},
+                            }
+                        ],
+                    }
+                )
             elif dirty and i % 3 == 2:
                 messages.append({"role": "tool", "tool_call_id": f"c{i - 1}", "content": "42"})
             else:
-                messages.append({"role": "user", "content": f"message {i}",
-                                 **({"name": "ada"} if dirty else {})})
+                messages.append(
+                    {
+                        "role": "user",
+                        "content": f"message {i}",
+                        **({"name": "ada"} if dirty else {}),
+                    }
+                )
         request: dict[str, object] = {"model": MODEL, "messages": messages, "temperature": 0.1}
         if dirty:
-            request.update(max_tokens=64, stream_options={"include_usage": True},
-                           response_format={"type": "json_object"})
+            request.update(
+                max_tokens=64,
+                stream_options={"include_usage": True},
+                response_format={"type": "json_object"},
+            )
         return request
 
     rows = []
@@ -196,10 +258,13 @@ def bench_sanitizer() -> None:
         for dirty in (False, True):
             request = history(size, dirty)
             runs = 2000 if size == 10 else 300
-            per = min(timeit.repeat(lambda r=request: sanitize_request(r), number=runs,
-                                    repeat=5)) / runs
-            rows.append((f"{size} messages", "needs rewriting" if dirty else "clean",
-                         f"{per * 1e6:.1f}"))
+            per = (
+                min(timeit.repeat(lambda r=request: sanitize_request(r), number=runs, repeat=5))
+                / runs
+            )
+            rows.append(
+                (f"{size} messages", "needs rewriting" if dirty else "clean", f"{per * 1e6:.1f}")
+            )
     table("Sanitizer cost per request (best of 5)", rows, ("history", "kind", "µs"))
 
 
@@ -228,21 +293,36 @@ def bench_preparation() -> None:
         "ChatKluster._get_request_payload": lambda: kluster._get_request_payload(PROMPT),
         "OpenAILike request kwargs + messages": lambda: li_request(li_stock),
         "KlusterLLM request kwargs + messages, prepared": lambda: li_kluster._prepare(
-            li_request(li_kluster)),
+            li_request(li_kluster)
+        ),
     }
-    per = {name: min(timeit.repeat(case, number=2000, repeat=5)) / 2000
-           for name, case in cases.items()}
+    per = {
+        name: min(timeit.repeat(case, number=2000, repeat=5)) / 2000 for name, case in cases.items()
+    }
     names = list(cases)
-    table("Request preparation, no network (best of 5)", [
-        (names[0], f"{per[names[0]] * 1e6:.1f}", "-"),
-        (names[1], f"{per[names[1]] * 1e6:.1f}", f"+{(per[names[1]] - per[names[0]]) * 1e6:.1f}"),
-        (names[2], f"{per[names[2]] * 1e6:.1f}", "-"),
-        (names[3], f"{per[names[3]] * 1e6:.1f}", f"+{(per[names[3]] - per[names[2]]) * 1e6:.1f}"),
-    ], ("step", "µs", "added µs"))
+    table(
+        "Request preparation, no network (best of 5)",
+        [
+            (names[0], f"{per[names[0]] * 1e6:.1f}", "-"),
+            (
+                names[1],
+                f"{per[names[1]] * 1e6:.1f}",
+                f"+{(per[names[1]] - per[names[0]]) * 1e6:.1f}",
+            ),
+            (names[2], f"{per[names[2]] * 1e6:.1f}", "-"),
+            (
+                names[3],
+                f"{per[names[3]] * 1e6:.1f}",
+                f"+{(per[names[3]] - per[names[2]]) * 1e6:.1f}",
+            ),
+        ],
+        ("step", "µs", "added µs"),
+    )
 
 
-def bench_throughput(base_url: str, prompts: int, concurrency: int, rounds: int,
-                     latency_ms: float = 0.0) -> None:
+def bench_throughput(
+    base_url: str, prompts: int, concurrency: int, rounds: int, latency_ms: float = 0.0
+) -> None:
     import openai
     from langchain_openai import ChatOpenAI
 
@@ -272,49 +352,70 @@ def bench_throughput(base_url: str, prompts: int, concurrency: int, rounds: int,
 
     async def stock_run() -> float:
         # A fresh pool per event loop: the stock default pool breaks in a second asyncio.run.
-        return await batch_run(ChatOpenAI(model=MODEL, base_url=base_url, api_key=KEY,
-                                          http_async_client=httpx.AsyncClient()))
+        return await batch_run(
+            ChatOpenAI(
+                model=MODEL, base_url=base_url, api_key=KEY, http_async_client=httpx.AsyncClient()
+            )
+        )
 
     async def raw_plain_pool_run() -> float:
         return await raw_run(httpx.AsyncClient())
 
-    runners = {"raw AsyncOpenAI, SDK's default pool": raw_run,
-               "raw AsyncOpenAI, plain httpx pool": raw_plain_pool_run,
-               "ChatOpenAI.abatch (stock)": stock_run,
-               "ChatKluster.abatch": kluster_run}
+    runners = {
+        "raw AsyncOpenAI, SDK's default pool": raw_run,
+        "raw AsyncOpenAI, plain httpx pool": raw_plain_pool_run,
+        "ChatOpenAI.abatch (stock)": stock_run,
+        "ChatKluster.abatch": kluster_run,
+    }
     for run in runners.values():  # warm-up: the server's accept queue, imports, caches
         asyncio.run(run())
     times: dict[str, list[float]] = {name: [] for name in runners}
     names = list(runners)
     for r in range(rounds):  # rotate which goes first
-        for name in names[r % len(names):] + names[:r % len(names)]:
+        for name in names[r % len(names) :] + names[: r % len(names)]:
             times[name].append(asyncio.run(runners[name]()))
     rps = {name: prompts / statistics.median(t) for name, t in times.items()}
     best_raw = max(rps[n] for n in names if n.startswith("raw"))
-    table(f"Throughput: {prompts} prompts at concurrency {concurrency}, server latency "
-          f"{latency_ms:.0f} ms (median of {rounds})",
-          [(name, f"{rps[name]:.0f}", f"{rps[name] / best_raw * 100:.0f}%") for name in names],
-          ("client", "requests/s", "of the faster raw"))
+    table(
+        f"Throughput: {prompts} prompts at concurrency {concurrency}, server latency "
+        f"{latency_ms:.0f} ms (median of {rounds})",
+        [(name, f"{rps[name]:.0f}", f"{rps[name] / best_raw * 100:.0f}%") for name in names],
+        ("client", "requests/s", "of the faster raw"),
+    )
 
 
 def bench_imports(repeats: int) -> None:
-    modules = ["kluster_integrations", "langchain_openai", "kluster_integrations.langchain",
-               "llama_index.llms.openai_like", "kluster_integrations.llama_index"]
-    code = ("import sys, time; t = time.perf_counter(); import {m}; "
-            "d = time.perf_counter() - t; "
-            "fw = any(k.split('.')[0] in ('langchain_core', 'llama_index') for k in sys.modules); "
-            "print(d, fw)")
+    modules = [
+        "kluster_integrations",
+        "langchain_openai",
+        "kluster_integrations.langchain",
+        "llama_index.llms.openai_like",
+        "kluster_integrations.llama_index",
+    ]
+    code = (
+        "import sys, time; t = time.perf_counter(); import {m}; "
+        "d = time.perf_counter() - t; "
+        "fw = any(k.split('.')[0] in ('langchain_core', 'llama_index') for k in sys.modules); "
+        "print(d, fw)"
+    )
     rows = []
     for module in modules:
         times, frameworks = [], False
         for _ in range(repeats):
-            out = subprocess.run([sys.executable, "-c", code.format(m=module)],
-                                 capture_output=True, text=True, check=True).stdout.split()
+            out = subprocess.run(
+                [sys.executable, "-c", code.format(m=module)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()
             times.append(float(out[0]))
             frameworks = out[1] == "True"
         rows.append((module, f"{median_ms(times):.0f}", "yes" if frameworks else "no"))
-    table(f"Import time in a fresh interpreter (median of {repeats})", rows,
-          ("module", "ms", "pulls a framework"))
+    table(
+        f"Import time in a fresh interpreter (median of {repeats})",
+        rows,
+        ("module", "ms", "pulls a framework"),
+    )
 
 
 def bench_stream_passthrough(chunk_delay: float) -> None:
@@ -324,13 +425,19 @@ def bench_stream_passthrough(chunk_delay: float) -> None:
         model = ChatKluster(model=MODEL, base_url=base_url, api_key=KEY)
         start = time.perf_counter()
         arrivals = [time.perf_counter() - start for chunk in model.stream(PROMPT) if chunk.content]
-    table(f"Streaming pass-through, {chunk_delay * 1000:.0f} ms between server chunks", [
-        ("content chunks", str(len(arrivals))),
-        ("first chunk at (ms)", f"{arrivals[0] * 1000:.0f}"),
-        ("last chunk at (ms)", f"{arrivals[-1] * 1000:.0f}"),
-        ("first arrived before the last was sent",
-         "yes" if arrivals[0] < arrivals[-1] - chunk_delay else "NO"),
-    ], ("measure", "value"))
+    table(
+        f"Streaming pass-through, {chunk_delay * 1000:.0f} ms between server chunks",
+        [
+            ("content chunks", str(len(arrivals))),
+            ("first chunk at (ms)", f"{arrivals[0] * 1000:.0f}"),
+            ("last chunk at (ms)", f"{arrivals[-1] * 1000:.0f}"),
+            (
+                "first arrived before the last was sent",
+                "yes" if arrivals[0] < arrivals[-1] - chunk_delay else "NO",
+            ),
+        ],
+        ("measure", "value"),
+    )
 
 
 def bench_memory(base_url: str, calls: int) -> None:
@@ -339,8 +446,10 @@ def bench_memory(base_url: str, calls: int) -> None:
     from kluster_integrations.langchain import ChatKluster
 
     rows = []
-    for name, model in [("ChatOpenAI", ChatOpenAI(model=MODEL, base_url=base_url, api_key=KEY)),
-                        ("ChatKluster", ChatKluster(model=MODEL, base_url=base_url, api_key=KEY))]:
+    for name, model in [
+        ("ChatOpenAI", ChatOpenAI(model=MODEL, base_url=base_url, api_key=KEY)),
+        ("ChatKluster", ChatKluster(model=MODEL, base_url=base_url, api_key=KEY)),
+    ]:
         model.invoke(PROMPT)
         tracemalloc.start()
         for _ in range(calls):
@@ -348,8 +457,7 @@ def bench_memory(base_url: str, calls: int) -> None:
         current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         rows.append((name, f"{peak / 1024:.0f}", f"{current / 1024:.0f}"))
-    table(f"Memory over {calls} invokes (tracemalloc)", rows,
-          ("class", "peak KiB", "retained KiB"))
+    table(f"Memory over {calls} invokes (tracemalloc)", rows, ("class", "peak KiB", "retained KiB"))
 
 
 def main() -> None:
@@ -368,8 +476,9 @@ def main() -> None:
         bench_throughput(base_url, 200 if args.quick else 1000, 64, 1 if args.quick else 3)
         bench_memory(base_url, 20 if args.quick else 100)
     with emulator_process(latency=0.05) as base_url:
-        bench_throughput(base_url, 200 if args.quick else 1000, 64, 1 if args.quick else 3,
-                         latency_ms=50)
+        bench_throughput(
+            base_url, 200 if args.quick else 1000, 64, 1 if args.quick else 3, latency_ms=50
+        )
     bench_stream_passthrough(0.02)
 
 

@@ -25,8 +25,10 @@ from run import KEY, emulator_process, interleaved, median_ms, relative, table
 TOOL_MODEL = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"
 TEXT_MODEL = "mistralai/Mistral-Nemo-Instruct-2407"
 QUESTION = "What is 6 times 7? Use multiply."
-REPLY = ('I will use the tool for this.\n```json\n{"tool_calls": [{"name": "multiply", '
-         '"arguments": {"a": 6, "b": 7}}]}\n```')
+REPLY = (
+    'I will use the tool for this.\n```json\n{"tool_calls": [{"name": "multiply", '
+    '"arguments": {"a": 6, "b": 7}}]}\n```'
+)
 
 
 def multiply(a: int, b: int) -> int:
@@ -45,32 +47,48 @@ def bench_tool_calls(base_url: str, rounds: int) -> None:
 
     lc_tool = tool(multiply)
     li_tool = FunctionTool.from_defaults(multiply)
-    stock = ChatOpenAI(model=TOOL_MODEL, base_url=base_url, api_key=KEY,
-                       max_retries=0).bind_tools([lc_tool])
+    stock = ChatOpenAI(model=TOOL_MODEL, base_url=base_url, api_key=KEY, max_retries=0).bind_tools(
+        [lc_tool]
+    )
     ours = ChatKluster(model=TOOL_MODEL, max_retries=0).bind_tools([lc_tool])
-    stock_li = OpenAILike(model=TOOL_MODEL, api_base=base_url, api_key=KEY, max_retries=0,
-                          is_chat_model=True, is_function_calling_model=True)
+    stock_li = OpenAILike(
+        model=TOOL_MODEL,
+        api_base=base_url,
+        api_key=KEY,
+        max_retries=0,
+        is_chat_model=True,
+        is_function_calling_model=True,
+    )
     ours_li = KlusterLLM(model=TOOL_MODEL, max_retries=0)
     runners = {
         "ChatOpenAI.bind_tools.invoke": lambda: stock.invoke(QUESTION),
         "ChatKluster.bind_tools.invoke": lambda: ours.invoke(QUESTION),
-        "OpenAILike.chat_with_tools": lambda: stock_li.chat_with_tools([li_tool],
-                                                                       user_msg=QUESTION),
-        "KlusterLLM.chat_with_tools": lambda: ours_li.chat_with_tools([li_tool],
-                                                                      user_msg=QUESTION),
+        "OpenAILike.chat_with_tools": lambda: stock_li.chat_with_tools(
+            [li_tool], user_msg=QUESTION
+        ),
+        "KlusterLLM.chat_with_tools": lambda: ours_li.chat_with_tools([li_tool], user_msg=QUESTION),
     }
     samples = interleaved(runners, rounds=rounds, per_round=10)
     ms = {name: median_ms(values) for name, values in samples.items()}
     rows = [
-        ("LangChain", f"{ms['ChatOpenAI.bind_tools.invoke']:.2f}",
-         f"{ms['ChatKluster.bind_tools.invoke']:.2f}",
-         relative(ms["ChatKluster.bind_tools.invoke"], ms["ChatOpenAI.bind_tools.invoke"])),
-        ("LlamaIndex", f"{ms['OpenAILike.chat_with_tools']:.2f}",
-         f"{ms['KlusterLLM.chat_with_tools']:.2f}",
-         relative(ms["KlusterLLM.chat_with_tools"], ms["OpenAILike.chat_with_tools"])),
+        (
+            "LangChain",
+            f"{ms['ChatOpenAI.bind_tools.invoke']:.2f}",
+            f"{ms['ChatKluster.bind_tools.invoke']:.2f}",
+            relative(ms["ChatKluster.bind_tools.invoke"], ms["ChatOpenAI.bind_tools.invoke"]),
+        ),
+        (
+            "LlamaIndex",
+            f"{ms['OpenAILike.chat_with_tools']:.2f}",
+            f"{ms['KlusterLLM.chat_with_tools']:.2f}",
+            relative(ms["KlusterLLM.chat_with_tools"], ms["OpenAILike.chat_with_tools"]),
+        ),
     ]
-    table(f"Tool request on a tool model ({TOOL_MODEL}), median ms per call", rows,
-          ("framework", "stock", "kluster", "difference"))
+    table(
+        f"Tool request on a tool model ({TOOL_MODEL}), median ms per call",
+        rows,
+        ("framework", "stock", "kluster", "difference"),
+    )
 
 
 def bench_tool_preparation(repeats: int) -> None:
@@ -92,11 +110,15 @@ def bench_tool_preparation(repeats: int) -> None:
     stock_us = best(lambda: stock._get_request_payload(QUESTION, **stock_kwargs))
     ours_us = best(lambda: ours._get_request_payload(QUESTION, **ours_kwargs))
     prompted_us = best(lambda: prompted._get_request_payload(QUESTION, **ours_kwargs))
-    table("Preparing a tool request without the network (best of 5, µs)", [
-        ("ChatOpenAI (stock)", f"{stock_us:.1f}", ""),
-        ("ChatKluster, native tools", f"{ours_us:.1f}", f"+{ours_us - stock_us:.1f}"),
-        ("ChatKluster, prompted tools", f"{prompted_us:.1f}", f"+{prompted_us - stock_us:.1f}"),
-    ], ("request", "µs", "added"))
+    table(
+        "Preparing a tool request without the network (best of 5, µs)",
+        [
+            ("ChatOpenAI (stock)", f"{stock_us:.1f}", ""),
+            ("ChatKluster, native tools", f"{ours_us:.1f}", f"+{ours_us - stock_us:.1f}"),
+            ("ChatKluster, prompted tools", f"{prompted_us:.1f}", f"+{prompted_us - stock_us:.1f}"),
+        ],
+        ("request", "µs", "added"),
+    )
 
 
 def bench_prompted(base_url: str, rounds: int, repeats: int) -> None:
@@ -105,10 +127,16 @@ def bench_prompted(base_url: str, rounds: int, repeats: int) -> None:
     from kluster_integrations.core.tool_protocol import ReplyStream, ToolSpec, parse_tool_reply
     from kluster_integrations.langchain import ChatKluster
 
-    spec = ToolSpec("multiply", "Multiply two integers.", {
-        "type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
-        "required": ["a", "b"]})
-    pieces = [REPLY[i:i + 6] for i in range(0, len(REPLY), 6)]
+    spec = ToolSpec(
+        "multiply",
+        "Multiply two integers.",
+        {
+            "type": "object",
+            "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+            "required": ["a", "b"],
+        },
+    )
+    pieces = [REPLY[i : i + 6] for i in range(0, len(REPLY), 6)]
 
     def stream_split() -> None:
         splitter = ReplyStream([spec])
@@ -123,17 +151,26 @@ def bench_prompted(base_url: str, rounds: int, repeats: int) -> None:
     plain_us = best(lambda: parse_tool_reply("The answer is 42, no tool needed.", [spec]))
     split_us = best(stream_split)
     llm = ChatKluster(model=TEXT_MODEL, max_retries=0).bind_tools([tool(multiply)])
-    samples = interleaved({"prompted": lambda: llm.invoke(QUESTION)}, rounds=rounds,
-                          per_round=10)
+    samples = interleaved({"prompted": lambda: llm.invoke(QUESTION)}, rounds=rounds, per_round=10)
     request_us = median_ms(samples["prompted"]) * 1000
-    table(f"Prompted tools on a text-only model ({TEXT_MODEL})", [
-        ("parse a reply with a tool call", f"{parse_us:.1f}",
-         f"{parse_us / request_us * 100:.2f}%"),
-        ("parse a plain-text reply", f"{plain_us:.1f}", f"{plain_us / request_us * 100:.2f}%"),
-        (f"stream splitter, {len(pieces)} chunks", f"{split_us:.1f}",
-         f"{split_us / request_us * 100:.2f}%"),
-        ("whole prompted request (median)", f"{request_us:.0f}", "100%"),
-    ], ("step", "µs", "of the request"))
+    table(
+        f"Prompted tools on a text-only model ({TEXT_MODEL})",
+        [
+            (
+                "parse a reply with a tool call",
+                f"{parse_us:.1f}",
+                f"{parse_us / request_us * 100:.2f}%",
+            ),
+            ("parse a plain-text reply", f"{plain_us:.1f}", f"{plain_us / request_us * 100:.2f}%"),
+            (
+                f"stream splitter, {len(pieces)} chunks",
+                f"{split_us:.1f}",
+                f"{split_us / request_us * 100:.2f}%",
+            ),
+            ("whole prompted request (median)", f"{request_us:.0f}", "100%"),
+        ],
+        ("step", "µs", "of the request"),
+    )
 
 
 def main() -> None:

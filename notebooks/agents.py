@@ -44,6 +44,7 @@ def last_request_keys() -> list[str]:
         return []
     return sorted(backend.emulator.chat_requests()[-1])
 
+
 # %% [markdown]
 # ## 2. One tool, two models
 #
@@ -99,8 +100,9 @@ print("sent:", last_request_keys())
 # tool-call JSON never shows up as answer text:
 
 # %%
-for chunk, _ in agent.stream({"messages": [("user", "What is 7 times 8?")]},
-                             stream_mode="messages"):
+for chunk, _ in agent.stream(
+    {"messages": [("user", "What is 7 times 8?")]}, stream_mode="messages"
+):
     if chunk.content:
         print(f"[{'tool result' if chunk.type == 'tool' else 'text'}] {chunk.content}")
     for call in getattr(chunk, "tool_call_chunks", None) or []:

@@ -54,15 +54,31 @@ if backend.is_emulated:
 # %%
 import itertools
 
-openings = ["Arrived on time and", "After a week of use it", "Honestly, the product",
-            "Compared to my old one it", "For the price it", "Out of the box it"]
-verdicts = ["works perfectly.", "stopped working.", "is fine, nothing special.",
-            "feels cheap.", "exceeded my expectations.",
-            "does what the description says.", "broke on day two.", "is a bargain.",
-            "is too loud.", "is my favourite purchase this year."]
+openings = [
+    "Arrived on time and",
+    "After a week of use it",
+    "Honestly, the product",
+    "Compared to my old one it",
+    "For the price it",
+    "Out of the box it",
+]
+verdicts = [
+    "works perfectly.",
+    "stopped working.",
+    "is fine, nothing special.",
+    "feels cheap.",
+    "exceeded my expectations.",
+    "does what the description says.",
+    "broke on day two.",
+    "is a bargain.",
+    "is too loud.",
+    "is my favourite purchase this year.",
+]
 products = ["kettle", "lamp", "keyboard", "backpack", "blender"]
-texts = [f"The {product}: {opening} {verdict}" for product, opening, verdict
-         in itertools.product(products, openings, verdicts)]
+texts = [
+    f"The {product}: {opening} {verdict}"
+    for product, opening, verdict in itertools.product(products, openings, verdicts)
+]
 print(len(texts), "texts, for example:", texts[:3])
 
 # %% [markdown]

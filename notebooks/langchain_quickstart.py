@@ -92,10 +92,12 @@ print()
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-prompt = ChatPromptTemplate.from_messages([
-    ("system", "You are a concise assistant for software developers."),
-    ("human", "Explain {topic} in two sentences."),
-])
+prompt = ChatPromptTemplate.from_messages(
+    [
+        ("system", "You are a concise assistant for software developers."),
+        ("human", "Explain {topic} in two sentences."),
+    ]
+)
 chain = prompt | llm | StrOutputParser()
 print(chain.invoke({"topic": "retrieval-augmented generation"}))
 
@@ -112,8 +114,7 @@ print(chain.invoke({"topic": "retrieval-augmented generation"}))
 
 # %%
 topics = ["embeddings", "streaming responses", "token limits", "structured output"]
-answers = chain.batch([{"topic": topic} for topic in topics],
-                      config={"max_concurrency": 2})
+answers = chain.batch([{"topic": topic} for topic in topics], config={"max_concurrency": 2})
 for topic, answer in zip(topics, answers, strict=True):
     print(f"- {topic}: {answer}")
 
@@ -151,9 +152,7 @@ class ModelCard(BaseModel):
     good_for: list[str] = Field(description="two or three tasks it does well")
 
 
-card = llm.with_structured_output(ModelCard).invoke(
-    "Describe the model Llama 3.3 70B Instruct."
-)
+card = llm.with_structured_output(ModelCard).invoke("Describe the model Llama 3.3 70B Instruct.")
 card
 
 # %% [markdown]
@@ -203,8 +202,9 @@ from kluster_integrations.langchain import UnsupportedParameterError
 
 strict_llm = ChatKluster(temperature=0.2, strict_parameters=True)
 try:
-    strict_llm.invoke("Say hello.", response_format={"type": "json_object"},
-                      service_tier="priority")
+    strict_llm.invoke(
+        "Say hello.", response_format={"type": "json_object"}, service_tier="priority"
+    )
 except UnsupportedParameterError as err:
     print(err)
 

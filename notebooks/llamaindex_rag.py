@@ -60,8 +60,9 @@ Settings.llm = KlusterLLM(
 )
 Settings.embed_model = KlusterEmbedding()
 
-print("LLM:", Settings.llm.model,
-      f"(context window {Settings.llm.metadata.context_window:,} tokens)")
+print(
+    "LLM:", Settings.llm.model, f"(context window {Settings.llm.metadata.context_window:,} tokens)"
+)
 print("Embeddings:", Settings.embed_model.model_name)
 
 # %% [markdown]
@@ -77,27 +78,27 @@ from llama_index.core import Document, VectorStoreIndex
 documents = [
     Document(
         text="kluster.ai limits how fast an account can send requests. The Trial tier "
-             "allows 30 requests per minute and 20 concurrent requests. The Core tier "
-             "allows 600 requests per minute and 100 concurrent requests. Above the "
-             "limit the API answers HTTP 429.",
+        "allows 30 requests per minute and 20 concurrent requests. The Core tier "
+        "allows 600 requests per minute and 100 concurrent requests. Above the "
+        "limit the API answers HTTP 429.",
         metadata={"title": "Rate limits"},
     ),
     Document(
         text="The embedding model on kluster.ai is BAAI/bge-m3. Its vectors have 1024 "
-             "dimensions. One request can embed up to 2048 inputs of up to 8192 tokens "
-             "each.",
+        "dimensions. One request can embed up to 2048 inputs of up to 8192 tokens "
+        "each.",
         metadata={"title": "Embeddings"},
     ),
     Document(
         text="The Batch API takes a JSONL file of requests and returns the results "
-             "within a completion window of 24, 48 or 72 hours. Batch jobs cost less "
-             "than real-time requests.",
+        "within a completion window of 24, 48 or 72 hours. Batch jobs cost less "
+        "than real-time requests.",
         metadata={"title": "Batch inference"},
     ),
     Document(
         text="kluster.ai serves DeepSeek, Llama, Gemma, Mistral and Qwen models. "
-             "Llama 3.3 70B has a context window of 131 thousand tokens. "
-             "Llama 4 Maverick has a context window of one million tokens.",
+        "Llama 3.3 70B has a context window of 131 thousand tokens. "
+        "Llama 4 Maverick has a context window of one million tokens.",
         metadata={"title": "Models"},
     ),
 ]
@@ -143,8 +144,10 @@ print()
 # %%
 chat_engine = index.as_chat_engine(chat_mode="condense_plus_context", similarity_top_k=2)
 
-for question in ["Which embedding model does kluster.ai serve?",
-                 "How many inputs can one embedding request take?"]:
+for question in [
+    "Which embedding model does kluster.ai serve?",
+    "How many inputs can one embedding request take?",
+]:
     print("You:      ", question)
     print("Assistant:", chat_engine.chat(question))
     print()

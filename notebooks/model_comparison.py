@@ -55,8 +55,10 @@ JUDGE = "Qwen/Qwen3-235B-A22B-FP8"
 
 for label, model_id in {**CONTENDERS, "judge": JUDGE}.items():
     info = lookup_model(model_id)
-    print(f"{label:<14} {model_id:<44} context {info.context_window:>9,} tokens, "
-          f"output up to {info.max_output_tokens:>9,}")
+    print(
+        f"{label:<14} {model_id:<44} context {info.context_window:>9,} tokens, "
+        f"output up to {info.max_output_tokens:>9,}"
+    )
 
 # %% [markdown]
 # ## 3. One chain, two models
@@ -71,22 +73,25 @@ from langchain_core.runnables import RunnableParallel
 
 from kluster_integrations.langchain import ChatKluster
 
-prompt = ChatPromptTemplate.from_messages([
-    ("system", "Answer in at most three sentences, for a software developer."),
-    ("human", "{question}"),
-])
-side_by_side = RunnableParallel({
-    label: prompt | ChatKluster(model=model_id, temperature=0, max_tokens=300)
-    for label, model_id in CONTENDERS.items()
-})
+prompt = ChatPromptTemplate.from_messages(
+    [
+        ("system", "Answer in at most three sentences, for a software developer."),
+        ("human", "{question}"),
+    ]
+)
+side_by_side = RunnableParallel(
+    {
+        label: prompt | ChatKluster(model=model_id, temperature=0, max_tokens=300)
+        for label, model_id in CONTENDERS.items()
+    }
+)
 
 QUESTIONS = [
     "When should I use a batch API instead of real-time requests?",
     "What does a vector embedding represent?",
     "How do I keep an LLM from making up facts in a support bot?",
 ]
-results = side_by_side.batch([{"question": q} for q in QUESTIONS],
-                             config={"max_concurrency": 4})
+results = side_by_side.batch([{"question": q} for q in QUESTIONS], config={"max_concurrency": 4})
 print(f"{len(results)} questions x {len(CONTENDERS)} models answered.")
 
 # %% [markdown]
@@ -104,18 +109,22 @@ def cell(text: str) -> str:
 
 
 labels = list(CONTENDERS)
-rows = ["| question | " + " | ".join(labels) + " |",
-        "|---" * (len(labels) + 1) + "|"]
+rows = ["| question | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
 for question, answers in zip(QUESTIONS, results, strict=True):
-    rows.append(f"| {cell(question)} | "
-                + " | ".join(cell(answers[label].content) for label in labels) + " |")
+    rows.append(
+        f"| {cell(question)} | "
+        + " | ".join(cell(answers[label].content) for label in labels)
+        + " |"
+    )
 Markdown("\n".join(rows))
 
 # %%
 for label in labels:
     used = [answers[label].usage_metadata for answers in results]
-    print(f"{label:<14} input tokens {sum(u['input_tokens'] for u in used):>5}, "
-          f"output tokens {sum(u['output_tokens'] for u in used):>5}")
+    print(
+        f"{label:<14} input tokens {sum(u['input_tokens'] for u in used):>5}, "
+        f"output tokens {sum(u['output_tokens'] for u in used):>5}"
+    )
 
 # %% [markdown]
 # ## 5. Let a third model judge
@@ -139,18 +148,18 @@ class Verdict(BaseModel):
     reason: str = Field(description="one sentence")
 
 
-judge = (
-    ChatPromptTemplate.from_messages([
-        ("system", "You compare two answers to the same question for accuracy and "
-                   "clarity."),
+judge = ChatPromptTemplate.from_messages(
+    [
+        ("system", "You compare two answers to the same question for accuracy and clarity."),
         ("human", "Question: {question}\n\nAnswer A: {a}\n\nAnswer B: {b}"),
-    ])
-    | ChatKluster(model=JUDGE, temperature=0).with_structured_output(Verdict)
-)
+    ]
+) | ChatKluster(model=JUDGE, temperature=0).with_structured_output(Verdict)
 first, second = labels
 verdicts = judge.batch(
-    [{"question": q, "a": answers[first].content, "b": answers[second].content}
-     for q, answers in zip(QUESTIONS, results, strict=True)],
+    [
+        {"question": q, "a": answers[first].content, "b": answers[second].content}
+        for q, answers in zip(QUESTIONS, results, strict=True)
+    ],
     config={"max_concurrency": 4},
 )
 names = {"A": first, "B": second, "tie": "tie"}
@@ -173,8 +182,9 @@ print("Tally:", dict(Counter(names[v.winner] for v in verdicts)))
 REASONER = "deepseek-ai/DeepSeek-R1-0528"
 question = QUESTIONS[0]
 thought = ChatKluster(model=REASONER, temperature=0, max_tokens=600).invoke(question)
-plain = ChatKluster(model=CONTENDERS["Llama 3.3 70B"], temperature=0,
-                    max_tokens=300).invoke(question)
+plain = ChatKluster(model=CONTENDERS["Llama 3.3 70B"], temperature=0, max_tokens=300).invoke(
+    question
+)
 print("Thinking:", cell(thought.additional_kwargs.get("reasoning_content", "")))
 print("Answer:  ", cell(thought.content))
 print("Blocks:  ", [block["type"] for block in thought.content_blocks])

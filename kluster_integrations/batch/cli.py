@@ -28,7 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m kluster_integrations.batch",
         description="Watch and collect kluster.ai batch jobs (KLUSTER_API_KEY, "
-                    "KLUSTER_BASE_URL). A job id is a batch id, or batch ids joined by '+'.")
+        "KLUSTER_BASE_URL). A job id is a batch id, or batch ids joined by '+'.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("status", help="print status and counts").add_argument("batch_id")
     wait = commands.add_parser("wait", help="wait until finished, with a progress bar")
@@ -45,28 +46,44 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
-         err: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     """Run one command; returns the exit status (1 for a kluster or API error)."""
     out = out or sys.stdout
     err = err or sys.stderr
     args = _parser().parse_args(argv)
     try:
-        client = openai.OpenAI(api_key=resolve_api_key(), base_url=resolve_base_url(),
-                               max_retries=DEFAULT_MAX_RETRIES)
+        client = openai.OpenAI(
+            api_key=resolve_api_key(), base_url=resolve_base_url(), max_retries=DEFAULT_MAX_RETRIES
+        )
         if args.command == "list":
             for batch in client.batches.list(limit=args.limit).data:
-                _print(out, {"id": batch.id, "status": batch.status,
-                             "created_at": batch.created_at,
-                             "request_counts": _counts(batch)})
+                _print(
+                    out,
+                    {
+                        "id": batch.id,
+                        "status": batch.status,
+                        "created_at": batch.created_at,
+                        "request_counts": _counts(batch),
+                    },
+                )
             return 0
         job = attach(client, args.batch_id)
         if args.command == "status":
             _print(out, _status(job, job.status()))
         elif args.command == "wait":
-            _print(out, _status(job, job.wait(poll_interval=args.poll_interval,
-                                              timeout=args.timeout,
-                                              progress=not args.no_progress)))
+            _print(
+                out,
+                _status(
+                    job,
+                    job.wait(
+                        poll_interval=args.poll_interval,
+                        timeout=args.timeout,
+                        progress=not args.no_progress,
+                    ),
+                ),
+            )
         elif args.command == "cancel":
             _print(out, _status(job, job.cancel()))
         else:
@@ -77,9 +94,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
                 if item.error is None:
                     record["response"] = item.body
                 else:
-                    record["error"] = {"status_code": item.error.status_code,
-                                       "code": item.error.code,
-                                       "message": item.error.message}
+                    record["error"] = {
+                        "status_code": item.error.status_code,
+                        "code": item.error.code,
+                        "message": item.error.message,
+                    }
                 _print(out, record)
     except (KlusterError, openai.OpenAIError) as error:
         print(f"error: {error}", file=err)
@@ -89,15 +108,30 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None,
 
 def _counts(batch: Any) -> dict[str, int] | None:
     counts = batch.request_counts
-    return None if counts is None else {"total": counts.total, "completed": counts.completed,
-                                        "failed": counts.failed}
+    return (
+        None
+        if counts is None
+        else {"total": counts.total, "completed": counts.completed, "failed": counts.failed}
+    )
 
 
 def _status(job: KlusterBatch, state: BatchStatus) -> dict[str, Any]:
-    return {"id": job.id, "status": state.status, "total": state.total,
-            "completed": state.completed, "failed": state.failed,
-            "batches": [{"id": b.id, "status": b.status, "output_file_id": b.output_file_id,
-                         "error_file_id": b.error_file_id} for b in state.batches]}
+    return {
+        "id": job.id,
+        "status": state.status,
+        "total": state.total,
+        "completed": state.completed,
+        "failed": state.failed,
+        "batches": [
+            {
+                "id": b.id,
+                "status": b.status,
+                "output_file_id": b.output_file_id,
+                "error_file_id": b.error_file_id,
+            }
+            for b in state.batches
+        ],
+    }
 
 
 def _print(out: TextIO, record: dict[str, Any]) -> None:

@@ -36,12 +36,14 @@ def _field(answer: Any, name: str) -> Any:
 
 def _malformed(detail: str, answer: Any) -> MalformedResponseError:
     try:
-        excerpt = json.dumps(answer.model_dump(exclude_unset=True)
-                             if hasattr(answer, "model_dump") else answer)
+        excerpt = json.dumps(
+            answer.model_dump(exclude_unset=True) if hasattr(answer, "model_dump") else answer
+        )
     except (TypeError, ValueError):
         excerpt = repr(answer)
-    return MalformedResponseError(detail, status=200, content_type="application/json",
-                                  excerpt=masked_excerpt(excerpt))
+    return MalformedResponseError(
+        detail, status=200, content_type="application/json", excerpt=masked_excerpt(excerpt)
+    )
 
 
 def check_chat_completion(answer: Any) -> None:

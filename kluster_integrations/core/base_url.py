@@ -36,13 +36,22 @@ def checked_base_url(url: str, *, stacklevel: int = 3) -> str:
     if host in KLUSTER_HOSTS and not path:
         return url.rstrip("/") + "/v1"
     if path.split("/")[-1] != "v1":
-        _warn_once(url, "path", f"The base URL {url!r} does not end in /v1; kluster.ai and "
-                   "its emulator serve /v1/chat/completions, so requests will probably get "
-                   "404 (reported as an unknown model). Use e.g. https://api.kluster.ai/v1.",
-                   stacklevel)
+        _warn_once(
+            url,
+            "path",
+            f"The base URL {url!r} does not end in /v1; kluster.ai and "
+            "its emulator serve /v1/chat/completions, so requests will probably get "
+            "404 (reported as an unknown model). Use e.g. https://api.kluster.ai/v1.",
+            stacklevel,
+        )
     if parts.scheme == "http" and not (host in _LOCAL_HOSTS or host.endswith(".localhost")):
-        _warn_once(url, "http", f"The base URL {url!r} uses plain http:// to another "
-                   "machine: the API key travels in clear text. Use https://.", stacklevel)
+        _warn_once(
+            url,
+            "http",
+            f"The base URL {url!r} uses plain http:// to another "
+            "machine: the API key travels in clear text. Use https://.",
+            stacklevel,
+        )
     return url
 
 

@@ -69,8 +69,10 @@ def capabilities_of(model_id: Any) -> frozenset[str]:
 
 def models_with(capability: str) -> list[str]:
     """Ids of the chat models that have ``capability``, sorted case-insensitively."""
-    return sorted((info.id for info in _catalog.values()
-                   if info.is_chat and info.supports(capability)), key=str.lower)
+    return sorted(
+        (info.id for info in _catalog.values() if info.is_chat and info.supports(capability)),
+        key=str.lower,
+    )
 
 
 def tool_models() -> list[str]:
@@ -91,8 +93,8 @@ def image_locations(messages: Any) -> list[str]:
     for index, message in enumerate(messages):
         content = message.get("content") if isinstance(message, Mapping) else None
         if isinstance(content, list) and any(
-                isinstance(part, Mapping) and part.get("type") in IMAGE_PART_TYPES
-                for part in content):
+            isinstance(part, Mapping) and part.get("type") in IMAGE_PART_TYPES for part in content
+        ):
             found.append(f"messages[{index}]")
     return found
 

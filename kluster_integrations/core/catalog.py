@@ -70,31 +70,48 @@ def _chat(model_id: str, context: int, output: int, *caps: str) -> ModelInfo:
     return ModelInfo(model_id, context, output, frozenset(caps))
 
 
-KNOWN_MODELS: Mapping[str, ModelInfo] = MappingProxyType({
-    info.id: info
-    for info in (
-        _chat("deepseek-ai/DeepSeek-R1-0528", 163_840, 163_840, "reasoning"),
-        _chat("deepseek-ai/DeepSeek-V3-0324", 163_840, 163_840, "tools"),
-        _chat("google/gemma-3-27b-it", 64_000, 8_192, "vision"),
-        _chat("klusterai/Meta-Llama-3.1-8B-Instruct-Turbo", 131_072, 131_072, "fine-tunable",
-              "tools"),
-        _chat("klusterai/Meta-Llama-3.3-70B-Instruct-Turbo", 131_072, 131_072, "fine-tunable",
-              "tools"),
-        _chat("meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8", 1_048_576, 1_048_576,
-              "vision"),
-        _chat("meta-llama/Llama-4-Scout-17B-16E-Instruct", 131_072, 131_072, "vision"),
-        _chat("mistralai/Magistral-Small-2506", 40_000, 40_000, "reasoning"),
-        _chat("mistralai/Mistral-Nemo-Instruct-2407", 131_072, 131_072),
-        _chat("mistralai/Mistral-Small-24B-Instruct-2501", 32_768, 32_768),
-        _chat("Qwen/Qwen2.5-VL-7B-Instruct", 32_768, 32_768, "vision"),
-        _chat("Qwen/Qwen3-235B-A22B-FP8", 40_960, 40_960, "reasoning", "tools"),
-        ModelInfo("BAAI/bge-m3", 8_192, 0, frozenset({"embeddings"}), purpose="embeddings"),
-        # Answers on the chat endpoint but judges answers for hallucinations; no limits
-        # are published, so the conservative fallbacks apply.
-        ModelInfo("klusterai/verify-reliability", FALLBACK_CONTEXT_WINDOW, FALLBACK_MAX_OUTPUT,
-                  frozenset({"verification"})),
-    )
-})
+KNOWN_MODELS: Mapping[str, ModelInfo] = MappingProxyType(
+    {
+        info.id: info
+        for info in (
+            _chat("deepseek-ai/DeepSeek-R1-0528", 163_840, 163_840, "reasoning"),
+            _chat("deepseek-ai/DeepSeek-V3-0324", 163_840, 163_840, "tools"),
+            _chat("google/gemma-3-27b-it", 64_000, 8_192, "vision"),
+            _chat(
+                "klusterai/Meta-Llama-3.1-8B-Instruct-Turbo",
+                131_072,
+                131_072,
+                "fine-tunable",
+                "tools",
+            ),
+            _chat(
+                "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo",
+                131_072,
+                131_072,
+                "fine-tunable",
+                "tools",
+            ),
+            _chat(
+                "meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8", 1_048_576, 1_048_576, "vision"
+            ),
+            _chat("meta-llama/Llama-4-Scout-17B-16E-Instruct", 131_072, 131_072, "vision"),
+            _chat("mistralai/Magistral-Small-2506", 40_000, 40_000, "reasoning"),
+            _chat("mistralai/Mistral-Nemo-Instruct-2407", 131_072, 131_072),
+            _chat("mistralai/Mistral-Small-24B-Instruct-2501", 32_768, 32_768),
+            _chat("Qwen/Qwen2.5-VL-7B-Instruct", 32_768, 32_768, "vision"),
+            _chat("Qwen/Qwen3-235B-A22B-FP8", 40_960, 40_960, "reasoning", "tools"),
+            ModelInfo("BAAI/bge-m3", 8_192, 0, frozenset({"embeddings"}), purpose="embeddings"),
+            # Answers on the chat endpoint but judges answers for hallucinations; no limits
+            # are published, so the conservative fallbacks apply.
+            ModelInfo(
+                "klusterai/verify-reliability",
+                FALLBACK_CONTEXT_WINDOW,
+                FALLBACK_MAX_OUTPUT,
+                frozenset({"verification"}),
+            ),
+        )
+    }
+)
 
 
 def unknown_model(model_id: str) -> ModelInfo:
@@ -109,8 +126,9 @@ def lookup_model(
     return catalog.get(model_id)
 
 
-def check_model(model_id: str, *, purpose: Literal["chat", "embeddings"],
-                stacklevel: int = 3) -> ModelInfo | None:
+def check_model(
+    model_id: str, *, purpose: Literal["chat", "embeddings"], stacklevel: int = 3
+) -> ModelInfo | None:
     """The catalog entry for ``model_id``; ``None`` with an ``UnknownModelWarning`` for ids
     the catalog lacks (still valid: fine-tunes, dedicated deployments, new models);
     ``WrongModelPurposeError`` for a chat model used for embeddings or the reverse.
@@ -120,20 +138,28 @@ def check_model(model_id: str, *, purpose: Literal["chat", "embeddings"],
     """
     info = lookup_model(model_id)
     if info is None:
-        limits = (f"a {FALLBACK_CONTEXT_WINDOW}-token context window and "
-                  f"{FALLBACK_MAX_OUTPUT} output tokens" if purpose == "chat"
-                  else "no known input limits")
-        warnings.warn(f"{model_id!r} is not in kluster_integrations' model catalog; "
-                      f"assuming {limits}.", UnknownModelWarning, stacklevel=stacklevel)
+        limits = (
+            f"a {FALLBACK_CONTEXT_WINDOW}-token context window and "
+            f"{FALLBACK_MAX_OUTPUT} output tokens"
+            if purpose == "chat"
+            else "no known input limits"
+        )
+        warnings.warn(
+            f"{model_id!r} is not in kluster_integrations' model catalog; assuming {limits}.",
+            UnknownModelWarning,
+            stacklevel=stacklevel,
+        )
         return None
     if purpose == "chat" and not info.is_chat:
         raise WrongModelPurposeError(
             f"{model_id} is an embeddings model, not a chat model: use it for embeddings "
-            "and pick a chat model here (see kluster_integrations.KNOWN_MODELS).")
+            "and pick a chat model here (see kluster_integrations.KNOWN_MODELS)."
+        )
     if purpose == "embeddings" and info.is_chat:
         raise WrongModelPurposeError(
             f"{model_id} is a chat model, not an embeddings model: kluster.ai's embeddings "
-            "model is BAAI/bge-m3.")
+            "model is BAAI/bge-m3."
+        )
     return info
 
 
@@ -156,10 +182,14 @@ def model_from_listing(entry: Mapping[str, Any]) -> ModelInfo:
         caps.add("embeddings")
     return ModelInfo(
         id=model_id,
-        context_window=int(entry.get("context_length")
-                           or (known.context_window if known else FALLBACK_CONTEXT_WINDOW)),
-        max_output_tokens=int(entry.get("output_length")
-                              or (known.max_output_tokens if known else FALLBACK_MAX_OUTPUT)),
+        context_window=int(
+            entry.get("context_length")
+            or (known.context_window if known else FALLBACK_CONTEXT_WINDOW)
+        ),
+        max_output_tokens=int(
+            entry.get("output_length")
+            or (known.max_output_tokens if known else FALLBACK_MAX_OUTPUT)
+        ),
         capabilities=frozenset(caps),
         purpose="embeddings" if purpose == "embeddings" else "chat",
     )

@@ -37,8 +37,9 @@ from kluster_integrations.core.http import POOL_LIMITS, LoopLocalAsyncTransport
 GUARD_OPTION_NAMES = ("deadline", "stream_idle_timeout", "max_response_bytes")
 
 
-def connection_defaults(kwargs: MutableMapping[str, Any],
-                        timeout_names: tuple[str, ...] = ("timeout",)) -> MutableMapping[str, Any]:
+def connection_defaults(
+    kwargs: MutableMapping[str, Any], timeout_names: tuple[str, ...] = ("timeout",)
+) -> MutableMapping[str, Any]:
     """Fill in the package's ``max_retries`` and ``timeout`` unless the caller set them."""
     kwargs.setdefault("max_retries", DEFAULT_MAX_RETRIES)
     if all(kwargs.get(name) is None for name in timeout_names):
@@ -46,13 +47,15 @@ def connection_defaults(kwargs: MutableMapping[str, Any],
     return kwargs
 
 
-def with_guarded_http_clients(kwargs: MutableMapping[str, Any], *, async_client_name: str,
-                              timeout: Any = None) -> MutableMapping[str, Any]:
+def with_guarded_http_clients(
+    kwargs: MutableMapping[str, Any], *, async_client_name: str, timeout: Any = None
+) -> MutableMapping[str, Any]:
     """``kwargs`` with ``http_client`` and ``kwargs[async_client_name]`` set to guarded clients
     where the caller brought none, configured from the ``GUARD_OPTION_NAMES`` in ``kwargs``
     and ``timeout`` (the read timeout). Their values are checked either way."""
-    options = guard_options(timeout=timeout, **{name: kwargs.get(name)
-                                                for name in GUARD_OPTION_NAMES})
+    options = guard_options(
+        timeout=timeout, **{name: kwargs.get(name) for name in GUARD_OPTION_NAMES}
+    )
     if kwargs.get("http_client") is None or kwargs.get(async_client_name) is None:
         sync_client, async_client = guarded_http_clients(options)
         if kwargs.get("http_client") is None:
@@ -62,20 +65,31 @@ def with_guarded_http_clients(kwargs: MutableMapping[str, Any], *, async_client_
     return kwargs
 
 
-def guard_options(*, deadline: float | None = None, stream_idle_timeout: float | None = None,
-                  max_response_bytes: int | None = None, timeout: Any = None) -> GuardOptions:
+def guard_options(
+    *,
+    deadline: float | None = None,
+    stream_idle_timeout: float | None = None,
+    max_response_bytes: int | None = None,
+    timeout: Any = None,
+) -> GuardOptions:
     """``GuardOptions`` from constructor values; ``stream_idle_timeout`` defaults to the
     read timeout. Raises ``ValueError`` for values that are not positive numbers."""
-    for name, value in (("deadline", deadline), ("stream_idle_timeout", stream_idle_timeout),
-                        ("max_response_bytes", max_response_bytes)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
-                                  or value <= 0):
-            raise ValueError(f"{name} must be a positive number (or None for the default), "
-                             f"not {value!r}.")
+    for name, value in (
+        ("deadline", deadline),
+        ("stream_idle_timeout", stream_idle_timeout),
+        ("max_response_bytes", max_response_bytes),
+    ):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+        ):
+            raise ValueError(
+                f"{name} must be a positive number (or None for the default), not {value!r}."
+            )
     return GuardOptions(
         deadline=deadline,
         stream_idle_timeout=stream_idle_timeout or _read_timeout(timeout),
-        max_response_bytes=int(max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES))
+        max_response_bytes=int(max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES),
+    )
 
 
 def _read_timeout(timeout: Any) -> float:
@@ -92,8 +106,10 @@ def guarded_http_clients(options: GuardOptions) -> tuple[httpx.Client, httpx.Asy
     """A sync and an async httpx client with the openai SDK's defaults and the guards."""
     sync_transport = GuardedTransport(httpx.HTTPTransport(limits=POOL_LIMITS), options)
     async_transport = AsyncGuardedTransport(LoopLocalAsyncTransport(), options)
-    return (_ClosedWhenCollected(transport=sync_transport),
-            openai.DefaultAsyncHttpxClient(transport=async_transport))
+    return (
+        _ClosedWhenCollected(transport=sync_transport),
+        openai.DefaultAsyncHttpxClient(transport=async_transport),
+    )
 
 
 class _ClosedWhenCollected(openai.DefaultHttpxClient):

@@ -73,24 +73,33 @@ def _freeze(rules: list[Any], key: str) -> Mapping[str, Any]:
 
 UNSUPPORTED_PARAMETERS: Mapping[str, ParameterRule] = _freeze(
     [
-        ParameterRule("store", "kluster.ai does not store completions.", "Remove `store`.",
-                      (None, False)),
+        ParameterRule(
+            "store", "kluster.ai does not store completions.", "Remove `store`.", (None, False)
+        ),
         ParameterRule(
             "n",
             "kluster.ai returns one choice per request.",
             "Send one request per completion.",
             (None, 1),
         ),
-        ParameterRule("modalities", "kluster.ai answers with text only.", "Remove `modalities`.",
-                      (None, ["text"], ("text",))),
+        ParameterRule(
+            "modalities",
+            "kluster.ai answers with text only.",
+            "Remove `modalities`.",
+            (None, ["text"], ("text",)),
+        ),
         ParameterRule(
             "response_format",
             "kluster.ai has no JSON mode or JSON-schema mode.",
             "Describe the output in the prompt; with_structured_output / "
             "structured_predict do this for you.",
         ),
-        ParameterRule("service_tier", "kluster.ai has no service tiers per request.",
-                      "Remove `service_tier`.", (None, "auto", "default")),
+        ParameterRule(
+            "service_tier",
+            "kluster.ai has no service tiers per request.",
+            "Remove `service_tier`.",
+            (None, "auto", "default"),
+        ),
         ParameterRule(
             "stream_options",
             "kluster.ai does not take stream options.",
@@ -104,16 +113,33 @@ UNSUPPORTED_PARAMETERS: Mapping[str, ParameterRule] = _freeze(
             (None, []),
             unless="tools",
         ),
-        ParameterRule("tool_choice", "kluster.ai takes tool definitions only on its tool models.",
-                      "Remove `tool_choice`.", (None, "none", "auto"), unless="tools",
-                      needs="tools"),
-        ParameterRule("parallel_tool_calls",
-                      "kluster.ai takes tool definitions only on its tool models.",
-                      "Remove `parallel_tool_calls`.", unless="tools", needs="tools"),
-        ParameterRule("functions", "Deprecated by OpenAI and not accepted by kluster.ai.",
-                      "Use a ReAct-style agent (prompted tool use) instead.", (None, [])),
-        ParameterRule("function_call", "Deprecated by OpenAI and not accepted by kluster.ai.",
-                      "Remove `function_call`.", (None, "none", "auto")),
+        ParameterRule(
+            "tool_choice",
+            "kluster.ai takes tool definitions only on its tool models.",
+            "Remove `tool_choice`.",
+            (None, "none", "auto"),
+            unless="tools",
+            needs="tools",
+        ),
+        ParameterRule(
+            "parallel_tool_calls",
+            "kluster.ai takes tool definitions only on its tool models.",
+            "Remove `parallel_tool_calls`.",
+            unless="tools",
+            needs="tools",
+        ),
+        ParameterRule(
+            "functions",
+            "Deprecated by OpenAI and not accepted by kluster.ai.",
+            "Use a ReAct-style agent (prompted tool use) instead.",
+            (None, []),
+        ),
+        ParameterRule(
+            "function_call",
+            "Deprecated by OpenAI and not accepted by kluster.ai.",
+            "Remove `function_call`.",
+            (None, "none", "auto"),
+        ),
     ],
     "name",
 )
@@ -137,11 +163,15 @@ UNSUPPORTED_MESSAGE_FIELDS: Mapping[str, MessageFieldRule] = _freeze(
         MessageFieldRule("name", _SPEAKING_ROLES, "kluster.ai does not take participant names."),
         MessageFieldRule("refusal", _ASSISTANT, "kluster.ai does not take assistant refusals."),
         MessageFieldRule("audio", _ASSISTANT, "kluster.ai does not take assistant audio."),
-        MessageFieldRule("tool_calls", _ASSISTANT,
-                         "kluster.ai takes tool-call history only on its tool models.",
-                         unless="tools"),
-        MessageFieldRule("function_call", _ASSISTANT,
-                         "Deprecated by OpenAI and not accepted by kluster.ai."),
+        MessageFieldRule(
+            "tool_calls",
+            _ASSISTANT,
+            "kluster.ai takes tool-call history only on its tool models.",
+            unless="tools",
+        ),
+        MessageFieldRule(
+            "function_call", _ASSISTANT, "Deprecated by OpenAI and not accepted by kluster.ai."
+        ),
     ],
     "field",
 )
@@ -194,7 +224,8 @@ EMBEDDING_MAX_INPUT_TOKENS = 8192
 EMBEDDING_DIMENSIONS = 1024
 #: Vector size per embeddings model; for others, all vectors of one answer must match.
 EMBEDDING_DIMENSIONS_BY_MODEL: Mapping[str, int] = MappingProxyType(
-    {"BAAI/bge-m3": EMBEDDING_DIMENSIONS})
+    {"BAAI/bge-m3": EMBEDDING_DIMENSIONS}
+)
 EMBEDDING_ENCODINGS = ("float", "base64")
 UNSUPPORTED_EMBEDDING_PARAMETERS: Mapping[str, ParameterRule] = _freeze(
     [
@@ -211,14 +242,20 @@ UNSUPPORTED_EMBEDDING_PARAMETERS: Mapping[str, ParameterRule] = _freeze(
 def forbidden_message_fields(role: str, capabilities: frozenset[str] = frozenset()) -> list[str]:
     """Names of the fields kluster.ai refuses on a message with this role, for a model with
     these ``capabilities``."""
-    return [rule.field for rule in UNSUPPORTED_MESSAGE_FIELDS.values()
-            if role in rule.roles and rule.unless not in capabilities]
+    return [
+        rule.field
+        for rule in UNSUPPORTED_MESSAGE_FIELDS.values()
+        if role in rule.roles and rule.unless not in capabilities
+    ]
 
 
 def refused_parameters(capabilities: frozenset[str] = frozenset()) -> Mapping[str, ParameterRule]:
     """The parameter rules that hold for a model with these ``capabilities``."""
-    return {name: rule for name, rule in UNSUPPORTED_PARAMETERS.items()
-            if rule.unless is None or rule.unless not in capabilities}
+    return {
+        name: rule
+        for name, rule in UNSUPPORTED_PARAMETERS.items()
+        if rule.unless is None or rule.unless not in capabilities
+    }
 
 
 #: Batch API (kluster-ai/docs get-started/start-building/batch.md, rate-limit.md; see

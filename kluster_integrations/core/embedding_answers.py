@@ -35,8 +35,9 @@ def embedding_input_problems(model: Any, inputs: Any) -> list[str]:
     """What keeps an embeddings request from being sent; empty when it can go."""
     problems = []
     if not isinstance(model, str) or not model.strip():
-        problems.append("`model` must name a kluster.ai embeddings model (BAAI/bge-m3), "
-                        f"not {model!r}.")
+        problems.append(
+            f"`model` must name a kluster.ai embeddings model (BAAI/bge-m3), not {model!r}."
+        )
     texts = inputs if isinstance(inputs, list | tuple) else [inputs]
     if texts and all(isinstance(t, int) for t in texts):
         return problems  # one input given as token ids
@@ -44,8 +45,10 @@ def embedding_input_problems(model: Any, inputs: Any) -> list[str]:
         if isinstance(text, list | tuple) and all(isinstance(t, int) for t in text):
             continue
         if not isinstance(text, str):
-            problems.append(f"input[{i}] is {type(text).__name__}, not text: embed strings "
-                            "only (drop or replace empty entries first).")
+            problems.append(
+                f"input[{i}] is {type(text).__name__}, not text: embed strings "
+                "only (drop or replace empty entries first)."
+            )
             continue
         problem = lone_surrogate_problem(text)
         if problem:
@@ -63,9 +66,13 @@ def checked_embedding_answer(answer: Any, *, inputs: int, model: str) -> Any:
     """``answer`` with ``data`` ordered by index, or the error that says why it cannot be."""
     data = getattr(answer, "data", None) if not isinstance(answer, dict) else answer.get("data")
     if not isinstance(data, list):
-        raise MalformedResponseError("the answer is not an embedding list", status=200,
-                                     content_type="application/json",
-                                     excerpt=masked_excerpt(repr(answer)))
+        raise MalformedResponseError(
+            "the answer is not an embedding list",
+            status=200,
+            content_type="application/json",
+            excerpt=masked_excerpt(repr(answer)),
+        )
+
     def index_of(entry: Any) -> Any:
         return entry.get("index") if isinstance(entry, dict) else getattr(entry, "index", None)
 
@@ -73,11 +80,17 @@ def checked_embedding_answer(answer: Any, *, inputs: int, model: str) -> Any:
     if len(data) != inputs:
         raise _mismatch(f"{len(data)} vectors came back for {inputs} inputs")
     if sorted(i for i in indexes if isinstance(i, int)) != list(range(inputs)):
-        raise _mismatch(f"the vectors' indexes are {indexes[:10]}, not each of 0..{inputs - 1} "
-                        "once")
+        raise _mismatch(
+            f"the vectors' indexes are {indexes[:10]}, not each of 0..{inputs - 1} once"
+        )
     data.sort(key=index_of)
-    _check_dimensions([entry.get("embedding") if isinstance(entry, dict) else
-                       getattr(entry, "embedding", None) for entry in data], model)
+    _check_dimensions(
+        [
+            entry.get("embedding") if isinstance(entry, dict) else getattr(entry, "embedding", None)
+            for entry in data
+        ],
+        model,
+    )
     return answer
 
 
@@ -85,17 +98,19 @@ def _check_dimensions(vectors: Sequence[Any], model: str) -> None:
     sizes = {len(v) for v in vectors if isinstance(v, list)}
     expected = EMBEDDING_DIMENSIONS_BY_MODEL.get(model)
     if expected is not None and sizes - {expected}:
-        raise _mismatch(f"{model} vectors have {expected} dimensions, these have "
-                        f"{sorted(sizes)}")
+        raise _mismatch(f"{model} vectors have {expected} dimensions, these have {sorted(sizes)}")
     if len(sizes) > 1:
         raise _mismatch(f"the vectors have different dimensions: {sorted(sizes)}")
 
 
 def _mismatch(detail: str) -> EmbeddingMismatchError:
     return EmbeddingMismatchError(
-        detail, status=200, content_type="application/json",
+        detail,
+        status=200,
+        content_type="application/json",
         fix="Nothing was returned, so no vector is attached to the wrong text. Retry; if it "
-            "keeps happening, check that the base URL points at the kluster.ai API.")
+        "keeps happening, check that the base URL points at the kluster.ai API.",
+    )
 
 
 @contextmanager
@@ -105,8 +120,9 @@ def _sdk_shape_errors() -> Iterator[None]:
     try:
         yield
     except (AttributeError, TypeError) as err:
-        raise MalformedResponseError("the answer is not an embedding list", status=200,
-                                     content_type="application/json") from err
+        raise MalformedResponseError(
+            "the answer is not an embedding list", status=200, content_type="application/json"
+        ) from err
 
 
 class CheckedEmbeddings:

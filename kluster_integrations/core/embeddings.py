@@ -44,8 +44,12 @@ def without_refused_parameters(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_batch_size(size: int | None, name: str = "batch size") -> None:
     """Raise ``InvalidRequestError`` unless ``size`` texts fit in one request."""
-    if size is not None and (isinstance(size, bool) or not isinstance(size, int)
-                             or not 1 <= size <= EMBEDDING_MAX_INPUTS):
-        raise InvalidRequestError([
-            f"`{name}`={size!r}: kluster.ai embeds 1 to {EMBEDDING_MAX_INPUTS} texts per "
-            "request; pick a value in that range."])
+    if size is not None and (
+        isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= EMBEDDING_MAX_INPUTS
+    ):
+        raise InvalidRequestError(
+            [
+                f"`{name}`={size!r}: kluster.ai embeds 1 to {EMBEDDING_MAX_INPUTS} texts per "
+                "request; pick a value in that range."
+            ]
+        )

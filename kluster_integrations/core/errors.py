@@ -99,9 +99,12 @@ class UnsupportedParameterError(KlusterError, ValueError):
     ``problems`` maps each offending parameter to the fix.
     """
 
-    def __init__(self, problems: dict[str, str], *,
-                 remedy: str = "Remove them, or turn strict mode off to have them dropped "
-                               "with a warning.") -> None:
+    def __init__(
+        self,
+        problems: dict[str, str],
+        *,
+        remedy: str = "Remove them, or turn strict mode off to have them dropped with a warning.",
+    ) -> None:
         self.problems = dict(problems)
         lines = "\n".join(f"  - {name}: {fix}" for name, fix in self.problems.items())
         super().__init__(
@@ -164,22 +167,39 @@ class MalformedResponseError(KlusterError, ValueError, OpenAIError):
     API key masked). An ``OpenAIError`` too, so the openai SDK neither retries nor wraps it.
     """
 
-    def __init__(self, detail: str, *, status: int | None = None,
-                 content_type: str | None = None, excerpt: str | None = None,
-                 fix: str | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status: int | None = None,
+        content_type: str | None = None,
+        excerpt: str | None = None,
+        fix: str | None = None,
+    ) -> None:
         self.detail = detail
         self.status = status
         self.content_type = content_type
         self.excerpt = excerpt
-        answer = ", ".join(part for part in (
-            f"HTTP {status}" if status is not None else "",
-            f"content type {content_type!r}" if content_type else "",
-            f"starting {excerpt!r}" if excerpt else "") if part)
+        answer = ", ".join(
+            part
+            for part in (
+                f"HTTP {status}" if status is not None else "",
+                f"content type {content_type!r}" if content_type else "",
+                f"starting {excerpt!r}" if excerpt else "",
+            )
+            if part
+        )
         super().__init__(
             f"The server at the kluster.ai base URL sent an answer that cannot be used: "
-            f"{detail}{f' ({answer})' if answer else ''}. " + (fix or (
-                "Retry the request; if it keeps happening, check that KLUSTER_BASE_URL "
-                "points at the kluster.ai API (a proxy or login page answers with HTML).")))
+            f"{detail}{f' ({answer})' if answer else ''}. "
+            + (
+                fix
+                or (
+                    "Retry the request; if it keeps happening, check that KLUSTER_BASE_URL "
+                    "points at the kluster.ai API (a proxy or login page answers with HTML)."
+                )
+            )
+        )
 
 
 class InvalidRequestError(KlusterError, ValueError):
@@ -187,8 +207,10 @@ class InvalidRequestError(KlusterError, ValueError):
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)
-        super().__init__("Invalid kluster.ai request; nothing was sent:\n" + "\n".join(
-            f"  - {p}" for p in self.problems))
+        super().__init__(
+            "Invalid kluster.ai request; nothing was sent:\n"
+            + "\n".join(f"  - {p}" for p in self.problems)
+        )
 
 
 class InvalidReasoningModeError(KlusterError, ValueError):
@@ -198,7 +220,8 @@ class InvalidReasoningModeError(KlusterError, ValueError):
         super().__init__(
             f"reasoning={value!r} is not an option: use 'separate' (thinking in the "
             "framework's reasoning fields), 'inline' (left in the answer text) or 'drop' "
-            "(removed), or leave it unset for 'separate' on reasoning models.")
+            "(removed), or leave it unset for 'separate' on reasoning models."
+        )
 
 
 class ImageInputNotSupportedError(KlusterError, ValueError):
@@ -246,7 +269,8 @@ class BatchNotFoundError(KlusterError, LookupError):
         super().__init__(
             f"kluster.ai has no batch {batch_id!r} for this API key. Check the id (a job "
             "spanning several batches has the ids joined by '+'), and that KLUSTER_API_KEY and "
-            "KLUSTER_BASE_URL are those the job was submitted with.")
+            "KLUSTER_BASE_URL are those the job was submitted with."
+        )
 
 
 class BatchNotFinishedError(KlusterError, RuntimeError):
@@ -258,7 +282,8 @@ class BatchNotFinishedError(KlusterError, RuntimeError):
         super().__init__(
             f"Batch {job_id} is still {status}; its results are not ready. Call job.wait() "
             "first (or job.results(wait=True)), or look again later with "
-            f"`python -m kluster_integrations.batch status {job_id}`.")
+            f"`python -m kluster_integrations.batch status {job_id}`."
+        )
 
 
 class BatchTimeoutError(KlusterError, TimeoutError):
@@ -270,7 +295,8 @@ class BatchTimeoutError(KlusterError, TimeoutError):
         super().__init__(
             f"Batch {job_id} is still {status} after waiting {timeout:g} s. It keeps running "
             "on kluster.ai: wait again, or re-attach later with get_batch("
-            f"{job_id!r}).")
+            f"{job_id!r})."
+        )
 
 
 class BatchOutputError(KlusterError, ValueError):
@@ -283,7 +309,8 @@ class BatchOutputError(KlusterError, ValueError):
         super().__init__(
             f"The results of batch {job_id} cannot be read: {problem}. No partial or "
             "reordered list is returned; download the files with "
-            f"`python -m kluster_integrations.batch results {job_id}` to inspect them.")
+            f"`python -m kluster_integrations.batch results {job_id}` to inspect them."
+        )
 
 
 class BatchItemError(KlusterError):
@@ -294,9 +321,16 @@ class BatchItemError(KlusterError):
     (``batch_expired``, ``batch_cancelled``, ``batch_failed`` ...) when there is one.
     """
 
-    def __init__(self, custom_id: str, index: int, message: str, *,
-                 status_code: int | None = None, code: str | None = None,
-                 body: Any = None) -> None:
+    def __init__(
+        self,
+        custom_id: str,
+        index: int,
+        message: str,
+        *,
+        status_code: int | None = None,
+        code: str | None = None,
+        body: Any = None,
+    ) -> None:
         self.custom_id = custom_id
         self.index = index
         self.status_code = status_code
@@ -304,18 +338,19 @@ class BatchItemError(KlusterError):
         self.body = body
         self.message = message
         where = f"HTTP {status_code}" if status_code is not None else (code or "not run")
-        super().__init__(f"Batch request {custom_id!r} (input {index}) failed ({where}): "
-                         f"{message}")
+        super().__init__(f"Batch request {custom_id!r} (input {index}) failed ({where}): {message}")
 
     def __reduce__(self) -> Any:
-        return (_rebuild_item_error, (self.custom_id, self.index, self.message,
-                                      self.status_code, self.code, self.body))
+        return (
+            _rebuild_item_error,
+            (self.custom_id, self.index, self.message, self.status_code, self.code, self.body),
+        )
 
 
-def _rebuild_item_error(custom_id: str, index: int, message: str, status_code: int | None,
-                        code: str | None, body: Any) -> BatchItemError:
-    return BatchItemError(custom_id, index, message, status_code=status_code, code=code,
-                          body=body)
+def _rebuild_item_error(
+    custom_id: str, index: int, message: str, status_code: int | None, code: str | None, body: Any
+) -> BatchItemError:
+    return BatchItemError(custom_id, index, message, status_code=status_code, code=code, body=body)
 
 
 class BatchResultsError(KlusterError):
@@ -330,7 +365,8 @@ class BatchResultsError(KlusterError):
         super().__init__(
             f"{len(self.errors)} of {len(self.results)} requests in batch {job_id} have no "
             f"answer (first: {first}). Every item is in this error's `results`, in input "
-            "order; call results(return_exceptions=True) to get them without raising.")
+            "order; call results(return_exceptions=True) to get them without raising."
+        )
 
 
 class AdaptiveInferenceQueuedError(KlusterError, RuntimeError):
@@ -342,7 +378,8 @@ class AdaptiveInferenceQueuedError(KlusterError, RuntimeError):
             "{'@kluster.ai': {'async': True}}) and answered with a placeholder, not an answer. "
             "The result will appear as a batch job: list them with `python -m "
             "kluster_integrations.batch list` and collect it with `... results BATCH_ID`. To "
-            "get answers back in your program, use submit_batch(...) instead.")
+            "get answers back in your program, use submit_batch(...) instead."
+        )
 
 
 class EmbeddingMismatchError(MalformedResponseError):
@@ -358,7 +395,8 @@ class ResponseTooLargeError(KlusterError, OpenAIError):
         super().__init__(
             f"The kluster.ai answer's {what} exceeded {limit:,} bytes (after decompression), "
             "so reading stopped. Raise max_response_bytes=... if such answers are expected; "
-            "otherwise check that the base URL points at the kluster.ai API.")
+            "otherwise check that the base URL points at the kluster.ai API."
+        )
 
 
 class DeadlineExceededError(KlusterError, OpenAIError):
@@ -371,7 +409,8 @@ class DeadlineExceededError(KlusterError, OpenAIError):
         self.deadline = deadline
         super().__init__(
             f"The kluster.ai call did not finish within its deadline of {deadline:g} seconds "
-            "(all attempts included). Raise deadline=... for long answers, or stream them.")
+            "(all attempts included). Raise deadline=... for long answers, or stream them."
+        )
 
 
 class StreamIdleTimeoutError(KlusterError, OpenAIError):
@@ -383,7 +422,8 @@ class StreamIdleTimeoutError(KlusterError, OpenAIError):
         super().__init__(
             f"The kluster.ai stream sent no data for {idle_timeout:g} seconds (only keep-alive "
             "comments or a stalled line), so it was stopped; the answer is incomplete. Retry, "
-            "or raise stream_idle_timeout=... .")
+            "or raise stream_idle_timeout=... ."
+        )
 
 
 class EmptyAPIKeyError(MissingAPIKeyError):
@@ -393,5 +433,7 @@ class EmptyAPIKeyError(MissingAPIKeyError):
     def __init__(self, env_var: str) -> None:
         self.env_var = env_var
         KlusterError.__init__(
-            self, f"api_key is empty. Pass the key itself, or leave api_key out to use "
-            f"${env_var} (export {env_var}=...).")
+            self,
+            f"api_key is empty. Pass the key itself, or leave api_key out to use "
+            f"${env_var} (export {env_var}=...).",
+        )

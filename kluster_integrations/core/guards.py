@@ -91,8 +91,13 @@ class GuardOptions:
 class _Reading:
     """The checks for one answer, fed every decoded piece of its body."""
 
-    def __init__(self, options: GuardOptions, deadline_at: float,
-                 explicit_deadline_at: float | None, response: httpx.Response) -> None:
+    def __init__(
+        self,
+        options: GuardOptions,
+        deadline_at: float,
+        explicit_deadline_at: float | None,
+        response: httpx.Response,
+    ) -> None:
         self.options = options
         content_type = response.headers.get("content-type", "")
         self.is_stream = "text/event-stream" in content_type
@@ -100,8 +105,13 @@ class _Reading:
         self.size = 0
         self.last_data = time.monotonic()
         encoding = response.headers.get("content-encoding", "").strip().lower()
-        self.decoder = (zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else
-                        zlib.decompressobj() if encoding == "deflate" else None)
+        self.decoder = (
+            zlib.decompressobj(16 + zlib.MAX_WBITS)
+            if encoding == "gzip"
+            else zlib.decompressobj()
+            if encoding == "deflate"
+            else None
+        )
 
     def check_time(self) -> None:
         now = time.monotonic()
@@ -176,8 +186,12 @@ def _prepare(request: httpx.Request, options: GuardOptions) -> tuple[float, floa
     request.headers["Accept-Encoding"] = ACCEPTED_ENCODINGS
     timeouts = dict(request.extensions.get("timeout") or {})
     request.extensions["timeout"] = {
-        name: (left if value is None else min(value, left)) for name, value in
-        {**dict.fromkeys(("connect", "read", "write", "pool")), **timeouts}.items()}
+        name: (left if value is None else min(value, left))
+        for name, value in {
+            **dict.fromkeys(("connect", "read", "write", "pool")),
+            **timeouts,
+        }.items()
+    }
     return deadline_at, explicit
 
 
@@ -195,8 +209,12 @@ def _is_usable(response: httpx.Response, request: httpx.Request) -> bool:
 def _is_file_download(request: httpx.Request) -> bool:
     """``GET /v1/files/{id}/content``, the Files API's download of a file's bytes."""
     parts = request.url.path.rstrip("/").split("/")
-    return request.method == "GET" and len(parts) >= 3 and parts[-1] == "content" \
+    return (
+        request.method == "GET"
+        and len(parts) >= 3
+        and parts[-1] == "content"
         and parts[-3] == "files"
+    )
 
 
 def _wants_stream(request: httpx.Request) -> bool:
@@ -207,20 +225,26 @@ def _wants_stream(request: httpx.Request) -> bool:
     return b'"stream": true' in body or b'"stream":true' in body
 
 
-def _unusable(response: httpx.Response, head: bytes, request: httpx.Request,
-              key: str | None) -> MalformedResponseError:
+def _unusable(
+    response: httpx.Response, head: bytes, request: httpx.Request, key: str | None
+) -> MalformedResponseError:
     content_type = response.headers.get("content-type", "")
     if _wants_stream(request):
         detail = "a stream was asked for and the answer is not an event stream"
-        fix = ("The base URL probably does not point at the kluster.ai API (it should end "
-               "in /v1, e.g. https://api.kluster.ai/v1); check KLUSTER_BASE_URL / base_url.")
+        fix = (
+            "The base URL probably does not point at the kluster.ai API (it should end "
+            "in /v1, e.g. https://api.kluster.ai/v1); check KLUSTER_BASE_URL / base_url."
+        )
     else:
         detail = "the answer is neither JSON nor an event stream"
         fix = None
-    return MalformedResponseError(detail, status=response.status_code,
-                                  content_type=content_type or None,
-                                  excerpt=mask_key(head.decode("utf-8", "replace"), key)
-                                  [:_EXCERPT_CHARS], fix=fix)
+    return MalformedResponseError(
+        detail,
+        status=response.status_code,
+        content_type=content_type or None,
+        excerpt=mask_key(head.decode("utf-8", "replace"), key)[:_EXCERPT_CHARS],
+        fix=fix,
+    )
 
 
 def _bearer_key(request: httpx.Request) -> str | None:
@@ -266,12 +290,17 @@ class _AsyncGuardedStream(httpx.AsyncByteStream):
         await self._inner.aclose()
 
 
-def _guarded_response(response: httpx.Response, stream: httpx.SyncByteStream |
-                      httpx.AsyncByteStream) -> httpx.Response:
-    headers = [(k, v) for k, v in response.headers.raw
-               if k.lower() not in (b"content-encoding", b"content-length")]
-    return httpx.Response(response.status_code, headers=headers, stream=stream,
-                          extensions=response.extensions)
+def _guarded_response(
+    response: httpx.Response, stream: httpx.SyncByteStream | httpx.AsyncByteStream
+) -> httpx.Response:
+    headers = [
+        (k, v)
+        for k, v in response.headers.raw
+        if k.lower() not in (b"content-encoding", b"content-length")
+    ]
+    return httpx.Response(
+        response.status_code, headers=headers, stream=stream, extensions=response.extensions
+    )
 
 
 class GuardedTransport(httpx.BaseTransport):
@@ -330,10 +359,14 @@ def _settled(response: httpx.Response, body: bytes, request: httpx.Request) -> h
     2xx answer."""
     key = _bearer_key(request)
     if not _is_usable(response, request):
-        raise _unusable(response, body[:_EXCERPT_CHARS * 4], request, key)
+        raise _unusable(response, body[: _EXCERPT_CHARS * 4], request, key)
     masked = mask_key(body.decode("utf-8", "replace"), key).encode()
-    return httpx.Response(response.status_code, headers=response.headers, content=masked,
-                          extensions=response.extensions)
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        content=masked,
+        extensions=response.extensions,
+    )
 
 
 def _limited(pieces: Iterator[bytes]) -> Iterator[bytes]:

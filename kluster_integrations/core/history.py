@@ -39,8 +39,11 @@ TOOL_RESULT_PREFIX = "Tool result from"
 
 def _forbidden_by_role(capabilities: frozenset[str]) -> dict[str, frozenset[str]]:
     return {
-        role: frozenset(rule.field for rule in UNSUPPORTED_MESSAGE_FIELDS.values()
-                        if role in rule.roles and rule.unless not in capabilities)
+        role: frozenset(
+            rule.field
+            for rule in UNSUPPORTED_MESSAGE_FIELDS.values()
+            if role in rule.roles and rule.unless not in capabilities
+        )
         for rule in UNSUPPORTED_MESSAGE_FIELDS.values()
         for role in rule.roles
     }
@@ -71,8 +74,7 @@ def as_plain_dict(value: Any) -> Any:
     return value
 
 
-def needs_rewrite(message: Mapping[str, Any],
-                  capabilities: frozenset[str] = _NOTHING) -> bool:
+def needs_rewrite(message: Mapping[str, Any], capabilities: frozenset[str] = _NOTHING) -> bool:
     """True when the message carries anything kluster.ai would refuse (on a model with
     these ``capabilities``: with ``tools``, tool calls and ``tool`` messages stay)."""
     forbidden, result_roles = _rules_for(capabilities)
@@ -118,8 +120,14 @@ def rewrite_messages(
         role = message.get("role")
         if role in result_roles:
             pending_results.append(_describe_result(message, tool_names))
-            changes.append(Change(where, "rewritten", f"`{role}` message became user text "
-                                  "because kluster.ai keeps no tool-call history."))
+            changes.append(
+                Change(
+                    where,
+                    "rewritten",
+                    f"`{role}` message became user text "
+                    "because kluster.ai keeps no tool-call history.",
+                )
+            )
             continue
 
         forbidden = forbidden_by_role.get(str(role), _NOTHING)
@@ -129,17 +137,30 @@ def rewrite_messages(
         if "name" in forbidden and "name" in message:
             if message["name"]:
                 content = _prefix(content, f"{message['name']}: ")
-            changes.append(Change(f"{where}.name", "rewritten",
-                                  "kluster.ai takes no `name`; the speaker now leads the content."))
+            changes.append(
+                Change(
+                    f"{where}.name",
+                    "rewritten",
+                    "kluster.ai takes no `name`; the speaker now leads the content.",
+                )
+            )
 
         if role == "assistant":
             content, assistant_changes = _assistant_text(
                 {k: v for k, v in message.items() if k in forbidden or k == "content"},
-                content, where, tool_names)
+                content,
+                where,
+                tool_names,
+            )
             changes.extend(assistant_changes)
             if _is_empty(content) and not cleaned.get("tool_calls"):
-                changes.append(Change(where, "dropped", "assistant turn was empty once the "
-                                      "fields kluster.ai refuses were removed."))
+                changes.append(
+                    Change(
+                        where,
+                        "dropped",
+                        "assistant turn was empty once the fields kluster.ai refuses were removed.",
+                    )
+                )
                 continue
 
         cleaned["content"] = content
@@ -157,11 +178,17 @@ def _assistant_text(
     if _is_empty(content) and message.get("refusal"):
         content = str(message["refusal"])
     if "refusal" in message:
-        changes.append(Change(f"{where}.refusal", "rewritten" if message.get("refusal")
-                              else "dropped", UNSUPPORTED_MESSAGE_FIELDS["refusal"].reason))
+        changes.append(
+            Change(
+                f"{where}.refusal",
+                "rewritten" if message.get("refusal") else "dropped",
+                UNSUPPORTED_MESSAGE_FIELDS["refusal"].reason,
+            )
+        )
     if "audio" in message:
-        changes.append(Change(f"{where}.audio", "dropped",
-                              UNSUPPORTED_MESSAGE_FIELDS["audio"].reason))
+        changes.append(
+            Change(f"{where}.audio", "dropped", UNSUPPORTED_MESSAGE_FIELDS["audio"].reason)
+        )
 
     calls = [as_plain_dict(call) for call in message.get("tool_calls") or ()]
     legacy = message.get("function_call")
@@ -180,8 +207,13 @@ def _assistant_text(
         content = _append(content, "\n".join(lines))
     for field in ("tool_calls", "function_call"):
         if field in message:
-            changes.append(Change(f"{where}.{field}", "rewritten" if message[field] else "dropped",
-                                  UNSUPPORTED_MESSAGE_FIELDS[field].reason))
+            changes.append(
+                Change(
+                    f"{where}.{field}",
+                    "rewritten" if message[field] else "dropped",
+                    UNSUPPORTED_MESSAGE_FIELDS[field].reason,
+                )
+            )
     return content, changes
 
 

@@ -63,7 +63,8 @@ class LoopLocalAsyncTransport(httpx.AsyncBaseTransport):
         return transport
 
     async def _close_at_loop_shutdown(
-            self, transport: httpx.AsyncBaseTransport) -> AsyncIterator[None]:
+        self, transport: httpx.AsyncBaseTransport
+    ) -> AsyncIterator[None]:
         try:
             yield
         finally:
@@ -96,8 +97,7 @@ class LoopLocalAsyncTransport(httpx.AsyncBaseTransport):
 
 #: Every pool, sync or async: no more connections than kluster.ai serves at once per account;
 #: the openai SDK's number of idle connections kept.
-POOL_LIMITS = httpx.Limits(max_connections=CONCURRENT_REQUEST_LIMIT,
-                           max_keepalive_connections=20)
+POOL_LIMITS = httpx.Limits(max_connections=CONCURRENT_REQUEST_LIMIT, max_keepalive_connections=20)
 
 
 def _kluster_sized_transport() -> httpx.AsyncBaseTransport:

@@ -35,8 +35,10 @@ def input_problems(request: Mapping[str, Any]) -> list[str]:
                         problems.append(f"`{place}` {problem}")
     stop = request.get("stop")
     if isinstance(stop, list | tuple) and len(stop) > MAX_STOP_SEQUENCES:
-        problems.append(f"`stop` has {len(stop)} strings; kluster.ai takes at most "
-                        f"{MAX_STOP_SEQUENCES}: keep the ones that matter.")
+        problems.append(
+            f"`stop` has {len(stop)} strings; kluster.ai takes at most "
+            f"{MAX_STOP_SEQUENCES}: keep the ones that matter."
+        )
     elif isinstance(stop, str) and lone_surrogate_problem(stop):
         problems.append(f"`stop` {lone_surrogate_problem(stop)}")
     return problems
@@ -46,10 +48,11 @@ def _part_problems(content: Any, place: str) -> list[str]:
     if not isinstance(content, list | tuple):
         return []
     known = ", ".join(sorted(CONTENT_PART_TYPES))
-    return [f"`{place}.content[{j}].type` is {part.get('type')!r}; kluster.ai takes "
-            f"{known} parts."
-            for j, part in enumerate(content)
-            if isinstance(part, Mapping) and part.get("type") not in CONTENT_PART_TYPES]
+    return [
+        f"`{place}.content[{j}].type` is {part.get('type')!r}; kluster.ai takes {known} parts."
+        for j, part in enumerate(content)
+        if isinstance(part, Mapping) and part.get("type") not in CONTENT_PART_TYPES
+    ]
 
 
 def _strings(value: Any, place: str) -> Iterator[tuple[str, str]]:

@@ -49,9 +49,14 @@ class RequestPreparer:
         self._warned = set(state["warned"])
         self._lock = threading.Lock()
 
-    def prepare(self, request: Mapping[str, Any], *, user_chosen: Collection[str] = (),
-                strict: bool = False,
-                capabilities: frozenset[str] | None = None) -> dict[str, Any]:
+    def prepare(
+        self,
+        request: Mapping[str, Any],
+        *,
+        user_chosen: Collection[str] = (),
+        strict: bool = False,
+        capabilities: frozenset[str] | None = None,
+    ) -> dict[str, Any]:
         """The request as kluster.ai accepts it.
 
         ``user_chosen`` names the parameters the user set. In strict mode any of them that
@@ -61,13 +66,15 @@ class RequestPreparer:
         request's model (``core.tool_calling.plan_request`` gives them).
         """
         if strict:
-            result = sanitize_request(request, user_chosen=user_chosen, policy="raise",
-                                      capabilities=capabilities)
+            result = sanitize_request(
+                request, user_chosen=user_chosen, policy="raise", capabilities=capabilities
+            )
         else:
             with self._lock:
                 fresh = set(user_chosen) - self._warned
-            result = sanitize_request(request, user_chosen=fresh, policy="warn",
-                                      capabilities=capabilities)
+            result = sanitize_request(
+                request, user_chosen=fresh, policy="warn", capabilities=capabilities
+            )
             if result.refused:
                 with self._lock:
                     self._warned.update(name.rsplit(".", 1)[-1] for name in result.refused)

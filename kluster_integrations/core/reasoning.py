@@ -106,11 +106,11 @@ class ReasoningSplitter:
             text = self._held + text
             stripped = text.lstrip()
             if stripped.startswith(OPEN_TAG):
-                self.prefix = text[:len(text) - len(stripped)]
+                self.prefix = text[: len(text) - len(stripped)]
                 self.found = True
                 self._held = ""
                 self._state = _THINK
-                return self._think(stripped[len(OPEN_TAG):])
+                return self._think(stripped[len(OPEN_TAG) :])
             if OPEN_TAG.startswith(stripped):
                 self._held = text
                 return _NOTHING
@@ -129,7 +129,7 @@ class ReasoningSplitter:
         if end >= 0:
             self.closed = True
             self._state = _GAP
-            return Split(text[:end], self._skip_gap(text[end + len(CLOSE_TAG):]))
+            return Split(text[:end], self._skip_gap(text[end + len(CLOSE_TAG) :]))
         keep = _partial_tag_length(text, CLOSE_TAG)
         if keep:
             self._held = text[-keep:]
@@ -138,7 +138,7 @@ class ReasoningSplitter:
 
     def _skip_gap(self, text: str) -> str:
         answer = text.lstrip()
-        self.gap += text[:len(text) - len(answer)]
+        self.gap += text[: len(text) - len(answer)]
         if answer:
             self._state = _ANSWER
         return answer

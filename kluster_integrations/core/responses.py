@@ -31,4 +31,5 @@ def readable_response() -> Iterator[None]:
     except json.JSONDecodeError as err:
         raise MalformedResponseError(
             f"the body is not valid JSON ({err.msg} at line {err.lineno} column {err.colno})",
-            excerpt=masked_excerpt(err.doc) or None) from err
+            excerpt=masked_excerpt(err.doc) or None,
+        ) from err

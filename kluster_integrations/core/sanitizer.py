@@ -96,13 +96,29 @@ def sanitize_request(
 
     extra = out.get("extra_body")
     if not _FORBIDDEN_KEYS.isdisjoint(out):
-        _clean_parameters(out, "", user_chosen, changes, refused, also_set=(), rules=rules,
-                          present=_merged(out, extra))
+        _clean_parameters(
+            out,
+            "",
+            user_chosen,
+            changes,
+            refused,
+            also_set=(),
+            rules=rules,
+            present=_merged(out, extra),
+        )
 
     if isinstance(extra, Mapping) and not _FORBIDDEN_KEYS.isdisjoint(extra):
         extra = dict(extra)
-        _clean_parameters(extra, "extra_body.", user_chosen, changes, refused, also_set=out,
-                          rules=rules, present=_merged(out, extra))
+        _clean_parameters(
+            extra,
+            "extra_body.",
+            user_chosen,
+            changes,
+            refused,
+            also_set=out,
+            rules=rules,
+            present=_merged(out, extra),
+        )
         out["extra_body"] = extra
 
     if refused and policy == "raise":
@@ -144,8 +160,11 @@ def _clean_parameters(
             satisfied = rule.needs is None or bool((present or {}).get(rule.needs))
             if satisfied and (name != "tools" or params[name]):
                 continue
-            reason = (f"`{name}` means nothing without `{rule.needs}`." if rule.needs
-                      else "An empty `tools` list means no tools.")
+            reason = (
+                f"`{name}` means nothing without `{rule.needs}`."
+                if rule.needs
+                else "An empty `tools` list means no tools."
+            )
         value = params.pop(name)
         changes.append(Change(prefix + name, "dropped", reason))
         if name in user_chosen and not _is_neutral(value, rule.neutral):
@@ -154,8 +173,13 @@ def _clean_parameters(
         rename = RENAMED_PARAMETERS[name]
         value = params.pop(name)
         if rename.replacement in params or rename.replacement in also_set or value is None:
-            changes.append(Change(prefix + name, "dropped",
-                                  f"{rename.reason} `{rename.replacement}` is already set."))
+            changes.append(
+                Change(
+                    prefix + name,
+                    "dropped",
+                    f"{rename.reason} `{rename.replacement}` is already set.",
+                )
+            )
         else:
             params[rename.replacement] = value
             changes.append(Change(prefix + name, "renamed", rename.reason))
@@ -173,9 +197,21 @@ def _is_neutral(value: Any, neutral: tuple[Any, ...]) -> bool:
 
 
 #: Frames from these packages are skipped, so a warning points at the user's own line.
-_LIBRARY_PREFIXES = ("kluster_integrations", "langchain", "llama_index", "openai", "pydantic",
-                     "asyncio", "concurrent", "threading", "contextvars", "functools",
-                     "tenacity", "workflows", "httpx")
+_LIBRARY_PREFIXES = (
+    "kluster_integrations",
+    "langchain",
+    "llama_index",
+    "openai",
+    "pydantic",
+    "asyncio",
+    "concurrent",
+    "threading",
+    "contextvars",
+    "functools",
+    "tenacity",
+    "workflows",
+    "httpx",
+)
 
 
 def _callers_level() -> int:

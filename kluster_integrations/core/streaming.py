@@ -52,9 +52,11 @@ def guard_stream(
 def _unless_done_marker(exc: json.JSONDecodeError) -> None:
     """Return for a ``[DONE]`` marker with extra spaces; raise for any other bad event."""
     if exc.doc.strip() != "[DONE]":
-        raise MalformedResponseError(f"a stream event is not valid JSON ({exc.msg})",
-                                     content_type="text/event-stream",
-                                     excerpt=masked_excerpt(exc.doc)) from exc
+        raise MalformedResponseError(
+            f"a stream event is not valid JSON ({exc.msg})",
+            content_type="text/event-stream",
+            excerpt=masked_excerpt(exc.doc),
+        ) from exc
 
 
 async def aguard_stream(

@@ -76,7 +76,7 @@ def extract_json(text: str) -> Any:
 
 def _strip_thinking(text: str) -> str:
     end = text.find("</think>")
-    return text[end + len("</think>"):] if end >= 0 else text
+    return text[end + len("</think>") :] if end >= 0 else text
 
 
 def _first_json_value(text: str) -> Any:

@@ -21,6 +21,8 @@ def lone_surrogate_problem(text: str) -> str | None:
     found = _SURROGATE.search(text)
     if found is None:
         return None
-    return (f"holds a lone surrogate (U+{ord(found.group()):04X}) at character "
-            f"{found.start()}; it cannot be sent as UTF-8: remove it, or decode the source "
-            'text with errors="replace".')
+    return (
+        f"holds a lone surrogate (U+{ord(found.group()):04X}) at character "
+        f"{found.start()}; it cannot be sent as UTF-8: remove it, or decode the source "
+        'text with errors="replace".'
+    )

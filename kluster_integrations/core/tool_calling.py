@@ -57,8 +57,10 @@ TOOL_CALLING_MODES: tuple[ToolCallingMode, ...] = ("auto", "native", "prompt", "
 PLAN_KEY = "__kluster_prompted_tools__"
 
 #: Said to the model once when ``tool_choice`` demands a call and it answered with text.
-CORRECTION = ("You answered without calling a tool, but a tool call is required here. Reply "
-              "now with the JSON tool-call object only.")
+CORRECTION = (
+    "You answered without calling a tool, but a tool call is required here. Reply "
+    "now with the JSON tool-call object only."
+)
 
 
 def check_mode(mode: Any) -> ToolCallingMode:
@@ -66,7 +68,8 @@ def check_mode(mode: Any) -> ToolCallingMode:
     if mode not in TOOL_CALLING_MODES:
         raise InvalidToolError(
             f"tool_calling={mode!r} is not a mode: use 'auto' (native on tool models, prompted "
-            "elsewhere), 'native', 'prompt' or 'off'.")
+            "elsewhere), 'native', 'prompt' or 'off'."
+        )
     return mode
 
 
@@ -121,8 +124,9 @@ def check_native_tools(request: Mapping[str, Any]) -> None:
         normalize_tool_choice(request["tool_choice"], _names(tools))
 
 
-def plan_request(request: Mapping[str, Any], mode: ToolCallingMode, *,
-                 invalid_as_calls: bool = False) -> tuple[dict[str, Any], frozenset[str]]:
+def plan_request(
+    request: Mapping[str, Any], mode: ToolCallingMode, *, invalid_as_calls: bool = False
+) -> tuple[dict[str, Any], frozenset[str]]:
     """The request to sanitize, and the capabilities to sanitize it with; see the module
     docstring. Bad tools or ``tool_choice`` raise ``InvalidToolError`` before sending."""
     out = dict(request)
@@ -140,10 +144,10 @@ def plan_request(request: Mapping[str, Any], mode: ToolCallingMode, *,
         out.pop(key, None)
     if choice.mode == "none":
         return out, caps
-    offered = tuple(s for s in specs if s.name == choice.name) if choice.mode == "named" \
-        else specs
-    out["messages"] = with_system_text(out.get("messages") or [],
-                                       tools_instruction(offered, choice, parallel))
+    offered = tuple(s for s in specs if s.name == choice.name) if choice.mode == "named" else specs
+    out["messages"] = with_system_text(
+        out.get("messages") or [], tools_instruction(offered, choice, parallel)
+    )
     out[PLAN_KEY] = PromptedTools(offered, choice, parallel, invalid_as_calls)
     return out, caps
 
@@ -154,8 +158,11 @@ def with_system_text(messages: Any, text: str) -> list[Any]:
     first = listed[0] if listed else None
     if isinstance(first, Mapping) and first.get("role") in ("system", "developer"):
         content = first.get("content")
-        merged = (f"{content}\n\n{text}" if isinstance(content, str) or content is None
-                  else [*content, {"type": "text", "text": text}])
+        merged = (
+            f"{content}\n\n{text}"
+            if isinstance(content, str) or content is None
+            else [*content, {"type": "text", "text": text}]
+        )
         listed[0] = {**first, "content": merged}
     else:
         listed.insert(0, {"role": "system", "content": text})
@@ -199,15 +206,18 @@ async def asend(create: ACreate, request: dict[str, Any]) -> Any:
 
 
 def _retry_request(request: dict[str, Any], text: str) -> dict[str, Any]:
-    messages = [*request.get("messages", []),
-                {"role": "assistant", "content": text or "(no answer)"},
-                {"role": "user", "content": CORRECTION}]
+    messages = [
+        *request.get("messages", []),
+        {"role": "assistant", "content": text or "(no answer)"},
+        {"role": "user", "content": CORRECTION},
+    ]
     return {**request, "messages": messages, "stream": False}
 
 
 def _complete(create: Create, request: dict[str, Any], plan: PromptedTools) -> ChatCompletion:
-    response = create(**{**request, "stream": False}) if request.get("stream") \
-        else create(**request)
+    response = (
+        create(**{**request, "stream": False}) if request.get("stream") else create(**request)
+    )
     check_chat_completion(response)
     reply = plan.parse(_text(response))
     if plan.required and not reply.calls:
@@ -219,10 +229,12 @@ def _complete(create: Create, request: dict[str, Any], plan: PromptedTools) -> C
     return as_tool_completion(response, reply, plan)
 
 
-async def _acomplete(create: ACreate, request: dict[str, Any],
-                     plan: PromptedTools) -> ChatCompletion:
-    response = await (create(**{**request, "stream": False}) if request.get("stream")
-                      else create(**request))
+async def _acomplete(
+    create: ACreate, request: dict[str, Any], plan: PromptedTools
+) -> ChatCompletion:
+    response = await (
+        create(**{**request, "stream": False}) if request.get("stream") else create(**request)
+    )
     check_chat_completion(response)
     reply = plan.parse(_text(response))
     if plan.required and not reply.calls:
@@ -240,10 +252,16 @@ def _text(response: Any) -> str:
 
 
 def _call_dict(call: ParsedCall, index: int | None = None) -> dict[str, Any]:
-    entry: dict[str, Any] = {"id": call.id, "type": "function",
-                             "function": {"name": call.name, "arguments": call.raw_arguments
-                                          if call.arguments is None
-                                          else json.dumps(call.arguments, ensure_ascii=False)}}
+    entry: dict[str, Any] = {
+        "id": call.id,
+        "type": "function",
+        "function": {
+            "name": call.name,
+            "arguments": call.raw_arguments
+            if call.arguments is None
+            else json.dumps(call.arguments, ensure_ascii=False),
+        },
+    }
     if index is not None:
         entry["index"] = index
     return entry
@@ -253,8 +271,9 @@ def _invalid_dict(call: ParsedCall) -> dict[str, Any]:
     return {"id": call.id, "name": call.name, "args": call.raw_arguments, "error": call.error}
 
 
-def as_tool_completion(response: Any, reply: ParsedReply,
-                       plan: PromptedTools | None = None) -> ChatCompletion:
+def as_tool_completion(
+    response: Any, reply: ParsedReply, plan: PromptedTools | None = None
+) -> ChatCompletion:
     """``response`` with its text replaced by ``reply``: text, ``tool_calls`` for the valid
     calls and the extra ``invalid_tool_calls`` for the others (see ``PromptedTools``)."""
     plan = plan or PromptedTools((), ToolChoice())
@@ -279,18 +298,23 @@ class _ChunkMaker:
     def adopt(self, chunk: Any) -> None:
         self.id, self.model, self.created = chunk.id, chunk.model, chunk.created
 
-    def make(self, delta: dict[str, Any], finish: str | None = None,
-             usage: Any = None) -> ChatCompletionChunk:
+    def make(
+        self, delta: dict[str, Any], finish: str | None = None, usage: Any = None
+    ) -> ChatCompletionChunk:
         body: dict[str, Any] = {
-            "id": self.id, "object": "chat.completion.chunk", "created": self.created,
+            "id": self.id,
+            "object": "chat.completion.chunk",
+            "created": self.created,
             "model": self.model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
         if usage is not None:
             body["usage"] = usage.model_dump() if hasattr(usage, "model_dump") else usage
         return ChatCompletionChunk.model_validate(body)
 
-    def tail(self, reply: ParsedReply, rest: str, finish: str | None,
-             usage: Any) -> Iterator[ChatCompletionChunk]:
+    def tail(
+        self, reply: ParsedReply, rest: str, finish: str | None, usage: Any
+    ) -> Iterator[ChatCompletionChunk]:
         """The chunks after the last text: held-back text, tool calls, the finish."""
         if rest:
             yield self.make({"content": rest})
@@ -309,17 +333,23 @@ class _ChunkMaker:
         message = completion.choices[0].message
         yield self.make({"role": "assistant", "content": message.content or ""})
         entries = [call.model_dump() for call in message.tool_calls or ()]
-        entries += [{"id": c["id"], "type": "function",
-                     "function": {"name": c["name"], "arguments": c["args"]}}
-                    for c in (message.model_extra or {}).get("invalid_tool_calls") or ()]
+        entries += [
+            {
+                "id": c["id"],
+                "type": "function",
+                "function": {"name": c["name"], "arguments": c["args"]},
+            }
+            for c in (message.model_extra or {}).get("invalid_tool_calls") or ()
+        ]
         for index, entry in enumerate(entries):
             yield self.make({"tool_calls": [{**entry, "index": index}]})
         finish = "tool_calls" if entries else completion.choices[0].finish_reason
         yield self.make({}, finish, completion.usage)
 
 
-def _stream(create: Create, request: dict[str, Any],
-            plan: PromptedTools) -> Iterator[ChatCompletionChunk]:
+def _stream(
+    create: Create, request: dict[str, Any], plan: PromptedTools
+) -> Iterator[ChatCompletionChunk]:
     maker = _ChunkMaker(str(request.get("model")))
     if plan.required:  # a text answer would be retried, so nothing is shown until the end
         yield from maker.from_completion(_complete(create, request, plan))
@@ -343,8 +373,9 @@ def _stream(create: Create, request: dict[str, Any],
     yield from maker.tail(reply, rest, finish, usage)
 
 
-async def _astream(create: ACreate, request: dict[str, Any],
-                   plan: PromptedTools) -> AsyncIterator[ChatCompletionChunk]:
+async def _astream(
+    create: ACreate, request: dict[str, Any], plan: PromptedTools
+) -> AsyncIterator[ChatCompletionChunk]:
     maker = _ChunkMaker(str(request.get("model")))
     if plan.required:
         for out in maker.from_completion(await _acomplete(create, request, plan)):
@@ -371,8 +402,9 @@ async def _astream(create: ACreate, request: dict[str, Any],
         yield out
 
 
-def _pass_through(chunk: Any, splitter: ReplyStream,
-                  maker: _ChunkMaker) -> Iterator[ChatCompletionChunk]:
+def _pass_through(
+    chunk: Any, splitter: ReplyStream, maker: _ChunkMaker
+) -> Iterator[ChatCompletionChunk]:
     """The text of ``chunk`` that can be shown now (finish and usage come at the end)."""
     if not chunk.choices:
         return

@@ -47,11 +47,28 @@ _FENCE = re.compile(r"```[A-Za-z]*[ \t]*\n?(.*?)```", re.DOTALL)
 _THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
 
 # Near-miss key names, compared after lower-casing and dropping "_", "-" and spaces.
-_ENVELOPE_KEYS = ("toolcalls", "toolcall", "calls", "functioncalls", "functioncall",
-                  "tooluse", "tools", "actions")
+_ENVELOPE_KEYS = (
+    "toolcalls",
+    "toolcall",
+    "calls",
+    "functioncalls",
+    "functioncall",
+    "tooluse",
+    "tools",
+    "actions",
+)
 _NAME_KEYS = ("name", "toolname", "tool", "functionname", "function", "action", "recipientname")
-_ARGUMENT_KEYS = ("arguments", "args", "parameters", "params", "input", "actioninput",
-                  "toolinput", "kwargs", "argument")
+_ARGUMENT_KEYS = (
+    "arguments",
+    "args",
+    "parameters",
+    "params",
+    "input",
+    "actioninput",
+    "toolinput",
+    "kwargs",
+    "argument",
+)
 
 
 def _norm(key: Any) -> str:
@@ -64,8 +81,9 @@ class ToolSpec:
 
     name: str
     description: str = ""
-    parameters: Mapping[str, Any] = field(default_factory=lambda: {"type": "object",
-                                                                   "properties": {}})
+    parameters: Mapping[str, Any] = field(
+        default_factory=lambda: {"type": "object", "properties": {}}
+    )
 
     @classmethod
     def from_openai(cls, tool: Mapping[str, Any]) -> ToolSpec:
@@ -73,11 +91,15 @@ class ToolSpec:
         function dict; ``InvalidToolError`` when it has no name or a schema that cannot be
         written into a prompt."""
         function = tool.get("function", tool) if isinstance(tool, Mapping) else None
-        if not isinstance(function, Mapping) or not isinstance(function.get("name"), str) \
-                or not function["name"]:
+        if (
+            not isinstance(function, Mapping)
+            or not isinstance(function.get("name"), str)
+            or not function["name"]
+        ):
             raise InvalidToolError(
                 f"A tool needs a name to be called through the prompt; got {tool!r}. Pass "
-                "LangChain tools, LlamaIndex tools or OpenAI function dicts.")
+                "LangChain tools, LlamaIndex tools or OpenAI function dicts."
+            )
         parameters = function.get("parameters") or {"type": "object", "properties": {}}
         try:
             _validator(json.dumps(parameters, sort_keys=True))
@@ -85,7 +107,8 @@ class ToolSpec:
             raise InvalidToolError(
                 f"The argument schema of tool {function['name']!r} cannot be written into a "
                 f"prompt ({str(err).splitlines()[0]}). Give the tool JSON-serializable, valid "
-                "JSON-schema parameters (a Pydantic model or typed function arguments).") from err
+                "JSON-schema parameters (a Pydantic model or typed function arguments)."
+            ) from err
         return cls(function["name"], str(function.get("description") or ""), parameters)
 
 
@@ -137,29 +160,37 @@ def normalize_tool_choice(choice: Any, tool_names: Sequence[str]) -> ToolChoice:
         return ToolChoice("named", name)
     raise InvalidToolError(
         f"tool_choice={choice!r} is not understood: use 'auto', 'none', 'required' (or 'any' / "
-        f"True), or the name of one of the tools ({', '.join(tool_names) or 'none given'}).")
+        f"True), or the name of one of the tools ({', '.join(tool_names) or 'none given'})."
+    )
 
 
-def tools_instruction(tools: Sequence[ToolSpec], choice: ToolChoice = ToolChoice(),
-                      parallel: bool = True) -> str:
+def tools_instruction(
+    tools: Sequence[ToolSpec], choice: ToolChoice = ToolChoice(), parallel: bool = True
+) -> str:
     """The system-prompt paragraph that describes ``tools`` and the reply protocol."""
     listing = "\n".join(
-        json.dumps({"name": t.name, "description": t.description, "parameters": t.parameters},
-                   ensure_ascii=False, sort_keys=True)
-        for t in tools)
-    how_many = ("one or more calls" if parallel else "exactly one call")
+        json.dumps(
+            {"name": t.name, "description": t.description, "parameters": t.parameters},
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+        for t in tools
+    )
+    how_many = "one or more calls" if parallel else "exactly one call"
     if choice.mode == "required":
         rule = "You MUST call a tool now: answer with the JSON tool-call object only."
     elif choice.mode == "named":
         rule = f"You MUST call the tool {choice.name!r} now: answer with the JSON object only."
     else:
-        rule = ("If a tool helps, answer with the JSON tool-call object only. Otherwise answer "
-                "the user in plain text, without any JSON.")
+        rule = (
+            "If a tool helps, answer with the JSON tool-call object only. Otherwise answer "
+            "the user in plain text, without any JSON."
+        )
     return (
         f"{TOOLS_HEADING}\n{listing}\n\n"
         f"To call tools, reply with a single JSON object holding {how_many}, and nothing else:\n"
         f'{{"{ENVELOPE_KEY}": [{{"name": "<tool name>", "arguments": {{<arguments matching '
-        f'its schema>}}}}]}}\n'
+        f"its schema>}}}}]}}\n"
         f"{rule} Tool results come back in the next message; then answer the user or call "
         "tools again."
     )
@@ -203,8 +234,7 @@ def new_call_id() -> str:
     return "call_" + uuid.uuid4().hex[:24]
 
 
-def parse_tool_reply(text: str, tools: Sequence[ToolSpec], *,
-                     parallel: bool = True) -> ParsedReply:
+def parse_tool_reply(text: str, tools: Sequence[ToolSpec], *, parallel: bool = True) -> ParsedReply:
     """Find the tool calls in ``text``; see the module docstring. Never raises."""
     if not isinstance(text, str) or not text:
         return ParsedReply(text if isinstance(text, str) else "")
@@ -286,15 +316,25 @@ def _json_values(text: str, start: int) -> Iterable[tuple[int, int, Any]]:
             continue
         begin = match.start()
         for f_begin, f_end, inner_begin, inner_end in fences:
-            if inner_begin <= begin and end <= inner_end \
-                    and not text[inner_begin:begin].strip() and not text[end:inner_end].strip():
+            if (
+                inner_begin <= begin
+                and end <= inner_end
+                and not text[inner_begin:begin].strip()
+                and not text[end:inner_end].strip()
+            ):
                 begin, end = f_begin, f_end
         yield begin, end, value
         at = end
 
 
-def _collect(value: Any, found: list[tuple[Any, Any, bool]], *, in_envelope: bool,
-             by_name: Mapping[str, ToolSpec], depth: int) -> None:
+def _collect(
+    value: Any,
+    found: list[tuple[Any, Any, bool]],
+    *,
+    in_envelope: bool,
+    by_name: Mapping[str, ToolSpec],
+    depth: int,
+) -> None:
     if depth > 6:
         return
     if isinstance(value, list):
@@ -341,8 +381,13 @@ def _make_call(name: Any, args: Any, by_name: Mapping[str, ToolSpec]) -> ParsedC
     raw = args if isinstance(args, str) else _dumps(args if args is not None else {})
     matched = _match_name(str(name), by_name)
     if matched is None:
-        return ParsedCall(new_call_id(), str(name), None, raw,
-                          f"there is no tool named {name!r} (tools: {', '.join(by_name)})")
+        return ParsedCall(
+            new_call_id(),
+            str(name),
+            None,
+            raw,
+            f"there is no tool named {name!r} (tools: {', '.join(by_name)})",
+        )
     arguments, problem = _read_arguments(args)
     if problem is None:
         problem = _schema_problem(arguments, by_name[matched].parameters)
@@ -430,7 +475,7 @@ class ReplyStream:
         self._text += delta
         if self._holding:
             return ""
-        pending = self._text[self._emitted:]
+        pending = self._text[self._emitted :]
         match = _ENVELOPE_START.search(pending)
         if match is not None:
             self._holding = True
@@ -445,9 +490,9 @@ class ReplyStream:
     def finish(self) -> tuple[ParsedReply, str]:
         """The whole reply parsed, and the text not shown yet that is answer, not envelope."""
         reply = parse_tool_reply(self._text, self._tools, parallel=self._parallel)
-        rest = self._text[self._emitted:]
+        rest = self._text[self._emitted :]
         if reply.calls:
             rest = remove_spans(rest, reply.spans, offset=self._emitted)
-            if rest and self._emitted and self._text[:self._emitted].strip():
+            if rest and self._emitted and self._text[: self._emitted].strip():
                 rest = "\n" + rest
         return reply, rest

@@ -45,8 +45,9 @@ def request_problems(request: Mapping[str, Any]) -> list[str]:
         or not isinstance(temperature, int | float)
         or not low <= temperature <= high
     ):
-        problems.append(f"`temperature` must be a number from {low:g} to {high:g}, "
-                        f"not {temperature!r}.")
+        problems.append(
+            f"`temperature` must be a number from {low:g} to {high:g}, not {temperature!r}."
+        )
     return problems
 
 
@@ -67,8 +68,10 @@ def _message_problems(messages: Any) -> list[str]:
         if not isinstance(message, Mapping):
             problems.append(f"`messages[{i}]` must be an object with `role` and `content`.")
         elif message.get("role") not in KNOWN_ROLES:
-            problems.append(f"`messages[{i}].role` is {message.get('role')!r}; use one of "
-                            f"{', '.join(sorted(KNOWN_ROLES))}.")
+            problems.append(
+                f"`messages[{i}].role` is {message.get('role')!r}; use one of "
+                f"{', '.join(sorted(KNOWN_ROLES))}."
+            )
     return problems
 
 
@@ -76,6 +79,8 @@ def _token_limit_problems(name: str, value: Any, info: Any) -> list[str]:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         return [f"`{name}` must be a positive integer, not {value!r}."]
     if info is not None and info.is_chat and value > info.max_output_tokens:
-        return [f"`{name}`={value} is above what {info.id} can produce "
-                f"({info.max_output_tokens} tokens); lower it."]
+        return [
+            f"`{name}`={value} is above what {info.id} can produce "
+            f"({info.max_output_tokens} tokens); lower it."
+        ]
     return []

@@ -44,13 +44,18 @@ def run(emit: Emit) -> None:
     for model, how in ((TOOL_MODEL, "native tools"), (TEXT_ONLY_MODEL, "tools in the prompt")):
         agent = create_agent(ChatKluster(model=model, temperature=0), tools=[multiply])
         result = agent.invoke({"messages": [("user", "What is 6 times 7?")]})
-        calls = [(c["name"], c["args"]) for m in result["messages"]
-                 for c in getattr(m, "tool_calls", None) or ()]
-        emit(f"Agent on {model} ({how}): called {calls}, answered "
-             f"{result['messages'][-1].content!r}")
+        calls = [
+            (c["name"], c["args"])
+            for m in result["messages"]
+            for c in getattr(m, "tool_calls", None) or ()
+        ]
+        emit(
+            f"Agent on {model} ({how}): called {calls}, answered {result['messages'][-1].content!r}"
+        )
 
     reply = ChatKluster(model=REASONING_MODEL, temperature=0, max_tokens=600).invoke(
-        "Is 91 a prime number?")
+        "Is 91 a prime number?"
+    )
     emit(f"Reasoning model {REASONING_MODEL}:")
     emit(f"  thinking: {reply.additional_kwargs.get('reasoning_content', '')!r}")
     emit(f"  answer:   {reply.content!r}")

@@ -36,10 +36,12 @@ def run(emit: Emit) -> None:
     llm = ChatKluster(temperature=0.2, max_tokens=256)
     emit(f"LangChain: ChatKluster(model={llm.model_name!r})")
 
-    prompt = ChatPromptTemplate.from_messages([
-        ("system", "You are a concise travel guide."),
-        ("human", "In two sentences, why visit {city}?"),
-    ])
+    prompt = ChatPromptTemplate.from_messages(
+        [
+            ("system", "You are a concise travel guide."),
+            ("human", "In two sentences, why visit {city}?"),
+        ]
+    )
     chain = prompt | llm | StrOutputParser()
     emit("  streamed answer: ", end="")
     for chunk in chain.stream({"city": "Lisbon"}):

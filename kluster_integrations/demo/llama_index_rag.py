@@ -40,8 +40,10 @@ def run(emit: Emit, question: str = QUESTION) -> str:
     """Index the corpus, stream the answer to ``question`` through ``emit``; return it."""
     llm = KlusterLLM(temperature=0)
     embed_model = KlusterEmbedding()
-    emit(f"LlamaIndex: VectorStoreIndex + streaming query engine on {llm.model}, "
-         f"embeddings by {embed_model.model_name}")
+    emit(
+        f"LlamaIndex: VectorStoreIndex + streaming query engine on {llm.model}, "
+        f"embeddings by {embed_model.model_name}"
+    )
 
     index = VectorStoreIndex.from_documents(load_corpus(), embed_model=embed_model)
     engine = index.as_query_engine(llm=llm, streaming=True, similarity_top_k=2)

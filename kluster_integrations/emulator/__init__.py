@@ -40,7 +40,9 @@ def __getattr__(name: str) -> Any:
         try:
             from kluster_integrations.emulator import server
         except ImportError as err:
-            raise ImportError(f"The kluster.ai emulator needs its extra: pip install "
-                              f"'kluster-integrations[emulator]' ({err})") from err
+            raise ImportError(
+                f"The kluster.ai emulator needs its extra: pip install "
+                f"'kluster-integrations[emulator]' ({err})"
+            ) from err
         return getattr(server, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

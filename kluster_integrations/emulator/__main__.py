@@ -11,21 +11,28 @@ from kluster_integrations.emulator.state import EmulatorState, Settings
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m kluster_integrations.emulator",
-                                     description="Serve a local kluster.ai emulator.")
+    parser = argparse.ArgumentParser(
+        prog="python -m kluster_integrations.emulator",
+        description="Serve a local kluster.ai emulator.",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--api-key", default=None,
-                        help="accept only this key (default: any non-empty key)")
+    parser.add_argument(
+        "--api-key", default=None, help="accept only this key (default: any non-empty key)"
+    )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
-    parser.add_argument("--chunk-delay", type=float, default=0.0,
-                        help="seconds between stream chunks")
+    parser.add_argument(
+        "--chunk-delay", type=float, default=0.0, help="seconds between stream chunks"
+    )
     args = parser.parse_args(argv)
     settings = Settings(api_key=args.api_key, latency=args.latency, chunk_delay=args.chunk_delay)
-    print(f"kluster.ai emulator on http://{args.host}:{args.port}/v1 "
-          f"(export KLUSTER_BASE_URL=http://{args.host}:{args.port}/v1 KLUSTER_API_KEY=any)")
-    uvicorn.run(create_app(EmulatorState(settings)), host=args.host, port=args.port,
-                log_level="warning")
+    print(
+        f"kluster.ai emulator on http://{args.host}:{args.port}/v1 "
+        f"(export KLUSTER_BASE_URL=http://{args.host}:{args.port}/v1 KLUSTER_API_KEY=any)"
+    )
+    uvicorn.run(
+        create_app(EmulatorState(settings)), host=args.host, port=args.port, log_level="warning"
+    )
 
 
 if __name__ == "__main__":

@@ -53,13 +53,23 @@ from kluster_integrations.emulator.state import (
 )
 
 _HIDDEN_HEADERS = frozenset({"authorization", "api-key"})
-_ERROR_KINDS = {401: "authentication_error", 403: "permission_error", 404: "not_found_error",
-                429: "rate_limit_error"}
+_ERROR_KINDS = {
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+}
 
 
-def error_response(status: int, message: str, *, param: str | None = None,
-                   code: str | None = None, kind: str = "invalid_request_error",
-                   headers: Mapping[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int,
+    message: str,
+    *,
+    param: str | None = None,
+    code: str | None = None,
+    kind: str = "invalid_request_error",
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
     """An OpenAI-style error body, which the openai SDK maps to its typed exceptions."""
     body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
     return JSONResponse(body, status_code=status, headers=dict(headers or {}))
@@ -85,24 +95,45 @@ def create_app(state: EmulatorState) -> Starlette:
             await asyncio.sleep(settings.latency)
         key = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not key or (settings.api_key is not None and key != settings.api_key):
-            return body, None, error_response(
-                401, "Invalid or missing API key. Send 'Authorization: Bearer <key>'.",
-                kind="authentication_error", code="invalid_api_key")
+            return (
+                body,
+                None,
+                error_response(
+                    401,
+                    "Invalid or missing API key. Send 'Authorization: Bearer <key>'.",
+                    kind="authentication_error",
+                    code="invalid_api_key",
+                ),
+            )
         fault = state.take_fault(path)
         if fault is not None:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             if fault.status is not None:
-                headers = ({"Retry-After": f"{fault.retry_after:g}"}
-                           if fault.retry_after is not None else {})
+                headers = (
+                    {"Retry-After": f"{fault.retry_after:g}"}
+                    if fault.retry_after is not None
+                    else {}
+                )
                 if fault.body is not None:
-                    return body, fault, JSONResponse(fault.body, status_code=fault.status,
-                                                     headers=headers)
-                return body, fault, error_response(
-                    fault.status, f"Emulated fault: HTTP {fault.status}.",
-                    kind=_ERROR_KINDS.get(fault.status, "server_error" if fault.status >= 500
-                                          else "invalid_request_error"),
-                    headers=headers)
+                    return (
+                        body,
+                        fault,
+                        JSONResponse(fault.body, status_code=fault.status, headers=headers),
+                    )
+                return (
+                    body,
+                    fault,
+                    error_response(
+                        fault.status,
+                        f"Emulated fault: HTTP {fault.status}.",
+                        kind=_ERROR_KINDS.get(
+                            fault.status,
+                            "server_error" if fault.status >= 500 else "invalid_request_error",
+                        ),
+                        headers=headers,
+                    ),
+                )
             if fault.answer is not None:
                 return body, fault, hostile_answer(fault.answer, body, key, fault.answer_bytes)
             if fault.malformed:
@@ -117,8 +148,12 @@ def create_app(state: EmulatorState) -> Starlette:
             return info
         if str(model_id).startswith(FINE_TUNED_PREFIX) or model_id in state.settings.extra_models:
             return unknown_model(str(model_id))
-        return error_response(404, f"The model `{model_id}` does not exist or you do not have "
-                              "access to it.", param="model", code="model_not_found")
+        return error_response(
+            404,
+            f"The model `{model_id}` does not exist or you do not have access to it.",
+            param="model",
+            code="model_not_found",
+        )
 
     async def chat_completions(request: Request) -> Response:
         body, fault, stop = await admit(request, CHAT_PATH)
@@ -128,8 +163,12 @@ def create_app(state: EmulatorState) -> Starlette:
         if violations:
             names = ", ".join(name for name, _ in violations)
             detail = " ".join(reason for _, reason in violations)
-            return error_response(400, f"Unsupported parameter(s): {names}. {detail}",
-                                  param=violations[0][0], code="unsupported_parameter")
+            return error_response(
+                400,
+                f"Unsupported parameter(s): {names}. {detail}",
+                param=violations[0][0],
+                code="unsupported_parameter",
+            )
         problems = request_problems(body)
         if problems:
             return error_response(400, " ".join(problems), code="invalid_value")
@@ -137,8 +176,9 @@ def create_app(state: EmulatorState) -> Starlette:
         if isinstance(info, Response):
             return info
         if not info.is_chat:
-            return error_response(400, f"{info.id} is an embeddings model; use /v1/embeddings.",
-                                  param="model")
+            return error_response(
+                400, f"{info.id} is an embeddings model; use /v1/embeddings.", param="model"
+            )
         scripted = state.next_reply()
         calls = None
         if scripted is None:
@@ -147,41 +187,71 @@ def create_app(state: EmulatorState) -> Starlette:
                 text = reasoning.with_thinking(info, body, text)
         else:
             text = scripted if isinstance(scripted, str) else json.dumps(scripted)
-        prompt_tokens = sum(replies.count_tokens(replies.message_text(m.get("content")))
-                            for m in body["messages"])
+        prompt_tokens = sum(
+            replies.count_tokens(replies.message_text(m.get("content"))) for m in body["messages"]
+        )
         text, finish = _limit(text, body.get("max_completion_tokens"))
         completion_id = f"chatcmpl-emu-{next(ids)}"
         field = state.settings.reasoning_field
         thought, text_out = reasoning.move_to_field(text) if field else (None, text)
-        usage = {"prompt_tokens": prompt_tokens,
-                 "completion_tokens": replies.count_tokens(text),
-                 "total_tokens": prompt_tokens + replies.count_tokens(text)}
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": replies.count_tokens(text),
+            "total_tokens": prompt_tokens + replies.count_tokens(text),
+        }
         if calls:
             if body.get("stream"):
-                return StreamingResponse(tool_replies.stream_tool_calls(
-                    state, completion_id, body["model"], calls, usage, fault),
-                    media_type="text/event-stream")
-            return JSONResponse({
-                "id": completion_id, "object": "chat.completion", "created": int(time.time()),
-                "model": body["model"],
-                "choices": [{"index": 0, "message": tool_replies.tool_call_message(calls),
-                             "finish_reason": "tool_calls", "logprobs": None}],
-                "usage": usage,
-            })
+                return StreamingResponse(
+                    tool_replies.stream_tool_calls(
+                        state, completion_id, body["model"], calls, usage, fault
+                    ),
+                    media_type="text/event-stream",
+                )
+            return JSONResponse(
+                {
+                    "id": completion_id,
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body["model"],
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": tool_replies.tool_call_message(calls),
+                            "finish_reason": "tool_calls",
+                            "logprobs": None,
+                        }
+                    ],
+                    "usage": usage,
+                }
+            )
         in_field = {field: thought} if field and thought is not None else None
         if body.get("stream"):
             return StreamingResponse(
-                stream_completion(state, completion_id, body["model"], text_out, finish, usage,
-                                  fault, reasoning=in_field),
-                media_type="text/event-stream")
+                stream_completion(
+                    state,
+                    completion_id,
+                    body["model"],
+                    text_out,
+                    finish,
+                    usage,
+                    fault,
+                    reasoning=in_field,
+                ),
+                media_type="text/event-stream",
+            )
         message = {"role": "assistant", "content": text_out, **(in_field or {})}
-        return JSONResponse({
-            "id": completion_id, "object": "chat.completion", "created": int(time.time()),
-            "model": body["model"],
-            "choices": [{"index": 0, "message": message,
-                         "finish_reason": finish, "logprobs": None}],
-            "usage": usage,
-        })
+        return JSONResponse(
+            {
+                "id": completion_id,
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body["model"],
+                "choices": [
+                    {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
+                ],
+                "usage": usage,
+            }
+        )
 
     async def embeddings(request: Request) -> Response:
         body, _, stop = await admit(request, EMBEDDINGS_PATH)
@@ -192,46 +262,66 @@ def create_app(state: EmulatorState) -> Starlette:
             return info
         if info.purpose != "embeddings":
             return error_response(400, f"{info.id} is not an embeddings model.", param="model")
-        violations = accepted_anyway(embedding_violations(body, EMBEDDING_MAX_INPUTS),
-                                     state.settings.accepts_anyway)
+        violations = accepted_anyway(
+            embedding_violations(body, EMBEDDING_MAX_INPUTS), state.settings.accepts_anyway
+        )
         if violations:
-            return error_response(400, " ".join(reason for _, reason in violations),
-                                  param=violations[0][0], code="unsupported_parameter")
+            return error_response(
+                400,
+                " ".join(reason for _, reason in violations),
+                param=violations[0][0],
+                code="unsupported_parameter",
+            )
         inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
         as_base64 = body.get("encoding_format") == "base64"
         data = []
         for index, text in enumerate(inputs):
             vector = replies.embed_text(text)
-            encoded: Any = (base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
-                            if as_base64 else vector)
+            encoded: Any = (
+                base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+                if as_base64
+                else vector
+            )
             data.append({"object": "embedding", "index": index, "embedding": encoded})
         tokens = sum(replies.count_tokens(t) for t in inputs)
-        return JSONResponse({
-            "object": "list", "data": data, "model": info.id, "created": int(time.time()),
-            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
-        })
+        return JSONResponse(
+            {
+                "object": "list",
+                "data": data,
+                "model": info.id,
+                "created": int(time.time()),
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
+        )
 
     async def models(request: Request) -> Response:
         _, _, stop = await admit(request, "/v1/models")
         if stop is not None:
             return stop
         extended = request.query_params.get("extended") == "true"
-        return JSONResponse({"object": "list",
-                             "data": [_model_entry(m, extended) for m in KNOWN_MODELS.values()]})
+        return JSONResponse(
+            {"object": "list", "data": [_model_entry(m, extended) for m in KNOWN_MODELS.values()]}
+        )
 
-    return Starlette(routes=[
-        Route(CHAT_PATH, chat_completions, methods=["POST"]),
-        Route(EMBEDDINGS_PATH, embeddings, methods=["POST"]),
-        Route("/v1/models", models, methods=["GET"]),
-        *batch_routes(state),
-        *control_routes(state),
-    ], exception_handlers={HTTPException: _http_error})
+    return Starlette(
+        routes=[
+            Route(CHAT_PATH, chat_completions, methods=["POST"]),
+            Route(EMBEDDINGS_PATH, embeddings, methods=["POST"]),
+            Route("/v1/models", models, methods=["GET"]),
+            *batch_routes(state),
+            *control_routes(state),
+        ],
+        exception_handlers={HTTPException: _http_error},
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
-    return error_response(status, f"{request.method} {request.url.path}: {exc}",
-                          code="not_found" if status == 404 else None)
+    return error_response(
+        status,
+        f"{request.method} {request.url.path}: {exc}",
+        code="not_found" if status == 404 else None,
+    )
 
 
 def _limit(text: str, max_tokens: int | None) -> tuple[str, str]:
@@ -249,15 +339,21 @@ def _limit(text: str, max_tokens: int | None) -> tuple[str, str]:
 
 
 def _model_entry(info: ModelInfo, extended: bool) -> dict[str, Any]:
-    entry: dict[str, Any] = {"id": info.id, "object": "model", "created": 1_735_689_600,
-                             "owned_by": info.id.split("/", 1)[0]}
+    entry: dict[str, Any] = {
+        "id": info.id,
+        "object": "model",
+        "created": 1_735_689_600,
+        "owned_by": info.id.split("/", 1)[0],
+    }
     if extended:
-        entry.update({
-            "context_length": info.context_window,
-            "output_length": info.max_output_tokens,
-            "model_purpose": info.purpose,
-            "tools_supported": info.supports("tools"),
-            "reasoning_model": "yes" if info.supports("reasoning") else "no",
-            "tags": sorted(info.capabilities - {"reasoning", "embeddings", "tools"}),
-        })
+        entry.update(
+            {
+                "context_length": info.context_window,
+                "output_length": info.max_output_tokens,
+                "model_purpose": info.purpose,
+                "tools_supported": info.supports("tools"),
+                "reasoning_model": "yes" if info.supports("reasoning") else "no",
+                "tags": sorted(info.capabilities - {"reasoning", "embeddings", "tools"}),
+            }
+        )
     return entry

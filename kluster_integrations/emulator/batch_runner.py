@@ -35,31 +35,61 @@ def _input_problems(lines: list[Any], cap: int | None) -> list[dict[str, Any]]:
     seen: set[str] = set()
     for number, line in enumerate(lines, start=1):
         if not isinstance(line, dict):
-            problems.append({"code": "invalid_json_line", "line": number,
-                             "message": f"Line {number} is not a JSON object."})
+            problems.append(
+                {
+                    "code": "invalid_json_line",
+                    "line": number,
+                    "message": f"Line {number} is not a JSON object.",
+                }
+            )
             continue
         custom_id = line.get("custom_id")
         if not isinstance(custom_id, str) or not custom_id:
-            problems.append({"code": "missing_custom_id", "line": number,
-                             "message": f"Line {number} has no string `custom_id`."})
+            problems.append(
+                {
+                    "code": "missing_custom_id",
+                    "line": number,
+                    "message": f"Line {number} has no string `custom_id`.",
+                }
+            )
         elif custom_id in seen:
-            problems.append({"code": "duplicate_custom_id", "line": number,
-                             "message": f"custom_id {custom_id!r} is used more than once."})
+            problems.append(
+                {
+                    "code": "duplicate_custom_id",
+                    "line": number,
+                    "message": f"custom_id {custom_id!r} is used more than once.",
+                }
+            )
         else:
             seen.add(custom_id)
         if line.get("method") != "POST" or line.get("url") != BATCH_ENDPOINT:
-            problems.append({"code": "invalid_url", "line": number,
-                             "message": f"Line {number} must be a POST to {BATCH_ENDPOINT}."})
+            problems.append(
+                {
+                    "code": "invalid_url",
+                    "line": number,
+                    "message": f"Line {number} must be a POST to {BATCH_ENDPOINT}.",
+                }
+            )
         if not isinstance(line.get("body"), dict):
-            problems.append({"code": "invalid_body", "line": number,
-                             "message": f"Line {number} has no JSON object `body`."})
+            problems.append(
+                {
+                    "code": "invalid_body",
+                    "line": number,
+                    "message": f"Line {number} has no JSON object `body`.",
+                }
+            )
     if not lines:
-        problems.append({"code": "empty_file", "line": None,
-                         "message": "The input file has no requests."})
+        problems.append(
+            {"code": "empty_file", "line": None, "message": "The input file has no requests."}
+        )
     if cap is not None and len(lines) > cap:
-        problems.append({"code": "too_many_requests", "line": None,
-                         "message": f"{len(lines)} requests; this plan allows at most {cap} "
-                                    "per batch."})
+        problems.append(
+            {
+                "code": "too_many_requests",
+                "line": None,
+                "message": f"{len(lines)} requests; this plan allows at most {cap} per batch.",
+            }
+        )
     return problems
 
 
@@ -75,21 +105,33 @@ def _parse_lines(content: bytes) -> list[Any]:
     return lines
 
 
-async def _answer_line(app: Any, auth: str, batch_id: str, line: dict[str, Any]) -> tuple[
-        int, Any]:
+async def _answer_line(app: Any, auth: str, batch_id: str, line: dict[str, Any]) -> tuple[int, Any]:
     """The chat route's answer to one line: ``(status_code, body)``."""
     body = line["body"]
     if body.get("stream"):
-        return 400, {"error": {"message": "Batch requests cannot stream; remove `stream`.",
-                               "type": "invalid_request_error", "param": "stream",
-                               "code": "unsupported_parameter"}}
+        return 400, {
+            "error": {
+                "message": "Batch requests cannot stream; remove `stream`.",
+                "type": "invalid_request_error",
+                "param": "stream",
+                "code": "unsupported_parameter",
+            }
+        }
     endpoint = next(r.endpoint for r in app.router.routes if getattr(r, "path", None) == CHAT_PATH)
     raw = json.dumps(body).encode()
-    scope = {"type": "http", "method": "POST", "path": CHAT_PATH, "root_path": "",
-             "query_string": b"", "app": app, "headers": [
-                 (b"authorization", auth.encode()),
-                 (b"content-type", b"application/json"),
-                 (BATCH_LINE_HEADER.encode(), f"{batch_id}/{line['custom_id']}".encode())]}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": CHAT_PATH,
+        "root_path": "",
+        "query_string": b"",
+        "app": app,
+        "headers": [
+            (b"authorization", auth.encode()),
+            (b"content-type", b"application/json"),
+            (BATCH_LINE_HEADER.encode(), f"{batch_id}/{line['custom_id']}".encode()),
+        ],
+    }
 
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": raw, "more_body": False}
@@ -98,13 +140,15 @@ async def _answer_line(app: Any, auth: str, batch_id: str, line: dict[str, Any])
     return response.status_code, json.loads(response.body)
 
 
-async def run_batch(store: BatchStore, batch: dict[str, Any], content: bytes, fault: BatchFault,
-               app: Any, auth: str) -> None:
+async def run_batch(
+    store: BatchStore, batch: dict[str, Any], content: bytes, fault: BatchFault, app: Any, auth: str
+) -> None:
     """Carry one batch through its states, answering each line with the chat route."""
     clock = store.clock
     generation = store.generation
-    per_line = fault.seconds_per_line if fault.seconds_per_line is not None \
-        else clock.seconds_per_line
+    per_line = (
+        fault.seconds_per_line if fault.seconds_per_line is not None else clock.seconds_per_line
+    )
     await asyncio.sleep(clock.validating_seconds)
     if store.generation != generation:
         return
@@ -113,9 +157,11 @@ async def run_batch(store: BatchStore, batch: dict[str, Any], content: bytes, fa
     if fault.fail:
         problems.append({"code": "emulated_failure", "line": None, "message": fault.fail})
     if problems and batch["id"] not in store._cancel:
-        batch.update(status="failed", failed_at=int(time.time()),
-                     errors={"object": "list", "data": [{**p, "param": None}
-                                                        for p in problems]})
+        batch.update(
+            status="failed",
+            failed_at=int(time.time()),
+            errors={"object": "list", "data": [{**p, "param": None} for p in problems]},
+        )
         return
     counts = batch["request_counts"]
     counts["total"] = len(lines)
@@ -131,16 +177,25 @@ async def run_batch(store: BatchStore, batch: dict[str, Any], content: bytes, fa
         elif fault.expire_after is not None and number >= fault.expire_after:
             ended = "expired"
         if ended != "completed":
-            reason = {"cancelled": ("batch_cancelled", "The batch was cancelled."),
-                      "expired": ("batch_expired", "The batch expired before this request "
-                                  "ran.")}[ended]
+            reason = {
+                "cancelled": ("batch_cancelled", "The batch was cancelled."),
+                "expired": ("batch_expired", "The batch expired before this request ran."),
+            }[ended]
             errors.extend(_result_line(store, left, None, None, reason) for left in lines[number:])
             counts["failed"] += len(lines) - number
             break
         if line["custom_id"] in fault.failing_lines:
-            status, answer = 500, {"error": {"message": "Emulated fault: HTTP 500.",
-                                             "type": "server_error", "param": None,
-                                             "code": None}}
+            status, answer = (
+                500,
+                {
+                    "error": {
+                        "message": "Emulated fault: HTTP 500.",
+                        "type": "server_error",
+                        "param": None,
+                        "code": None,
+                    }
+                },
+            )
         else:
             status, answer = await _answer_line(app, auth, batch["id"], line)
         if status == 200:
@@ -162,18 +217,30 @@ async def run_batch(store: BatchStore, batch: dict[str, Any], content: bytes, fa
     for name, written in (("output_file_id", outputs), ("error_file_id", errors)):
         if written:
             shuffler.shuffle(written)
-            stored = store.add_file(f"{batch['id']}_{name[:-8]}.jsonl", "batch_output",
-                                    b"".join(written))
+            stored = store.add_file(
+                f"{batch['id']}_{name[:-8]}.jsonl", "batch_output", b"".join(written)
+            )
             batch[name] = stored.id
     batch.update(status=ended, **{f"{ended}_at": int(time.time())})
     store._cancel.discard(batch["id"])
 
 
-def _result_line(store: BatchStore, line: dict[str, Any], status: int | None, body: Any,
-                 error: tuple[str, str] | None) -> bytes:
-    response = None if status is None else {
-        "status_code": status, "request_id": store.new_id("req"), "body": body}
-    result = {"id": store.new_id("batch_req"), "custom_id": line["custom_id"],
-              "response": response,
-              "error": None if error is None else {"code": error[0], "message": error[1]}}
+def _result_line(
+    store: BatchStore,
+    line: dict[str, Any],
+    status: int | None,
+    body: Any,
+    error: tuple[str, str] | None,
+) -> bytes:
+    response = (
+        None
+        if status is None
+        else {"status_code": status, "request_id": store.new_id("req"), "body": body}
+    )
+    result = {
+        "id": store.new_id("batch_req"),
+        "custom_id": line["custom_id"],
+        "response": response,
+        "error": None if error is None else {"code": error[0], "message": error[1]},
+    }
     return json.dumps(result).encode() + b"\n"

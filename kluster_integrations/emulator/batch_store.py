@@ -58,9 +58,16 @@ class StoredFile:
     created_at: int = field(default_factory=lambda: int(time.time()))
 
     def info(self) -> dict[str, Any]:
-        return {"id": self.id, "object": "file", "bytes": len(self.content),
-                "created_at": self.created_at, "filename": self.filename,
-                "purpose": self.purpose, "status": "processed", "status_details": None}
+        return {
+            "id": self.id,
+            "object": "file",
+            "bytes": len(self.content),
+            "created_at": self.created_at,
+            "filename": self.filename,
+            "purpose": self.purpose,
+            "status": "processed",
+            "status_details": None,
+        }
 
 
 class BatchStore:

@@ -48,20 +48,30 @@ from kluster_integrations.emulator.batch_store import (
 )
 from kluster_integrations.emulator.state import EmulatorState, RecordedRequest
 
-__all__ = ["BATCH_LINE_HEADER", "BatchClock", "BatchFault", "BatchStore", "batch_routes",
-           "batch_store"]
+__all__ = [
+    "BATCH_LINE_HEADER",
+    "BatchClock",
+    "BatchFault",
+    "BatchStore",
+    "batch_routes",
+    "batch_store",
+]
 
 FILES_PATH = "/v1/files"
 BATCHES_PATH = "/v1/batches"
 _FILE_PURPOSES = ("batch", "fine-tune")
 
 
-def _error(status: int, message: str, *, param: str | None = None,
-           code: str | None = None) -> JSONResponse:
+def _error(
+    status: int, message: str, *, param: str | None = None, code: str | None = None
+) -> JSONResponse:
     kind = {401: "authentication_error", 404: "not_found_error"}.get(
-        status, "invalid_request_error")
-    return JSONResponse({"error": {"message": message, "type": kind, "param": param,
-                                   "code": code}}, status_code=status)
+        status, "invalid_request_error"
+    )
+    return JSONResponse(
+        {"error": {"message": message, "type": kind, "param": param, "code": code}},
+        status_code=status,
+    )
 
 
 def batch_routes(state: EmulatorState) -> list[Route]:
@@ -69,14 +79,20 @@ def batch_routes(state: EmulatorState) -> list[Route]:
     store = batch_store(state)
 
     def admit(request: Request, path: str, body: Any) -> Response | None:
-        headers = {k: v for k, v in request.headers.items()
-                   if k.lower() not in ("authorization", "api-key")}
+        headers = {
+            k: v
+            for k, v in request.headers.items()
+            if k.lower() not in ("authorization", "api-key")
+        }
         state.record(RecordedRequest(request.method, path, body, headers))
         key = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         api_key = state.settings.api_key
         if not key or (api_key is not None and key != api_key):
-            return _error(401, "Invalid or missing API key. Send 'Authorization: Bearer <key>'.",
-                          code="invalid_api_key")
+            return _error(
+                401,
+                "Invalid or missing API key. Send 'Authorization: Bearer <key>'.",
+                code="invalid_api_key",
+            )
         fault = state.take_fault(path)
         if fault is not None and fault.status is not None:
             return _error(fault.status, f"Emulated fault: HTTP {fault.status}.")
@@ -88,33 +104,45 @@ def batch_routes(state: EmulatorState) -> list[Route]:
             purpose = form.get("purpose")
             content = await upload_file.read() if isinstance(upload_file, UploadFile) else None
             filename = getattr(upload_file, "filename", None) or "upload.jsonl"
-        stop = admit(request, FILES_PATH, {"purpose": purpose, "filename": filename,
-                                           "bytes": len(content or b"")})
+        stop = admit(
+            request,
+            FILES_PATH,
+            {"purpose": purpose, "filename": filename, "bytes": len(content or b"")},
+        )
         if stop is not None:
             return stop
         if content is None:
             return _error(400, "Send the file as multipart field `file`.", param="file")
         if purpose not in _FILE_PURPOSES:
-            return _error(400, f"`purpose` must be one of {', '.join(_FILE_PURPOSES)}.",
-                          param="purpose")
+            return _error(
+                400, f"`purpose` must be one of {', '.join(_FILE_PURPOSES)}.", param="purpose"
+            )
         if len(content) > BATCH_MAX_FILE_BYTES:
-            return _error(400, f"The file is {len(content)} bytes; at most "
-                          f"{BATCH_MAX_FILE_BYTES} bytes (100 MB) per file.", param="file",
-                          code="file_too_large")
+            return _error(
+                400,
+                f"The file is {len(content)} bytes; at most "
+                f"{BATCH_MAX_FILE_BYTES} bytes (100 MB) per file.",
+                param="file",
+                code="file_too_large",
+            )
         return JSONResponse(store.add_file(filename, str(purpose), content).info())
 
     async def list_files(request: Request) -> Response:
         stop = admit(request, FILES_PATH, None)
         if stop is not None:
             return stop
-        return JSONResponse({"object": "list", "data": [f.info() for f in store.files.values()],
-                             "has_more": False})
+        return JSONResponse(
+            {"object": "list", "data": [f.info() for f in store.files.values()], "has_more": False}
+        )
 
     def find_file(request: Request) -> StoredFile | Response:
         file_id = request.path_params["file_id"]
         stored = store.files.get(file_id)
-        return stored if stored is not None else _error(
-            404, f"No such file: {file_id}.", param="file_id", code="not_found")
+        return (
+            stored
+            if stored is not None
+            else _error(404, f"No such file: {file_id}.", param="file_id", code="not_found")
+        )
 
     async def file_info(request: Request) -> Response:
         stop = admit(request, FILES_PATH, None)
@@ -149,32 +177,51 @@ def batch_routes(state: EmulatorState) -> list[Route]:
         if body.get("endpoint") != BATCH_ENDPOINT:
             return _error(400, f"`endpoint` must be {BATCH_ENDPOINT}.", param="endpoint")
         if body.get("completion_window") not in BATCH_COMPLETION_WINDOWS:
-            return _error(400, "`completion_window` must be one of "
-                          f"{', '.join(BATCH_COMPLETION_WINDOWS)}.", param="completion_window")
+            return _error(
+                400,
+                f"`completion_window` must be one of {', '.join(BATCH_COMPLETION_WINDOWS)}.",
+                param="completion_window",
+            )
         stored = store.files.get(str(body.get("input_file_id")))
         if stored is None:
-            return _error(404, f"No such file: {body.get('input_file_id')}.",
-                          param="input_file_id", code="not_found")
+            return _error(
+                404,
+                f"No such file: {body.get('input_file_id')}.",
+                param="input_file_id",
+                code="not_found",
+            )
         if stored.purpose != "batch":
-            return _error(400, "The input file was not uploaded with purpose `batch`.",
-                          param="input_file_id")
+            return _error(
+                400, "The input file was not uploaded with purpose `batch`.", param="input_file_id"
+            )
         now = int(time.time())
         batch = {
-            "id": store.new_id("batch"), "object": "batch", "endpoint": BATCH_ENDPOINT,
-            "errors": None, "input_file_id": stored.id,
-            "completion_window": body["completion_window"], "status": "validating",
-            "output_file_id": None, "error_file_id": None, "created_at": now,
-            "in_progress_at": None, "expires_at": now + 3600 * int(
-                body["completion_window"].rstrip("h")),
-            "finalizing_at": None, "completed_at": None, "failed_at": None,
-            "expired_at": None, "cancelling_at": None, "cancelled_at": None,
+            "id": store.new_id("batch"),
+            "object": "batch",
+            "endpoint": BATCH_ENDPOINT,
+            "errors": None,
+            "input_file_id": stored.id,
+            "completion_window": body["completion_window"],
+            "status": "validating",
+            "output_file_id": None,
+            "error_file_id": None,
+            "created_at": now,
+            "in_progress_at": None,
+            "expires_at": now + 3600 * int(body["completion_window"].rstrip("h")),
+            "finalizing_at": None,
+            "completed_at": None,
+            "failed_at": None,
+            "expired_at": None,
+            "cancelling_at": None,
+            "cancelled_at": None,
             "request_counts": {"total": 0, "completed": 0, "failed": 0},
             "metadata": body.get("metadata"),
         }
         store.batches[batch["id"]] = batch
         auth = request.headers.get("authorization", "")
-        task = asyncio.create_task(run_batch(store, batch, stored.content, store.take_fault(),
-                                        request.app, auth))
+        task = asyncio.create_task(
+            run_batch(store, batch, stored.content, store.take_fault(), request.app, auth)
+        )
         store._tasks.add(task)
         task.add_done_callback(store._tasks.discard)
         return JSONResponse(batch)
@@ -182,8 +229,11 @@ def batch_routes(state: EmulatorState) -> list[Route]:
     def find_batch(request: Request) -> dict[str, Any] | Response:
         batch_id = request.path_params["batch_id"]
         batch = store.batches.get(batch_id)
-        return batch if batch is not None else _error(
-            404, f"No such batch: {batch_id}.", param="batch_id", code="not_found")
+        return (
+            batch
+            if batch is not None
+            else _error(404, f"No such batch: {batch_id}.", param="batch_id", code="not_found")
+        )
 
     async def retrieve_batch(request: Request) -> Response:
         stop = admit(request, BATCHES_PATH, None)
@@ -196,8 +246,11 @@ def batch_routes(state: EmulatorState) -> list[Route]:
         if isinstance(found, Response):
             return found
         if found["status"] in BATCH_FINAL_STATUSES:
-            return _error(400, f"Batch {found['id']} is {found['status']} and cannot be "
-                          "cancelled.", code="batch_not_cancellable")
+            return _error(
+                400,
+                f"Batch {found['id']} is {found['status']} and cannot be cancelled.",
+                code="batch_not_cancellable",
+            )
         found.update(status="cancelling", cancelling_at=int(time.time()))
         store._cancel.add(found["id"])
         return JSONResponse(found)
@@ -212,13 +265,19 @@ def batch_routes(state: EmulatorState) -> list[Route]:
         if after:
             ordered = [b for b in ordered if b["id"] < after]
         page = ordered[:limit]
-        return JSONResponse({
-            "object": "list", "data": page,
-            "first_id": page[0]["id"] if page else None,
-            "last_id": page[-1]["id"] if page else None,
-            "has_more": len(ordered) > limit, "count": len(page), "page": 1,
-            "page_count": 1, "items_per_page": limit,
-        })
+        return JSONResponse(
+            {
+                "object": "list",
+                "data": page,
+                "first_id": page[0]["id"] if page else None,
+                "last_id": page[-1]["id"] if page else None,
+                "has_more": len(ordered) > limit,
+                "count": len(page),
+                "page": 1,
+                "page_count": 1,
+                "items_per_page": limit,
+            }
+        )
 
     async def control_faults(request: Request) -> Response:
         for spec in (await request.json()).get("faults", []):

@@ -16,10 +16,14 @@ from __future__ import annotations
 from collections.abc import Collection
 
 
-def accepted_anyway(violations: list[tuple[str, str]],
-                    accepts: Collection[str]) -> list[tuple[str, str]]:
+def accepted_anyway(
+    violations: list[tuple[str, str]], accepts: Collection[str]
+) -> list[tuple[str, str]]:
     """``violations`` without those on a parameter or message field named in ``accepts``."""
     if not accepts:
         return violations
-    return [(where, reason) for where, reason in violations
-            if where not in accepts and where.rsplit(".", 1)[-1] not in accepts]
+    return [
+        (where, reason)
+        for where, reason in violations
+        if where not in accepts and where.rsplit(".", 1)[-1] not in accepts
+    ]

@@ -36,11 +36,21 @@ SLOW_FOR_AT_MOST = 30.0
 
 
 def _completion(body: Any, text: str = "Hello.") -> dict[str, Any]:
-    return {"id": "chatcmpl-hostile", "object": "chat.completion", "created": int(time.time()),
-            "model": body.get("model", "m") if isinstance(body, dict) else "m",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                         "finish_reason": "stop", "logprobs": None}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+    return {
+        "id": "chatcmpl-hostile",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", "m") if isinstance(body, dict) else "m",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "finish_reason": "stop",
+                "logprobs": None,
+            }
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
 
 
 def _chunk(delta: dict[str, Any], finish: str | None = None) -> str:
@@ -51,6 +61,7 @@ def _events(*events: str) -> StreamingResponse:
     async def send() -> AsyncIterator[str]:
         for event in events:
             yield event
+
     return StreamingResponse(send(), media_type="text/event-stream")
 
 
@@ -63,7 +74,7 @@ async def _drip(data: bytes) -> AsyncIterator[bytes]:
     for i in range(len(data)):
         if time.monotonic() - started > SLOW_FOR_AT_MOST:
             return
-        yield data[i:i + 1]
+        yield data[i : i + 1]
         await asyncio.sleep(SLOW_INTERVAL)
 
 
@@ -88,15 +99,24 @@ def _embedding_data(body: Any, dimensions: int | None = None) -> list[dict[str, 
     data = []
     for i, text in enumerate(inputs):
         vector = replies.embed_text(str(text))[:dimensions]
-        encoded: Any = (base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
-                        if as_base64 else vector)
+        encoded: Any = (
+            base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+            if as_base64
+            else vector
+        )
         data.append({"object": "embedding", "index": i, "embedding": encoded})
     return data
 
 
 def _embeddings(data: list[dict[str, Any]], body: Any) -> JSONResponse:
-    return JSONResponse({"object": "list", "data": data, "model": body.get("model"),
-                         "usage": {"prompt_tokens": 1, "total_tokens": 1}})
+    return JSONResponse(
+        {
+            "object": "list",
+            "data": data,
+            "model": body.get("model"),
+            "usage": {"prompt_tokens": 1, "total_tokens": 1},
+        }
+    )
 
 
 def hostile_answer(name: str, body: Any, key: str, size: int = 0) -> Response:
@@ -111,39 +131,52 @@ HOSTILE_ANSWERS: dict[str, Callable[[Any, str, int], Response]] = {
     "json_list": lambda body, key, size: JSONResponse([1, 2, 3]),
     "json_null": lambda body, key, size: Response("null", media_type="application/json"),
     "no_choices": lambda body, key, size: JSONResponse(
-        {k: v for k, v in _completion(body).items() if k != "choices"}),
+        {k: v for k, v in _completion(body).items() if k != "choices"}
+    ),
     "empty_choices": lambda body, key, size: JSONResponse({**_completion(body), "choices": []}),
     "echo_key_200": lambda body, key, size: JSONResponse(
-        {"message": f"Key {key} may not use this gateway."}),
+        {"message": f"Key {key} may not use this gateway."}
+    ),
     "echo_key_401": lambda body, key, size: JSONResponse(
         {"error": {"message": f"Invalid API key: {key}", "type": "authentication_error"}},
-        status_code=401),
+        status_code=401,
+    ),
     # streams that are not a usable event stream
     "bad_sse_json": lambda body, key, size: _events(
-        _chunk({"role": "assistant", "content": "Hello"}), "data: {\"choices\": [{\n\n"),
+        _chunk({"role": "assistant", "content": "Hello"}), 'data: {"choices": [{\n\n'
+    ),
     "spaced_done": lambda body, key, size: _events(
-        _chunk({"role": "assistant", "content": "Hello."}), _chunk({}, "stop"),
-        "data:    [DONE]\n\n"),
+        _chunk({"role": "assistant", "content": "Hello."}),
+        _chunk({}, "stop"),
+        "data:    [DONE]\n\n",
+    ),
     "chunk_without_choices": lambda body, key, size: _events(
         _chunk({"role": "assistant", "content": "Hello"}),
         'data: {"id": "chatcmpl-hostile", "object": "chat.completion.chunk"}\n\n',
-        _chunk({}, "stop"), "data: [DONE]\n\n"),
+        _chunk({}, "stop"),
+        "data: [DONE]\n\n",
+    ),
     "keepalive_only": lambda body, key, size: _slow(_keep_alive, "text/event-stream"),
     # slow and big answers
     "drip": lambda body, key, size: _slow(
-        lambda: _drip(json.dumps(_completion(body)).encode()), "application/json"),
+        lambda: _drip(json.dumps(_completion(body)).encode()), "application/json"
+    ),
     "drip_stream": lambda body, key, size: _slow(
         lambda: _drip(_chunk({"role": "assistant", "content": "Hello " * 50}).encode()),
-        "text/event-stream"),
+        "text/event-stream",
+    ),
     "oversized": lambda body, key, size: JSONResponse(_completion(body, "x" * size)),
     "oversized_line": lambda body, key, size: _events(
-        _chunk({"role": "assistant", "content": "x" * size})),
+        _chunk({"role": "assistant", "content": "x" * size})
+    ),
     "gzip_bomb": lambda body, key, size: Response(
-        _gzip_bomb(size), media_type="application/json", headers={"Content-Encoding": "gzip"}),
+        _gzip_bomb(size), media_type="application/json", headers={"Content-Encoding": "gzip"}
+    ),
     # embedding lists that do not fit the inputs
     "reversed": lambda body, key, size: _embeddings(_embedding_data(body)[::-1], body),
     "short": lambda body, key, size: _embeddings(_embedding_data(body)[:-1], body),
     "repeated_index": lambda body, key, size: _embeddings(
-        [{**entry, "index": 0} for entry in _embedding_data(body)], body),
+        [{**entry, "index": 0} for entry in _embedding_data(body)], body
+    ),
     "wrong_dimensions": lambda body, key, size: _embeddings(_embedding_data(body, 3), body),
 }

@@ -31,8 +31,10 @@ def kluster_emulator_session() -> Iterator[KlusterEmulator]:
     try:
         from kluster_integrations.emulator.server import KlusterEmulator
     except ImportError as err:  # pragma: no cover - depends on the installed extras
-        pytest.fail(f"The kluster.ai emulator needs its extra: pip install "
-                    f"'kluster-integrations[emulator]' ({err})")
+        pytest.fail(
+            f"The kluster.ai emulator needs its extra: pip install "
+            f"'kluster-integrations[emulator]' ({err})"
+        )
     with KlusterEmulator() as emulator:
         yield emulator
 
@@ -51,8 +53,9 @@ def kluster_emulator(kluster_emulator_session: KlusterEmulator) -> Iterator[Klus
 
 
 @pytest.fixture
-def kluster_env(kluster_emulator: KlusterEmulator,
-                monkeypatch: pytest.MonkeyPatch) -> KlusterEmulator:
+def kluster_env(
+    kluster_emulator: KlusterEmulator, monkeypatch: pytest.MonkeyPatch
+) -> KlusterEmulator:
     """The emulator, with KLUSTER_BASE_URL and KLUSTER_API_KEY pointing at it."""
     from kluster_integrations.emulator.server import EMULATOR_API_KEY
 

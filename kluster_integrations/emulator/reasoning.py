@@ -30,8 +30,9 @@ _LEADING_BLOCK = re.compile(r"\s*<think>(.*?)(?:</think>\s*|$)", re.DOTALL)
 
 def think_block(body: Mapping[str, Any]) -> str:
     """The thinking a reasoning model writes before answering ``body``'s last user turn."""
-    users = [m for m in body.get("messages") or () if isinstance(m, Mapping)
-             and m.get("role") == "user"]
+    users = [
+        m for m in body.get("messages") or () if isinstance(m, Mapping) and m.get("role") == "user"
+    ]
     asked = " ".join(message_text(users[-1].get("content")).split())[:120] if users else ""
     return f'<think>The user asks: "{asked}". I will answer in one sentence.</think>\n\n'
 
@@ -50,4 +51,4 @@ def move_to_field(text: str) -> tuple[str | None, str]:
     match = _LEADING_BLOCK.match(text)
     if match is None:
         return None, text
-    return match.group(1), text[match.end():]
+    return match.group(1), text[match.end() :]

@@ -28,8 +28,9 @@ from kluster_integrations.core.contract import (
 )
 
 
-def contract_violations(body: Mapping[str, Any],
-                        capabilities: frozenset[str] | None = None) -> list[tuple[str, str]]:
+def contract_violations(
+    body: Mapping[str, Any], capabilities: frozenset[str] | None = None
+) -> list[tuple[str, str]]:
     """``(param, reason)`` for every parameter or message field the contract refuses for the
     request's model (or a model with ``capabilities``).
 
@@ -37,19 +38,26 @@ def contract_violations(body: Mapping[str, Any],
     than the real API may be, so that a request it accepts is safe to send.
     """
     caps = capabilities_of(body.get("model")) if capabilities is None else capabilities
-    found = [(name, rule.reason) for name, rule in refused_parameters(caps).items()
-             if name in body]
+    found = [(name, rule.reason) for name, rule in refused_parameters(caps).items() if name in body]
     if "tools" in caps:
-        found += [(name, f"`{name}` needs a non-empty `tools` list.")
-                  for name in TOOL_PARAMETERS
-                  if name in body and not body.get("tools")]
+        found += [
+            (name, f"`{name}` needs a non-empty `tools` list.")
+            for name in TOOL_PARAMETERS
+            if name in body and not body.get("tools")
+        ]
     found += [(name, rule.reason) for name, rule in RENAMED_PARAMETERS.items() if name in body]
     if IMAGE_CAPABILITY not in caps:
-        found += [(where, f"{body.get('model')} takes no images; vision models: "
-                   f"{', '.join(vision_models())}.")
-                  for where in image_locations(body.get("messages"))]
-    result_roles = TOOL_RESULT_ROLES - NATIVE_TOOL_RESULT_ROLES if "tools" in caps \
-        else TOOL_RESULT_ROLES
+        found += [
+            (
+                where,
+                f"{body.get('model')} takes no images; vision models: "
+                f"{', '.join(vision_models())}.",
+            )
+            for where in image_locations(body.get("messages"))
+        ]
+    result_roles = (
+        TOOL_RESULT_ROLES - NATIVE_TOOL_RESULT_ROLES if "tools" in caps else TOOL_RESULT_ROLES
+    )
     messages = body.get("messages")
     if isinstance(messages, list):
         for i, message in enumerate(messages):
@@ -62,15 +70,23 @@ def contract_violations(body: Mapping[str, Any],
                 if field in message
             ]
             if role in result_roles:
-                found.append((f"messages[{i}].role", f"a `{role}` message must answer an "
-                               "assistant tool call, and kluster.ai takes no tool calls."))
+                found.append(
+                    (
+                        f"messages[{i}].role",
+                        f"a `{role}` message must answer an "
+                        "assistant tool call, and kluster.ai takes no tool calls.",
+                    )
+                )
     return found
 
 
 def embedding_violations(body: Mapping[str, Any], max_inputs: int) -> list[tuple[str, str]]:
     """``(param, reason)`` for what the embeddings endpoint refuses."""
-    found = [(name, rule.reason) for name, rule in UNSUPPORTED_EMBEDDING_PARAMETERS.items()
-             if name in body]
+    found = [
+        (name, rule.reason)
+        for name, rule in UNSUPPORTED_EMBEDDING_PARAMETERS.items()
+        if name in body
+    ]
     inputs = body.get("input")
     items = inputs if isinstance(inputs, list) else [inputs]
     if not items or not all(isinstance(item, str) for item in items):
@@ -79,6 +95,10 @@ def embedding_violations(body: Mapping[str, Any], max_inputs: int) -> list[tuple
     elif len(items) > max_inputs:
         found.append(("input", f"at most {max_inputs} inputs per request, got {len(items)}."))
     if body.get("encoding_format", "float") not in EMBEDDING_ENCODINGS:
-        found.append(("encoding_format",
-                      f"`encoding_format` must be one of {', '.join(EMBEDDING_ENCODINGS)}."))
+        found.append(
+            (
+                "encoding_format",
+                f"`encoding_format` must be one of {', '.join(EMBEDDING_ENCODINGS)}.",
+            )
+        )
     return found

@@ -35,9 +35,7 @@ def message_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, Sequence):
-        return " ".join(
-            str(p.get("text", "")) for p in content if isinstance(p, Mapping)
-        )
+        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, Mapping))
     return ""
 
 
@@ -84,8 +82,9 @@ def _best_sentence(question: str, texts: Sequence[str]) -> str | None:
     return best
 
 
-def example_for_schema(schema: Mapping[str, Any], root: Mapping[str, Any], name: str = "value",
-                       depth: int = 0) -> Any:
+def example_for_schema(
+    schema: Mapping[str, Any], root: Mapping[str, Any], name: str = "value", depth: int = 0
+) -> Any:
     """A value that validates against ``schema`` (``$ref`` resolved against ``root``)."""
     if depth > 8:
         return None

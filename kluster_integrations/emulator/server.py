@@ -43,8 +43,9 @@ class KlusterEmulator:
     ``settings`` changes latency, chunk delay and stream usage on the fly.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0,
-                 settings: Settings | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, settings: Settings | None = None
+    ) -> None:
         self.state = EmulatorState(settings)
         self._host = host
         self._port = port
@@ -76,11 +77,21 @@ class KlusterEmulator:
             sock.close()
             raise
         self._socket = sock
-        config = uvicorn.Config(create_app(self.state), log_level="warning", access_log=False,
-                                lifespan="off", timeout_graceful_shutdown=1, backlog=4096)
+        config = uvicorn.Config(
+            create_app(self.state),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+            backlog=4096,
+        )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        name="kluster-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [sock]},
+            name="kluster-emulator",
+            daemon=True,
+        )
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:
@@ -106,8 +117,12 @@ class KlusterEmulator:
     def __enter__(self) -> KlusterEmulator:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     # What tests use most, forwarded from the state.

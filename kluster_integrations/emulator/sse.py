@@ -38,11 +38,18 @@ def quiet_uvicorn_logs() -> None:
         logger.addFilter(_QuietExpectedErrors())
 
 
-def chunk_event(completion_id: str, model: str, delta: dict[str, Any], finish: str | None,
-                usage: dict[str, int] | None = None) -> str:
+def chunk_event(
+    completion_id: str,
+    model: str,
+    delta: dict[str, Any],
+    finish: str | None,
+    usage: dict[str, int] | None = None,
+) -> str:
     """One ``chat.completion.chunk`` as an SSE event."""
     payload: dict[str, Any] = {
-        "id": completion_id, "object": "chat.completion.chunk", "created": int(time.time()),
+        "id": completion_id,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
         "model": model,
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
     }
@@ -51,17 +58,24 @@ def chunk_event(completion_id: str, model: str, delta: dict[str, Any], finish: s
     return f"data: {json.dumps(payload)}\n\n"
 
 
-async def stream_completion(state: EmulatorState, completion_id: str, model: str, text: str,
-                            finish: str, usage: dict[str, int],
-                            fault: Fault | None,
-                            reasoning: dict[str, str] | None = None) -> AsyncIterator[str]:
+async def stream_completion(
+    state: EmulatorState,
+    completion_id: str,
+    model: str,
+    text: str,
+    finish: str,
+    usage: dict[str, int],
+    fault: Fault | None,
+    reasoning: dict[str, str] | None = None,
+) -> AsyncIterator[str]:
     """The events for ``text``; see the module docstring. ``reasoning`` (``{field: text}``)
     is streamed word by word in that delta field before the content."""
     delay = state.settings.chunk_delay
     cut_after = fault.cut_after_chunks if fault is not None else None
     yield chunk_event(completion_id, model, {"role": "assistant", "content": ""}, None)
-    pieces = [(name, word) for name, thought in (reasoning or {}).items()
-              for word in _words(thought)] + [("content", word) for word in _words(text)]
+    pieces = [
+        (name, word) for name, thought in (reasoning or {}).items() for word in _words(thought)
+    ] + [("content", word) for word in _words(text)]
     for i, (name, piece) in enumerate(pieces):
         if cut_after is not None and i >= cut_after:
             if fault is not None and fault.cut_mode == "abort":
@@ -70,8 +84,9 @@ async def stream_completion(state: EmulatorState, completion_id: str, model: str
         if delay:
             await asyncio.sleep(delay)
         yield chunk_event(completion_id, model, {name: piece}, None)
-    yield chunk_event(completion_id, model, {}, finish,
-                      usage if state.settings.stream_usage else None)
+    yield chunk_event(
+        completion_id, model, {}, finish, usage if state.settings.stream_usage else None
+    )
     yield "data: [DONE]\n\n"
 
 

@@ -55,8 +55,9 @@ def answer(body: Mapping[str, Any]) -> tuple[str, list[dict[str, Any]] | None]:
         must = _MUST_CALL.search(_system_text(messages))
         tool = _pick(prompted, messages, must.group(1) if must else None)
         call = _call(tool, messages)["function"]
-        envelope = {ENVELOPE_KEY: [{"name": call["name"],
-                                    "arguments": json.loads(call["arguments"])}]}
+        envelope = {
+            ENVELOPE_KEY: [{"name": call["name"], "arguments": json.loads(call["arguments"])}]
+        }
         return json.dumps(envelope, ensure_ascii=False), None
     return chat_reply(body), None
 
@@ -77,12 +78,14 @@ def _user_text(messages: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _system_text(messages: Sequence[Mapping[str, Any]]) -> str:
-    return "\n".join(message_text(m.get("content")) for m in messages
-                     if m.get("role") in ("system", "developer"))
+    return "\n".join(
+        message_text(m.get("content")) for m in messages if m.get("role") in ("system", "developer")
+    )
 
 
-def _pick(tools: Sequence[Mapping[str, Any]], messages: Sequence[Mapping[str, Any]],
-          named: str | None) -> Mapping[str, Any]:
+def _pick(
+    tools: Sequence[Mapping[str, Any]], messages: Sequence[Mapping[str, Any]], named: str | None
+) -> Mapping[str, Any]:
     by_name = {str(t.get("name")): t for t in tools}
     if named in by_name:
         return by_name[named]
@@ -94,11 +97,17 @@ def _pick(tools: Sequence[Mapping[str, Any]], messages: Sequence[Mapping[str, An
 def _call(tool: Mapping[str, Any], messages: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     schema = tool.get("parameters") or {"type": "object", "properties": {}}
     arguments = _arguments(schema, _user_text(messages))
-    digest = hashlib.sha1(json.dumps([message_text(m.get("content")) for m in messages],
-                                     ensure_ascii=False).encode()).hexdigest()[:16]
-    return {"id": f"call_{digest}", "type": "function",
-            "function": {"name": tool.get("name"),
-                         "arguments": json.dumps(arguments, ensure_ascii=False)}}
+    digest = hashlib.sha1(
+        json.dumps([message_text(m.get("content")) for m in messages], ensure_ascii=False).encode()
+    ).hexdigest()[:16]
+    return {
+        "id": f"call_{digest}",
+        "type": "function",
+        "function": {
+            "name": tool.get("name"),
+            "arguments": json.dumps(arguments, ensure_ascii=False),
+        },
+    }
 
 
 def _arguments(schema: Mapping[str, Any], text: str) -> Any:
@@ -124,7 +133,7 @@ def _prompted_tools(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
     if at < 0:
         return []
     tools = []
-    for line in text[at + len(TOOLS_HEADING):].strip().splitlines():
+    for line in text[at + len(TOOLS_HEADING) :].strip().splitlines():
         try:
             tool = json.loads(line)
         except json.JSONDecodeError:
@@ -139,9 +148,14 @@ def tool_call_message(calls: list[dict[str, Any]]) -> dict[str, Any]:
     return {"role": "assistant", "content": None, "tool_calls": calls}
 
 
-async def stream_tool_calls(state: EmulatorState, completion_id: str, model: str,
-                            calls: list[dict[str, Any]], usage: dict[str, int],
-                            fault: Fault | None) -> AsyncIterator[str]:
+async def stream_tool_calls(
+    state: EmulatorState,
+    completion_id: str,
+    model: str,
+    calls: list[dict[str, Any]],
+    usage: dict[str, int],
+    fault: Fault | None,
+) -> AsyncIterator[str]:
     """Tool-call deltas as OpenAI streams them: name and id first, then the arguments in
     pieces, then ``finish_reason="tool_calls"``."""
     cut_after = fault.cut_after_chunks if fault is not None else None
@@ -150,15 +164,22 @@ async def stream_tool_calls(state: EmulatorState, completion_id: str, model: str
     for index, call in enumerate(calls):
         arguments = call["function"]["arguments"]
         half = len(arguments) // 2
-        pieces = [{"index": index, "id": call["id"], "type": "function",
-                   "function": {"name": call["function"]["name"], "arguments": ""}},
-                  {"index": index, "function": {"arguments": arguments[:half]}},
-                  {"index": index, "function": {"arguments": arguments[half:]}}]
+        pieces = [
+            {
+                "index": index,
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["function"]["name"], "arguments": ""},
+            },
+            {"index": index, "function": {"arguments": arguments[:half]}},
+            {"index": index, "function": {"arguments": arguments[half:]}},
+        ]
         for piece in pieces:
             if cut_after is not None and sent >= cut_after:
                 return
             sent += 1
             yield chunk_event(completion_id, model, {"tool_calls": [piece]}, None)
-    yield chunk_event(completion_id, model, {}, "tool_calls",
-                      usage if state.settings.stream_usage else None)
+    yield chunk_event(
+        completion_id, model, {}, "tool_calls", usage if state.settings.stream_usage else None
+    )
     yield "data: [DONE]\n\n"

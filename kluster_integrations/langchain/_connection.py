@@ -38,11 +38,15 @@ def with_kluster_connection(kwargs: dict[str, Any]) -> dict[str, Any]:
     elif isinstance(kwargs[key_name], str | SecretStr):  # a callable key is kept as it is
         value = kwargs[key_name]
         kwargs[key_name] = resolve_api_key(
-            value.get_secret_value() if isinstance(value, SecretStr) else value)
+            value.get_secret_value() if isinstance(value, SecretStr) else value
+        )
     connection_defaults(kwargs, ("timeout", "request_timeout"))
     url_name = next((name for name in _URL_NAMES if kwargs.get(name)), "base_url")
     kwargs[url_name] = resolve_base_url(kwargs.get(url_name))
     if not (kwargs.get("openai_proxy") or os.environ.get("OPENAI_PROXY")):
-        with_guarded_http_clients(kwargs, async_client_name="http_async_client",
-                                  timeout=kwargs.get("timeout", kwargs.get("request_timeout")))
+        with_guarded_http_clients(
+            kwargs,
+            async_client_name="http_async_client",
+            timeout=kwargs.get("timeout", kwargs.get("request_timeout")),
+        )
     return kwargs

@@ -38,8 +38,12 @@ from __future__ import annotations
 CHAT_OPENAI_METHODS: dict[str, list[str]] = {
     "_get_request_payload": ["self", "input_", "stop", "kwargs"],
     "_create_chat_result": ["self", "response", "generation_info"],
-    "_convert_chunk_to_generation_chunk": ["self", "chunk", "default_chunk_class",
-                                           "base_generation_info"],
+    "_convert_chunk_to_generation_chunk": [
+        "self",
+        "chunk",
+        "default_chunk_class",
+        "base_generation_info",
+    ],
     "_use_responses_api": ["self", "payload"],
     "_resolve_model_profile": ["self"],
     "_combine_llm_outputs": ["self", "llm_outputs"],

@@ -38,8 +38,9 @@ if TYPE_CHECKING:
     from kluster_integrations.langchain.chat_models import ChatKluster
 
 
-def request_bodies(llm: ChatKluster, inputs: Iterable[LanguageModelInput], schema: Any,
-                   kwargs: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def request_bodies(
+    llm: ChatKluster, inputs: Iterable[LanguageModelInput], schema: Any, kwargs: dict[str, Any]
+) -> Iterator[dict[str, Any]]:
     """The chat request for each input, built lazily as the batch file is written."""
     instruction = None if schema is None else target_for(schema).json_schema
     for value in inputs:
@@ -57,8 +58,10 @@ def converter(llm: ChatKluster, schema: Any) -> Callable[[dict[str, Any]], Any]:
         generation = result.generations[0]
         message = generation.message
         # What BaseChatModel does with a real-time result before handing it over.
-        message.response_metadata = {**(result.llm_output or {}),
-                                     **_gen_info_and_msg_metadata(generation)}
+        message.response_metadata = {
+            **(result.llm_output or {}),
+            **_gen_info_and_msg_metadata(generation),
+        }
         if message.id is None and body.get("id"):
             message.id = str(body["id"])
         if parser is None:
@@ -69,26 +72,52 @@ def converter(llm: ChatKluster, schema: Any) -> Callable[[dict[str, Any]], Any]:
     return convert
 
 
-def submit_batch(llm: ChatKluster, inputs: Iterable[LanguageModelInput], *,
-                 completion_window: str, custom_ids: Sequence[str] | None, schema: Any,
-                 max_requests_per_batch: int | None, kwargs: dict[str, Any]) -> KlusterBatch:
+def submit_batch(
+    llm: ChatKluster,
+    inputs: Iterable[LanguageModelInput],
+    *,
+    completion_window: str,
+    custom_ids: Sequence[str] | None,
+    schema: Any,
+    max_requests_per_batch: int | None,
+    kwargs: dict[str, Any],
+) -> KlusterBatch:
     return submit_requests(
-        llm.root_client, request_bodies(llm, inputs, schema, kwargs),
-        completion_window=completion_window, custom_ids=custom_ids,
-        max_requests_per_batch=max_requests_per_batch, convert=converter(llm, schema),
-        async_client=llm.root_async_client)
+        llm.root_client,
+        request_bodies(llm, inputs, schema, kwargs),
+        completion_window=completion_window,
+        custom_ids=custom_ids,
+        max_requests_per_batch=max_requests_per_batch,
+        convert=converter(llm, schema),
+        async_client=llm.root_async_client,
+    )
 
 
-async def asubmit_batch(llm: ChatKluster, inputs: Iterable[LanguageModelInput], *,
-                        completion_window: str, custom_ids: Sequence[str] | None, schema: Any,
-                        max_requests_per_batch: int | None,
-                        kwargs: dict[str, Any]) -> KlusterBatch:
+async def asubmit_batch(
+    llm: ChatKluster,
+    inputs: Iterable[LanguageModelInput],
+    *,
+    completion_window: str,
+    custom_ids: Sequence[str] | None,
+    schema: Any,
+    max_requests_per_batch: int | None,
+    kwargs: dict[str, Any],
+) -> KlusterBatch:
     return await asubmit_requests(
-        llm.root_client, llm.root_async_client, request_bodies(llm, inputs, schema, kwargs),
-        completion_window=completion_window, custom_ids=custom_ids,
-        max_requests_per_batch=max_requests_per_batch, convert=converter(llm, schema))
+        llm.root_client,
+        llm.root_async_client,
+        request_bodies(llm, inputs, schema, kwargs),
+        completion_window=completion_window,
+        custom_ids=custom_ids,
+        max_requests_per_batch=max_requests_per_batch,
+        convert=converter(llm, schema),
+    )
 
 
 def get_batch(llm: ChatKluster, batch_id: str, schema: Any) -> KlusterBatch:
-    return attach(llm.root_client, batch_id, async_client=llm.root_async_client,
-                  convert=converter(llm, schema))
+    return attach(
+        llm.root_client,
+        batch_id,
+        async_client=llm.root_async_client,
+        convert=converter(llm, schema),
+    )

@@ -313,15 +313,18 @@ class ChatKluster(ChatOpenAI):
         check_model(self.model_name, purpose="chat", stacklevel=4)
         wrap_clients(self)
         if self.strict_parameters:
-            configured = {k: v for k, v in self._default_params.items()
-                          if k in self.model_fields_set or k in self.model_kwargs}
+            configured = {
+                k: v
+                for k, v in self._default_params.items()
+                if k in self.model_fields_set or k in self.model_kwargs
+            }
             refuse_unsupported({**configured, "extra_body": self.extra_body or {}})
 
     # --- token counting --------------------------------------------------------------
 
-    def get_num_tokens_from_messages(self, messages: Sequence[BaseMessage],
-                                     tools: Sequence[Any] | None = None,
-                                     **kwargs: Any) -> int:
+    def get_num_tokens_from_messages(
+        self, messages: Sequence[BaseMessage], tools: Sequence[Any] | None = None, **kwargs: Any
+    ) -> int:
         """An estimate (about four characters a token): kluster.ai's models use their own
         tokenizers, not OpenAI's tiktoken, so ``ChatOpenAI``'s exact count does not apply.
         Works with ``trim_messages(token_counter=llm)``."""
@@ -398,8 +401,12 @@ class ChatKluster(ChatOpenAI):
         if not self.keep_reasoning_in_history and "messages" in payload:
             payload["messages"] = strip_history_reasoning(payload["messages"])
         payload, capabilities = plan_request(payload, self.tool_calling)
-        return self._preparer.prepare(payload, user_chosen=self._user_chosen(kwargs),
-                                  strict=self.strict_parameters, capabilities=capabilities)
+        return self._preparer.prepare(
+            payload,
+            user_chosen=self._user_chosen(kwargs),
+            strict=self.strict_parameters,
+            capabilities=capabilities,
+        )
 
     def _user_chosen(self, call_kwargs: Mapping[str, Any]) -> set[str]:
         """Parameter names the user chose (call, bind, model_kwargs, extra_body, fields)."""
@@ -430,8 +437,10 @@ class ChatKluster(ChatOpenAI):
                 return super()._generate(messages, stop, run_manager, **kwargs)
             single = {**kwargs, "n": 1}
             return self._merge_results(
-                [super(ChatKluster, self)._generate(messages, stop, run_manager, **single)
-                 for _ in range(wanted)]
+                [
+                    super(ChatKluster, self)._generate(messages, stop, run_manager, **single)
+                    for _ in range(wanted)
+                ]
             )
 
     async def _agenerate(
@@ -447,8 +456,10 @@ class ChatKluster(ChatOpenAI):
                 return await super()._agenerate(messages, stop, run_manager, **kwargs)
             single = {**kwargs, "n": 1}
             results = await asyncio.gather(
-                *(super(ChatKluster, self)._agenerate(messages, stop, run_manager, **single)
-                  for _ in range(wanted))
+                *(
+                    super(ChatKluster, self)._agenerate(messages, stop, run_manager, **single)
+                    for _ in range(wanted)
+                )
             )
         return self._merge_results(list(results))
 
@@ -468,14 +479,12 @@ class ChatKluster(ChatOpenAI):
     async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
         kwargs["stream_usage"] = False
         chunks = aseparate_stream(super()._astream(*args, **kwargs), self._reasoning_mode)
-        async for chunk in aguard_stream(chunks, finish_reason=_finish_reason,
-                                         text=_chunk_text):
+        async for chunk in aguard_stream(chunks, finish_reason=_finish_reason, text=_chunk_text):
             yield chunk
 
     # --- reasoning models: the thinking out of the answer (see langchain/reasoning.py) ------
 
-    def _create_chat_result(self, response: Any,
-                            generation_info: dict | None = None) -> ChatResult:
+    def _create_chat_result(self, response: Any, generation_info: dict | None = None) -> ChatResult:
         check_chat_completion(response)
         result = super()._create_chat_result(response, generation_info)
         result = separate_result(result, response, self._reasoning_mode)
@@ -484,20 +493,27 @@ class ChatKluster(ChatOpenAI):
             reject_placeholder(result.generations[0].message.text)
         return result
 
-    def _convert_chunk_to_generation_chunk(self, chunk: dict, default_chunk_class: type,
-                                           base_generation_info: dict | None) \
-            -> ChatGenerationChunk | None:
+    def _convert_chunk_to_generation_chunk(
+        self, chunk: dict, default_chunk_class: type, base_generation_info: dict | None
+    ) -> ChatGenerationChunk | None:
         check_chat_chunk(chunk)
         converted = super()._convert_chunk_to_generation_chunk(
-            chunk, default_chunk_class, base_generation_info)
+            chunk, default_chunk_class, base_generation_info
+        )
         return copy_delta_reasoning(converted, chunk)
 
     # --- the Batch API (glue in ``langchain/batch.py``) ----------------------------------
 
-    def submit_batch(self, inputs: Sequence[LanguageModelInput], *,
-                     completion_window: str = "24h", custom_ids: Sequence[str] | None = None,
-                     schema: Any = None, max_requests_per_batch: int | None = None,
-                     **kwargs: Any) -> KlusterBatch:
+    def submit_batch(
+        self,
+        inputs: Sequence[LanguageModelInput],
+        *,
+        completion_window: str = "24h",
+        custom_ids: Sequence[str] | None = None,
+        schema: Any = None,
+        max_requests_per_batch: int | None = None,
+        **kwargs: Any,
+    ) -> KlusterBatch:
         """Send ``inputs`` (as for ``.batch()``) through kluster.ai's Batch API.
 
         Each input is the request ``invoke`` would send (``kwargs`` as for ``invoke``);
@@ -514,21 +530,36 @@ class ChatKluster(ChatOpenAI):
             job.wait(poll_interval=30)
             labels = [m.content for m in job.results()]
         """
-        return _batch.submit_batch(self, inputs, completion_window=completion_window,
-                                   custom_ids=custom_ids, schema=schema,
-                                   max_requests_per_batch=max_requests_per_batch,
-                                   kwargs=kwargs)
+        return _batch.submit_batch(
+            self,
+            inputs,
+            completion_window=completion_window,
+            custom_ids=custom_ids,
+            schema=schema,
+            max_requests_per_batch=max_requests_per_batch,
+            kwargs=kwargs,
+        )
 
-    async def asubmit_batch(self, inputs: Sequence[LanguageModelInput], *,
-                            completion_window: str = "24h",
-                            custom_ids: Sequence[str] | None = None, schema: Any = None,
-                            max_requests_per_batch: int | None = None,
-                            **kwargs: Any) -> KlusterBatch:
+    async def asubmit_batch(
+        self,
+        inputs: Sequence[LanguageModelInput],
+        *,
+        completion_window: str = "24h",
+        custom_ids: Sequence[str] | None = None,
+        schema: Any = None,
+        max_requests_per_batch: int | None = None,
+        **kwargs: Any,
+    ) -> KlusterBatch:
         """``submit_batch`` with the uploads on the async client."""
-        return await _batch.asubmit_batch(self, inputs, completion_window=completion_window,
-                                          custom_ids=custom_ids, schema=schema,
-                                          max_requests_per_batch=max_requests_per_batch,
-                                          kwargs=kwargs)
+        return await _batch.asubmit_batch(
+            self,
+            inputs,
+            completion_window=completion_window,
+            custom_ids=custom_ids,
+            schema=schema,
+            max_requests_per_batch=max_requests_per_batch,
+            kwargs=kwargs,
+        )
 
     def get_batch(self, batch_id: str, *, schema: Any = None) -> KlusterBatch:
         """Re-attach to a job by its ``id`` (from another process, or yesterday); its
@@ -593,17 +624,33 @@ class ChatKluster(ChatOpenAI):
             raise tools_off_error("ChatKluster.with_structured_output(tools=...)")
         if method == "function_calling" and self.tool_calling != "off" and schema is not None:
             return super().with_structured_output(
-                schema, method="function_calling", include_raw=include_raw, strict=strict,
-                tools=tools)
+                schema,
+                method="function_calling",
+                include_raw=include_raw,
+                strict=strict,
+                tools=tools,
+            )
         if method not in PROMPT_METHODS:
-            raise ValueError(f"method must be one of {PROMPT_METHODS}, not {method!r}; on "
-                             "kluster.ai each of them puts the schema in the prompt.")
+            raise ValueError(
+                f"method must be one of {PROMPT_METHODS}, not {method!r}; on "
+                "kluster.ai each of them puts the schema in the prompt."
+            )
         if schema is None and method != "json_mode":
-            raise ValueError(f"with_structured_output(method={method!r}) needs a schema; "
-                             "use method='json_mode' for free-form JSON.")
+            raise ValueError(
+                f"with_structured_output(method={method!r}) needs a schema; "
+                "use method='json_mode' for free-form JSON."
+            )
         target = target_for(schema)
-        traced = self if schema is None else self.bind(ls_structured_output_format={
-            "kwargs": {"method": method, "strict": strict}, "schema": schema})
+        traced = (
+            self
+            if schema is None
+            else self.bind(
+                ls_structured_output_format={
+                    "kwargs": {"method": method, "strict": strict},
+                    "schema": schema,
+                }
+            )
+        )
         llm = RunnableLambda(partial(add_instruction, self, target.json_schema)) | traced
         parser = JsonReplyParser(target=target)
         if is_basemodel_subclass(schema):
@@ -611,18 +658,23 @@ class ChatKluster(ChatOpenAI):
         if not include_raw:
             return llm | parser
         parse_raw = RunnablePassthrough.assign(
-            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
+            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+        )
         keep_raw = RunnablePassthrough.assign(parsed=lambda _: None)
         return RunnableMap(raw=llm) | parse_raw.with_fallbacks(
-            [keep_raw], exception_key="parsing_error")
+            [keep_raw], exception_key="parsing_error"
+        )
 
 
 def _with_kluster_defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
     """Constructor arguments with the kluster.ai connection and chat defaults filled in."""
     kwargs = with_kluster_connection(kwargs)
     if kwargs.pop("use_responses_api", None):
-        warnings.warn("kluster.ai serves chat completions only; use_responses_api=True is "
-                      "ignored.", UserWarning, stacklevel=3)
+        warnings.warn(
+            "kluster.ai serves chat completions only; use_responses_api=True is ignored.",
+            UserWarning,
+            stacklevel=3,
+        )
     return kwargs
 
 

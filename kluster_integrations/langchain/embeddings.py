@@ -132,15 +132,19 @@ class KlusterEmbeddings(OpenAIEmbeddings):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs = with_kluster_connection(kwargs)
-        check_model(kwargs.get("model", DEFAULT_EMBEDDING_MODEL), purpose="embeddings",
-                    stacklevel=3)
+        check_model(
+            kwargs.get("model", DEFAULT_EMBEDDING_MODEL), purpose="embeddings", stacklevel=3
+        )
         check_embedding_parameters({**kwargs.get("model_kwargs", {}), **kwargs})
         check_batch_size(kwargs.get("chunk_size"), "chunk_size")
         if kwargs.get("check_embedding_ctx_length") and kwargs.get("tiktoken_enabled", False):
-            raise InvalidRequestError([
-                "check_embedding_ctx_length=True with tiktoken_enabled=True would send OpenAI "
-                "token ids, which kluster.ai refuses; leave both off (texts up to "
-                f"{EMBEDDING_MAX_INPUT_TOKENS:,} tokens are accepted as they are)."])
+            raise InvalidRequestError(
+                [
+                    "check_embedding_ctx_length=True with tiktoken_enabled=True would send OpenAI "
+                    "token ids, which kluster.ai refuses; leave both off (texts up to "
+                    f"{EMBEDDING_MAX_INPUT_TOKENS:,} tokens are accepted as they are)."
+                ]
+            )
         super().__init__(**kwargs)
         # Inputs checked before sending, vectors ordered and matched to them after.
         self.client = CheckedEmbeddings(self.client)
@@ -150,15 +154,17 @@ class KlusterEmbeddings(OpenAIEmbeddings):
     def lc_secrets(self) -> dict[str, str]:
         return {"openai_api_key": API_KEY_ENV}
 
-    def embed_documents(self, texts: list[str], chunk_size: int | None = None,
-                        **kwargs: Any) -> list[list[float]]:
+    def embed_documents(
+        self, texts: list[str], chunk_size: int | None = None, **kwargs: Any
+    ) -> list[list[float]]:
         check_embedding_parameters(kwargs)
         check_batch_size(chunk_size, "chunk_size")
         with readable_response():
             return super().embed_documents(texts, chunk_size=chunk_size, **kwargs)
 
-    async def aembed_documents(self, texts: list[str], chunk_size: int | None = None,
-                               **kwargs: Any) -> list[list[float]]:
+    async def aembed_documents(
+        self, texts: list[str], chunk_size: int | None = None, **kwargs: Any
+    ) -> list[list[float]]:
         check_embedding_parameters(kwargs)
         check_batch_size(chunk_size, "chunk_size")
         with readable_response():

@@ -45,8 +45,9 @@ REASONING_KEY = "reasoning_content"
 PROVIDER = "kluster"
 
 
-def _reasoning_first(message: AIMessage, blocks: list[types.ContentBlock]) \
-        -> list[types.ContentBlock]:
+def _reasoning_first(
+    message: AIMessage, blocks: list[types.ContentBlock]
+) -> list[types.ContentBlock]:
     reasoning = message.additional_kwargs.get(REASONING_KEY)
     if isinstance(reasoning, str) and reasoning:
         block = cast(types.ContentBlock, {"type": "reasoning", "reasoning": reasoning})
@@ -67,8 +68,7 @@ def translate_content_chunk(message: AIMessageChunk) -> list[types.ContentBlock]
 register_translator(PROVIDER, translate_content, translate_content_chunk)
 
 
-def _apply(message: Any, split_answer: str, split_reasoning_text: str,
-           mode: ReasoningMode) -> Any:
+def _apply(message: Any, split_answer: str, split_reasoning_text: str, mode: ReasoningMode) -> Any:
     """``message`` with ``split_answer`` as content and the reasoning where ``mode`` says."""
     kwargs = {k: v for k, v in message.additional_kwargs.items() if k != REASONING_KEY}
     if mode == "separate" and split_reasoning_text:
@@ -76,8 +76,9 @@ def _apply(message: Any, split_answer: str, split_reasoning_text: str,
     metadata = message.response_metadata
     if mode == "separate":
         metadata = {**metadata, "model_provider": PROVIDER}
-    return message.model_copy(update={"content": split_answer, "additional_kwargs": kwargs,
-                                      "response_metadata": metadata})
+    return message.model_copy(
+        update={"content": split_answer, "additional_kwargs": kwargs, "response_metadata": metadata}
+    )
 
 
 def separate_result(result: ChatResult, response: Any, mode: ReasoningMode) -> ChatResult:
@@ -85,14 +86,24 @@ def separate_result(result: ChatResult, response: Any, mode: ReasoningMode) -> C
 
     ``response`` is the raw chat completion (SDK object or dict), read for reasoning fields.
     """
-    choices = (response.get("choices") if isinstance(response, dict)
-               else getattr(response, "choices", None)) or []
+    choices = (
+        response.get("choices")
+        if isinstance(response, dict)
+        else getattr(response, "choices", None)
+    ) or []
     generations = []
     for index, generation in enumerate(result.generations):
         message = generation.message
         choice = choices[index] if index < len(choices) else None
-        raw = (choice.get("message") if isinstance(choice, dict)
-               else getattr(choice, "message", None)) if choice is not None else None
+        raw = (
+            (
+                choice.get("message")
+                if isinstance(choice, dict)
+                else getattr(choice, "message", None)
+            )
+            if choice is not None
+            else None
+        )
         field = reasoning_field(raw) if raw is not None else None
         if mode == "inline" or not isinstance(message.content, str):
             if field is not None and mode == "inline":
@@ -101,8 +112,9 @@ def separate_result(result: ChatResult, response: Any, mode: ReasoningMode) -> C
             continue
         split = split_reasoning(message.content, field)
         message = _apply(message, split.answer, split.reasoning, mode)
-        generations.append(ChatGeneration(message=message,
-                                          generation_info=generation.generation_info))
+        generations.append(
+            ChatGeneration(message=message, generation_info=generation.generation_info)
+        )
     return ChatResult(generations=generations, llm_output=result.llm_output)
 
 
@@ -127,19 +139,22 @@ class _ChunkSplitter:
         split = self.splitter.feed(content, field)
         if last:
             rest = self.splitter.finish()
-            split = split._replace(reasoning=split.reasoning + rest.reasoning,
-                                   answer=split.answer + rest.answer)
+            split = split._replace(
+                reasoning=split.reasoning + rest.reasoning, answer=split.answer + rest.answer
+            )
         if field is None and split.answer == content and not split.reasoning:
             if self.mode == "separate":
                 message.response_metadata["model_provider"] = PROVIDER
             return chunk
         return ChatGenerationChunk(
             message=_apply(message, split.answer, split.reasoning, self.mode),
-            generation_info=chunk.generation_info)
+            generation_info=chunk.generation_info,
+        )
 
 
-def separate_stream(chunks: Iterator[ChatGenerationChunk], mode: ReasoningMode) \
-        -> Iterator[ChatGenerationChunk]:
+def separate_stream(
+    chunks: Iterator[ChatGenerationChunk], mode: ReasoningMode
+) -> Iterator[ChatGenerationChunk]:
     """The chunks with each one's thinking where ``mode`` says; no partial tag is shown."""
     if mode == "inline":
         yield from chunks
@@ -149,8 +164,9 @@ def separate_stream(chunks: Iterator[ChatGenerationChunk], mode: ReasoningMode) 
         yield split(chunk)
 
 
-async def aseparate_stream(chunks: AsyncIterator[ChatGenerationChunk], mode: ReasoningMode) \
-        -> AsyncIterator[ChatGenerationChunk]:
+async def aseparate_stream(
+    chunks: AsyncIterator[ChatGenerationChunk], mode: ReasoningMode
+) -> AsyncIterator[ChatGenerationChunk]:
     """The async form of ``separate_stream``."""
     if mode == "inline":
         async for chunk in chunks:
@@ -161,8 +177,9 @@ async def aseparate_stream(chunks: AsyncIterator[ChatGenerationChunk], mode: Rea
         yield split(chunk)
 
 
-def copy_delta_reasoning(chunk: ChatGenerationChunk | None, raw_chunk: dict) \
-        -> ChatGenerationChunk | None:
+def copy_delta_reasoning(
+    chunk: ChatGenerationChunk | None, raw_chunk: dict
+) -> ChatGenerationChunk | None:
     """Keep a delta's ``reasoning_content`` / ``reasoning`` field, which ChatOpenAI drops."""
     if chunk is None:
         return None
@@ -179,12 +196,16 @@ def history_with_reasoning(messages: Sequence[BaseMessage]) -> list[BaseMessage]
     ``<think>`` block, for ``keep_reasoning_in_history=True``."""
     out: list[BaseMessage] = []
     for message in messages:
-        reasoning = message.additional_kwargs.get(REASONING_KEY) \
-            if isinstance(message, AIMessage) else None
+        reasoning = (
+            message.additional_kwargs.get(REASONING_KEY) if isinstance(message, AIMessage) else None
+        )
         if isinstance(reasoning, str) and isinstance(message.content, str):
             kwargs = {k: v for k, v in message.additional_kwargs.items() if k != REASONING_KEY}
-            message = message.model_copy(update={
-                "content": with_reasoning(message.content, reasoning),
-                "additional_kwargs": kwargs})
+            message = message.model_copy(
+                update={
+                    "content": with_reasoning(message.content, reasoning),
+                    "additional_kwargs": kwargs,
+                }
+            )
         out.append(message)
     return out

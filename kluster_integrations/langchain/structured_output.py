@@ -88,16 +88,20 @@ def target_for(schema: Any) -> StructuredTarget:
     )
 
 
-def add_instruction(model: Any, json_schema: Mapping[str, Any],
-                    value: LanguageModelInput) -> list[BaseMessage]:
+def add_instruction(
+    model: Any, json_schema: Mapping[str, Any], value: LanguageModelInput
+) -> list[BaseMessage]:
     """The input as messages, with the schema instruction added to the system message."""
     messages = list(model._convert_input(value).to_messages())
     instruction = schema_instruction(json_schema)
     if messages and isinstance(messages[0], SystemMessage):
         first = messages[0]
         content = first.content
-        merged = (f"{content}\n\n{instruction}" if isinstance(content, str)
-                  else [*content, {"type": "text", "text": instruction}])
+        merged = (
+            f"{content}\n\n{instruction}"
+            if isinstance(content, str)
+            else [*content, {"type": "text", "text": instruction}]
+        )
         messages[0] = first.model_copy(update={"content": merged})
     else:
         messages.insert(0, SystemMessage(instruction))
@@ -123,7 +127,8 @@ class JsonReplyParser(BaseTransformOutputParser[Any]):
             return self.target.validate(value)
         except (pydantic.ValidationError, pydantic.v1.ValidationError, ValueError) as err:
             raise StructuredOutputParseError(
-                f"the JSON does not match the requested schema ({err})", text) from err
+                f"the JSON does not match the requested schema ({err})", text
+            ) from err
 
     def parse_result(self, result: list[Generation], *, partial: bool = False) -> Any:
         text = _generation_text(result[0])

@@ -118,8 +118,9 @@ def wrap_clients(model: Any) -> None:
     """Wrap ``model.client`` / ``model.async_client`` (once)."""
     if model.client is not None and not isinstance(model.client, PromptedToolsClient):
         model.client = PromptedToolsClient(model.client)
-    if model.async_client is not None and not isinstance(model.async_client,
-                                                         AsyncPromptedToolsClient):
+    if model.async_client is not None and not isinstance(
+        model.async_client, AsyncPromptedToolsClient
+    ):
         model.async_client = AsyncPromptedToolsClient(model.async_client)
 
 
@@ -136,34 +137,56 @@ def kluster_profile(model_id: str, mode: ToolCallingMode) -> ModelProfile:
     return ModelProfile(
         max_input_tokens=info.context_window if info else FALLBACK_CONTEXT_WINDOW,
         max_output_tokens=info.max_output_tokens if info else FALLBACK_MAX_OUTPUT,
-        text_inputs=True, text_outputs=True,
-        image_inputs=vision, image_url_inputs=vision,
-        pdf_inputs=False, audio_inputs=False, video_inputs=False,
-        image_tool_message=False, pdf_tool_message=False,
-        image_outputs=False, audio_outputs=False, video_outputs=False,
+        text_inputs=True,
+        text_outputs=True,
+        image_inputs=vision,
+        image_url_inputs=vision,
+        pdf_inputs=False,
+        audio_inputs=False,
+        video_inputs=False,
+        image_tool_message=False,
+        pdf_tool_message=False,
+        image_outputs=False,
+        audio_outputs=False,
+        video_outputs=False,
         reasoning_output="reasoning" in caps,
-        tool_calling=tools, tool_choice=tools, tool_call_streaming=tools,
+        tool_calling=tools,
+        tool_choice=tools,
+        tool_call_streaming=tools,
         structured_output=False,
     )
 
 
 def _invalid_calls(raw: Any) -> list[Any]:
-    return [invalid_tool_call(name=c.get("name"), args=c.get("args"), id=c.get("id"),
-                              error=c.get("error"))
-            for c in raw or () if isinstance(c, Mapping)]
+    return [
+        invalid_tool_call(
+            name=c.get("name"), args=c.get("args"), id=c.get("id"), error=c.get("error")
+        )
+        for c in raw or ()
+        if isinstance(c, Mapping)
+    ]
 
 
 def add_invalid_calls(result: ChatResult, response: Any) -> ChatResult:
     """Move the prompt parser's invalid calls (an extra field of the message) onto the
     ``AIMessage`` as ``invalid_tool_calls``."""
-    choices = response.get("choices") if isinstance(response, Mapping) else \
-        getattr(response, "choices", None)
+    choices = (
+        response.get("choices")
+        if isinstance(response, Mapping)
+        else getattr(response, "choices", None)
+    )
     if not choices:
         return result
-    message = choices[0].get("message") if isinstance(choices[0], Mapping) else \
-        getattr(choices[0], "message", None)
-    raw = message.get("invalid_tool_calls") if isinstance(message, Mapping) else \
-        (getattr(message, "model_extra", None) or {}).get("invalid_tool_calls")
+    message = (
+        choices[0].get("message")
+        if isinstance(choices[0], Mapping)
+        else getattr(choices[0], "message", None)
+    )
+    raw = (
+        message.get("invalid_tool_calls")
+        if isinstance(message, Mapping)
+        else (getattr(message, "model_extra", None) or {}).get("invalid_tool_calls")
+    )
     if not raw:
         return result
     for generation in result.generations:

@@ -19,5 +19,10 @@ from kluster_integrations.llama_index.embeddings import KlusterEmbedding
 from kluster_integrations.llama_index.llms import KlusterLLM
 from kluster_integrations.llama_index.structured import SchemaOutputParser
 
-__all__ = ["KlusterBatch", "KlusterEmbedding", "KlusterLLM", "SchemaOutputParser",
-           "UnknownModelWarning"]
+__all__ = [
+    "KlusterBatch",
+    "KlusterEmbedding",
+    "KlusterLLM",
+    "SchemaOutputParser",
+    "UnknownModelWarning",
+]

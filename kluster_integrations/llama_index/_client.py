@@ -67,38 +67,40 @@ class _CheckedChunks:
 def _checking(create: Callable[..., Any]) -> Callable[..., Any]:
     """``create`` whose answers are checked (``core.answers``) before the prompted-tool
     layer or LlamaIndex reads them."""
+
     def checked(**request: Any) -> Any:
         answer = create(**request)
         if request.get("stream"):
             return _CheckedChunks(answer)
         check_chat_completion(answer)
         return answer
+
     return checked
 
 
 def _achecking(create: Callable[..., Any]) -> Callable[..., Any]:
     """The async form of ``_checking``."""
+
     async def checked(**request: Any) -> Any:
         answer = await create(**request)
         if request.get("stream"):
             return _CheckedChunks(answer)
         check_chat_completion(answer)
         return answer
+
     return checked
 
 
 def _guarded(stream: Any) -> Iterator[Any]:
     try:
-        yield from guard_stream(stream, finish_reason=_finish_reason,
-                                text=_delta_text)
+        yield from guard_stream(stream, finish_reason=_finish_reason, text=_delta_text)
     finally:
         stream.close()
 
 
 async def _aguarded(stream: Any) -> AsyncIterator[Any]:
     try:
-        async for chunk in aguard_stream(stream, finish_reason=_finish_reason,
-                                         text=_delta_text):
+        async for chunk in aguard_stream(stream, finish_reason=_finish_reason, text=_delta_text):
             yield chunk
     finally:
         await stream.close()

@@ -20,5 +20,6 @@ from kluster_integrations.core.connection import with_guarded_http_clients
 
 def with_guarded_clients(kwargs: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """``kwargs`` with the guarded sync and async clients filled in where missing."""
-    return with_guarded_http_clients(kwargs, async_client_name="async_http_client",
-                                     timeout=kwargs.get("timeout"))
+    return with_guarded_http_clients(
+        kwargs, async_client_name="async_http_client", timeout=kwargs.get("timeout")
+    )

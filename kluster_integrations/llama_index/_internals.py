@@ -43,6 +43,7 @@ def without_llamaindex_retries(method: Any) -> Any:
     """``method`` without LlamaIndex's ``llm_retry_decorator`` (see the module docstring)."""
     return getattr(method, "__wrapped__", method)
 
+
 #: ``llama_index.llms.openai.OpenAI`` methods ``KlusterLLM`` overrides or calls, with the
 #: leading parameter names it relies on.
 OPENAI_LLM_METHODS: dict[str, list[str]] = {

@@ -85,16 +85,23 @@ class KlusterEmbedding(OpenAIEmbedding):
         ```
     """
 
-    api_key: str = Field(default="", exclude=True, repr=False,
-                         description="The kluster.ai API key (never serialized).")
+    api_key: str = Field(
+        default="",
+        exclude=True,
+        repr=False,
+        description="The kluster.ai API key (never serialized).",
+    )
     deadline: float | None = Field(
-        default=None, description="Seconds the whole call may take, retries included (None: "
-                                  "600 for non-streamed calls, no limit for streams).")
+        default=None,
+        description="Seconds the whole call may take, retries included (None: "
+        "600 for non-streamed calls, no limit for streams).",
+    )
     stream_idle_timeout: float | None = Field(
-        default=None, description="Seconds a stream may go without a data event (None: "
-                                  "timeout).")
+        default=None, description="Seconds a stream may go without a data event (None: timeout)."
+    )
     max_response_bytes: int | None = Field(
-        default=None, description="Cap on an answer's decoded size (None: 64 MB).")
+        default=None, description="Cap on an answer's decoded size (None: 64 MB)."
+    )
 
     def __init__(
         self,
@@ -163,14 +170,17 @@ class KlusterEmbedding(OpenAIEmbedding):
 def _readable(call: Callable[..., Any]) -> Callable[..., Any]:
     """``call`` raising ``MalformedResponseError`` instead of a raw JSON decoding error."""
     if inspect.iscoroutinefunction(call):
+
         @functools.wraps(call)
         async def read_async(*args: Any, **kwargs: Any) -> Any:
             with readable_response():
                 return await call(*args, **kwargs)
+
         return read_async
 
     @functools.wraps(call)
     def read(*args: Any, **kwargs: Any) -> Any:
         with readable_response():
             return call(*args, **kwargs)
+
     return read

@@ -190,38 +190,52 @@ class KlusterLLM(OpenAILike):
     """
 
     model: str = Field(default=DEFAULT_CHAT_MODEL, description="The kluster.ai model id.")
-    api_key: str | None = Field(default=None, exclude=True, repr=False,
-                                description="The kluster.ai API key (never serialized).")
+    api_key: str | None = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="The kluster.ai API key (never serialized).",
+    )
     context_window: int | None = Field(
-        default=None, gt=0,
-        description="Context window in tokens; None takes it from the model catalog.")
+        default=None,
+        gt=0,
+        description="Context window in tokens; None takes it from the model catalog.",
+    )
     is_chat_model: bool = Field(default=True, description="kluster.ai serves chat models.")
     is_function_calling_model: bool = Field(
-        default=True, description="True unless tool_calling='off' (read from tool_calling).")
+        default=True, description="True unless tool_calling='off' (read from tool_calling)."
+    )
     tool_calling: ToolCallingMode = Field(
         default="auto",
         description="'auto': native tools on kluster.ai's tool models, prompted elsewhere; "
-                    "'native', 'prompt', or 'off'.")
+        "'native', 'prompt', or 'off'.",
+    )
     strict_parameters: bool = Field(
         default=False,
         description="Raise UnsupportedParameterError instead of dropping a parameter you set "
-                    "that kluster.ai refuses.")
+        "that kluster.ai refuses.",
+    )
 
     reasoning: str | None = Field(
         default=None,
         description="'separate', 'inline' or 'drop': where a reasoning model's thinking goes; "
-                    "None: 'separate' for reasoning models and unknown ids.")
+        "None: 'separate' for reasoning models and unknown ids.",
+    )
     keep_reasoning_in_history: bool = Field(
         default=False,
-        description="Send earlier turns' thinking back to the model as <think> blocks.")
+        description="Send earlier turns' thinking back to the model as <think> blocks.",
+    )
     deadline: float | None = Field(
-        default=None, description="Seconds the whole call may take, retries included (None: "
-                                  "600 for non-streamed calls, no limit for streams).")
+        default=None,
+        description="Seconds the whole call may take, retries included (None: "
+        "600 for non-streamed calls, no limit for streams).",
+    )
     stream_idle_timeout: float | None = Field(
-        default=None, description="Seconds a stream may go without a data event (None: "
-                                  "timeout).")
+        default=None, description="Seconds a stream may go without a data event (None: timeout)."
+    )
     max_response_bytes: int | None = Field(
-        default=None, description="Cap on an answer's decoded size (None: 64 MB).")
+        default=None, description="Cap on an answer's decoded size (None: 64 MB)."
+    )
 
     _preparer: RequestPreparer = PrivateAttr(default_factory=RequestPreparer)
 
@@ -237,8 +251,9 @@ class KlusterLLM(OpenAILike):
         check_reasoning_mode(kwargs.get("reasoning"))
         check_mode(tool_calling)
         if kwargs.get("is_chat_model") is False:
-            raise ValueError("kluster.ai serves chat completions only; leave is_chat_model "
-                             "at True.")
+            raise ValueError(
+                "kluster.ai serves chat completions only; leave is_chat_model at True."
+            )
         check_model(model, purpose="chat")
         with_guarded_clients(connection_defaults(kwargs))
         super().__init__(
@@ -264,7 +279,8 @@ class KlusterLLM(OpenAILike):
         function-calling model unless ``tool_calling="off"``."""
         info = lookup_model(self.model)
         context_window = self.context_window or (
-            info.context_window if info else FALLBACK_CONTEXT_WINDOW)
+            info.context_window if info else FALLBACK_CONTEXT_WINDOW
+        )
         max_output = info.max_output_tokens if info else FALLBACK_MAX_OUTPUT
         # Reserve room for the reply, but never so much that no prompt would fit.
         num_output = self.max_tokens or min(max_output, context_window // 4)
@@ -303,16 +319,22 @@ class KlusterLLM(OpenAILike):
         if not self.keep_reasoning_in_history and "messages" in request:
             request["messages"] = strip_history_reasoning(request["messages"])
         request, capabilities = plan_request(request, self.tool_calling, invalid_as_calls=True)
-        return self._preparer.prepare(request, user_chosen=user_chosen,
-                                      strict=self.strict_parameters, capabilities=capabilities)
+        return self._preparer.prepare(
+            request,
+            user_chosen=user_chosen,
+            strict=self.strict_parameters,
+            capabilities=capabilities,
+        )
 
     def _get_client(self) -> Any:
-        return ReasoningClient(PreparedOpenAI(super()._get_client(), self._prepare),
-                               self._reasoning_mode)
+        return ReasoningClient(
+            PreparedOpenAI(super()._get_client(), self._prepare), self._reasoning_mode
+        )
 
     def _get_aclient(self) -> Any:
-        return ReasoningClient(AsyncPreparedOpenAI(super()._get_aclient(), self._prepare),
-                               self._reasoning_mode)
+        return ReasoningClient(
+            AsyncPreparedOpenAI(super()._get_aclient(), self._prepare), self._reasoning_mode
+        )
 
     def _reasoning_mode(self) -> ReasoningMode:
         return resolve_reasoning_mode(self.model, self.reasoning)
@@ -324,10 +346,15 @@ class KlusterLLM(OpenAILike):
 
     # -- the Batch API (glue in ``llama_index/batch.py``) --
 
-    def submit_batch(self, inputs: Sequence[Any], *, completion_window: str = "24h",
-                     custom_ids: Sequence[str] | None = None,
-                     max_requests_per_batch: int | None = None,
-                     **kwargs: Any) -> KlusterBatch:
+    def submit_batch(
+        self,
+        inputs: Sequence[Any],
+        *,
+        completion_window: str = "24h",
+        custom_ids: Sequence[str] | None = None,
+        max_requests_per_batch: int | None = None,
+        **kwargs: Any,
+    ) -> KlusterBatch:
         """Send ``inputs`` (lists of ``ChatMessage``, or strings taken as one user message)
         through kluster.ai's Batch API, each as ``chat`` would send it (``kwargs`` as for
         ``chat``). Returns a ``KlusterBatch``; ``.results()`` gives ``ChatResponse``
@@ -339,19 +366,33 @@ class KlusterLLM(OpenAILike):
             job.wait()
             [r.message.content for r in job.results()]
         """
-        return _batch.submit_batch(self, inputs, completion_window=completion_window,
-                                   custom_ids=custom_ids,
-                                   max_requests_per_batch=max_requests_per_batch, kwargs=kwargs)
+        return _batch.submit_batch(
+            self,
+            inputs,
+            completion_window=completion_window,
+            custom_ids=custom_ids,
+            max_requests_per_batch=max_requests_per_batch,
+            kwargs=kwargs,
+        )
 
-    async def asubmit_batch(self, inputs: Sequence[Any], *, completion_window: str = "24h",
-                            custom_ids: Sequence[str] | None = None,
-                            max_requests_per_batch: int | None = None,
-                            **kwargs: Any) -> KlusterBatch:
+    async def asubmit_batch(
+        self,
+        inputs: Sequence[Any],
+        *,
+        completion_window: str = "24h",
+        custom_ids: Sequence[str] | None = None,
+        max_requests_per_batch: int | None = None,
+        **kwargs: Any,
+    ) -> KlusterBatch:
         """``submit_batch`` with the uploads on the async client."""
-        return await _batch.asubmit_batch(self, inputs, completion_window=completion_window,
-                                          custom_ids=custom_ids,
-                                          max_requests_per_batch=max_requests_per_batch,
-                                          kwargs=kwargs)
+        return await _batch.asubmit_batch(
+            self,
+            inputs,
+            completion_window=completion_window,
+            custom_ids=custom_ids,
+            max_requests_per_batch=max_requests_per_batch,
+            kwargs=kwargs,
+        )
 
     def get_batch(self, batch_id: str) -> KlusterBatch:
         """Re-attach to a job by its ``id``; results are ``ChatResponse`` objects."""
@@ -360,37 +401,60 @@ class KlusterLLM(OpenAILike):
     # -- structured output: JSON asked for in the prompt, never tool_choice/response_format --
 
     @dispatcher.span
-    def structured_predict(self, output_cls: Any, prompt: Any,
-                           llm_kwargs: dict[str, Any] | None = None, **prompt_args: Any) -> Any:
+    def structured_predict(
+        self,
+        output_cls: Any,
+        prompt: Any,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Any:
         """Fill ``output_cls`` from the model's JSON reply; ``StructuredOutputError`` if it
         cannot."""
-        dispatcher.event(LLMStructuredPredictStartEvent(
-            output_cls=output_cls, template=prompt, template_args=prompt_args))
+        dispatcher.event(
+            LLMStructuredPredictStartEvent(
+                output_cls=output_cls, template=prompt, template_args=prompt_args
+            )
+        )
         result = schema_program(output_cls, prompt, self)(llm_kwargs=llm_kwargs, **prompt_args)
         dispatcher.event(LLMStructuredPredictEndEvent(output=result))
         return result
 
     @dispatcher.span
-    async def astructured_predict(self, output_cls: Any, prompt: Any,
-                                  llm_kwargs: dict[str, Any] | None = None,
-                                  **prompt_args: Any) -> Any:
+    async def astructured_predict(
+        self,
+        output_cls: Any,
+        prompt: Any,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Any:
         """The async form of ``structured_predict``."""
-        dispatcher.event(LLMStructuredPredictStartEvent(
-            output_cls=output_cls, template=prompt, template_args=prompt_args))
+        dispatcher.event(
+            LLMStructuredPredictStartEvent(
+                output_cls=output_cls, template=prompt, template_args=prompt_args
+            )
+        )
         program = schema_program(output_cls, prompt, self)
         result = await program.acall(llm_kwargs=llm_kwargs, **prompt_args)
         dispatcher.event(LLMStructuredPredictEndEvent(output=result))
         return result
 
-    def _structured_stream_call(self, output_cls: Any, prompt: Any,
-                                llm_kwargs: dict[str, Any] | None = None,
-                                **prompt_args: Any) -> Any:
+    def _structured_stream_call(
+        self,
+        output_cls: Any,
+        prompt: Any,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Any:
         program = schema_program(output_cls, prompt, self)
         return program.stream_call(llm_kwargs=llm_kwargs, **prompt_args)
 
-    async def _structured_astream_call(self, output_cls: Any, prompt: Any,
-                                       llm_kwargs: dict[str, Any] | None = None,
-                                       **prompt_args: Any) -> Any:
+    async def _structured_astream_call(
+        self,
+        output_cls: Any,
+        prompt: Any,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Any:
         program = schema_program(output_cls, prompt, self)
         return await program.astream_call(llm_kwargs=llm_kwargs, **prompt_args)
 

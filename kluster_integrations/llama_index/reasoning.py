@@ -93,8 +93,9 @@ class _DeltaSplitter:
         split = self.splitter.feed(content, field)
         if choice.finish_reason:
             rest = self.splitter.finish()
-            split = split._replace(reasoning=split.reasoning + rest.reasoning,
-                                   answer=split.answer + rest.answer)
+            split = split._replace(
+                reasoning=split.reasoning + rest.reasoning, answer=split.answer + rest.answer
+            )
         if field is None and not split.reasoning and split.answer == (content or ""):
             return chunk  # nothing to move (the answer after the thinking, or no thinking)
         _place(delta, split.answer, split.reasoning, self.mode)
@@ -111,8 +112,7 @@ def separate_chunks(chunks: Iterator[Any], mode: ReasoningMode) -> Iterator[Any]
         yield split(chunk)
 
 
-async def aseparate_chunks(chunks: AsyncIterator[Any], mode: ReasoningMode) \
-        -> AsyncIterator[Any]:
+async def aseparate_chunks(chunks: AsyncIterator[Any], mode: ReasoningMode) -> AsyncIterator[Any]:
     """The async form of ``separate_chunks``."""
     if mode == "inline":
         async for chunk in chunks:
@@ -156,8 +156,11 @@ class ReasoningClient:
 
     def __init__(self, client: Any, mode: Callable[[], ReasoningMode]) -> None:
         self._client = client
-        completions = _AsyncCompletions if inspect.iscoroutinefunction(
-            client.chat.completions.create) else _Completions
+        completions = (
+            _AsyncCompletions
+            if inspect.iscoroutinefunction(client.chat.completions.create)
+            else _Completions
+        )
         self.chat = _Chat(completions(client.chat.completions, mode))
 
     def __getattr__(self, name: str) -> Any:
@@ -194,8 +197,9 @@ def history_with_reasoning(messages: Sequence[ChatMessage]) -> list[ChatMessage]
             rest = [b for b in message.blocks if not isinstance(b, ThinkingBlock)]
             text = "".join(b.text for b in rest if isinstance(b, TextBlock))
             others = [b for b in rest if not isinstance(b, TextBlock)]
-            message = message.model_copy(update={"blocks": [
-                TextBlock(text=with_reasoning(text, thinking)), *others]})
+            message = message.model_copy(
+                update={"blocks": [TextBlock(text=with_reasoning(text, thinking)), *others]}
+            )
         out.append(message)
     return out
 
@@ -205,11 +209,13 @@ def reasoning_aware(method: Callable[..., Any]) -> Callable[..., Any]:
     says, and a whole answer's thinking also in ``additional_kwargs["reasoning_content"]``
     (which ``complete`` hands on)."""
     if inspect.iscoroutinefunction(method):
+
         @wraps(method)
         async def arun(self: Any, messages: Sequence[ChatMessage], **kwargs: Any) -> Any:
             if self.keep_reasoning_in_history:
                 messages = history_with_reasoning(messages)
             return _note_thinking(await method(self, messages, **kwargs))
+
         return arun
 
     @wraps(method)
@@ -217,6 +223,7 @@ def reasoning_aware(method: Callable[..., Any]) -> Callable[..., Any]:
         if self.keep_reasoning_in_history:
             messages = history_with_reasoning(messages)
         return _note_thinking(method(self, messages, **kwargs))
+
     return run
 
 

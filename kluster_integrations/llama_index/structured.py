@@ -46,13 +46,16 @@ class SchemaOutputParser(PydanticOutputParser):
         try:
             return self.output_cls.model_validate(value)
         except ValidationError as err:
-            problem = (f"the JSON does not match {self.output_cls.__name__} "
-                       f"({err.error_count()} validation error(s): {_summary(err)})")
+            problem = (
+                f"the JSON does not match {self.output_cls.__name__} "
+                f"({err.error_count()} validation error(s): {_summary(err)})"
+            )
             raise StructuredOutputError(problem, text) from err
 
 
-def schema_program(output_cls: type[BaseModel], prompt: BasePromptTemplate,
-                   llm: Any) -> LLMTextCompletionProgram:
+def schema_program(
+    output_cls: type[BaseModel], prompt: BasePromptTemplate, llm: Any
+) -> LLMTextCompletionProgram:
     """A text-completion program for ``output_cls`` that leaves ``prompt`` untouched.
 
     ``LLMTextCompletionProgram`` sets its parser on the prompt it gets, so it gets a copy.

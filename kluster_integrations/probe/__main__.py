@@ -23,24 +23,38 @@ EXIT_OK, EXIT_DRIFT, EXIT_FAILED = 0, 1, 2
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m kluster_integrations.probe",
-        description="Check the live kluster.ai API against the package's contract data.")
-    parser.add_argument("--base-url", help=f"API base URL (default: ${BASE_URL_ENV}, else "
-                        "https://api.kluster.ai/v1)")
+        description="Check the live kluster.ai API against the package's contract data.",
+    )
+    parser.add_argument(
+        "--base-url",
+        help=f"API base URL (default: ${BASE_URL_ENV}, else https://api.kluster.ai/v1)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--model", default=PROBE_MODEL,
-                        help=f"model for the model-independent rules (default: {PROBE_MODEL})")
-    parser.add_argument("--models", nargs="+", metavar="ID",
-                        help="models for the per-model probes (default: every catalog chat model)")
+    parser.add_argument(
+        "--model",
+        default=PROBE_MODEL,
+        help=f"model for the model-independent rules (default: {PROBE_MODEL})",
+    )
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        metavar="ID",
+        help="models for the per-model probes (default: every catalog chat model)",
+    )
     args = parser.parse_args(argv)
 
     try:
         api_key = resolve_api_key()
     except KlusterError:
-        print(f"Skipped: {API_KEY_ENV} is not set (or not a valid key), so nothing was probed. "
-              f"Set it to a kluster.ai key to check the contract.", file=sys.stderr)
+        print(
+            f"Skipped: {API_KEY_ENV} is not set (or not a valid key), so nothing was probed. "
+            f"Set it to a kluster.ai key to check the contract.",
+            file=sys.stderr,
+        )
         return EXIT_OK
-    with OpenAI(api_key=api_key, base_url=resolve_base_url(args.base_url), max_retries=2,
-                timeout=60.0) as client:
+    with OpenAI(
+        api_key=api_key, base_url=resolve_base_url(args.base_url), max_retries=2, timeout=60.0
+    ) as client:
         report = run_probe(client, model=args.model, models=args.models)
     print(report.to_json() if args.json else report.to_text())
     if report.aborted:

@@ -33,10 +33,16 @@ PROMPT = "Hi"
 
 Outcome = Literal["accepted", "refused"]
 
-_FUNCTION = {"name": "probe", "description": "Probe.",
-             "parameters": {"type": "object", "properties": {}}}
-_TOOL_CALL = {"id": "call_probe", "type": "function",
-              "function": {"name": "probe", "arguments": "{}"}}
+_FUNCTION = {
+    "name": "probe",
+    "description": "Probe.",
+    "parameters": {"type": "object", "properties": {}},
+}
+_TOOL_CALL = {
+    "id": "call_probe",
+    "type": "function",
+    "function": {"name": "probe", "arguments": "{}"},
+}
 
 #: A value that asks for what each refused parameter does (never a neutral value).
 PARAMETER_VALUES: Mapping[str, Any] = {
@@ -66,8 +72,10 @@ MESSAGE_FIELD_VALUES: Mapping[str, Any] = {
 EMBEDDING_PARAMETER_VALUES: Mapping[str, Any] = {"dimensions": 256}
 
 #: A 16x16 orange PNG, sent inline so no model has to fetch a URL.
-IMAGE_DATA_URL = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAFklEQVR4"
-                  "2mP438BAEmIY1TCqYfhqAACcdX8QL4dRqgAAAABJRU5ErkJggg==")
+IMAGE_DATA_URL = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAFklEQVR4"
+    "2mP438BAEmIY1TCqYfhqAACcdX8QL4dRqgAAAABJRU5ErkJggg=="
+)
 
 
 @dataclass(frozen=True)
@@ -126,10 +134,21 @@ def message_field_probes(model: str = PROBE_MODEL) -> list[Probe]:
             probes.append(Probe(rule_name, model, "chat", expected=None, source=rule.reason))
             continue
         value = {name: MESSAGE_FIELD_VALUES[name]}
-        messages = ([_user(value)] if role == "user" else
-                    [_user(), {"role": role, "content": "Hello.", **value}, _user()])
-        probes.append(Probe(rule_name, model, "chat", {"messages": messages},
-                            _expected(rule, model), rule.reason))
+        messages = (
+            [_user(value)]
+            if role == "user"
+            else [_user(), {"role": role, "content": "Hello.", **value}, _user()]
+        )
+        probes.append(
+            Probe(
+                rule_name,
+                model,
+                "chat",
+                {"messages": messages},
+                _expected(rule, model),
+                rule.reason,
+            )
+        )
     return probes
 
 
@@ -145,10 +164,17 @@ def tool_probes(models: Iterable[str] | None = None) -> list[Probe]:
     rule = contract.UNSUPPORTED_PARAMETERS.get("tools")
     if rule is None:
         return []
-    return [Probe("tools per model", model, "chat",
-                  {"messages": [_user()], "tools": PARAMETER_VALUES["tools"]},
-                  _expected(rule, model), "catalog capability `tools`")
-            for model in _chat_models(models)]
+    return [
+        Probe(
+            "tools per model",
+            model,
+            "chat",
+            {"messages": [_user()], "tools": PARAMETER_VALUES["tools"]},
+            _expected(rule, model),
+            "catalog capability `tools`",
+        )
+        for model in _chat_models(models)
+    ]
 
 
 def image_probes(models: Iterable[str] | None = None) -> list[Probe]:
@@ -156,17 +182,30 @@ def image_probes(models: Iterable[str] | None = None) -> list[Probe]:
     models. Whether other models refuse images is a rule only once the contract says so
     (``contract.IMAGE_CAPABILITY``); until then their answer is reported, not judged."""
     capability = getattr(contract, "IMAGE_CAPABILITY", None)
-    message = {"role": "user", "content": [
-        {"type": "text", "text": PROMPT},
-        {"type": "image_url", "image_url": {"url": IMAGE_DATA_URL}}]}
+    message = {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": PROMPT},
+            {"type": "image_url", "image_url": {"url": IMAGE_DATA_URL}},
+        ],
+    }
     probes = []
     for model in _chat_models(models):
         info = KNOWN_MODELS.get(model)
         vision = info is not None and info.supports(capability or "vision")
-        expected: Outcome | None = ("accepted" if vision else
-                                    "refused" if capability is not None else None)
-        probes.append(Probe("images per model", model, "chat", {"messages": [message]},
-                            expected, "catalog capability `vision`"))
+        expected: Outcome | None = (
+            "accepted" if vision else "refused" if capability is not None else None
+        )
+        probes.append(
+            Probe(
+                "images per model",
+                model,
+                "chat",
+                {"messages": [message]},
+                expected,
+                "catalog capability `vision`",
+            )
+        )
     return probes
 
 
@@ -174,41 +213,87 @@ def temperature_probes(model: str = PROBE_MODEL) -> list[Probe]:
     """``contract.TEMPERATURE_RANGE``: its top accepted, just above it refused."""
     high = contract.TEMPERATURE_RANGE[1]
     source = f"contract.TEMPERATURE_RANGE = {contract.TEMPERATURE_RANGE}"
-    return [Probe("temperature at the maximum", model, "chat",
-                  {"messages": [_user()], "temperature": high}, "accepted", source),
-            Probe("temperature above the maximum", model, "chat",
-                  {"messages": [_user()], "temperature": high + 0.5}, "refused", source)]
+    return [
+        Probe(
+            "temperature at the maximum",
+            model,
+            "chat",
+            {"messages": [_user()], "temperature": high},
+            "accepted",
+            source,
+        ),
+        Probe(
+            "temperature above the maximum",
+            model,
+            "chat",
+            {"messages": [_user()], "temperature": high + 0.5},
+            "refused",
+            source,
+        ),
+    ]
 
 
 def stream_usage_probe(model: str = PROBE_MODEL) -> Probe:
     """A streamed request without ``stream_options``; the report says whether usage came."""
-    return Probe("usage in streams", model, "chat", {"messages": [_user()], "stream": True},
-                 expected="accepted", source=f"contract.STREAM_USAGE = {contract.STREAM_USAGE!r}")
+    return Probe(
+        "usage in streams",
+        model,
+        "chat",
+        {"messages": [_user()], "stream": True},
+        expected="accepted",
+        source=f"contract.STREAM_USAGE = {contract.STREAM_USAGE!r}",
+    )
 
 
 def embedding_probes(model: str = DEFAULT_EMBEDDING_MODEL) -> list[Probe]:
     """A plain request (its vectors must have ``EMBEDDING_DIMENSIONS`` values), and one per
     refused embeddings parameter."""
-    probes = [Probe("embedding dimensions", model, "embeddings", {"input": PROMPT},
-                    "accepted", f"contract.EMBEDDING_DIMENSIONS = {contract.EMBEDDING_DIMENSIONS}")]
+    probes = [
+        Probe(
+            "embedding dimensions",
+            model,
+            "embeddings",
+            {"input": PROMPT},
+            "accepted",
+            f"contract.EMBEDDING_DIMENSIONS = {contract.EMBEDDING_DIMENSIONS}",
+        )
+    ]
     for name, rule in contract.UNSUPPORTED_EMBEDDING_PARAMETERS.items():
         rule_name = f"embeddings parameter {name}"
         if name not in EMBEDDING_PARAMETER_VALUES:
-            probes.append(Probe(rule_name, model, "embeddings", expected=None,
-                                source=rule.reason))
+            probes.append(Probe(rule_name, model, "embeddings", expected=None, source=rule.reason))
             continue
-        probes.append(Probe(rule_name, model, "embeddings",
-                            {"input": PROMPT, name: EMBEDDING_PARAMETER_VALUES[name]},
-                            "refused", rule.reason))
+        probes.append(
+            Probe(
+                rule_name,
+                model,
+                "embeddings",
+                {"input": PROMPT, name: EMBEDDING_PARAMETER_VALUES[name]},
+                "refused",
+                rule.reason,
+            )
+        )
     return probes
 
 
 def plan(model: str = PROBE_MODEL, models: Iterable[str] | None = None) -> list[Probe]:
     """Every probe, in the order they are sent: the baseline first."""
-    baseline = Probe("baseline", model, "chat", {"messages": [_user()]}, "accepted",
-                     "a minimal request must work, or nothing else can be judged")
+    baseline = Probe(
+        "baseline",
+        model,
+        "chat",
+        {"messages": [_user()]},
+        "accepted",
+        "a minimal request must work, or nothing else can be judged",
+    )
     per_model = list(models) if models is not None else None
-    return [baseline, *chat_parameter_probes(model), *message_field_probes(model),
-            *temperature_probes(model), *tool_probes(per_model), *image_probes(per_model),
-            stream_usage_probe(model),
-            *embedding_probes()]
+    return [
+        baseline,
+        *chat_parameter_probes(model),
+        *message_field_probes(model),
+        *temperature_probes(model),
+        *tool_probes(per_model),
+        *image_probes(per_model),
+        stream_usage_probe(model),
+        *embedding_probes(),
+    ]

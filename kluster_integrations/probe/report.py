@@ -61,8 +61,10 @@ class ProbeReport:
         return counts
 
     def summary(self) -> str:
-        counts = ", ".join(f"{n} {status}" for status, n in
-                           sorted(self.counts().items(), key=lambda item: _ORDER[item[0]]))
+        counts = ", ".join(
+            f"{n} {status}"
+            for status, n in sorted(self.counts().items(), key=lambda item: _ORDER[item[0]])
+        )
         return f"{len(self.checks)} checks: {counts}; {self.tokens_used} tokens used."
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,13 +82,17 @@ class ProbeReport:
         return json.dumps(self.to_dict(), indent=2)
 
     def to_text(self) -> str:
-        lines = [f"kluster.ai contract drift probe against {self.base_url}",
-                 f"contract: {CONTRACT_SOURCE} of {CONTRACT_DATE}; model catalog of "
-                 f"{CATALOG_DATE}", ""]
+        lines = [
+            f"kluster.ai contract drift probe against {self.base_url}",
+            f"contract: {CONTRACT_SOURCE} of {CONTRACT_DATE}; model catalog of {CATALOG_DATE}",
+            "",
+        ]
         for check in sorted(self.checks, key=lambda c: _ORDER[c.status]):
             expected = f"expected {check.expected}, " if check.expected else ""
-            line = (f"{check.status.upper():<8} {check.rule:<38} {check.model:<50} "
-                    f"{expected}observed {check.observed}")
+            line = (
+                f"{check.status.upper():<8} {check.rule:<38} {check.model:<50} "
+                f"{expected}observed {check.observed}"
+            )
             if check.detail and check.status != "ok":
                 line += f"\n{'':<9}{check.detail}"
             lines.append(line)
@@ -94,6 +100,8 @@ class ProbeReport:
         if self.aborted:
             lines.append(f"Stopped early: {self.aborted}")
         elif self.drift:
-            lines.append("Drift: update core/contract.py or core/catalog.py (dated, with the "
-                         "source), or report it to kluster.ai.")
+            lines.append(
+                "Drift: update core/contract.py or core/catalog.py (dated, with the "
+                "source), or report it to kluster.ai."
+            )
         return "\n".join(lines)

@@ -41,8 +41,11 @@ def _send(client: openai.OpenAI, probe: Probe) -> tuple[Any, int]:
         inputs = body.pop("input")
         response = client.embeddings.create(model=probe.model, input=inputs, extra_body=body)
         return response, response.usage.total_tokens if response.usage else 0
-    request: dict[str, Any] = {"model": probe.model, "messages": body.pop("messages"),
-                               "max_completion_tokens": MAX_COMPLETION_TOKENS}
+    request: dict[str, Any] = {
+        "model": probe.model,
+        "messages": body.pop("messages"),
+        "max_completion_tokens": MAX_COMPLETION_TOKENS,
+    }
     if not body.pop("stream", False):
         answer = client.chat.completions.create(**request, extra_body=body)
         return answer, answer.usage.total_tokens if answer.usage else 0
@@ -70,25 +73,34 @@ def _judge_accepted(probe: Probe, answer: Any) -> tuple[str, Status, str]:
 
 def check(client: openai.OpenAI, probe: Probe) -> Check:
     """Send one probe (unless it is ``untested``) and compare the answer with the contract."""
+
     def result(observed: str, status: Status, detail: str = "", tokens: int = 0) -> Check:
-        return Check(probe.rule, probe.model, probe.expected, observed, status,
-                     detail or probe.source, tokens)
+        return Check(
+            probe.rule,
+            probe.model,
+            probe.expected,
+            observed,
+            status,
+            detail or probe.source,
+            tokens,
+        )
 
     if probe.expected is None and not probe.body:
-        return result("not sent", "untested",
-                      f"the probe has no test value for this rule ({probe.source})")
+        return result(
+            "not sent", "untested", f"the probe has no test value for this rule ({probe.source})"
+        )
     try:
         answer, tokens = _send(client, probe)
     except (openai.AuthenticationError, openai.PermissionDeniedError) as err:
         raise ProbeAborted(f"the API key was refused ({_message(err)})") from err
     except openai.NotFoundError as err:
-        return result("not found", "drift",
-                      f"the API does not know this catalog model: {_message(err)}")
+        return result(
+            "not found", "drift", f"the API does not know this catalog model: {_message(err)}"
+        )
     except (openai.BadRequestError, openai.UnprocessableEntityError) as err:
         if probe.expected is None:
             return result("refused", "note", _message(err))
-        return result("refused", "ok" if probe.expected == "refused" else "drift",
-                      _message(err))
+        return result("refused", "ok" if probe.expected == "refused" else "drift", _message(err))
     except openai.APIStatusError as err:
         return result("error", "error", _message(err))
     except openai.APIError as err:  # connection failures, error events inside a stream
@@ -97,8 +109,9 @@ def check(client: openai.OpenAI, probe: Probe) -> Check:
     return result(observed, status, detail, tokens)
 
 
-def run_probe(client: openai.OpenAI, *, model: str = PROBE_MODEL,
-              models: Iterable[str] | None = None) -> ProbeReport:
+def run_probe(
+    client: openai.OpenAI, *, model: str = PROBE_MODEL, models: Iterable[str] | None = None
+) -> ProbeReport:
     """Run every probe of ``plan(model, models)``; stops after a failed baseline or a
     refused key, with ``report.aborted`` saying why."""
     report = ProbeReport(str(client.base_url).rstrip("/"))
@@ -110,7 +123,9 @@ def run_probe(client: openai.OpenAI, *, model: str = PROBE_MODEL,
             break
         report.checks.append(found)
         if probe.rule == "baseline" and found.status != "ok":
-            report.aborted = (f"the minimal request to {probe.model} was not accepted "
-                              f"({found.detail}); check the key, the URL and the model")
+            report.aborted = (
+                f"the minimal request to {probe.model} was not accepted "
+                f"({found.detail}); check the key, the URL and the model"
+            )
             break
     return report

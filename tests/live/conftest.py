@@ -21,4 +21,5 @@ MAX_TOKENS = 5
 needs_key = pytest.mark.skipif(
     not os.environ.get(API_KEY_ENV),
     reason=f"live tests call kluster.ai and need {API_KEY_ENV}; set it to run them "
-           "(make test-live)")
+    "(make test-live)",
+)

@@ -64,8 +64,9 @@ def test_llama_index_chat(llm) -> None:
 
     reply = llm.chat([ChatMessage(role="user", content=PROMPT)])
     assert (reply.message.content or "").strip()
-    streamed = "".join(r.delta or "" for r in llm.stream_chat(
-        [ChatMessage(role="user", content=PROMPT)]))
+    streamed = "".join(
+        r.delta or "" for r in llm.stream_chat([ChatMessage(role="user", content=PROMPT)])
+    )
     assert streamed.strip()
 
 

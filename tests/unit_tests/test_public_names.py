@@ -112,7 +112,11 @@ def test_every_error_and_warning_is_exported_from_the_top() -> None:
     import kluster_integrations
     from kluster_integrations.core import errors
 
-    defined = {name for name, value in vars(errors).items()
-               if isinstance(value, type) and issubclass(value, BaseException)
-               and value.__module__ == errors.__name__}
+    defined = {
+        name
+        for name, value in vars(errors).items()
+        if isinstance(value, type)
+        and issubclass(value, BaseException)
+        and value.__module__ == errors.__name__
+    }
     assert defined <= set(kluster_integrations.__all__)

@@ -65,24 +65,33 @@ def combined_status(batches: Sequence[Any], known_total: int | None = None) -> B
     counts = [batch.request_counts for batch in batches]
     total = sum(c.total for c in counts if c is not None)
     return BatchStatus(
-        status=status, total=max(total, known_total or 0),
+        status=status,
+        total=max(total, known_total or 0),
         completed=sum(c.completed for c in counts if c is not None),
-        failed=sum(c.failed for c in counts if c is not None), batches=tuple(batches))
+        failed=sum(c.failed for c in counts if c is not None),
+        batches=tuple(batches),
+    )
 
 
 class KlusterBatch:
     """A submitted batch job (see the module docstring). Made by ``submit_batch`` or
     ``get_batch``; not constructed directly."""
 
-    def __init__(self, client: openai.OpenAI, batch_ids: Sequence[str], *,
-                 custom_ids: Sequence[list[str] | None] | None = None,
-                 async_client: openai.AsyncOpenAI | None = None,
-                 convert: Callable[[dict[str, Any]], Any] | None = None) -> None:
+    def __init__(
+        self,
+        client: openai.OpenAI,
+        batch_ids: Sequence[str],
+        *,
+        custom_ids: Sequence[list[str] | None] | None = None,
+        async_client: openai.AsyncOpenAI | None = None,
+        convert: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> None:
         self._client = client
         self._async_client = async_client
         self._batch_ids = list(batch_ids)
         self._custom_ids: list[list[str] | None] = (
-            list(custom_ids) if custom_ids else [None] * len(self._batch_ids))
+            list(custom_ids) if custom_ids else [None] * len(self._batch_ids)
+        )
         self._convert = convert
 
     @property
@@ -107,8 +116,7 @@ class KlusterBatch:
 
     def status(self) -> BatchStatus:
         """kluster's status and ``total`` / ``completed`` / ``failed`` counts, now."""
-        return combined_status([self._retrieve(i) for i in self._batch_ids],
-                               self._known_total())
+        return combined_status([self._retrieve(i) for i in self._batch_ids], self._known_total())
 
     async def astatus(self) -> BatchStatus:
         client = self._aclient()
@@ -141,8 +149,13 @@ class KlusterBatch:
 
     # --- waiting -----------------------------------------------------------------------
 
-    def wait(self, *, poll_interval: float | None = None, timeout: float | None = None,
-             progress: bool = True) -> BatchStatus:
+    def wait(
+        self,
+        *,
+        poll_interval: float | None = None,
+        timeout: float | None = None,
+        progress: bool = True,
+    ) -> BatchStatus:
         """Poll until every batch is finished; returns the final status.
 
         ``poll_interval``: seconds between polls (default: from 1 s, growing to 30 s).
@@ -160,8 +173,13 @@ class KlusterBatch:
         finally:
             poller.close()
 
-    async def async_wait(self, *, poll_interval: float | None = None,
-                         timeout: float | None = None, progress: bool = True) -> BatchStatus:
+    async def async_wait(
+        self,
+        *,
+        poll_interval: float | None = None,
+        timeout: float | None = None,
+        progress: bool = True,
+    ) -> BatchStatus:
         """``wait`` for async code (``await job.async_wait()``)."""
         poller = Poller(self.id, poll_interval, timeout, progress)
         try:
@@ -189,8 +207,7 @@ class KlusterBatch:
         state = self.wait(progress=False) if wait else self.status()
         return self._finish(list(self._items(state)), return_exceptions)
 
-    async def aresults(self, *, return_exceptions: bool = False,
-                       wait: bool = False) -> list[Any]:
+    async def aresults(self, *, return_exceptions: bool = False, wait: bool = False) -> list[Any]:
         """``results`` for async code; files are downloaded with the async client."""
         state = await self.async_wait(progress=False) if wait else await self.astatus()
         self._require_done(state)
@@ -251,9 +268,14 @@ class KlusterBatch:
         try:
             return self._convert(item.body)
         except Exception as err:  # an answer the adapter cannot read is that item's error
-            failure = BatchItemError(item.custom_id, item.index,
-                                     f"the answer could not be read: {err}", status_code=200,
-                                     code="unreadable_answer", body=item.body)
+            failure = BatchItemError(
+                item.custom_id,
+                item.index,
+                f"the answer could not be read: {err}",
+                status_code=200,
+                code="unreadable_answer",
+                body=item.body,
+            )
             failure.__cause__ = err
             return failure
 
@@ -265,8 +287,11 @@ class KlusterBatch:
     def _aclient(self) -> openai.AsyncOpenAI:
         if self._async_client is None:
             self._async_client = openai.AsyncOpenAI(
-                api_key=self._client.api_key, base_url=self._client.base_url,
-                max_retries=self._client.max_retries, timeout=self._client.timeout)
+                api_key=self._client.api_key,
+                base_url=self._client.base_url,
+                max_retries=self._client.max_retries,
+                timeout=self._client.timeout,
+            )
         return self._async_client
 
 
@@ -284,13 +309,14 @@ def _not_run_reason(batch: Any) -> tuple[str, str] | None:
     errors = getattr(batch, "errors", None)
     if errors is not None and getattr(errors, "data", None):
         detail = ": " + "; ".join(str(e.message) for e in errors.data)
-    return (f"batch_{batch.status}",
-            f"batch {batch.id} ended {batch.status} before this request ran{detail}")
+    return (
+        f"batch_{batch.status}",
+        f"batch {batch.id} ended {batch.status} before this request ran{detail}",
+    )
 
 
 def _download(client: openai.OpenAI, file_id: str, path: Path) -> None:
-    with client.files.with_streaming_response.content(file_id) as response, \
-            path.open("wb") as out:
+    with client.files.with_streaming_response.content(file_id) as response, path.open("wb") as out:
         for chunk in response.iter_bytes(1 << 20):
             out.write(chunk)
 

@@ -26,8 +26,9 @@ BACKOFF = 1.5
 class Poller:
     """Delays between polls (fixed, or backing off), the deadline, and the progress bar."""
 
-    def __init__(self, job_id: str, interval: float | None, timeout: float | None,
-                 progress: bool) -> None:
+    def __init__(
+        self, job_id: str, interval: float | None, timeout: float | None, progress: bool
+    ) -> None:
         if interval is not None and interval <= 0:
             raise ValueError(f"poll_interval must be positive, not {interval}.")
         self.job_id = job_id
@@ -59,8 +60,7 @@ class Poller:
         if self.bar is None:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=state.total or None, unit="req",
-                            desc=f"batch {self.job_id[:40]}")
+            self.bar = tqdm(total=state.total or None, unit="req", desc=f"batch {self.job_id[:40]}")
         if state.total and self.bar.total != state.total:
             self.bar.total = state.total
         self.bar.n = state.completed + state.failed

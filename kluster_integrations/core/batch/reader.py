@@ -83,17 +83,20 @@ class ResultIndex:
                     self._note(path, line_number, line, number, offset)
                 offset += len(line)
 
-    def _note(self, path: Path, line_number: int, line: bytes, file_number: int,
-              offset: int) -> None:
+    def _note(
+        self, path: Path, line_number: int, line: bytes, file_number: int, offset: int
+    ) -> None:
         custom_id = custom_id_of(line)
         if custom_id is None:
             _parse(self.job_id, path, line_number, line)  # raises when it is not JSON
-            raise BatchOutputError(self.job_id, f"{path.name} line {line_number} has no "
-                                   "custom_id")
+            raise BatchOutputError(self.job_id, f"{path.name} line {line_number} has no custom_id")
         index = self._position.get(custom_id)
         if index is None:
-            raise BatchOutputError(self.job_id, f"{path.name} line {line_number} answers "
-                                   f"custom_id {custom_id!r}, which is not in the input")
+            raise BatchOutputError(
+                self.job_id,
+                f"{path.name} line {line_number} answers "
+                f"custom_id {custom_id!r}, which is not in the input",
+            )
         if self._file_of[index] != -1:
             raise BatchOutputError(self.job_id, f"custom_id {custom_id!r} is answered twice")
         self._file_of[index] = file_number
@@ -109,9 +112,12 @@ class ResultIndex:
         (a completed batch must answer every request)."""
         if not_run is None and self.missing():
             first = self.custom_ids[self._file_of.index(-1)]
-            raise BatchOutputError(self.job_id, f"{self.missing()} of {len(self.custom_ids)} "
-                                   f"requests are in neither the output nor the error file "
-                                   f"(first: {first!r})")
+            raise BatchOutputError(
+                self.job_id,
+                f"{self.missing()} of {len(self.custom_ids)} "
+                f"requests are in neither the output nor the error file "
+                f"(first: {first!r})",
+            )
         handles: list[IO[bytes]] = [path.open("rb") for path in self._files]
         try:
             for index, custom_id in enumerate(self.custom_ids):
@@ -119,16 +125,22 @@ class ResultIndex:
                 file_number = self._file_of[index]
                 if file_number == -1:
                     assert not_run is not None
-                    yield ResultItem(position, custom_id, None, BatchItemError(
-                        custom_id, position, not_run[1], code=not_run[0]))
+                    yield ResultItem(
+                        position,
+                        custom_id,
+                        None,
+                        BatchItemError(custom_id, position, not_run[1], code=not_run[0]),
+                    )
                     continue
                 handle = handles[file_number]
                 handle.seek(self._offset_of[index])
                 line = handle.readline()
                 record = _parse(self.job_id, self._files[file_number], None, line)
                 if record.get("custom_id") != custom_id:
-                    raise BatchOutputError(self.job_id, f"the line found for {custom_id!r} "
-                                           f"answers {record.get('custom_id')!r}")
+                    raise BatchOutputError(
+                        self.job_id,
+                        f"the line found for {custom_id!r} answers {record.get('custom_id')!r}",
+                    )
                 yield _item(position, custom_id, record)
         finally:
             for handle in handles:
@@ -140,8 +152,9 @@ def _parse(job_id: str, path: Path, line_number: int | None, line: bytes) -> dic
         record = json.loads(line)
     except ValueError as err:
         where = f"line {line_number}" if line_number else "a line"
-        raise BatchOutputError(job_id, f"{path.name} {where} is not JSON ({err}): "
-                               f"{line[:120]!r}") from err
+        raise BatchOutputError(
+            job_id, f"{path.name} {where} is not JSON ({err}): {line[:120]!r}"
+        ) from err
     if not isinstance(record, dict):
         raise BatchOutputError(job_id, f"{path.name} holds a line that is not a JSON object")
     return record
@@ -161,5 +174,9 @@ def _item(index: int, custom_id: str, record: dict[str, Any]) -> ResultItem:
         detail = detail if isinstance(detail, dict) else {}
         message = str(detail.get("message") or body or "no answer")
         code = detail.get("code")
-    return ResultItem(index, custom_id, None, BatchItemError(
-        custom_id, index, message, status_code=status, code=code, body=body))
+    return ResultItem(
+        index,
+        custom_id,
+        None,
+        BatchItemError(custom_id, index, message, status_code=status, code=code, body=body),
+    )

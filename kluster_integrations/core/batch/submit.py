@@ -40,8 +40,10 @@ Converter = Callable[[dict[str, Any]], Any]
 
 def check_completion_window(window: Any) -> str:
     if window not in BATCH_COMPLETION_WINDOWS:
-        raise BatchInputError(f"completion_window={window!r} is not one kluster.ai offers",
-                              f"Use one of {', '.join(map(repr, BATCH_COMPLETION_WINDOWS))}.")
+        raise BatchInputError(
+            f"completion_window={window!r} is not one kluster.ai offers",
+            f"Use one of {', '.join(map(repr, BATCH_COMPLETION_WINDOWS))}.",
+        )
     return str(window)
 
 
@@ -50,27 +52,36 @@ def check_custom_ids(custom_ids: Sequence[Any] | None) -> list[str] | None:
     if custom_ids is None:
         return None
     if isinstance(custom_ids, str | bytes):
-        raise BatchInputError("custom_ids is a single string",
-                              "Pass a list with one id per input.")
+        raise BatchInputError("custom_ids is a single string", "Pass a list with one id per input.")
     ids = list(custom_ids)
     bad = next((i for i in ids if not isinstance(i, str) or not i), None)
     if bad is not None or any(not isinstance(i, str) or not i for i in ids):
-        raise BatchInputError(f"custom_ids holds {bad!r}, not a non-empty string",
-                              "Give every input a non-empty string id.")
+        raise BatchInputError(
+            f"custom_ids holds {bad!r}, not a non-empty string",
+            "Give every input a non-empty string id.",
+        )
     if len(set(ids)) != len(ids):
         seen: set[str] = set()
         repeated = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
-        raise BatchInputError(f"custom_ids repeats {repeated!r}",
-                              "Every custom_id must be unique within the job.")
+        raise BatchInputError(
+            f"custom_ids repeats {repeated!r}", "Every custom_id must be unique within the job."
+        )
     return ids
 
 
-def write_parts(folder: Path, bodies: Iterable[Mapping[str, Any]], custom_ids: list[str] | None,
-                *, prefix: str = DEFAULT_ID_PREFIX, max_file_bytes: int = BATCH_MAX_FILE_BYTES,
-                max_requests_per_batch: int | None = None) -> list[BatchPart]:
+def write_parts(
+    folder: Path,
+    bodies: Iterable[Mapping[str, Any]],
+    custom_ids: list[str] | None,
+    *,
+    prefix: str = DEFAULT_ID_PREFIX,
+    max_file_bytes: int = BATCH_MAX_FILE_BYTES,
+    max_requests_per_batch: int | None = None,
+) -> list[BatchPart]:
     """Write every body as a batch line under ``folder``; the files, split at the caps."""
-    with BatchFileWriter(folder, max_bytes=max_file_bytes,
-                         max_requests=max_requests_per_batch) as writer:
+    with BatchFileWriter(
+        folder, max_bytes=max_file_bytes, max_requests=max_requests_per_batch
+    ) as writer:
         count = 0
         for count, body in enumerate(bodies, start=1):
             if custom_ids is None:
@@ -81,76 +92,114 @@ def write_parts(folder: Path, bodies: Iterable[Mapping[str, Any]], custom_ids: l
     if count == 0:
         raise BatchInputError("there are no inputs", "Pass at least one input.")
     if custom_ids is not None and count != len(custom_ids):
-        raise BatchInputError(f"there are {count} inputs but {len(custom_ids)} custom_ids",
-                              "Pass exactly one custom_id per input.")
+        raise BatchInputError(
+            f"there are {count} inputs but {len(custom_ids)} custom_ids",
+            "Pass exactly one custom_id per input.",
+        )
     return writer.parts
 
 
-def submit_requests(client: openai.OpenAI, bodies: Iterable[Mapping[str, Any]], *,
-                    completion_window: str = "24h", custom_ids: Sequence[str] | None = None,
-                    id_prefix: str = DEFAULT_ID_PREFIX,
-                    max_requests_per_batch: int | None = None,
-                    max_file_bytes: int = BATCH_MAX_FILE_BYTES,
-                    metadata: Mapping[str, Any] | None = None,
-                    convert: Converter | None = None,
-                    async_client: openai.AsyncOpenAI | None = None) -> KlusterBatch:
+def submit_requests(
+    client: openai.OpenAI,
+    bodies: Iterable[Mapping[str, Any]],
+    *,
+    completion_window: str = "24h",
+    custom_ids: Sequence[str] | None = None,
+    id_prefix: str = DEFAULT_ID_PREFIX,
+    max_requests_per_batch: int | None = None,
+    max_file_bytes: int = BATCH_MAX_FILE_BYTES,
+    metadata: Mapping[str, Any] | None = None,
+    convert: Converter | None = None,
+    async_client: openai.AsyncOpenAI | None = None,
+) -> KlusterBatch:
     """Write, upload and start the batches for ``bodies``; returns the job."""
     window = check_completion_window(completion_window)
     ids = check_custom_ids(custom_ids)
     with tempfile.TemporaryDirectory(prefix="kluster-batch-") as tmp:
-        parts = write_parts(Path(tmp), bodies, ids, prefix=id_prefix,
-                            max_file_bytes=max_file_bytes,
-                            max_requests_per_batch=max_requests_per_batch)
+        parts = write_parts(
+            Path(tmp),
+            bodies,
+            ids,
+            prefix=id_prefix,
+            max_file_bytes=max_file_bytes,
+            max_requests_per_batch=max_requests_per_batch,
+        )
         batch_ids: list[str] = []
         try:
             for part in parts:
                 with part.path.open("rb") as data:
-                    uploaded = client.files.create(file=(part.path.name, data),
-                                                   purpose=BATCH_FILE_PURPOSE)
+                    uploaded = client.files.create(
+                        file=(part.path.name, data), purpose=BATCH_FILE_PURPOSE
+                    )
                 batch = client.batches.create(**_batch_request(uploaded.id, window, metadata))
                 batch_ids.append(batch.id)
         except BaseException:
             _cancel_quietly(client, batch_ids)
             raise
-    return KlusterBatch(client, batch_ids, custom_ids=[p.custom_ids for p in parts],
-                        async_client=async_client, convert=convert)
+    return KlusterBatch(
+        client,
+        batch_ids,
+        custom_ids=[p.custom_ids for p in parts],
+        async_client=async_client,
+        convert=convert,
+    )
 
 
-async def asubmit_requests(client: openai.OpenAI, async_client: openai.AsyncOpenAI,
-                           bodies: Iterable[Mapping[str, Any]], *,
-                           completion_window: str = "24h",
-                           custom_ids: Sequence[str] | None = None,
-                           id_prefix: str = DEFAULT_ID_PREFIX,
-                           max_requests_per_batch: int | None = None,
-                           max_file_bytes: int = BATCH_MAX_FILE_BYTES,
-                           metadata: Mapping[str, Any] | None = None,
-                           convert: Converter | None = None) -> KlusterBatch:
+async def asubmit_requests(
+    client: openai.OpenAI,
+    async_client: openai.AsyncOpenAI,
+    bodies: Iterable[Mapping[str, Any]],
+    *,
+    completion_window: str = "24h",
+    custom_ids: Sequence[str] | None = None,
+    id_prefix: str = DEFAULT_ID_PREFIX,
+    max_requests_per_batch: int | None = None,
+    max_file_bytes: int = BATCH_MAX_FILE_BYTES,
+    metadata: Mapping[str, Any] | None = None,
+    convert: Converter | None = None,
+) -> KlusterBatch:
     """``submit_requests`` with uploads through the async client."""
     window = check_completion_window(completion_window)
     ids = check_custom_ids(custom_ids)
     with tempfile.TemporaryDirectory(prefix="kluster-batch-") as tmp:
-        parts = write_parts(Path(tmp), bodies, ids, prefix=id_prefix,
-                            max_file_bytes=max_file_bytes,
-                            max_requests_per_batch=max_requests_per_batch)
+        parts = write_parts(
+            Path(tmp),
+            bodies,
+            ids,
+            prefix=id_prefix,
+            max_file_bytes=max_file_bytes,
+            max_requests_per_batch=max_requests_per_batch,
+        )
         batch_ids: list[str] = []
         try:
             for part in parts:
                 with part.path.open("rb") as data:
-                    uploaded = await async_client.files.create(file=(part.path.name, data),
-                                                               purpose=BATCH_FILE_PURPOSE)
+                    uploaded = await async_client.files.create(
+                        file=(part.path.name, data), purpose=BATCH_FILE_PURPOSE
+                    )
                 batch = await async_client.batches.create(
-                    **_batch_request(uploaded.id, window, metadata))
+                    **_batch_request(uploaded.id, window, metadata)
+                )
                 batch_ids.append(batch.id)
         except BaseException:
             _cancel_quietly(client, batch_ids)
             raise
-    return KlusterBatch(client, batch_ids, custom_ids=[p.custom_ids for p in parts],
-                        async_client=async_client, convert=convert)
+    return KlusterBatch(
+        client,
+        batch_ids,
+        custom_ids=[p.custom_ids for p in parts],
+        async_client=async_client,
+        convert=convert,
+    )
 
 
-def attach(client: openai.OpenAI, job_id: str | Sequence[str], *,
-           async_client: openai.AsyncOpenAI | None = None,
-           convert: Converter | None = None) -> KlusterBatch:
+def attach(
+    client: openai.OpenAI,
+    job_id: str | Sequence[str],
+    *,
+    async_client: openai.AsyncOpenAI | None = None,
+    convert: Converter | None = None,
+) -> KlusterBatch:
     """The job with this id (``batch_...`` or ids joined by ``+``), checked to exist; its
     input order is read back from the input files when results are collected."""
     ids = job_id.split(JOB_ID_SEPARATOR) if isinstance(job_id, str) else list(job_id)
@@ -162,10 +211,12 @@ def attach(client: openai.OpenAI, job_id: str | Sequence[str], *,
     return job
 
 
-def _batch_request(file_id: str, window: str,
-                   metadata: Mapping[str, Any] | None) -> dict[str, Any]:
-    request: dict[str, Any] = {"input_file_id": file_id, "endpoint": BATCH_ENDPOINT,
-                               "completion_window": window}
+def _batch_request(file_id: str, window: str, metadata: Mapping[str, Any] | None) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "input_file_id": file_id,
+        "endpoint": BATCH_ENDPOINT,
+        "completion_window": window,
+    }
     if metadata:
         request["metadata"] = dict(metadata)
     return request

@@ -42,11 +42,18 @@ class BatchFileWriter:
     ids are kept in memory.
     """
 
-    def __init__(self, directory: Path, *, max_bytes: int = BATCH_MAX_FILE_BYTES,
-                 max_requests: int | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        max_bytes: int = BATCH_MAX_FILE_BYTES,
+        max_requests: int | None = None,
+    ) -> None:
         if max_requests is not None and max_requests < 1:
-            raise BatchInputError(f"max_requests_per_batch is {max_requests}",
-                                  "Pass a positive number, or None for no cap.")
+            raise BatchInputError(
+                f"max_requests_per_batch is {max_requests}",
+                "Pass a positive number, or None for no cap.",
+            )
         self.directory = directory
         self.max_bytes = max_bytes
         self.max_requests = max_requests
@@ -60,10 +67,15 @@ class BatchFileWriter:
         if len(line) > self.max_bytes:
             raise BatchInputError(
                 f"request {custom_id!r} alone is {len(line)} bytes, over the "
-                f"{self.max_bytes}-byte file limit", "Shorten that request.")
+                f"{self.max_bytes}-byte file limit",
+                "Shorten that request.",
+            )
         part = self.parts[-1] if self.parts else None
-        if part is None or part.size + len(line) > self.max_bytes or (
-                self.max_requests is not None and len(part.custom_ids) >= self.max_requests):
+        if (
+            part is None
+            or part.size + len(line) > self.max_bytes
+            or (self.max_requests is not None and len(part.custom_ids) >= self.max_requests)
+        ):
             part = self._start_part()
         assert self._file is not None
         self._file.write(line)
@@ -85,6 +97,10 @@ class BatchFileWriter:
     def __enter__(self) -> BatchFileWriter:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()

@@ -22,18 +22,26 @@ def run(*argv: str) -> tuple[int, list[dict], str]:
     return code, [json.loads(row) for row in out.getvalue().splitlines()], err.getvalue()
 
 
-def test_results_print_jsonl_in_input_order_from_another_process(kluster_env,
-                                                                 kluster_batches):
+def test_results_print_jsonl_in_input_order_from_another_process(kluster_env, kluster_batches):
     kluster_batches.add_fault(BatchFault(failing_lines=frozenset({"second"})))
-    job = ChatKluster().submit_batch(["alpha", "beta", "gamma"],
-                                     custom_ids=["first", "second", "third"])
+    job = ChatKluster().submit_batch(
+        ["alpha", "beta", "gamma"], custom_ids=["first", "second", "third"]
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [sys.executable, "-m", "kluster_integrations.batch", "results", job.id, "--wait"],
-        capture_output=True, text=True, env=env, timeout=60, check=True)
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
     rows = [json.loads(row) for row in done.stdout.splitlines()]
-    assert [(r["index"], r["custom_id"]) for r in rows] == [(0, "first"), (1, "second"),
-                                                             (2, "third")]
+    assert [(r["index"], r["custom_id"]) for r in rows] == [
+        (0, "first"),
+        (1, "second"),
+        (2, "third"),
+    ]
     assert rows[0]["response"]["choices"][0]["message"]["content"].endswith('"alpha".')
     assert rows[1]["error"]["status_code"] == 500 and "response" not in rows[1]
 

@@ -19,10 +19,16 @@ def client_for(emulator) -> openai.OpenAI:
 
 
 def line(custom_id: str, **body_extra) -> dict:
-    return {"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions",
-            "body": {"model": DEFAULT_CHAT_MODEL,
-                     "messages": [{"role": "user", "content": f"text {custom_id}"}],
-                     **body_extra}}
+    return {
+        "custom_id": custom_id,
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {
+            "model": DEFAULT_CHAT_MODEL,
+            "messages": [{"role": "user", "content": f"text {custom_id}"}],
+            **body_extra,
+        },
+    }
 
 
 def jsonl(lines) -> bytes:
@@ -31,8 +37,9 @@ def jsonl(lines) -> bytes:
 
 def start(client, lines, window="24h"):
     uploaded = client.files.create(file=("input.jsonl", jsonl(lines)), purpose="batch")
-    return client.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions",
-                                 completion_window=window)
+    return client.batches.create(
+        input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window=window
+    )
 
 
 def finish(client, batch, seen=None):
@@ -51,8 +58,9 @@ def records(client, file_id) -> list[dict]:
 
 
 def test_a_batch_moves_through_its_states_and_answers_every_line(kluster_env, kluster_batches):
-    kluster_batches.clock = BatchClock(validating_seconds=0.05, seconds_per_line=0.01,
-                                       finalizing_seconds=0.05)
+    kluster_batches.clock = BatchClock(
+        validating_seconds=0.05, seconds_per_line=0.01, finalizing_seconds=0.05
+    )
     client = client_for(kluster_env)
     batch = start(client, [line(f"q-{i}") for i in range(5)])
     assert batch.status == "validating"
@@ -82,8 +90,12 @@ def test_output_is_shuffled(kluster_env, kluster_batches):
 
 def test_each_line_is_judged_and_logged_like_a_real_time_request(kluster_env, kluster_batches):
     client = client_for(kluster_env)
-    lines = [line("ok"), line("tools", tools=[]), line("bad-model", model="no/such-model"),
-             line("streams", stream=True)]
+    lines = [
+        line("ok"),
+        line("tools", tools=[]),
+        line("bad-model", model="no/such-model"),
+        line("streams", stream=True),
+    ]
     batch = finish(client, start(client, lines))
     assert batch.status == "completed"
     assert batch.request_counts.model_dump() == {"total": 4, "completed": 1, "failed": 3}
@@ -95,7 +107,10 @@ def test_each_line_is_judged_and_logged_like_a_real_time_request(kluster_env, kl
     assert [r["custom_id"] for r in records(client, batch.output_file_id)] == ["ok"]
     logged = [r for r in kluster_env.requests if r.path == "/v1/chat/completions"]
     assert [r.headers[BATCH_LINE_HEADER] for r in logged] == [
-        f"{batch.id}/ok", f"{batch.id}/tools", f"{batch.id}/bad-model"]
+        f"{batch.id}/ok",
+        f"{batch.id}/tools",
+        f"{batch.id}/bad-model",
+    ]
     assert "tools" in logged[1].body
 
 
@@ -144,8 +159,7 @@ def test_a_slow_batch_can_be_cancelled_with_partial_output(kluster_env, kluster_
     done = batch.request_counts.completed
     assert 2 <= done < 50
     assert len(records(client, batch.output_file_id)) == done
-    assert {r["error"]["code"] for r in records(client, batch.error_file_id)} == {
-        "batch_cancelled"}
+    assert {r["error"]["code"] for r in records(client, batch.error_file_id)} == {"batch_cancelled"}
     with pytest.raises(openai.BadRequestError):
         client.batches.cancel(batch.id)
 
@@ -154,11 +168,13 @@ def test_create_refuses_bad_windows_files_and_purposes(kluster_env, kluster_batc
     client = client_for(kluster_env)
     uploaded = client.files.create(file=("in.jsonl", jsonl([line("a")])), purpose="batch")
     with pytest.raises(openai.BadRequestError, match="completion_window"):
-        client.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions",
-                              completion_window="1h")
+        client.batches.create(
+            input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="1h"
+        )
     with pytest.raises(openai.NotFoundError):
-        client.batches.create(input_file_id="file-nope", endpoint="/v1/chat/completions",
-                              completion_window="24h")
+        client.batches.create(
+            input_file_id="file-nope", endpoint="/v1/chat/completions", completion_window="24h"
+        )
     with pytest.raises(openai.BadRequestError, match="purpose"):
         client.files.create(file=("in.jsonl", b"{}"), purpose="assistants")
     with pytest.raises(openai.NotFoundError):
@@ -205,8 +221,7 @@ def test_batch_faults_and_clock_over_the_control_api(kluster_env, kluster_batche
     root = kluster_env.base_url.removesuffix("/v1")
     httpx.post(f"{root}/_emulator/batch_clock", json={"seconds_per_line": 0.001})
     assert kluster_batches.clock.seconds_per_line == 0.001
-    httpx.post(f"{root}/_emulator/batch_faults",
-               json={"faults": [{"failing_lines": ["q-0"]}]})
+    httpx.post(f"{root}/_emulator/batch_faults", json={"faults": [{"failing_lines": ["q-0"]}]})
     client = client_for(kluster_env)
     batch = finish(client, start(client, [line("q-0"), line("q-1")]))
     [failure] = records(client, batch.error_file_id)

@@ -34,20 +34,30 @@ class Sentiment(BaseModel):
 
 def batch_lines(emulator) -> list:
     """The chat bodies the emulator ran as batch lines, in the order it ran them."""
-    return [r.body for r in emulator.requests
-            if r.path == "/v1/chat/completions" and BATCH_LINE_HEADER in r.headers]
+    return [
+        r.body
+        for r in emulator.requests
+        if r.path == "/v1/chat/completions" and BATCH_LINE_HEADER in r.headers
+    ]
 
 
 def uploaded_lines(store) -> list[dict]:
-    return [json.loads(row) for f in store.files.values() if f.purpose == "batch"
-            for row in f.content.splitlines()]
+    return [
+        json.loads(row)
+        for f in store.files.values()
+        if f.purpose == "batch"
+        for row in f.content.splitlines()
+    ]
 
 
 def test_each_line_is_the_request_invoke_would_send(kluster_env, kluster_batches):
     llm = ChatKluster(max_tokens=64, temperature=0.2, top_p=0.9)
     prompt = ChatPromptTemplate.from_messages([("system", "Be brief."), ("user", "{q}")])
-    inputs = ["plain text", [SystemMessage("sys"), HumanMessage("as messages")],
-              prompt.invoke({"q": "a prompt value"})]
+    inputs = [
+        "plain text",
+        [SystemMessage("sys"), HumanMessage("as messages")],
+        prompt.invoke({"q": "a prompt value"}),
+    ]
     for value in inputs:
         llm.invoke(value, stop=["\n\n"], frequency_penalty=0.5)
     real_time = kluster_env.chat_requests()
@@ -58,7 +68,8 @@ def test_each_line_is_the_request_invoke_would_send(kluster_env, kluster_batches
     assert [entry["body"] for entry in lines] == real_time
     assert [entry["custom_id"] for entry in lines] == ["request-0", "request-1", "request-2"]
     assert {(entry["method"], entry["url"]) for entry in lines} == {
-        ("POST", "/v1/chat/completions")}
+        ("POST", "/v1/chat/completions")
+    }
     assert real_time[0]["max_completion_tokens"] == 64 and "max_tokens" not in real_time[0]
     assert real_time[0]["frequency_penalty"] == 0.5 and real_time[0]["top_p"] == 0.9
     job.wait(**FAST)
@@ -71,12 +82,17 @@ def test_submit_wait_results_in_input_order_with_metadata(kluster_env, kluster_b
     job = llm.submit_batch(texts)
     status = job.wait(poll_interval=0.01)
     assert (status.status, status.total, status.completed, status.failed) == (
-        "completed", 12, 12, 0)
+        "completed",
+        12,
+        12,
+        0,
+    )
     assert "12/12" in capsys.readouterr().err  # the tqdm bar
     results = job.results()
     assert all(isinstance(m, AIMessage) for m in results)
     assert [m.content for m in results] == [
-        f'Emulated reply from {llm.model_name}: you said "{t}".' for t in texts]
+        f'Emulated reply from {llm.model_name}: you said "{t}".' for t in texts
+    ]
     real_time = llm.invoke(texts[0])
     assert results[0].usage_metadata == real_time.usage_metadata
     assert results[0].usage_metadata["input_tokens"] > 0
@@ -125,8 +141,12 @@ def test_items_of_an_expired_batch_that_did_not_run_are_errors(kluster_env, klus
     job = ChatKluster().submit_batch(["a", "b", "c", "d"])
     assert job.wait(**FAST).status == "expired"
     results = job.results(return_exceptions=True)
-    assert [type(r).__name__ for r in results] == ["AIMessage", "AIMessage", "BatchItemError",
-                                                   "BatchItemError"]
+    assert [type(r).__name__ for r in results] == [
+        "AIMessage",
+        "AIMessage",
+        "BatchItemError",
+        "BatchItemError",
+    ]
     assert results[3].code == "batch_expired" and results[3].index == 3
 
 
@@ -183,15 +203,19 @@ async def test_async_submit_wait_and_results(kluster_env, kluster_batches):
     assert [m.content for m in results] == [m.content for m in job.results()]
 
 
-@pytest.mark.parametrize(("inputs", "options", "fragment"), [
-    ([], {}, "no inputs"),
-    (["a", "b"], {"custom_ids": ["only-one"]}, "2 inputs but 1 custom_ids"),
-    (["a"], {"custom_ids": ["x", "y"]}, "1 inputs but 2 custom_ids"),
-    (["a", "b"], {"custom_ids": ["x", "x"]}, "repeats 'x'"),
-    (["a"], {"completion_window": "1h"}, "completion_window='1h'"),
-])
-def test_bad_input_is_refused_before_anything_is_sent(kluster_env, kluster_batches, inputs,
-                                                      options, fragment):
+@pytest.mark.parametrize(
+    ("inputs", "options", "fragment"),
+    [
+        ([], {}, "no inputs"),
+        (["a", "b"], {"custom_ids": ["only-one"]}, "2 inputs but 1 custom_ids"),
+        (["a"], {"custom_ids": ["x", "y"]}, "1 inputs but 2 custom_ids"),
+        (["a", "b"], {"custom_ids": ["x", "x"]}, "repeats 'x'"),
+        (["a"], {"completion_window": "1h"}, "completion_window='1h'"),
+    ],
+)
+def test_bad_input_is_refused_before_anything_is_sent(
+    kluster_env, kluster_batches, inputs, options, fragment
+):
     with pytest.raises(BatchInputError, match=fragment):
         ChatKluster().submit_batch(inputs, **options)
     assert kluster_env.requests == []
@@ -222,6 +246,7 @@ def corrupt_output(store, job, change) -> None:
 def test_an_output_line_that_is_not_json_is_a_typed_error(kluster_env, kluster_batches):
     job = ChatKluster().submit_batch(["a", "b"])
     job.wait(**FAST)
+
     def truncate_first_line(content: bytes) -> bytes:
         first, *rest = content.splitlines(keepends=True)
         return b"".join([first[: len(first) // 2] + b"\n", *rest])
@@ -256,8 +281,7 @@ def test_ten_thousand_requests_in_one_job(kluster_env, kluster_batches):
     assert (status.status, status.total, status.completed) == ("completed", 10_000, 10_000)
     results = job.results()
     assert len(results) == 10_000
-    assert all(m.content.endswith(f'you said "short text {i}".')
-               for i, m in enumerate(results))
+    assert all(m.content.endswith(f'you said "short text {i}".') for i, m in enumerate(results))
     sent = batch_lines(kluster_env)
     assert len(sent) == 10_000
     assert [body for body in sent if contract_violations(body)] == []
@@ -281,7 +305,6 @@ def test_the_key_shows_nowhere_in_a_job(kluster_env, kluster_batches, monkeypatc
     job.wait(**FAST)
     with pytest.raises(BatchResultsError) as info:
         job.results()
-    shown = " ".join([repr(job), str(job.status()), str(info.value),
-                      repr(info.value.errors[0])])
+    shown = " ".join([repr(job), str(job.status()), str(info.value), repr(info.value.errors[0])])
     assert secret not in shown
     assert all(secret not in str(r.headers) for r in kluster_env.requests)

@@ -22,15 +22,23 @@ FAST = {"poll_interval": 0.01, "progress": False}
 
 
 def uploaded_bodies(store) -> list[dict]:
-    return [json.loads(row)["body"] for f in store.files.values() if f.purpose == "batch"
-            for row in f.content.splitlines()]
+    return [
+        json.loads(row)["body"]
+        for f in store.files.values()
+        if f.purpose == "batch"
+        for row in f.content.splitlines()
+    ]
 
 
 def test_each_line_is_the_request_chat_would_send(kluster_env, kluster_batches):
     llm = KlusterLLM(max_tokens=48, temperature=0.1, additional_kwargs={"top_p": 0.8})
-    conversations = [[ChatMessage(role="system", content="Be brief."),
-                      ChatMessage(role="user", content="first")],
-                     [ChatMessage(role="user", content="second")]]
+    conversations = [
+        [
+            ChatMessage(role="system", content="Be brief."),
+            ChatMessage(role="user", content="first"),
+        ],
+        [ChatMessage(role="user", content="second")],
+    ]
     for messages in conversations:
         llm.chat(messages, frequency_penalty=0.3)
     real_time = kluster_env.chat_requests()
@@ -52,7 +60,8 @@ def test_submit_wait_results_as_chat_responses_in_order(kluster_env, kluster_bat
     results = job.results()
     assert all(isinstance(r, ChatResponse) for r in results)
     assert [r.message.content for r in results] == [
-        f'Emulated reply from {llm.model}: you said "{t}".' for t in texts]
+        f'Emulated reply from {llm.model}: you said "{t}".' for t in texts
+    ]
     real_time = llm.chat([ChatMessage(role="user", content=texts[0])])
     assert results[0].additional_kwargs == real_time.additional_kwargs
     assert results[0].additional_kwargs["prompt_tokens"] > 0
@@ -79,8 +88,7 @@ def test_cancel(kluster_env, kluster_batches):
         pass
     job.cancel()
     assert job.wait(**FAST).status == "cancelled"
-    codes = {r.code for r in job.results(return_exceptions=True)
-             if isinstance(r, BatchItemError)}
+    codes = {r.code for r in job.results(return_exceptions=True) if isinstance(r, BatchItemError)}
     assert codes == {"batch_cancelled"}
 
 

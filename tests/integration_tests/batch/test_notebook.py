@@ -12,8 +12,11 @@ from tests.integration_tests.notebooks.test_notebooks import committed, outputs_
 
 
 def shown_text() -> str:
-    return "\n".join(str(output[-1]) for _, _, outputs in
-                     outputs_of(committed("batch_classification")) for output in outputs)
+    return "\n".join(
+        str(output[-1])
+        for _, _, outputs in outputs_of(committed("batch_classification"))
+        for output in outputs
+    )
 
 
 def test_the_notebook_classifies_every_text_through_the_batch_api() -> None:

@@ -26,13 +26,22 @@ VISION_MODEL = "google/gemma-3-27b-it"
 TOOL = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
 HISTORY = [
     {"role": "user", "content": "hi"},
-    {"role": "assistant", "content": None, "tool_calls": [
-        {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+    {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+        ],
+    },
     {"role": "tool", "tool_call_id": "c1", "content": "ok"},
 ]
-IMAGE = {"role": "user", "content": [
-    {"type": "text", "text": "what is this?"},
-    {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA"}}]}
+IMAGE = {
+    "role": "user",
+    "content": [
+        {"type": "text", "text": "what is this?"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,AA"}},
+    ],
+}
 
 
 @pytest.fixture(autouse=True)
@@ -44,18 +53,27 @@ def _builtin_catalog():
 
 def test_the_four_tool_models_of_the_model_table() -> None:
     # kluster-ai/docs model table of 2025-07-01, Tools column.
-    assert tool_models() == sorted([
-        "deepseek-ai/DeepSeek-V3-0324", "klusterai/Meta-Llama-3.1-8B-Instruct-Turbo",
-        "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo", "Qwen/Qwen3-235B-A22B-FP8"],
-        key=str.lower)
+    assert tool_models() == sorted(
+        [
+            "deepseek-ai/DeepSeek-V3-0324",
+            "klusterai/Meta-Llama-3.1-8B-Instruct-Turbo",
+            "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo",
+            "Qwen/Qwen3-235B-A22B-FP8",
+        ],
+        key=str.lower,
+    )
     assert "reasoning" in capabilities_of("Qwen/Qwen3-235B-A22B-FP8")
     assert VISION_MODEL in vision_models() and TOOL_MODEL not in vision_models()
     assert capabilities_of("ft:klusterai/Meta-Llama-3.1-8B-Instruct-Turbo:mine") == frozenset()
 
 
 def test_tools_and_tool_history_pass_on_a_tool_model_only() -> None:
-    request = {"messages": HISTORY, "tools": [TOOL], "tool_choice": "auto",
-               "parallel_tool_calls": False}
+    request = {
+        "messages": HISTORY,
+        "tools": [TOOL],
+        "tool_choice": "auto",
+        "parallel_tool_calls": False,
+    }
     kept = sanitize_request({"model": TOOL_MODEL, **request}).request
     assert kept["tools"] == [TOOL] and kept["tool_choice"] == "auto"
     assert kept["parallel_tool_calls"] is False
@@ -67,12 +85,19 @@ def test_tools_and_tool_history_pass_on_a_tool_model_only() -> None:
     assert [m["role"] for m in cleaned["messages"]] == ["user", "assistant", "user"]
     assert contract_violations(cleaned) == []
     assert {name for name, _ in contract_violations({"model": TEXT_MODEL, **request})} >= {
-        "tools", "tool_choice", "parallel_tool_calls", "messages[1].tool_calls"}
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "messages[1].tool_calls",
+    }
 
 
 def test_tool_choice_without_tools_is_dropped_even_on_a_tool_model() -> None:
-    result = sanitize_request({"model": TOOL_MODEL, "messages": [], "tool_choice": "required"},
-                              user_chosen={"tool_choice"}, policy="drop")
+    result = sanitize_request(
+        {"model": TOOL_MODEL, "messages": [], "tool_choice": "required"},
+        user_chosen={"tool_choice"},
+        policy="drop",
+    )
     assert "tool_choice" not in result.request
     assert result.refused == ("tool_choice",)
     assert contract_violations({"model": TOOL_MODEL, "messages": [], "tool_choice": "auto"})
@@ -82,8 +107,9 @@ def test_the_tool_calling_mode_overrides_the_catalog() -> None:
     assert "tools" in model_capabilities("native", "ft:my-model")
     assert "tools" not in model_capabilities("prompt", TOOL_MODEL)
     assert "tools" not in model_capabilities("off", TOOL_MODEL)
-    request, caps = plan_request({"model": "ft:my-model", "messages": [], "tools": [TOOL]},
-                                 "native")
+    request, caps = plan_request(
+        {"model": "ft:my-model", "messages": [], "tools": [TOOL]}, "native"
+    )
     assert sanitize_request(request, capabilities=caps).request["tools"] == [TOOL]
 
 
@@ -102,7 +128,8 @@ def test_the_live_list_refreshes_capabilities(kluster_emulator: KlusterEmulator)
     assert {m for m, info in catalog.items() if info.supports("tools")} == set(tool_models())
     use_catalog([ModelInfo("ft:new-tool-model", 8000, 1000, frozenset({"tools", "vision"}))])
     assert "tools" in capabilities_of("ft:new-tool-model")
-    assert sanitize_request({"model": "ft:new-tool-model", "messages": [IMAGE],
-                             "tools": [TOOL]}).request["tools"] == [TOOL]
+    assert sanitize_request(
+        {"model": "ft:new-tool-model", "messages": [IMAGE], "tools": [TOOL]}
+    ).request["tools"] == [TOOL]
     reset_catalog()
     assert capabilities_of("ft:new-tool-model") == frozenset()

@@ -23,9 +23,16 @@ BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 def python_blocks(cls: type) -> list[str]:
     doc = inspect.cleandoc(cls.__doc__ or "")
-    return [textwrap.dedent(body) for language, body in BLOCK.findall(
-        "\n".join(line.strip() if line.strip().startswith("```") else line
-                  for line in doc.splitlines())) if language == "python"]
+    return [
+        textwrap.dedent(body)
+        for language, body in BLOCK.findall(
+            "\n".join(
+                line.strip() if line.strip().startswith("```") else line
+                for line in doc.splitlines()
+            )
+        )
+        if language == "python"
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -41,8 +48,12 @@ def run_blocks(cls: type) -> dict[str, object]:
     blocks = python_blocks(cls)
     assert blocks, f"{cls.__name__}'s docstring shows no Python example"
     for index, code in enumerate(blocks):
-        compiled = compile(code, f"{cls.__name__} docstring block {index + 1}", "exec",
-                           flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        compiled = compile(
+            code,
+            f"{cls.__name__} docstring block {index + 1}",
+            "exec",
+            flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+        )
         try:
             result = eval(compiled, namespace)
             if inspect.iscoroutine(result):

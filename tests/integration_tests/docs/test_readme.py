@@ -17,8 +17,9 @@ def test_every_python_block_runs(kluster_env, monkeypatch, tmp_path):
             exec(compile(code, f"README.md python block {index + 1}", "exec"), namespace)
         except Exception as err:  # pragma: no cover - the message is the point
             pytest.fail(f"README python block {index + 1} failed: {err!r}\n{code}")
-    examples = {name: fn for name, fn in namespace.items()
-                if name.startswith("test_") and callable(fn)}
+    examples = {
+        name: fn for name, fn in namespace.items() if name.startswith("test_") and callable(fn)
+    }
     assert examples, "the README shows no pytest example"
     for example in examples.values():  # the README's pytest examples, run for real
         kluster_env.reset()

@@ -18,13 +18,23 @@ from kluster_integrations.core.structured import schema_instruction
 MODEL = "mistralai/Mistral-Nemo-Instruct-2407"
 HELLO = [{"role": "user", "content": "Say hello"}]
 SAMPLE_VALUES = {
-    "store": True, "n": 2, "modalities": ["text"], "response_format": {"type": "json_object"},
-    "service_tier": "auto", "stream_options": {"include_usage": True}, "tools": [],
-    "tool_choice": "none", "parallel_tool_calls": True, "functions": [], "function_call": "none",
+    "store": True,
+    "n": 2,
+    "modalities": ["text"],
+    "response_format": {"type": "json_object"},
+    "service_tier": "auto",
+    "stream_options": {"include_usage": True},
+    "tools": [],
+    "tool_choice": "none",
+    "parallel_tool_calls": True,
+    "functions": [],
+    "function_call": "none",
     "max_tokens": 5,
 }
 MESSAGE_FIELD_VALUES = {
-    "name": "ada", "refusal": "no", "audio": {"id": "a1"},
+    "name": "ada",
+    "refusal": "no",
+    "audio": {"id": "a1"},
     "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
     "function_call": {"name": "f", "arguments": "{}"},
 }
@@ -48,7 +58,8 @@ def test_clean_request_is_answered_like_kluster(client, kluster_emulator):
     assert reply.usage.prompt_tokens > 0
     assert reply.usage.completion_tokens_details is None
     assert kluster_emulator.chat_requests() == [
-        {"model": MODEL, "messages": HELLO, "max_completion_tokens": 50}]
+        {"model": MODEL, "messages": HELLO, "max_completion_tokens": 50}
+    ]
 
 
 def test_same_request_same_answer(client):
@@ -61,8 +72,9 @@ def test_same_request_same_answer(client):
 def test_each_refused_parameter_gets_400_naming_it(client, name):
     assert set(SAMPLE_VALUES) == {*UNSUPPORTED_PARAMETERS, *RENAMED_PARAMETERS}
     with pytest.raises(openai.BadRequestError) as info:
-        client.chat.completions.create(model=MODEL, messages=HELLO,
-                                       extra_body={name: SAMPLE_VALUES[name]})
+        client.chat.completions.create(
+            model=MODEL, messages=HELLO, extra_body={name: SAMPLE_VALUES[name]}
+        )
     assert info.value.status_code == 400
     assert info.value.body["param"] == name
     assert name in info.value.body["message"]
@@ -104,7 +116,8 @@ def test_each_refused_message_field_gets_400(client, role, field):
 def test_tool_messages_are_refused(client):
     with pytest.raises(openai.BadRequestError, match="tool"):
         client.chat.completions.create(
-            model=MODEL, messages=[*HELLO, {"role": "tool", "tool_call_id": "c", "content": "1"}])
+            model=MODEL, messages=[*HELLO, {"role": "tool", "tool_call_id": "c", "content": "1"}]
+        )
 
 
 def test_all_offenders_are_listed(client):
@@ -113,11 +126,14 @@ def test_all_offenders_are_listed(client):
     assert "n" in info.value.body["message"] and "store" in info.value.body["message"]
 
 
-@pytest.mark.parametrize(("kwargs", "fragment"), [
-    ({"messages": []}, "empty"),
-    ({"messages": HELLO, "max_completion_tokens": -1}, "positive integer"),
-    ({"messages": HELLO, "temperature": 9}, "temperature"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"messages": []}, "empty"),
+        ({"messages": HELLO, "max_completion_tokens": -1}, "positive integer"),
+        ({"messages": HELLO, "temperature": 9}, "temperature"),
+    ],
+)
 def test_bad_values_get_400(client, kwargs, fragment):
     with pytest.raises(openai.BadRequestError, match=fragment):
         client.chat.completions.create(model=MODEL, **kwargs)
@@ -143,8 +159,9 @@ def test_embedding_model_on_chat_is_400(client):
 def test_missing_key_is_401(kluster_emulator):
     import httpx
 
-    response = httpx.post(f"{kluster_emulator.base_url}/chat/completions",
-                          json={"model": MODEL, "messages": HELLO})
+    response = httpx.post(
+        f"{kluster_emulator.base_url}/chat/completions", json={"model": MODEL, "messages": HELLO}
+    )
     assert response.status_code == 401
     assert response.json()["error"]["type"] == "authentication_error"
 
@@ -166,31 +183,49 @@ def test_the_key_is_not_logged(client, kluster_emulator):
 
 def test_scripted_replies_in_order(client, kluster_emulator):
     kluster_emulator.queue_replies("first", {"answer": 2})
-    texts = [client.chat.completions.create(model=MODEL, messages=HELLO).choices[0].message.content
-             for _ in range(3)]
+    texts = [
+        client.chat.completions.create(model=MODEL, messages=HELLO).choices[0].message.content
+        for _ in range(3)
+    ]
     assert texts[0] == "first"
     assert json.loads(texts[1]) == {"answer": 2}
     assert texts[2] not in ("first", '{"answer": 2}')
 
 
 def test_schema_prompt_gets_valid_json(client):
-    schema = {"type": "object", "required": ["city", "population", "tags"], "properties": {
-        "city": {"type": "string"}, "population": {"type": "integer"},
-        "tags": {"type": "array", "items": {"type": "string"}},
-        "kind": {"enum": ["capital", "town"]}}}
-    reply = client.chat.completions.create(model=MODEL, messages=[
-        {"role": "system", "content": schema_instruction(schema)}, *HELLO])
+    schema = {
+        "type": "object",
+        "required": ["city", "population", "tags"],
+        "properties": {
+            "city": {"type": "string"},
+            "population": {"type": "integer"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "kind": {"enum": ["capital", "town"]},
+        },
+    }
+    reply = client.chat.completions.create(
+        model=MODEL, messages=[{"role": "system", "content": schema_instruction(schema)}, *HELLO]
+    )
     value = json.loads(reply.choices[0].message.content)
     assert isinstance(value["city"], str) and isinstance(value["population"], int)
     assert value["tags"] and value["kind"] == "capital"
 
 
 def test_context_question_gets_the_matching_sentence(client):
-    context = ("The Trial tier allows 30 requests per minute. "
-               "Batch jobs finish within 24 hours. Embeddings use BAAI/bge-m3.")
-    reply = client.chat.completions.create(model=MODEL, messages=[
-        {"role": "user", "content": f"Context:\n{context}\nQuery: How many requests per minute "
-                                    "does the Trial tier allow?\nAnswer:"}])
+    context = (
+        "The Trial tier allows 30 requests per minute. "
+        "Batch jobs finish within 24 hours. Embeddings use BAAI/bge-m3."
+    )
+    reply = client.chat.completions.create(
+        model=MODEL,
+        messages=[
+            {
+                "role": "user",
+                "content": f"Context:\n{context}\nQuery: How many requests per minute "
+                "does the Trial tier allow?\nAnswer:",
+            }
+        ],
+    )
     assert reply.choices[0].message.content == "The Trial tier allows 30 requests per minute."
 
 
@@ -221,9 +256,12 @@ def test_stream_without_usage(client, kluster_emulator):
 def test_raw_sse_ends_with_done(kluster_emulator):
     import httpx
 
-    with httpx.stream("POST", f"{kluster_emulator.base_url}/chat/completions",
-                      headers={"Authorization": "Bearer k"},
-                      json={"model": MODEL, "messages": HELLO, "stream": True}) as response:
+    with httpx.stream(
+        "POST",
+        f"{kluster_emulator.base_url}/chat/completions",
+        headers={"Authorization": "Bearer k"},
+        json={"model": MODEL, "messages": HELLO, "stream": True},
+    ) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         lines = [line for line in response.iter_lines() if line]
     assert lines[-1] == "data: [DONE]"

@@ -26,31 +26,43 @@ def test_embeddings_are_unit_vectors_of_1024(client, kluster_emulator):
         assert len(item.embedding) == 1024
         assert math.isclose(math.sqrt(sum(v * v for v in item.embedding)), 1.0, rel_tol=1e-6)
     assert kluster_emulator.embedding_requests() == [
-        {"model": DEFAULT_EMBEDDING_MODEL, "input": ["a cat", "a dog"],
-         "encoding_format": "base64"}]
+        {"model": DEFAULT_EMBEDDING_MODEL, "input": ["a cat", "a dog"], "encoding_format": "base64"}
+    ]
 
 
 def test_similar_texts_are_closer(client):
-    data = client.embeddings.create(model=DEFAULT_EMBEDDING_MODEL, input=[
-        "rate limits for the trial tier", "trial tier rate limits", "embedding vectors"]).data
-    assert cosine(data[0].embedding, data[1].embedding) > cosine(data[0].embedding,
-                                                                  data[2].embedding)
+    data = client.embeddings.create(
+        model=DEFAULT_EMBEDDING_MODEL,
+        input=["rate limits for the trial tier", "trial tier rate limits", "embedding vectors"],
+    ).data
+    assert cosine(data[0].embedding, data[1].embedding) > cosine(
+        data[0].embedding, data[2].embedding
+    )
 
 
 def test_float_and_base64_agree(client):
-    floats = client.embeddings.create(model=DEFAULT_EMBEDDING_MODEL, input="x y",
-                                      encoding_format="float").data[0].embedding
+    floats = (
+        client.embeddings.create(
+            model=DEFAULT_EMBEDDING_MODEL, input="x y", encoding_format="float"
+        )
+        .data[0]
+        .embedding
+    )
     decoded = client.embeddings.create(model=DEFAULT_EMBEDDING_MODEL, input="x y").data[0].embedding
-    assert all(math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-7) for a, b in zip(floats, decoded,
-                                                                               strict=True))
+    assert all(
+        math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-7) for a, b in zip(floats, decoded, strict=True)
+    )
 
 
-@pytest.mark.parametrize(("kwargs", "param"), [
-    ({"input": "x", "dimensions": 256}, "dimensions"),
-    ({"input": [[1, 2, 3]]}, "input"),
-    ({"input": [123]}, "input"),
-    ({"input": ["x"] * (EMBEDDING_MAX_INPUTS + 1)}, "input"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "param"),
+    [
+        ({"input": "x", "dimensions": 256}, "dimensions"),
+        ({"input": [[1, 2, 3]]}, "input"),
+        ({"input": [123]}, "input"),
+        ({"input": ["x"] * (EMBEDDING_MAX_INPUTS + 1)}, "input"),
+    ],
+)
 def test_refused_embedding_requests(client, kwargs, param):
     with pytest.raises(openai.BadRequestError) as info:
         client.embeddings.create(model=DEFAULT_EMBEDDING_MODEL, **kwargs)

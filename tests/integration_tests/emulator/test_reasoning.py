@@ -42,8 +42,11 @@ def test_scripted_replies_are_sent_as_queued(client, kluster_emulator) -> None:
 
 def test_the_stream_splits_tags_from_their_blocks(client) -> None:
     whole = client.chat.completions.create(model=R1, messages=ASK).choices[0].message.content
-    pieces = [c.choices[0].delta.content for c in _stream(client, R1) if c.choices
-              and c.choices[0].delta.content]
+    pieces = [
+        c.choices[0].delta.content
+        for c in _stream(client, R1)
+        if c.choices and c.choices[0].delta.content
+    ]
     assert "".join(pieces) == whole
     assert len(pieces) > 10
     # the tags arrive glued to words, as the issue saw them on kluster.ai
@@ -53,8 +56,9 @@ def test_the_stream_splits_tags_from_their_blocks(client) -> None:
 
 
 def test_the_token_budget_can_end_inside_the_block(client) -> None:
-    choice = client.chat.completions.create(model=R1, messages=ASK,
-                                            max_completion_tokens=5).choices[0]
+    choice = client.chat.completions.create(
+        model=R1, messages=ASK, max_completion_tokens=5
+    ).choices[0]
     assert choice.finish_reason == "length"
     assert choice.message.content.startswith("<think>")
     assert "</think>" not in choice.message.content

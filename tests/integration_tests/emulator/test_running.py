@@ -36,8 +36,19 @@ def test_context_manager_starts_and_stops():
 def test_command_line_server_and_control_api(tmp_path):
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "kluster_integrations.emulator", "--port", str(port),
-         "--api-key", "secret"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-m",
+            "kluster_integrations.emulator",
+            "--port",
+            str(port),
+            "--api-key",
+            "secret",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20
@@ -57,8 +68,9 @@ def test_command_line_server_and_control_api(tmp_path):
         with pytest.raises(openai.InternalServerError):
             client.chat.completions.create(model=DEFAULT_CHAT_MODEL, messages=HELLO)
         log = httpx.get(f"{base}/_emulator/requests").json()
-        assert [entry["body"]["messages"] for entry in log if entry["path"].endswith(
-            "completions")] == [HELLO, HELLO]
+        assert [
+            entry["body"]["messages"] for entry in log if entry["path"].endswith("completions")
+        ] == [HELLO, HELLO]
         httpx.post(f"{base}/_emulator/reset")
         assert httpx.get(f"{base}/_emulator/requests").json() == []
     finally:
@@ -103,7 +115,8 @@ def test_plugin_loads_without_the_emulator_extra(pytester, monkeypatch):
     """pytest loads the plugin in every environment with this package, [emulator] or not."""
     blocker = pytester.mkdir("blocker")
     (blocker / "sitecustomize.py").write_text(
-        "import sys\nsys.modules['uvicorn'] = None\nsys.modules['starlette'] = None\n")
+        "import sys\nsys.modules['uvicorn'] = None\nsys.modules['starlette'] = None\n"
+    )
     monkeypatch.setenv("PYTHONPATH", str(blocker))
     pytester.makepyfile("""
         import pytest

@@ -53,8 +53,9 @@ def test_defaults_come_from_the_environment(emulator: KlusterEmulator) -> None:
     assert emulator.chat_requests()[0]["model"] == DEFAULT_CHAT_MODEL
 
 
-def test_explicit_key_and_url_win(emulator: KlusterEmulator,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_explicit_key_and_url_win(
+    emulator: KlusterEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("KLUSTER_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.delenv("KLUSTER_API_KEY")
     llm = ChatKluster(api_key="explicit-key", base_url=emulator.base_url, max_retries=0)
@@ -79,8 +80,9 @@ def _sync_paths(llm: ChatKluster) -> dict:
         "batch": lambda: llm.batch(["hi", "there"]),
         "bind": lambda: llm.bind(max_tokens=20).invoke("hi"),
         "with_config": lambda: llm.with_config(tags=["t"]).invoke("hi"),
-        "chain": lambda: (ChatPromptTemplate.from_template("{q}") | llm | StrOutputParser())
-        .invoke({"q": "hi"}),
+        "chain": lambda: (ChatPromptTemplate.from_template("{q}") | llm | StrOutputParser()).invoke(
+            {"q": "hi"}
+        ),
     }
 
 
@@ -107,14 +109,17 @@ async def test_async_paths_send_clean_requests(emulator: KlusterEmulator, path: 
 
 
 def test_user_parameters_from_every_source_are_dropped_with_a_warning(
-        emulator: KlusterEmulator) -> None:
-    llm = ChatKluster(store=True, model_kwargs={"modalities": ["text", "audio"]},
-                      extra_body={"service_tier": "flex"})
+    emulator: KlusterEmulator,
+) -> None:
+    llm = ChatKluster(
+        store=True,
+        model_kwargs={"modalities": ["text", "audio"]},
+        extra_body={"service_tier": "flex"},
+    )
     with pytest.warns(UnsupportedParameterWarning) as record:
         llm.bind(response_format={"type": "json_object"}).invoke("hi", parallel_tool_calls=True)
     warned = " ".join(str(w.message) for w in record)
-    for name in ("store", "modalities", "service_tier", "response_format",
-                 "parallel_tool_calls"):
+    for name in ("store", "modalities", "service_tier", "response_format", "parallel_tool_calls"):
         assert f"`{name}`" in warned
     body = assert_clean_wire(emulator, expected_requests=1)[0]
     assert "service_tier" not in body.get("extra_body", {})
@@ -145,13 +150,18 @@ def test_framework_injected_parameters_never_warn(emulator: KlusterEmulator) -> 
 
 def test_strict_mode_raises_listing_all_before_sending(emulator: KlusterEmulator) -> None:
     with pytest.raises(UnsupportedParameterError) as caught:  # refused when configured
-        ChatKluster(strict_parameters=True, store=True, model_kwargs={"tool_choice": "required"},
-                    extra_body={"n": 3})
+        ChatKluster(
+            strict_parameters=True,
+            store=True,
+            model_kwargs={"tool_choice": "required"},
+            extra_body={"n": 3},
+        )
     assert set(caught.value.parameters) == {"store", "tool_choice", "extra_body.n"}
     llm = ChatKluster(strict_parameters=True)
     with pytest.raises(UnsupportedParameterError) as caught:  # and when asked for per call
-        llm.invoke("hi", response_format={"type": "json_object"}, service_tier="flex",
-                   extra_body={"n": 3})
+        llm.invoke(
+            "hi", response_format={"type": "json_object"}, service_tier="flex", extra_body={"n": 3}
+        )
     assert set(caught.value.parameters) == {"service_tier", "response_format", "extra_body.n"}
     assert emulator.requests == []
 
@@ -172,9 +182,14 @@ def test_invalid_values_fail_before_sending(emulator: KlusterEmulator) -> None:
 # --- never the Responses API ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("settings", [{"model": "acme/coder-codex-1"},
-                                      {"use_responses_api": True},
-                                      {"output_version": "responses/v1"}])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"model": "acme/coder-codex-1"},
+        {"use_responses_api": True},
+        {"output_version": "responses/v1"},
+    ],
+)
 def test_always_chat_completions(emulator: KlusterEmulator, settings: dict) -> None:
     emulator.settings.extra_models.add("acme/coder-codex-1")
     with warnings.catch_warnings():
@@ -220,8 +235,7 @@ def test_no_usage_when_the_server_sends_none(emulator: KlusterEmulator) -> None:
 
 
 def test_message_name_becomes_a_prefix(emulator: KlusterEmulator) -> None:
-    ChatKluster().invoke([SystemMessage("be brief", name="sys"),
-                          HumanMessage("hello", name="ada")])
+    ChatKluster().invoke([SystemMessage("be brief", name="sys"), HumanMessage("hello", name="ada")])
     body = assert_clean_wire(emulator, expected_requests=1)[0]
     assert body["messages"][1] == {"role": "user", "content": "ada: hello"}
 
@@ -230,8 +244,10 @@ def test_tool_call_history_is_rewritten(emulator: KlusterEmulator) -> None:
     """On a model without native tools (tool models keep the history: test_tools_native.py)."""
     history = [
         HumanMessage("What is 1 + 2?"),
-        AIMessage("", tool_calls=[{"name": "add", "args": {"a": 1, "b": 2}, "id": "c1",
-                                   "type": "tool_call"}]),
+        AIMessage(
+            "",
+            tool_calls=[{"name": "add", "args": {"a": 1, "b": 2}, "id": "c1", "type": "tool_call"}],
+        ),
         ToolMessage('{"result": 3}', name="add", tool_call_id="c1"),
     ]
     assert ChatKluster(model=TEXT_ONLY_MODEL).invoke(history).content
@@ -246,7 +262,8 @@ def test_tool_call_history_is_rewritten(emulator: KlusterEmulator) -> None:
 
 
 def test_bind_tools_with_tool_calling_off_says_what_to_do_instead(
-        emulator: KlusterEmulator) -> None:
+    emulator: KlusterEmulator,
+) -> None:
     @tool
     def add(a: int, b: int) -> int:
         """Add two integers."""

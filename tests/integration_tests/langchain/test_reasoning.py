@@ -36,8 +36,10 @@ async def _astream(llm: ChatKluster) -> list[AIMessageChunk]:
 def _check_separated(message: AIMessage) -> None:
     assert message.content == ANSWER
     assert message.additional_kwargs["reasoning_content"] == THOUGHT
-    assert message.content_blocks == [{"type": "reasoning", "reasoning": THOUGHT},
-                                      {"type": "text", "text": ANSWER}]
+    assert message.content_blocks == [
+        {"type": "reasoning", "reasoning": THOUGHT},
+        {"type": "text", "text": ANSWER},
+    ]
 
 
 def test_invoke_separates_the_thinking(emulator: KlusterEmulator) -> None:
@@ -52,8 +54,9 @@ async def test_ainvoke_separates_the_thinking(emulator: KlusterEmulator) -> None
 
 
 @pytest.mark.parametrize("field", [None, "reasoning_content", "reasoning"])
-def test_stream_adds_up_to_the_invoked_message(emulator: KlusterEmulator,
-                                               field: str | None) -> None:
+def test_stream_adds_up_to_the_invoked_message(
+    emulator: KlusterEmulator, field: str | None
+) -> None:
     emulator.settings.reasoning_field = field
     llm = ChatKluster(model=R1)
     whole = llm.invoke(QUESTION)
@@ -63,13 +66,14 @@ def test_stream_adds_up_to_the_invoked_message(emulator: KlusterEmulator,
         assert "<" not in chunk.content and "think>" not in chunk.content
         assert "<" not in chunk.additional_kwargs.get("reasoning_content", "")
     thinking = [c for c in chunks if c.additional_kwargs.get("reasoning_content")]
-    assert len(thinking) > 5                          # the thinking streams as it arrives
+    assert len(thinking) > 5  # the thinking streams as it arrives
     assert thinking[0].content_blocks[0]["type"] == "reasoning"
     total = reduce(add, chunks)
     _check_separated(total)
     assert total.content == whole.content
-    assert total.additional_kwargs["reasoning_content"] == \
-        whole.additional_kwargs["reasoning_content"]
+    assert (
+        total.additional_kwargs["reasoning_content"] == whole.additional_kwargs["reasoning_content"]
+    )
     assert total.content_blocks == whole.content_blocks
     assert total.usage_metadata == whole.usage_metadata
 
@@ -96,8 +100,9 @@ def test_content_blocks_come_from_the_kluster_translator(emulator: KlusterEmulat
     assert get_translator("kluster")["translate_content"] is translate_content
     message = ChatKluster(model=R1).invoke(QUESTION)
     assert message.response_metadata["model_provider"] == "kluster"
-    refusing = message.model_copy(update={"additional_kwargs": {
-        **message.additional_kwargs, "refusal": "I will not."}})
+    refusing = message.model_copy(
+        update={"additional_kwargs": {**message.additional_kwargs, "refusal": "I will not."}}
+    )
     assert refusing.content_blocks[-1] == {"type": "refusal", "refusal": "I will not."}
 
 
@@ -160,7 +165,8 @@ EDGE_REPLIES = [
 
 @pytest.mark.parametrize(("reply", "reasoning", "answer"), EDGE_REPLIES)
 def test_bad_input_has_the_same_outcome_streamed_or_not(
-        emulator: KlusterEmulator, reply: str, reasoning: str | None, answer: str) -> None:
+    emulator: KlusterEmulator, reply: str, reasoning: str | None, answer: str
+) -> None:
     emulator.queue_replies(reply, reply)
     llm = ChatKluster(model=R1)
     for message in (llm.invoke(QUESTION), reduce(add, _stream(llm))):
@@ -168,8 +174,7 @@ def test_bad_input_has_the_same_outcome_streamed_or_not(
         assert message.additional_kwargs.get("reasoning_content") == reasoning
 
 
-def test_a_bad_option_is_a_typed_error_before_anything_is_sent(
-        emulator: KlusterEmulator) -> None:
+def test_a_bad_option_is_a_typed_error_before_anything_is_sent(emulator: KlusterEmulator) -> None:
     for bad in ("hidden", {"effort": "low"}):
         with pytest.raises(InvalidReasoningModeError, match="'separate'") as err:
             ChatKluster(model=R1, reasoning=bad)
@@ -184,8 +189,9 @@ def test_the_thinking_is_not_sent_back_by_default(emulator: KlusterEmulator) -> 
     llm = ChatKluster(model=R1)
     first = llm.invoke(QUESTION)
     inline = AIMessage(content="<think>old inline thinking</think>Old answer.")
-    llm.invoke([HumanMessage(QUESTION), first, HumanMessage("And 97?"), inline,
-                HumanMessage("Thanks")])
+    llm.invoke(
+        [HumanMessage(QUESTION), first, HumanMessage("And 97?"), inline, HumanMessage("Thanks")]
+    )
     sent = emulator.chat_requests()[1]["messages"]
     assert [m["role"] for m in sent] == ["user", "assistant", "user", "assistant", "user"]
     assert sent[1]["content"] == ANSWER
@@ -214,17 +220,22 @@ def test_structured_output_reads_the_answer_only(emulator: KlusterEmulator) -> N
     llm = ChatKluster(model=R1)
     verdict = llm.with_structured_output(Verdict).invoke(QUESTION)
     assert verdict == Verdict(prime=True, reason="example reason")
-    emulator.queue_replies('<think>Maybe {"prime": false, "reason": "wrong"}?</think>'
-                           '{"prime": false, "reason": "7 x 13"}')
+    emulator.queue_replies(
+        '<think>Maybe {"prime": false, "reason": "wrong"}?</think>'
+        '{"prime": false, "reason": "7 x 13"}'
+    )
     assert llm.with_structured_output(Verdict).invoke(QUESTION).reason == "7 x 13"
-    emulator.queue_replies('<think>Maybe {"prime": false, "reason": "wrong"}?</think>'
-                           '{"prime": false, "reason": "7 x 13"}')
+    emulator.queue_replies(
+        '<think>Maybe {"prime": false, "reason": "wrong"}?</think>'
+        '{"prime": false, "reason": "7 x 13"}'
+    )
     streamed = list(llm.with_structured_output(Verdict).stream(QUESTION))
     assert streamed[-1].reason == "7 x 13"
 
 
 async def test_stream_events_and_token_callbacks_show_answer_tokens_only(
-        emulator: KlusterEmulator) -> None:
+    emulator: KlusterEmulator,
+) -> None:
     from langchain_core.callbacks import BaseCallbackHandler
 
     class Tokens(BaseCallbackHandler):
@@ -238,11 +249,16 @@ async def test_stream_events_and_token_callbacks_show_answer_tokens_only(
     llm = ChatKluster(model=R1, streaming=True, callbacks=[handler])
     assert llm.invoke(QUESTION).content == ANSWER
     assert "".join(handler.tokens) == ANSWER
-    events = [e async for e in ChatKluster(model=R1).astream_events(QUESTION, version="v2")
-              if e["event"] == "on_chat_model_stream"]
+    events = [
+        e
+        async for e in ChatKluster(model=R1).astream_events(QUESTION, version="v2")
+        if e["event"] == "on_chat_model_stream"
+    ]
     assert "".join(e["data"]["chunk"].content for e in events) == ANSWER
-    assert "".join(e["data"]["chunk"].additional_kwargs.get("reasoning_content", "")
-                   for e in events) == THOUGHT
+    assert (
+        "".join(e["data"]["chunk"].additional_kwargs.get("reasoning_content", "") for e in events)
+        == THOUGHT
+    )
 
 
 def test_a_chain_prints_the_answer_only(emulator: KlusterEmulator) -> None:

@@ -26,11 +26,15 @@ from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.langchain import KlusterEmbeddings
 from tests.chat_kluster_capabilities import ChatKlusterCapabilities
 
-_NO_IMAGE_TOOL_RESULTS = ("API limit: kluster.ai's tool models are text-only, and a tool "
-                          "message carries text; images and PDFs in tool results have no "
-                          "model to go to.")
-_NO_FILES = ("API limit: kluster.ai's chat API takes text and, on vision models, images; it "
-             "documents no {what} content.")
+_NO_IMAGE_TOOL_RESULTS = (
+    "API limit: kluster.ai's tool models are text-only, and a tool "
+    "message carries text; images and PDFs in tool results have no "
+    "model to go to."
+)
+_NO_FILES = (
+    "API limit: kluster.ai's chat API takes text and, on vision models, images; it "
+    "documents no {what} content."
+)
 
 #: Standard tests the suite skips for a missing capability, with the API limit behind each
 #: (applied as skip markers by tests/integration_tests/langchain/conftest.py).
@@ -39,14 +43,21 @@ API_LIMITS = {
     "test_pdf_tool_message": _NO_IMAGE_TOOL_RESULTS,
     "test_pdf_inputs": _NO_FILES.format(what="PDF/file"),
     "test_audio_inputs": _NO_FILES.format(what="audio"),
-    "test_image_inputs": ("API limit: the default model "
-                          f"{DEFAULT_CHAT_MODEL} is text-only; images need a kluster.ai "
-                          "vision model, and the test downloads its image from the internet."),
-    "test_anthropic_inputs": ("API limit: kluster.ai speaks the OpenAI chat-completions "
-                              "format, not Anthropic content blocks."),
-    "test_stream_time": ("Not an API feature: a benchmark over recorded VCR cassettes; here "
-                         "every call goes to the emulator instead of a cassette."),
+    "test_image_inputs": (
+        "API limit: the default model "
+        f"{DEFAULT_CHAT_MODEL} is text-only; images need a kluster.ai "
+        "vision model, and the test downloads its image from the internet."
+    ),
+    "test_anthropic_inputs": (
+        "API limit: kluster.ai speaks the OpenAI chat-completions "
+        "format, not Anthropic content blocks."
+    ),
+    "test_stream_time": (
+        "Not an API feature: a benchmark over recorded VCR cassettes; here "
+        "every call goes to the emulator instead of a cassette."
+    ),
 }
+
 
 @pytest.mark.usefixtures("kluster_env")
 class TestChatKlusterIntegration(ChatKlusterCapabilities, ChatModelIntegrationTests):

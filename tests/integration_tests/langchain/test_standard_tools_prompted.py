@@ -23,7 +23,7 @@ TEXT_ONLY_MODEL = "mistralai/Mistral-Nemo-Instruct-2407"
 API_LIMITS = {
     **NATIVE_API_LIMITS,
     "test_image_inputs": f"API limit: {TEXT_ONLY_MODEL} is text-only; kluster.ai refuses images "
-                         "on it (ImageInputNotSupportedError before sending).",
+    "on it (ImageInputNotSupportedError before sending).",
 }
 
 
@@ -75,8 +75,11 @@ def test_no_tools_reach_the_wire(kluster_env: KlusterEmulator) -> None:
         """Apply a magic function to an input."""
         return input + 2
 
-    message = ChatKluster(model=TEXT_ONLY_MODEL).bind_tools(
-        [magic_function], tool_choice="any").invoke("What is magic_function(3)? Use the tool.")
+    message = (
+        ChatKluster(model=TEXT_ONLY_MODEL)
+        .bind_tools([magic_function], tool_choice="any")
+        .invoke("What is magic_function(3)? Use the tool.")
+    )
     assert message.tool_calls[0]["args"] == {"input": 3}
     (body,) = kluster_env.chat_requests()
     assert not {"tools", "tool_choice", "parallel_tool_calls"} & set(body)

@@ -27,8 +27,9 @@ class Person(BaseModel):
 TEXT_ONLY_MODEL = "mistralai/Mistral-Nemo-Instruct-2407"
 TOOL_HISTORY = [
     HumanMessage("What is 1 + 2?"),
-    AIMessage("", tool_calls=[{"name": "add", "args": {"a": 1, "b": 2}, "id": "c1",
-                               "type": "tool_call"}]),
+    AIMessage(
+        "", tool_calls=[{"name": "add", "args": {"a": 1, "b": 2}, "id": "c1", "type": "tool_call"}]
+    ),
     ToolMessage("3", tool_call_id="c1"),
 ]
 
@@ -54,10 +55,15 @@ CASES: dict[str, Callable[[BaseChatModel], Any]] = {
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_stock_chatopenai_fails_where_chatkluster_works(emulator: KlusterEmulator,
-                                                        case: str) -> None:
-    stock = ChatOpenAI(model=DEFAULT_CHAT_MODEL, base_url=emulator.base_url,
-                       api_key=EMULATOR_API_KEY, max_retries=0)
+def test_stock_chatopenai_fails_where_chatkluster_works(
+    emulator: KlusterEmulator, case: str
+) -> None:
+    stock = ChatOpenAI(
+        model=DEFAULT_CHAT_MODEL,
+        base_url=emulator.base_url,
+        api_key=EMULATOR_API_KEY,
+        max_retries=0,
+    )
     with pytest.raises((openai.BadRequestError, openai.APIConnectionError)):
         CASES[case](stock)
 

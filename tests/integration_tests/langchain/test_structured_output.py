@@ -35,15 +35,19 @@ class PersonDict(TypedDict):
     age: int
 
 
-PERSON_SCHEMA = {"title": "Person", "type": "object",
-                 "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
-                 "required": ["name", "age"]}
+PERSON_SCHEMA = {
+    "title": "Person",
+    "type": "object",
+    "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+    "required": ["name", "age"],
+}
 
 SCHEMAS = {"pydantic": Person, "typeddict": PersonDict, "json_schema": PERSON_SCHEMA}
 
 
-def assert_prompted_not_parameterised(emulator: KlusterEmulator,
-                                      heading: str = SCHEMA_HEADING) -> None:
+def assert_prompted_not_parameterised(
+    emulator: KlusterEmulator, heading: str = SCHEMA_HEADING
+) -> None:
     for body in emulator.chat_requests():
         assert contract_violations(body) == []
         assert not {"response_format", "tools", "tool_choice"} & set(body)
@@ -57,8 +61,7 @@ def as_plain(value: object) -> dict:
 
 @pytest.mark.parametrize("kind", SCHEMAS)
 @pytest.mark.parametrize("method", ["json_schema", "function_calling", "json_mode"])
-def test_every_schema_kind_and_method(emulator: KlusterEmulator, kind: str,
-                                      method: str) -> None:
+def test_every_schema_kind_and_method(emulator: KlusterEmulator, kind: str, method: str) -> None:
     emulator.queue_replies({"name": "Ada", "age": 36})
     # function_calling goes through tools: prompted on a text-only model, where a bare JSON
     # reply for the one required tool counts as its call (native: test_tools_native.py).
@@ -67,18 +70,21 @@ def test_every_schema_kind_and_method(emulator: KlusterEmulator, kind: str,
     assert as_plain(result) == {"name": "Ada", "age": 36}
     assert isinstance(result, Person if kind == "pydantic" else dict)
     assert_prompted_not_parameterised(
-        emulator, TOOLS_HEADING if method == "function_calling" else SCHEMA_HEADING)
+        emulator, TOOLS_HEADING if method == "function_calling" else SCHEMA_HEADING
+    )
 
 
-@pytest.mark.parametrize("reply", [
-    '```json\n{"name": "Ada", "age": 36}\n```',
-    'Sure! Here it is: {"name": "Ada", "age": 36} Hope that helps.',
-    '<think>name first</think>{"name": "Ada", "age": 36}',
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        '```json\n{"name": "Ada", "age": 36}\n```',
+        'Sure! Here it is: {"name": "Ada", "age": 36} Hope that helps.',
+        '<think>name first</think>{"name": "Ada", "age": 36}',
+    ],
+)
 def test_fences_and_prose_are_tolerated(emulator: KlusterEmulator, reply: str) -> None:
     emulator.queue_replies(reply)
-    assert ChatKluster().with_structured_output(Person).invoke("Ada?") == Person(
-        name="Ada", age=36)
+    assert ChatKluster().with_structured_output(Person).invoke("Ada?") == Person(name="Ada", age=36)
 
 
 def test_the_emulator_answers_the_schema_it_was_given(emulator: KlusterEmulator) -> None:
@@ -89,23 +95,30 @@ def test_the_emulator_answers_the_schema_it_was_given(emulator: KlusterEmulator)
 
 def test_instruction_joins_an_existing_system_message(emulator: KlusterEmulator) -> None:
     ChatKluster().with_structured_output(Person).invoke(
-        [SystemMessage("You are terse."), HumanMessage("Ada?")])
+        [SystemMessage("You are terse."), HumanMessage("Ada?")]
+    )
     messages = emulator.chat_requests()[0]["messages"]
     assert [m["role"] for m in messages] == ["system", "user"]
     assert messages[0]["content"].startswith("You are terse.")
     assert SCHEMA_HEADING in messages[0]["content"]
 
 
-INVALID_REPLIES = [(kind, reply) for kind in SCHEMAS
-                   for reply in ("I'd rather not say.", '{"name": "Ada"}', '[1, 2]')]
+INVALID_REPLIES = [
+    (kind, reply)
+    for kind in SCHEMAS
+    for reply in ("I'd rather not say.", '{"name": "Ada"}', "[1, 2]")
+]
 # JSON-schema dicts are checked for shape and required keys; models check types too.
-INVALID_REPLIES += [("pydantic", '{"name": "Ada", "age": "old"}'),
-                    ("typeddict", '{"name": "Ada", "age": "old"}')]
+INVALID_REPLIES += [
+    ("pydantic", '{"name": "Ada", "age": "old"}'),
+    ("typeddict", '{"name": "Ada", "age": "old"}'),
+]
 
 
 @pytest.mark.parametrize(("kind", "reply"), INVALID_REPLIES)
-def test_invalid_output_raises_a_clear_error(emulator: KlusterEmulator, kind: str,
-                                             reply: str) -> None:
+def test_invalid_output_raises_a_clear_error(
+    emulator: KlusterEmulator, kind: str, reply: str
+) -> None:
     emulator.queue_replies(reply)
     with pytest.raises(OutputParserException) as caught:
         ChatKluster().with_structured_output(SCHEMAS[kind]).invoke("Ada?")
@@ -134,8 +147,7 @@ def test_streaming_dicts_grow_then_settle(emulator: KlusterEmulator) -> None:
     assert_prompted_not_parameterised(emulator)
 
 
-async def test_streaming_pydantic_yields_the_validated_object(
-        emulator: KlusterEmulator) -> None:
+async def test_streaming_pydantic_yields_the_validated_object(emulator: KlusterEmulator) -> None:
     emulator.queue_replies({"name": "Ada", "age": 36})
     chunks = [c async for c in ChatKluster().with_structured_output(Person).astream("Ada?")]
     assert chunks == [Person(name="Ada", age=36)]
@@ -150,7 +162,8 @@ def test_streaming_invalid_output_raises(emulator: KlusterEmulator) -> None:
 def test_json_mode_without_schema(emulator: KlusterEmulator) -> None:
     emulator.queue_replies('{"anything": [1, 2]}')
     assert ChatKluster().with_structured_output(method="json_mode").invoke("?") == {
-        "anything": [1, 2]}
+        "anything": [1, 2]
+    }
 
 
 def test_unusable_arguments_raise_before_sending(emulator: KlusterEmulator) -> None:

@@ -79,8 +79,14 @@ def clean_bodies(emulator: KlusterEmulator, mode: str) -> list[dict[str, Any]]:
 def test_bind_tools_gives_tool_calls(emulator: KlusterEmulator, mode: str) -> None:
     llm = ChatKluster(model=MODES[mode])
     message = llm.bind_tools([multiply, get_weather]).invoke("What is 6 times 7? multiply")
-    assert message.tool_calls == [{"name": "multiply", "args": {"a": 6, "b": 7},
-                                   "id": message.tool_calls[0]["id"], "type": "tool_call"}]
+    assert message.tool_calls == [
+        {
+            "name": "multiply",
+            "args": {"a": 6, "b": 7},
+            "id": message.tool_calls[0]["id"],
+            "type": "tool_call",
+        }
+    ]
     (body,) = clean_bodies(emulator, mode)
     if mode == "native":
         assert [t["function"]["name"] for t in body["tools"]] == ["multiply", "get_weather"]
@@ -90,10 +96,16 @@ def test_bind_tools_gives_tool_calls(emulator: KlusterEmulator, mode: str) -> No
 
 
 def test_tool_history_goes_native_or_as_text(emulator: KlusterEmulator, mode: str) -> None:
-    history = [HumanMessage("6 times 7?"),
-               AIMessage("", tool_calls=[{"name": "multiply", "args": {"a": 6, "b": 7},
-                                          "id": "c1", "type": "tool_call"}]),
-               ToolMessage("42", tool_call_id="c1")]
+    history = [
+        HumanMessage("6 times 7?"),
+        AIMessage(
+            "",
+            tool_calls=[
+                {"name": "multiply", "args": {"a": 6, "b": 7}, "id": "c1", "type": "tool_call"}
+            ],
+        ),
+        ToolMessage("42", tool_call_id="c1"),
+    ]
     answer = ChatKluster(model=MODES[mode]).bind_tools([multiply]).invoke(history)
     assert answer.content == 'The tool returned: "42".'
     (body,) = clean_bodies(emulator, mode)
@@ -106,13 +118,22 @@ def test_tool_history_goes_native_or_as_text(emulator: KlusterEmulator, mode: st
         assert "42" in body["messages"][3]["content"]
 
 
-@pytest.mark.parametrize(("choice", "wire"), [
-    ("any", "required"), (True, "required"), ("required", "required"), ("auto", "auto"),
-    ("get_weather", {"type": "function", "function": {"name": "get_weather"}}),
-])
+@pytest.mark.parametrize(
+    ("choice", "wire"),
+    [
+        ("any", "required"),
+        (True, "required"),
+        ("required", "required"),
+        ("auto", "auto"),
+        ("get_weather", {"type": "function", "function": {"name": "get_weather"}}),
+    ],
+)
 def test_tool_choice_on_the_wire(emulator: KlusterEmulator, choice: Any, wire: Any) -> None:
-    message = ChatKluster(model=TOOL_MODEL).bind_tools(
-        [multiply, get_weather], tool_choice=choice).invoke("hello")
+    message = (
+        ChatKluster(model=TOOL_MODEL)
+        .bind_tools([multiply, get_weather], tool_choice=choice)
+        .invoke("hello")
+    )
     assert message.tool_calls
     (body,) = clean_bodies(emulator, "native")
     assert body["tool_choice"] == wire
@@ -140,16 +161,21 @@ def test_bad_tool_choice_and_mode_raise_before_sending(emulator: KlusterEmulator
 
 
 def test_prompted_mode_on_a_tool_model(emulator: KlusterEmulator) -> None:
-    message = ChatKluster(model=TOOL_MODEL, tool_calling="prompt").bind_tools(
-        [multiply]).invoke("6 times 7")
+    message = (
+        ChatKluster(model=TOOL_MODEL, tool_calling="prompt")
+        .bind_tools([multiply])
+        .invoke("6 times 7")
+    )
     assert message.tool_calls[0]["args"] == {"a": 6, "b": 7}
     clean_bodies(emulator, "prompted")
 
 
 def test_streaming_gives_tool_call_chunks(emulator: KlusterEmulator, mode: str) -> None:
     if mode == "prompted":
-        emulator.queue_replies('Let me work that out. ```json\n{"tool_calls": [{"name": '
-                               '"multiply", "arguments": {"a": 6, "b": 7}}]}\n```')
+        emulator.queue_replies(
+            'Let me work that out. ```json\n{"tool_calls": [{"name": '
+            '"multiply", "arguments": {"a": 6, "b": 7}}]}\n```'
+        )
     chunks = list(ChatKluster(model=MODES[mode]).bind_tools([multiply]).stream("6 times 7"))
     assert any(c.tool_call_chunks for c in chunks)
     text = "".join(c.text for c in chunks)
@@ -164,14 +190,17 @@ def test_streaming_gives_tool_call_chunks(emulator: KlusterEmulator, mode: str) 
 
 async def test_async_streaming_text_flows_before_the_end(emulator: KlusterEmulator) -> None:
     emulator.queue_replies("Six times seven is forty-two, no tool needed.")
-    pieces = [c.text async for c in ChatKluster(model=TEXT_MODEL).bind_tools(
-        [multiply]).astream("6 times 7")]
+    pieces = [
+        c.text
+        async for c in ChatKluster(model=TEXT_MODEL).bind_tools([multiply]).astream("6 times 7")
+    ]
     assert sum(1 for p in pieces if p) > 3  # word by word, not one block at the end
     assert "".join(pieces) == "Six times seven is forty-two, no tool needed."
 
 
 def test_a_prompted_call_that_breaks_the_schema_is_an_invalid_tool_call(
-        emulator: KlusterEmulator) -> None:
+    emulator: KlusterEmulator,
+) -> None:
     emulator.queue_replies('{"tool_calls": [{"name": "multiply", "arguments": {"a": "six"}}]}')
     message = ChatKluster(model=TEXT_MODEL).bind_tools([multiply]).invoke("6 times 7")
     assert message.tool_calls == []
@@ -181,10 +210,13 @@ def test_a_prompted_call_that_breaks_the_schema_is_an_invalid_tool_call(
 
 
 def test_streamed_unusable_calls_arrive_as_a_native_stream_carries_them(
-        emulator: KlusterEmulator) -> None:
+    emulator: KlusterEmulator,
+) -> None:
     llm = ChatKluster(model=TEXT_MODEL).bind_tools([multiply])
-    emulator.queue_replies('{"tool_calls": [{"name": "multiply", "arguments": [6, 7]}]}',
-                           '{"tool_calls": [{"name": "multiply", "arguments": {"a": "six"}}]}')
+    emulator.queue_replies(
+        '{"tool_calls": [{"name": "multiply", "arguments": [6, 7]}]}',
+        '{"tool_calls": [{"name": "multiply", "arguments": {"a": "six"}}]}',
+    )
     unreadable = sum(llm.stream("6 times 7"), AIMessageChunk(""))
     assert unreadable.tool_calls == []
     assert unreadable.invalid_tool_calls[0]["args"] == "[6, 7]"
@@ -195,8 +227,7 @@ def test_streamed_unusable_calls_arrive_as_a_native_stream_carries_them(
     assert executed == []
 
 
-def test_required_tool_call_is_retried_once_then_a_typed_error(
-        emulator: KlusterEmulator) -> None:
+def test_required_tool_call_is_retried_once_then_a_typed_error(emulator: KlusterEmulator) -> None:
     llm = ChatKluster(model=TEXT_MODEL).bind_tools([multiply], tool_choice="any")
     emulator.queue_replies("I would rather just answer: 42.")
     assert llm.invoke("6 times 7").tool_calls[0]["name"] == "multiply"  # emulator's 2nd try
@@ -213,8 +244,7 @@ def test_create_agent_runs_the_tool(emulator: KlusterEmulator, mode: str) -> Non
     result = agent.invoke({"messages": [("user", "What is 6 times 7?")]})
     assert executed == [(6, 7)]
     assert result["messages"][-1].content == 'The tool returned: "42".'
-    streamed = list(agent.stream({"messages": [("user", "3 times 4?")]},
-                                 stream_mode="updates"))
+    streamed = list(agent.stream({"messages": [("user", "3 times 4?")]}, stream_mode="updates"))
     assert {next(iter(update)) for update in streamed} == {"model", "tools"}
     for _ in range(2):  # two event loops, one after the other
         final = asyncio.run(agent.ainvoke({"messages": [("user", "2 times 5?")]}))
@@ -223,7 +253,8 @@ def test_create_agent_runs_the_tool(emulator: KlusterEmulator, mode: str) -> Non
 
 
 def test_create_agent_structured_response_never_sends_response_format(
-        emulator: KlusterEmulator, mode: str) -> None:
+    emulator: KlusterEmulator, mode: str
+) -> None:
     llm = ChatKluster(model=MODES[mode])
     assert llm.profile["structured_output"] is False and llm.profile["tool_calling"] is True
     agent = create_agent(llm, tools=[multiply], response_format=Person)
@@ -253,7 +284,8 @@ def test_langgraph_tool_node_and_tools_condition(emulator: KlusterEmulator, mode
 def test_structured_output_by_function_calling(emulator: KlusterEmulator, mode: str) -> None:
     llm = ChatKluster(model=MODES[mode])
     result = llm.with_structured_output(Person, method="function_calling").invoke(
-        "Who is 'Ada Lovelace', aged 36?")
+        "Who is 'Ada Lovelace', aged 36?"
+    )
     assert result == Person(name="Ada Lovelace", age=36)
     (body,) = clean_bodies(emulator, mode)
     if mode == "native":
@@ -278,4 +310,3 @@ def test_images_go_to_vision_models_only(emulator: KlusterEmulator) -> None:
     assert ChatKluster(model="google/gemma-3-27b-it").invoke([message]).content
     (body,) = emulator.chat_requests()
     assert body["messages"][0]["content"][1]["type"] == "image_url"
-

@@ -22,21 +22,42 @@ LIVE_TESTS = 7
 
 def run_live_suite(env: dict[str, str]) -> tuple[int, str]:
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", str(LIVE_DIR), "-m", "live", "-q", "-rs",
-         "-p", "no:cacheprovider"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(LIVE_DIR),
+            "-m",
+            "live",
+            "-q",
+            "-rs",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
     return done.returncode, done.stdout + done.stderr
 
 
 def clean_env() -> dict[str, str]:
-    return {name: value for name, value in os.environ.items()
-            if not name.startswith(("KLUSTER_", "OPENAI_"))}
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("KLUSTER_", "OPENAI_"))
+    }
 
 
-def test_live_suite_passes_on_the_emulator_as_kluster_ai(
-        kluster_emulator: KlusterEmulator) -> None:
-    env = {**clean_env(), "KLUSTER_BASE_URL": kluster_emulator.base_url,
-           "KLUSTER_API_KEY": EMULATOR_API_KEY}
+def test_live_suite_passes_on_the_emulator_as_kluster_ai(kluster_emulator: KlusterEmulator) -> None:
+    env = {
+        **clean_env(),
+        "KLUSTER_BASE_URL": kluster_emulator.base_url,
+        "KLUSTER_API_KEY": EMULATOR_API_KEY,
+    }
 
     code, output = run_live_suite(env)
 

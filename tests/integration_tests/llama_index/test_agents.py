@@ -17,8 +17,10 @@ from .conftest import assert_contract_kept, user_texts
 # pydantic's deprecated attributes; those warnings are LlamaIndex's, not the adapter's.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-ACTION = ('Thought: I need to use a tool to help me answer the question.\n'
-          'Action: multiply\nAction Input: {"a": 6, "b": 7}')
+ACTION = (
+    "Thought: I need to use a tool to help me answer the question.\n"
+    'Action: multiply\nAction Input: {"a": 6, "b": 7}'
+)
 FINAL = "Thought: I can answer without using any more tools.\nAnswer: 6 times 7 is 42."
 
 
@@ -35,8 +37,9 @@ def multiply_tool() -> tuple[FunctionTool, list[tuple[int, int]]]:
 
 
 @pytest.mark.parametrize("streaming", [True, False])
-async def test_react_agent_calls_the_tool(llm: KlusterLLM, kluster_env: KlusterEmulator,
-                                          multiply_tool: tuple, streaming: bool) -> None:
+async def test_react_agent_calls_the_tool(
+    llm: KlusterLLM, kluster_env: KlusterEmulator, multiply_tool: tuple, streaming: bool
+) -> None:
     tool, calls = multiply_tool
     kluster_env.queue_replies(ACTION, FINAL)
     agent = ReActAgent(tools=[tool], llm=llm, streaming=streaming)
@@ -50,8 +53,9 @@ async def test_react_agent_calls_the_tool(llm: KlusterLLM, kluster_env: KlusterE
     assert_contract_kept(kluster_env)
 
 
-async def test_tool_calling_off_says_what_to_use(kluster_env: KlusterEmulator,
-                                                multiply_tool: tuple) -> None:
+async def test_tool_calling_off_says_what_to_use(
+    kluster_env: KlusterEmulator, multiply_tool: tuple
+) -> None:
     llm = KlusterLLM(tool_calling="off", max_retries=0)
     tool, calls = multiply_tool
     with pytest.raises(ToolCallingNotSupportedError, match="ReActAgent"):

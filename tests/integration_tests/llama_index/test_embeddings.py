@@ -22,8 +22,9 @@ from .conftest import assert_contract_kept
 TEXTS = [f"kluster.ai fact number {i}" for i in range(5)]
 
 
-def test_default_model_and_endpoint(embed_model: KlusterEmbedding,
-                                    kluster_env: KlusterEmulator) -> None:
+def test_default_model_and_endpoint(
+    embed_model: KlusterEmbedding, kluster_env: KlusterEmulator
+) -> None:
     vector = embed_model.get_query_embedding("What is kluster.ai?")
     assert len(vector) == 1024
     assert math.isclose(sum(v * v for v in vector), 1.0, rel_tol=1e-4)
@@ -54,10 +55,12 @@ def test_batch_size_above_the_api_limit_is_refused(kluster_env: KlusterEmulator)
     assert kluster_env.requests == []
 
 
-@pytest.mark.parametrize("arguments", [{"dimensions": 256},
-                                       {"additional_kwargs": {"dimensions": 256}}])
-def test_dimensions_is_refused_before_sending(kluster_env: KlusterEmulator,
-                                              arguments: dict) -> None:
+@pytest.mark.parametrize(
+    "arguments", [{"dimensions": 256}, {"additional_kwargs": {"dimensions": 256}}]
+)
+def test_dimensions_is_refused_before_sending(
+    kluster_env: KlusterEmulator, arguments: dict
+) -> None:
     with pytest.raises(UnsupportedParameterError, match="dimensions"):
         KlusterEmbedding(**arguments)
     assert kluster_env.embedding_requests() == []

@@ -28,7 +28,7 @@ from kluster_integrations.llama_index._internals import (
 def test_openai_llm_methods_keep_their_signatures(name: str) -> None:
     parameters = list(inspect.signature(getattr(OpenAI, name)).parameters)
     expected = OPENAI_LLM_METHODS[name]
-    assert parameters[:len(expected)] == expected
+    assert parameters[: len(expected)] == expected
 
 
 @pytest.mark.parametrize("name", sorted(OPENAI_EMBEDDING_METHODS))
@@ -90,15 +90,21 @@ class _Marking(OpenAILike):
         return _Recorder(super()._get_client(), self.__dict__.setdefault("_seen_requests", []))
 
     def _get_aclient(self) -> Any:
-        return _AsyncRecorder(super()._get_aclient(),
-                              self.__dict__.setdefault("_seen_requests", []))
+        return _AsyncRecorder(
+            super()._get_aclient(), self.__dict__.setdefault("_seen_requests", [])
+        )
 
 
 def test_model_kwargs_reach_create_unchanged(kluster_env: KlusterEmulator) -> None:
     """The user-chosen names travel from ``_get_model_kwargs`` to ``create`` in every chat
     path, as the key ``USER_CHOSEN_KEY``."""
-    llm = _Marking(model="klusterai/Meta-Llama-3.3-70B-Instruct-Turbo", api_key="k",
-                   api_base=kluster_env.base_url, is_chat_model=True, max_retries=0)
+    llm = _Marking(
+        model="klusterai/Meta-Llama-3.3-70B-Instruct-Turbo",
+        api_key="k",
+        api_base=kluster_env.base_url,
+        is_chat_model=True,
+        max_retries=0,
+    )
     messages = [ChatMessage(role="user", content="hi")]
 
     async def async_paths() -> None:

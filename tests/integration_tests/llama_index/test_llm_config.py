@@ -37,8 +37,14 @@ def test_missing_key_fails_at_construction(monkeypatch: pytest.MonkeyPatch) -> N
         KlusterLLM()
 
 
-@pytest.mark.parametrize("model", ["klusterai/Meta-Llama-3.3-70B-Instruct-Turbo",
-                                   "google/gemma-3-27b-it", "Qwen/Qwen3-235B-A22B-FP8"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo",
+        "google/gemma-3-27b-it",
+        "Qwen/Qwen3-235B-A22B-FP8",
+    ],
+)
 def test_metadata_comes_from_the_catalog(kluster_env: KlusterEmulator, model: str) -> None:
     info = lookup_model(model)
     assert info is not None

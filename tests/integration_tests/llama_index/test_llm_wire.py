@@ -10,8 +10,10 @@ from kluster_integrations.llama_index import KlusterLLM
 
 from .conftest import assert_contract_kept
 
-MESSAGES = [ChatMessage(role="system", content="Be brief."),
-            ChatMessage(role="user", content="Name a kluster.ai model.")]
+MESSAGES = [
+    ChatMessage(role="system", content="Be brief."),
+    ChatMessage(role="user", content="Name a kluster.ai model."),
+]
 
 
 def _check_one_request(emulator: KlusterEmulator, *, stream: bool) -> dict:
@@ -96,9 +98,19 @@ def test_tool_history_and_names_are_rewritten_not_sent(
 ) -> None:
     history = [
         ChatMessage(role="user", content="What is 6 x 7?"),
-        ChatMessage(role="assistant", content="", additional_kwargs={"tool_calls": [
-            {"id": "call_1", "type": "function",
-             "function": {"name": "multiply", "arguments": '{"a": 6, "b": 7}'}}]}),
+        ChatMessage(
+            role="assistant",
+            content="",
+            additional_kwargs={
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "multiply", "arguments": '{"a": 6, "b": 7}'},
+                    }
+                ]
+            },
+        ),
         ChatMessage(role="tool", content="42", additional_kwargs={"tool_call_id": "call_1"}),
         ChatMessage(role="user", content="So what is it?"),
     ]

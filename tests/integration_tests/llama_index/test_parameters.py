@@ -50,8 +50,11 @@ def test_strict_mode_refuses_additional_kwargs_before_sending(
     kluster_env: KlusterEmulator,
 ) -> None:
     with pytest.raises(UnsupportedParameterError) as caught:
-        KlusterLLM(model="mistralai/Mistral-Nemo-Instruct-2407",  # no native tools
-                   strict_parameters=True, additional_kwargs={"n": 2, "tools": [{"x": 1}]})
+        KlusterLLM(
+            model="mistralai/Mistral-Nemo-Instruct-2407",  # no native tools
+            strict_parameters=True,
+            additional_kwargs={"n": 2, "tools": [{"x": 1}]},
+        )
     assert set(caught.value.parameters) == {"n", "tools"}
     assert kluster_env.requests == []
 
@@ -89,8 +92,9 @@ def test_what_llama_index_adds_itself_is_not_blamed_on_the_user(
     llm = KlusterLLM(strict_parameters=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        fact = llm.structured_predict(Fact, PromptTemplate("A fact about {topic}."),
-                                      topic="kluster.ai")
+        fact = llm.structured_predict(
+            Fact, PromptTemplate("A fact about {topic}."), topic="kluster.ai"
+        )
     assert isinstance(fact, Fact)
     assert_contract_kept(kluster_env)
 
@@ -113,7 +117,8 @@ def test_extra_body_and_field_parameters_count_as_user_set(kluster_env: KlusterE
     with pytest.raises(UnsupportedParameterError, match="modalities"):
         KlusterLLM(strict_parameters=True, modalities=["text", "audio"])
     with pytest.raises(UnsupportedParameterError, match=r"extra_body\.service_tier"):
-        KlusterLLM(strict_parameters=True,
-                   additional_kwargs={"extra_body": {"service_tier": "flex"}})
+        KlusterLLM(
+            strict_parameters=True, additional_kwargs={"extra_body": {"service_tier": "flex"}}
+        )
     assert len(kluster_env.chat_requests()) == 2
     assert_contract_kept(kluster_env)

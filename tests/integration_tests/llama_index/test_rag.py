@@ -28,8 +28,9 @@ def test_settings_make_the_whole_pipeline_run_on_kluster(kluster_env: KlusterEmu
     assert_contract_kept(kluster_env)
 
 
-def test_query_engine(index: VectorStoreIndex, llm: KlusterLLM,
-                      kluster_env: KlusterEmulator) -> None:
+def test_query_engine(
+    index: VectorStoreIndex, llm: KlusterLLM, kluster_env: KlusterEmulator
+) -> None:
     response = index.as_query_engine(llm=llm, similarity_top_k=2).query(QUESTION)
     assert str(response) == ANSWER
     body = kluster_env.chat_requests()[0]
@@ -38,15 +39,17 @@ def test_query_engine(index: VectorStoreIndex, llm: KlusterLLM,
     assert_contract_kept(kluster_env)
 
 
-async def test_async_query_engine(index: VectorStoreIndex, llm: KlusterLLM,
-                                  kluster_env: KlusterEmulator) -> None:
+async def test_async_query_engine(
+    index: VectorStoreIndex, llm: KlusterLLM, kluster_env: KlusterEmulator
+) -> None:
     response = await index.as_query_engine(llm=llm, similarity_top_k=2).aquery(QUESTION)
     assert str(response) == ANSWER
     assert_contract_kept(kluster_env)
 
 
-def test_streaming_query_engine(index: VectorStoreIndex, llm: KlusterLLM,
-                                kluster_env: KlusterEmulator) -> None:
+def test_streaming_query_engine(
+    index: VectorStoreIndex, llm: KlusterLLM, kluster_env: KlusterEmulator
+) -> None:
     engine = index.as_query_engine(llm=llm, similarity_top_k=2, streaming=True)
     tokens = list(engine.query(QUESTION).response_gen)
     assert len(tokens) > 5
@@ -55,8 +58,9 @@ def test_streaming_query_engine(index: VectorStoreIndex, llm: KlusterLLM,
     assert_contract_kept(kluster_env)
 
 
-async def test_async_streaming_query_engine(index: VectorStoreIndex, llm: KlusterLLM,
-                                            kluster_env: KlusterEmulator) -> None:
+async def test_async_streaming_query_engine(
+    index: VectorStoreIndex, llm: KlusterLLM, kluster_env: KlusterEmulator
+) -> None:
     engine = index.as_query_engine(llm=llm, similarity_top_k=2, streaming=True)
     response = await engine.aquery(QUESTION)
     tokens = [token async for token in response.async_response_gen()]
@@ -64,10 +68,10 @@ async def test_async_streaming_query_engine(index: VectorStoreIndex, llm: Kluste
     assert_contract_kept(kluster_env)
 
 
-def test_condense_plus_context_chat_engine(index: VectorStoreIndex, llm: KlusterLLM,
-                                           kluster_env: KlusterEmulator) -> None:
-    engine = index.as_chat_engine(chat_mode="condense_plus_context", llm=llm,
-                                  similarity_top_k=2)
+def test_condense_plus_context_chat_engine(
+    index: VectorStoreIndex, llm: KlusterLLM, kluster_env: KlusterEmulator
+) -> None:
+    engine = index.as_chat_engine(chat_mode="condense_plus_context", llm=llm, similarity_top_k=2)
     first = engine.chat("Which embedding model does kluster.ai serve?")
     assert "BAAI/bge-m3" in str(first)
     kluster_env.queue_replies("How many dimensions do BAAI/bge-m3 vectors have?")
@@ -77,4 +81,3 @@ def test_condense_plus_context_chat_engine(index: VectorStoreIndex, llm: Kluster
     assert len(bodies) == 3  # answer, condense the follow-up, answer
     assert "Which embedding model" in user_texts(bodies[1])  # history reached the condenser
     assert_contract_kept(kluster_env)
-

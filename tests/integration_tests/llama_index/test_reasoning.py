@@ -42,13 +42,14 @@ def _check_stream(responses: list, thought: str = THOUGHT, answer: str = ANSWER)
     assert all("<" not in (d or "") and "think>" not in (d or "") for d in deltas)
     assert "".join(d or "" for d in deltas) == answer
     assert "".join(t or "" for t in thinking) == thought
-    assert sum(1 for t in thinking if t) > 5            # the thinking streams as it arrives
+    assert sum(1 for t in thinking if t) > 5  # the thinking streams as it arrives
     _check_blocks(responses[-1].message, thought, answer)
 
 
 @pytest.mark.parametrize("field", [None, "reasoning_content", "reasoning"])
-def test_chat_and_stream_chat(r1: KlusterLLM, kluster_env: KlusterEmulator,
-                              field: str | None) -> None:
+def test_chat_and_stream_chat(
+    r1: KlusterLLM, kluster_env: KlusterEmulator, field: str | None
+) -> None:
     kluster_env.settings.reasoning_field = field
     _check_blocks(r1.chat(ASK).message)
     _check_stream(list(r1.stream_chat(ASK)))
@@ -96,18 +97,22 @@ def test_inline_keeps_todays_text(kluster_env: KlusterEmulator) -> None:
 
 def test_known_plain_models_are_left_alone(kluster_env: KlusterEmulator) -> None:
     kluster_env.queue_replies("<think>a literal tag</think> from Llama")
-    assert KlusterLLM(model=LLAMA).complete(QUESTION).text == \
-        "<think>a literal tag</think> from Llama"
+    assert (
+        KlusterLLM(model=LLAMA).complete(QUESTION).text == "<think>a literal tag</think> from Llama"
+    )
 
 
-@pytest.mark.parametrize(("reply", "thought", "answer"), [
-    ("<think>a</think>b <think>c</think> d", "a", "b <think>c</think> d"),
-    ("<think>2 < 3 <", "2 < 3 <", ""),
-    ("<think>cut at </thi", "cut at </thi", ""),
-])
+@pytest.mark.parametrize(
+    ("reply", "thought", "answer"),
+    [
+        ("<think>a</think>b <think>c</think> d", "a", "b <think>c</think> d"),
+        ("<think>2 < 3 <", "2 < 3 <", ""),
+        ("<think>cut at </thi", "cut at </thi", ""),
+    ],
+)
 def test_bad_input_has_the_same_outcome_streamed_or_not(
-        r1: KlusterLLM, kluster_env: KlusterEmulator, reply: str, thought: str,
-        answer: str) -> None:
+    r1: KlusterLLM, kluster_env: KlusterEmulator, reply: str, thought: str, answer: str
+) -> None:
     kluster_env.queue_replies(reply, reply)
     whole = r1.chat(ASK).message
     last = list(r1.stream_chat(ASK))[-1].message
@@ -125,12 +130,20 @@ def test_a_bad_option_is_a_typed_error(kluster_env: KlusterEmulator) -> None:
 # --- history --------------------------------------------------------------------------------
 
 
-def test_the_thinking_is_not_sent_back_by_default(r1: KlusterLLM,
-                                                  kluster_env: KlusterEmulator) -> None:
+def test_the_thinking_is_not_sent_back_by_default(
+    r1: KlusterLLM, kluster_env: KlusterEmulator
+) -> None:
     first = r1.chat(ASK).message
     inline = ChatMessage(role="assistant", content="<think>old</think>Old answer.")
-    r1.chat([*ASK, first, ChatMessage(role="user", content="And 97?"), inline,
-             ChatMessage(role="user", content="Thanks")])
+    r1.chat(
+        [
+            *ASK,
+            first,
+            ChatMessage(role="user", content="And 97?"),
+            inline,
+            ChatMessage(role="user", content="Thanks"),
+        ]
+    )
     sent = kluster_env.chat_requests()[1]["messages"]
     assert [m["content"] for m in sent if m["role"] == "assistant"] == [ANSWER, "Old answer."]
     assert all("reasoning_content" not in m for m in sent)
@@ -162,30 +175,37 @@ class Verdict(BaseModel):
     reason: str
 
 
-def test_structured_predict_reads_the_answer_only(r1: KlusterLLM,
-                                                  kluster_env: KlusterEmulator) -> None:
+def test_structured_predict_reads_the_answer_only(
+    r1: KlusterLLM, kluster_env: KlusterEmulator
+) -> None:
     prompt = PromptTemplate("Is {n} prime?")
-    assert r1.structured_predict(Verdict, prompt, n=91) == Verdict(prime=True,
-                                                                   reason="example reason")
-    kluster_env.queue_replies('<think>Maybe {"prime": true, "reason": "wrong"}</think>'
-                              '{"prime": false, "reason": "7 x 13"}')
+    assert r1.structured_predict(Verdict, prompt, n=91) == Verdict(
+        prime=True, reason="example reason"
+    )
+    kluster_env.queue_replies(
+        '<think>Maybe {"prime": true, "reason": "wrong"}</think>'
+        '{"prime": false, "reason": "7 x 13"}'
+    )
     assert r1.structured_predict(Verdict, prompt, n=91).reason == "7 x 13"
 
 
-def test_query_engine_answers_without_thinking(index: VectorStoreIndex, r1: KlusterLLM,
-                                               kluster_env: KlusterEmulator) -> None:
+def test_query_engine_answers_without_thinking(
+    index: VectorStoreIndex, r1: KlusterLLM, kluster_env: KlusterEmulator
+) -> None:
     question = "How many requests per minute does the Core tier allow?"
     response = index.as_query_engine(llm=r1, similarity_top_k=2).query(question)
-    assert str(response) == ("The Core tier allows 600 requests per minute and 100 "
-                             "concurrent requests.")
+    assert str(response) == (
+        "The Core tier allows 600 requests per minute and 100 concurrent requests."
+    )
     streamed = index.as_query_engine(llm=r1, similarity_top_k=2, streaming=True).query(question)
     assert "".join(streamed.response_gen) == str(response)
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # LlamaIndex's, see test_agents.py
 @pytest.mark.parametrize("streaming", [True, False])
-async def test_react_agent_reads_the_answer_only(r1: KlusterLLM, kluster_env: KlusterEmulator,
-                                                 streaming: bool) -> None:
+async def test_react_agent_reads_the_answer_only(
+    r1: KlusterLLM, kluster_env: KlusterEmulator, streaming: bool
+) -> None:
     from llama_index.core.agent.workflow import ReActAgent
     from llama_index.core.tools import FunctionTool
 
@@ -196,12 +216,12 @@ async def test_react_agent_reads_the_answer_only(r1: KlusterLLM, kluster_env: Kl
         calls.append((a, b))
         return a * b
 
-    misleading = "<think>Answer: 41? Action: multiply\nAction Input: {\"a\": 1, \"b\": 1}</think>\n"
+    misleading = '<think>Answer: 41? Action: multiply\nAction Input: {"a": 1, "b": 1}</think>\n'
     kluster_env.queue_replies(
         misleading + 'Thought: I need a tool.\nAction: multiply\nAction Input: {"a": 6, "b": 7}',
-        misleading + "Thought: I can answer without using any more tools.\nAnswer: 42.")
-    agent = ReActAgent(tools=[FunctionTool.from_defaults(multiply)], llm=r1,
-                       streaming=streaming)
+        misleading + "Thought: I can answer without using any more tools.\nAnswer: 42.",
+    )
+    agent = ReActAgent(tools=[FunctionTool.from_defaults(multiply)], llm=r1, streaming=streaming)
     response = await agent.run(user_msg="What is 6 times 7?")
     assert calls == [(6, 7)]
     assert str(response) == "42."

@@ -24,15 +24,22 @@ def secret_env(kluster_env: KlusterEmulator, monkeypatch: pytest.MonkeyPatch) ->
 def test_key_is_not_in_any_rendering(secret_env: KlusterEmulator, make: type) -> None:
     component = make()
     assert component.api_key == SECRET  # it is there, just never shown
-    renderings = [repr(component), str(component), json.dumps(component.to_dict()),
-                  component.to_json(), component.model_dump_json(), repr(component.dict())]
+    renderings = [
+        repr(component),
+        str(component),
+        json.dumps(component.to_dict()),
+        component.to_json(),
+        component.model_dump_json(),
+        repr(component.dict()),
+    ]
     for text in renderings:
         assert SECRET not in text
 
 
 @pytest.mark.parametrize("make", [KlusterLLM, KlusterEmbedding])
-def test_round_trip_takes_the_key_from_the_environment(secret_env: KlusterEmulator,
-                                                       make: type) -> None:
+def test_round_trip_takes_the_key_from_the_environment(
+    secret_env: KlusterEmulator, make: type
+) -> None:
     restored = make.from_dict(make().to_dict())
     assert type(restored) is make and restored.api_key == SECRET
 

@@ -23,8 +23,14 @@ PROMPT = PromptTemplate("Describe the kluster.ai tier called {tier}.")
 
 
 def _stock(emulator: KlusterEmulator, **kwargs: object) -> OpenAILike:
-    return OpenAILike(model=DEFAULT_CHAT_MODEL, api_base=emulator.base_url,
-                      api_key=EMULATOR_API_KEY, is_chat_model=True, max_retries=0, **kwargs)
+    return OpenAILike(
+        model=DEFAULT_CHAT_MODEL,
+        api_base=emulator.base_url,
+        api_key=EMULATOR_API_KEY,
+        is_chat_model=True,
+        max_retries=0,
+        **kwargs,
+    )
 
 
 def test_stock_openai_like_fails_where_kluster_llm_works(kluster_env: KlusterEmulator) -> None:
@@ -44,8 +50,12 @@ def test_stock_openai_like_fails_where_kluster_llm_works(kluster_env: KlusterEmu
 
 
 def test_stock_openai_refuses_kluster_model_names(kluster_env: KlusterEmulator) -> None:
-    stock = OpenAI(model=DEFAULT_CHAT_MODEL, api_base=kluster_env.base_url,
-                   api_key=EMULATOR_API_KEY, max_retries=0)
+    stock = OpenAI(
+        model=DEFAULT_CHAT_MODEL,
+        api_base=kluster_env.base_url,
+        api_key=EMULATOR_API_KEY,
+        max_retries=0,
+    )
     with pytest.raises(ValueError, match="Unknown model"):
         stock.complete("hi")
     assert kluster_env.chat_requests() == []

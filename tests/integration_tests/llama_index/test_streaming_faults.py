@@ -26,8 +26,9 @@ def test_stream_chat_cut(llm: KlusterLLM, kluster_env: KlusterEmulator, cut_mode
 
 
 @pytest.mark.parametrize("cut_mode", ["abort", "truncate"])
-async def test_astream_chat_cut(llm: KlusterLLM, kluster_env: KlusterEmulator,
-                                cut_mode: str) -> None:
+async def test_astream_chat_cut(
+    llm: KlusterLLM, kluster_env: KlusterEmulator, cut_mode: str
+) -> None:
     kluster_env.queue_replies(LONG_REPLY)
     kluster_env.add_fault(cut_after_chunks=2, cut_mode=cut_mode)
     with pytest.raises(StreamInterruptedError):

@@ -53,8 +53,9 @@ async def test_astructured_predict(llm: KlusterLLM, kluster_env: KlusterEmulator
 def test_stream_structured_predict(llm: KlusterLLM, kluster_env: KlusterEmulator) -> None:
     kluster_env.queue_replies(json.dumps({"name": "Trial", "requests_per_minute": 30}))
     partials = list(llm.stream_structured_predict(Tier, PROMPT, tier="Trial"))
-    assert Tier.model_validate(partials[-1].model_dump()) == Tier(name="Trial",
-                                                                 requests_per_minute=30)
+    assert Tier.model_validate(partials[-1].model_dump()) == Tier(
+        name="Trial", requests_per_minute=30
+    )
     assert kluster_env.chat_requests()[0]["stream"] is True
     assert SCHEMA_HEADING in user_texts(kluster_env.chat_requests()[0])  # not response_format
     assert_contract_kept(kluster_env)
@@ -67,8 +68,9 @@ def test_as_structured_llm(llm: KlusterLLM, kluster_env: KlusterEmulator) -> Non
     _asked_for_schema(kluster_env)
 
 
-def test_query_engine_with_output_cls(index: VectorStoreIndex, llm: KlusterLLM,
-                                      kluster_env: KlusterEmulator) -> None:
+def test_query_engine_with_output_cls(
+    index: VectorStoreIndex, llm: KlusterLLM, kluster_env: KlusterEmulator
+) -> None:
     engine = index.as_query_engine(llm=llm, output_cls=Tier, similarity_top_k=1)
     response = engine.query("What are the limits of the Core tier?")
     assert isinstance(response.response, Tier)
@@ -77,8 +79,7 @@ def test_query_engine_with_output_cls(index: VectorStoreIndex, llm: KlusterLLM,
     assert_contract_kept(kluster_env)
 
 
-def test_reply_without_json_is_a_clear_error(llm: KlusterLLM,
-                                             kluster_env: KlusterEmulator) -> None:
+def test_reply_without_json_is_a_clear_error(llm: KlusterLLM, kluster_env: KlusterEmulator) -> None:
     kluster_env.queue_replies("The Core tier allows 600 requests a minute.")
     with pytest.raises(StructuredOutputError, match="no JSON") as caught:
         llm.structured_predict(Tier, PROMPT, tier="Core")

@@ -77,28 +77,31 @@ def test_it_is_a_function_calling_model(tool_llm: KlusterLLM) -> None:
     assert tool_llm.metadata.is_function_calling_model is True
 
 
-async def test_chat_with_tools_in_every_form(tool_llm: KlusterLLM, kluster_env: KlusterEmulator,
-                                             multiply: tuple, mode: str) -> None:
+async def test_chat_with_tools_in_every_form(
+    tool_llm: KlusterLLM, kluster_env: KlusterEmulator, multiply: tuple, mode: str
+) -> None:
     tool, _ = multiply
     expected = [("multiply", {"a": 6, "b": 7})]
 
     def selections(response: Any) -> list[tuple[str, dict]]:
-        return [(s.tool_name, s.tool_kwargs)
-                for s in tool_llm.get_tool_calls_from_response(response)]
+        return [
+            (s.tool_name, s.tool_kwargs) for s in tool_llm.get_tool_calls_from_response(response)
+        ]
 
     assert selections(tool_llm.chat_with_tools([tool], user_msg="6 times 7?")) == expected
-    assert selections(await tool_llm.achat_with_tools([tool], user_msg="6 times 7?")) \
-        == expected
+    assert selections(await tool_llm.achat_with_tools([tool], user_msg="6 times 7?")) == expected
     streamed = list(tool_llm.stream_chat_with_tools([tool], user_msg="6 times 7?"))
     assert selections(streamed[-1]) == expected
-    astreamed = [r async for r in await tool_llm.astream_chat_with_tools(
-        [tool], user_msg="6 times 7?")]
+    astreamed = [
+        r async for r in await tool_llm.astream_chat_with_tools([tool], user_msg="6 times 7?")
+    ]
     assert selections(astreamed[-1]) == expected
     assert len(clean_bodies(kluster_env, mode)) == 4
 
 
-async def test_predict_and_call(tool_llm: KlusterLLM, kluster_env: KlusterEmulator,
-                                multiply: tuple, mode: str) -> None:
+async def test_predict_and_call(
+    tool_llm: KlusterLLM, kluster_env: KlusterEmulator, multiply: tuple, mode: str
+) -> None:
     tool, calls = multiply
     assert str(tool_llm.predict_and_call([tool], user_msg="What is 6 times 7?")) == "42"
     assert str(await tool_llm.apredict_and_call([tool], user_msg="2 times 3?")) == "6"
@@ -107,12 +110,14 @@ async def test_predict_and_call(tool_llm: KlusterLLM, kluster_env: KlusterEmulat
 
 
 async def test_function_agent_streams_and_calls_the_tool(
-        tool_llm: KlusterLLM, kluster_env: KlusterEmulator, multiply: tuple, mode: str) -> None:
+    tool_llm: KlusterLLM, kluster_env: KlusterEmulator, multiply: tuple, mode: str
+) -> None:
     tool, calls = multiply
     agent = FunctionAgent(tools=[tool], llm=tool_llm)
     handler = agent.run(user_msg="What is 6 times 7?")
-    deltas = [event.delta async for event in handler.stream_events()
-              if isinstance(event, AgentStream)]
+    deltas = [
+        event.delta async for event in handler.stream_events() if isinstance(event, AgentStream)
+    ]
     answer = await handler
     assert calls == [(6, 7)]
     assert str(answer) == 'The tool returned: "42".'
@@ -125,9 +130,9 @@ async def test_function_agent_streams_and_calls_the_tool(
         assert "Tool result from multiply" in bodies[1]["messages"][-1]["content"]
 
 
-async def test_agent_workflow_picks_function_agent(tool_llm: KlusterLLM,
-                                                   kluster_env: KlusterEmulator,
-                                                   multiply: tuple, mode: str) -> None:
+async def test_agent_workflow_picks_function_agent(
+    tool_llm: KlusterLLM, kluster_env: KlusterEmulator, multiply: tuple, mode: str
+) -> None:
     tool, calls = multiply
     workflow = AgentWorkflow.from_tools_or_functions([tool], llm=tool_llm)
     assert isinstance(workflow.agents[workflow.root_agent], FunctionAgent)
@@ -136,21 +141,28 @@ async def test_agent_workflow_picks_function_agent(tool_llm: KlusterLLM,
     clean_bodies(kluster_env, mode)
 
 
-def test_function_calling_program(tool_llm: KlusterLLM, kluster_env: KlusterEmulator,
-                                  mode: str) -> None:
+def test_function_calling_program(
+    tool_llm: KlusterLLM, kluster_env: KlusterEmulator, mode: str
+) -> None:
     program = FunctionCallingProgram.from_defaults(
-        output_cls=Song, llm=tool_llm,
-        prompt=PromptTemplate("Make up a Song called {title} lasting {seconds} seconds."))
+        output_cls=Song,
+        llm=tool_llm,
+        prompt=PromptTemplate("Make up a Song called {title} lasting {seconds} seconds."),
+    )
     assert program(title="'Kluster Blues'", seconds=180) == Song(
-        title="Kluster Blues", length_seconds=180)
+        title="Kluster Blues", length_seconds=180
+    )
     clean_bodies(kluster_env, mode)
 
 
-def test_pydantic_single_selector(tool_llm: KlusterLLM, kluster_env: KlusterEmulator,
-                                  mode: str) -> None:
+def test_pydantic_single_selector(
+    tool_llm: KlusterLLM, kluster_env: KlusterEmulator, mode: str
+) -> None:
     selector = PydanticSingleSelector.from_defaults(llm=tool_llm)
-    choices = [ToolMetadata(name="math", description="Arithmetic questions."),
-               ToolMetadata(name="weather", description="Weather questions.")]
+    choices = [
+        ToolMetadata(name="math", description="Arithmetic questions."),
+        ToolMetadata(name="weather", description="Weather questions."),
+    ]
     result = selector.select(choices, query="How warm is it?")
     # The emulator fills the prompt's first number (the "1" of its list) and quoted text.
     assert [(s.index, s.reason) for s in result.selections] == [(0, "How warm is it?")]
@@ -158,7 +170,8 @@ def test_pydantic_single_selector(tool_llm: KlusterLLM, kluster_env: KlusterEmul
 
 
 def test_a_prompted_call_with_bad_arguments_reaches_the_tool_as_native_would(
-        kluster_env: KlusterEmulator, multiply: tuple) -> None:
+    kluster_env: KlusterEmulator, multiply: tuple
+) -> None:
     tool, calls = multiply
     kluster_env.queue_replies('{"tool_calls": [{"name": "multiply", "arguments": {"a": 6}}]}')
     llm = KlusterLLM(model=TEXT_MODEL, max_retries=0)
@@ -169,7 +182,8 @@ def test_a_prompted_call_with_bad_arguments_reaches_the_tool_as_native_would(
 
 
 def test_bad_tool_calling_and_tool_choice_raise_before_sending(
-        kluster_env: KlusterEmulator, multiply: tuple) -> None:
+    kluster_env: KlusterEmulator, multiply: tuple
+) -> None:
     tool, _ = multiply
     with pytest.raises(InvalidToolError, match="tool_calling"):
         KlusterLLM(tool_calling="always")

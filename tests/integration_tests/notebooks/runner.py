@@ -37,8 +37,9 @@ CELL_TIMEOUT_SECONDS = 120
 
 def notebook_names() -> list[str]:
     """Every notebook in ``notebooks/``: the stems of its ``.py`` sources and ``.ipynb`` files."""
-    return sorted({path.stem for pattern in ("*.py", "*.ipynb")
-                   for path in NOTEBOOKS_DIR.glob(pattern)})
+    return sorted(
+        {path.stem for pattern in ("*.py", "*.ipynb") for path in NOTEBOOKS_DIR.glob(pattern)}
+    )
 
 
 def source_path(name: str) -> Path:
@@ -62,8 +63,7 @@ def read_source(name: str) -> nbformat.NotebookNode:
 
 def kernel_env() -> dict[str, str]:
     """This process's environment without kluster.ai / OpenAI credentials: the emulator."""
-    return {name: value for name, value in os.environ.items()
-            if name not in KERNEL_ENV_REMOVED}
+    return {name: value for name, value in os.environ.items() if name not in KERNEL_ENV_REMOVED}
 
 
 def execute(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -97,16 +97,22 @@ def run(name: str) -> Path:
 def main(argv: list[str] | None = None) -> int:
     names = notebook_names()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", metavar="NAME",
-                        help=f"notebooks to run (default: all of {', '.join(names)})")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help=f"notebooks to run (default: all of {', '.join(names)})",
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.names) - set(names))
     if unknown:
         parser.error(f"unknown notebook(s) {', '.join(unknown)}; choose from {', '.join(names)}")
     for name in args.names or names:
         if not source_path(name).exists():
-            parser.error(f"notebooks/{name}.ipynb has no source notebooks/{name}.py; create it "
-                         f"with `jupytext --to py:percent notebooks/{name}.ipynb`")
+            parser.error(
+                f"notebooks/{name}.ipynb has no source notebooks/{name}.py; create it "
+                f"with `jupytext --to py:percent notebooks/{name}.ipynb`"
+            )
         print(f"running {name} ...", flush=True)
         print(f"wrote {run(name).relative_to(NOTEBOOKS_DIR.parent)}", flush=True)
     return 0

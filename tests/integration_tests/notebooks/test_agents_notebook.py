@@ -11,8 +11,9 @@ from tests.integration_tests.notebooks.test_notebooks import committed, outputs_
 
 
 def shown_text() -> str:
-    return "".join(str(output[-1]) for _, _, outputs in outputs_of(committed("agents"))
-                   for output in outputs)
+    return "".join(
+        str(output[-1]) for _, _, outputs in outputs_of(committed("agents")) for output in outputs
+    )
 
 
 def test_the_notebook_runs_on_the_emulator() -> None:

@@ -86,9 +86,11 @@ def test_the_folder_holds_notebooks() -> None:
 def test_every_notebook_is_a_pair(name: str) -> None:
     assert runner.source_path(name).exists(), (
         f"notebooks/{name}.ipynb has no source; create notebooks/{name}.py with "
-        f"`jupytext --to py:percent notebooks/{name}.ipynb`")
+        f"`jupytext --to py:percent notebooks/{name}.ipynb`"
+    )
     assert runner.notebook_path(name).exists(), (
-        f"notebooks/{name}.py has no notebook with outputs; {RERUN}")
+        f"notebooks/{name}.py has no notebook with outputs; {RERUN}"
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -106,29 +108,44 @@ def test_committed_notebook_matches_its_source(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_top_to_bottom_on_the_emulator(
-        name: str, fresh_run: Callable[[str], nbformat.NotebookNode]) -> None:
+    name: str, fresh_run: Callable[[str], nbformat.NotebookNode]
+) -> None:
     notebook = fresh_run(name)  # a failing cell raises CellExecutionError here
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert all(cell.execution_count is not None for cell in code_cells)
     first_output = "".join(o.get("text", "") for o in code_cells[0].outputs)
-    assert first_output == ("Running on the bundled kluster.ai emulator, offline "
-                            "(no KLUSTER_API_KEY set).\n")
-    stderr = [(cell.id, o.text) for cell in code_cells for o in cell.outputs
-              if o.output_type == "stream" and o.name == "stderr"]
+    assert first_output == (
+        "Running on the bundled kluster.ai emulator, offline (no KLUSTER_API_KEY set).\n"
+    )
+    stderr = [
+        (cell.id, o.text)
+        for cell in code_cells
+        for o in cell.outputs
+        if o.output_type == "stream" and o.name == "stderr"
+    ]
     assert stderr == [], "warnings or logs on stderr would clutter the notebook"
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_committed_outputs_equal_a_fresh_run(
-        name: str, fresh_run: Callable[[str], nbformat.NotebookNode]) -> None:
+    name: str, fresh_run: Callable[[str], nbformat.NotebookNode]
+) -> None:
     assert outputs_of(committed(name)) == outputs_of(fresh_run(name)), (
-        f"notebooks/{name}.ipynb carries stale outputs; {RERUN}")
+        f"notebooks/{name}.ipynb carries stale outputs; {RERUN}"
+    )
 
 
 def test_kernel_is_this_interpreter() -> None:
-    probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import sys, kluster_integrations\nprint(sys.prefix)\nprint(kluster_integrations.__file__)",
-        id="probe")])
+    probe = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "import sys, kluster_integrations\n"
+                "print(sys.prefix)\n"
+                "print(kluster_integrations.__file__)",
+                id="probe",
+            )
+        ]
+    )
     runner.execute(probe)
     prefix, package = probe.cells[0].outputs[0].text.splitlines()
     assert prefix == sys.prefix

@@ -27,19 +27,25 @@ from kluster_integrations.probe.__main__ import EXIT_DRIFT, EXIT_FAILED, EXIT_OK
 CHAT_MODELS = [info.id for info in KNOWN_MODELS.values() if info.is_chat]
 
 
-def probe(emulator: KlusterEmulator, key: str = EMULATOR_API_KEY,
-          **options: Any) -> ProbeReport:
+def probe(emulator: KlusterEmulator, key: str = EMULATOR_API_KEY, **options: Any) -> ProbeReport:
     with OpenAI(base_url=emulator.base_url, api_key=key, max_retries=0) as client:
         return run_probe(client, **options)
 
 
 def rules_of_the_contract() -> set[str]:
-    return ({f"parameter {name}" for name in contract.UNSUPPORTED_PARAMETERS}
-            | {f"embeddings parameter {name}" for name in
-               contract.UNSUPPORTED_EMBEDDING_PARAMETERS}
-            | {"baseline", "tools per model", "images per model", "usage in streams",
-               "embedding dimensions", "temperature at the maximum",
-               "temperature above the maximum"})
+    return (
+        {f"parameter {name}" for name in contract.UNSUPPORTED_PARAMETERS}
+        | {f"embeddings parameter {name}" for name in contract.UNSUPPORTED_EMBEDDING_PARAMETERS}
+        | {
+            "baseline",
+            "tools per model",
+            "images per model",
+            "usage in streams",
+            "embedding dimensions",
+            "temperature at the maximum",
+            "temperature above the maximum",
+        }
+    )
 
 
 def test_no_drift_on_the_emulator(kluster_emulator: KlusterEmulator) -> None:
@@ -52,31 +58,38 @@ def test_no_drift_on_the_emulator(kluster_emulator: KlusterEmulator) -> None:
     assert rules_of_the_contract() <= rules
     assert {r for r in rules if r.startswith("message field")} == {
         f"message field {'user' if 'user' in rule.roles else 'assistant'}.{name}"
-        for name, rule in contract.UNSUPPORTED_MESSAGE_FIELDS.items()}
+        for name, rule in contract.UNSUPPORTED_MESSAGE_FIELDS.items()
+    }
     for rule in ("tools per model", "images per model"):
         assert sorted(c.model for c in report.checks if c.rule == rule) == sorted(CHAT_MODELS)
-    vision = {c.model for c in report.checks
-              if c.rule == "images per model" and c.expected == "accepted"}
+    vision = {
+        c.model for c in report.checks if c.rule == "images per model" and c.expected == "accepted"
+    }
     assert vision == {m for m in CHAT_MODELS if KNOWN_MODELS[m].supports("vision")}
 
 
 def test_what_went_over_the_wire_is_minimal_and_carries_each_rule(
-        kluster_emulator: KlusterEmulator) -> None:
+    kluster_emulator: KlusterEmulator,
+) -> None:
     report = probe(kluster_emulator)
     sent = kluster_emulator.chat_requests()
 
     assert all(body["max_completion_tokens"] == 1 for body in sent)
     assert all("max_tokens" not in body for body in sent)
     for name in contract.UNSUPPORTED_PARAMETERS:
-        assert any(name in body and body[name] not in contract.UNSUPPORTED_PARAMETERS[name].neutral
-                   for body in sent), f"no probe sent a non-neutral {name}"
+        assert any(
+            name in body and body[name] not in contract.UNSUPPORTED_PARAMETERS[name].neutral
+            for body in sent
+        ), f"no probe sent a non-neutral {name}"
     for name in contract.UNSUPPORTED_MESSAGE_FIELDS:
         assert any(name in message for body in sent for message in body["messages"])
     tool_requests = [body["model"] for body in sent if "tools" in body]
     assert sorted(set(tool_requests)) == sorted(CHAT_MODELS)
     embeddings = kluster_emulator.embedding_requests()
     assert [sorted(body) for body in embeddings] == [
-        ["encoding_format", "input", "model"], ["dimensions", "encoding_format", "input", "model"]]
+        ["encoding_format", "input", "model"],
+        ["dimensions", "encoding_format", "input", "model"],
+    ]
     assert 0 < report.tokens_used < 300
 
 
@@ -96,7 +109,8 @@ def test_a_drifted_emulator_is_reported_rule_by_rule(kluster_emulator: KlusterEm
 
 
 def test_stream_usage_is_judged_once_the_contract_states_it(
-        kluster_emulator: KlusterEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    kluster_emulator: KlusterEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(contract, "STREAM_USAGE", True)
     kluster_emulator.settings.stream_usage = False
 
@@ -109,12 +123,14 @@ def test_a_model_the_api_does_not_know_is_drift(kluster_emulator: KlusterEmulato
     report = probe(kluster_emulator, model="retired/model-v1", models=[])
 
     assert [(c.rule, c.model, c.observed, c.status) for c in report.checks] == [
-        ("baseline", "retired/model-v1", "not found", "drift")]
+        ("baseline", "retired/model-v1", "not found", "drift")
+    ]
     assert report.aborted is not None and "minimal request" in report.aborted
 
 
 def test_a_rule_without_a_test_value_is_reported_untested_and_not_sent(
-        kluster_emulator: KlusterEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    kluster_emulator: KlusterEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rules = dict(contract.UNSUPPORTED_PARAMETERS)
     rules["logit_bias"] = ParameterRule("logit_bias", "Not taken.", "Remove it.")
     monkeypatch.setattr(contract, "UNSUPPORTED_PARAMETERS", MappingProxyType(rules))
@@ -137,8 +153,9 @@ def test_a_refused_key_stops_the_probe(kluster_emulator: KlusterEmulator) -> Non
     assert "a-wrong-key" not in report.to_text() + report.to_json()
 
 
-def test_cli_prints_json_and_exits_by_drift(kluster_env: KlusterEmulator,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_prints_json_and_exits_by_drift(
+    kluster_env: KlusterEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--json", "--models", "google/gemma-3-27b-it"]) == EXIT_OK
     report = json.loads(capsys.readouterr().out)
     assert report["drift"] == 0
@@ -151,16 +168,19 @@ def test_cli_prints_json_and_exits_by_drift(kluster_env: KlusterEmulator,
     assert "1 drift" in text
 
 
-def test_cli_with_a_refused_key_fails(kluster_env: KlusterEmulator,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_with_a_refused_key_fails(
+    kluster_env: KlusterEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     kluster_env.settings.api_key = "the-right-key"
     assert main([]) == EXIT_FAILED
     assert "Stopped early: the API key was refused" in capsys.readouterr().out
 
 
-def test_cli_skips_cleanly_without_a_key(kluster_emulator: KlusterEmulator,
-                                         monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_skips_cleanly_without_a_key(
+    kluster_emulator: KlusterEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.delenv("KLUSTER_API_KEY", raising=False)
     assert main(["--base-url", kluster_emulator.base_url]) == EXIT_OK
     out, err = capsys.readouterr()
@@ -173,9 +193,22 @@ def test_runs_as_a_module_with_base_url(kluster_emulator: KlusterEmulator) -> No
     env = {**os.environ, "KLUSTER_API_KEY": EMULATOR_API_KEY}
     env.pop("KLUSTER_BASE_URL", None)
     done = subprocess.run(
-        [sys.executable, "-m", "kluster_integrations.probe", "--json", "--base-url",
-         kluster_emulator.base_url, "--models", "Qwen/Qwen2.5-VL-7B-Instruct"],
-        env=env, capture_output=True, text=True, timeout=120, check=False)
+        [
+            sys.executable,
+            "-m",
+            "kluster_integrations.probe",
+            "--json",
+            "--base-url",
+            kluster_emulator.base_url,
+            "--models",
+            "Qwen/Qwen2.5-VL-7B-Instruct",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == EXIT_OK, done.stderr
     assert json.loads(done.stdout)["drift"] == 0
     assert kluster_emulator.chat_requests()
@@ -187,8 +220,10 @@ def test_server_faults_are_errors_not_drift(kluster_emulator: KlusterEmulator) -
     report = probe(kluster_emulator, models=[])
 
     errors = [(c.rule, c.status) for c in report.checks if c.model == "BAAI/bge-m3"]
-    assert errors == [("embedding dimensions", "error"),
-                      ("embeddings parameter dimensions", "error")]
+    assert errors == [
+        ("embedding dimensions", "error"),
+        ("embeddings parameter dimensions", "error"),
+    ]
     assert report.drift == []
     assert "HTTP 503" in report.to_text()
 

@@ -64,18 +64,32 @@ class ChatCall:
 CHAT_CALLS = [
     ChatCall("langchain", "invoke", lambda llm: llm.invoke(PROMPT).text),
     ChatCall("langchain", "ainvoke", lambda llm: asyncio.run(llm.ainvoke(PROMPT)).text),
-    ChatCall("langchain", "stream",
-             lambda llm: "".join(c.text for c in llm.stream(PROMPT)), streams=True),
-    ChatCall("langchain", "astream",
-             lambda llm: asyncio.run(_joined(llm.astream(PROMPT), _chunk_text)), streams=True),
-    ChatCall("llama_index", "chat",
-             lambda llm: llm.chat(LLAMA_INDEX_PROMPT).message.content),
-    ChatCall("llama_index", "achat",
-             lambda llm: asyncio.run(llm.achat(LLAMA_INDEX_PROMPT)).message.content),
-    ChatCall("llama_index", "stream_chat",
-             lambda llm: "".join(r.delta or "" for r in llm.stream_chat(LLAMA_INDEX_PROMPT)),
-             streams=True),
-    ChatCall("llama_index", "astream_chat",
-             lambda llm: asyncio.run(_llama_index_astream(llm)), streams=True),
+    ChatCall(
+        "langchain", "stream", lambda llm: "".join(c.text for c in llm.stream(PROMPT)), streams=True
+    ),
+    ChatCall(
+        "langchain",
+        "astream",
+        lambda llm: asyncio.run(_joined(llm.astream(PROMPT), _chunk_text)),
+        streams=True,
+    ),
+    ChatCall("llama_index", "chat", lambda llm: llm.chat(LLAMA_INDEX_PROMPT).message.content),
+    ChatCall(
+        "llama_index",
+        "achat",
+        lambda llm: asyncio.run(llm.achat(LLAMA_INDEX_PROMPT)).message.content,
+    ),
+    ChatCall(
+        "llama_index",
+        "stream_chat",
+        lambda llm: "".join(r.delta or "" for r in llm.stream_chat(LLAMA_INDEX_PROMPT)),
+        streams=True,
+    ),
+    ChatCall(
+        "llama_index",
+        "astream_chat",
+        lambda llm: asyncio.run(_llama_index_astream(llm)),
+        streams=True,
+    ),
 ]
 STREAMING_CALLS = [call for call in CHAT_CALLS if call.streams]

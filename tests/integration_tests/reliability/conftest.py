@@ -26,7 +26,10 @@ def retry_waits(caplog: pytest.LogCaptureFixture) -> Callable[[], list[float]]:
     caplog.set_level(logging.INFO, logger=RETRY_LOGGER)
 
     def waits() -> list[float]:
-        return [float(record.args[1]) for record in caplog.records
-                if record.name == RETRY_LOGGER and record.msg.startswith("Retrying request")]
+        return [
+            float(record.args[1])
+            for record in caplog.records
+            if record.name == RETRY_LOGGER and record.msg.startswith("Retrying request")
+        ]
 
     return waits

@@ -44,8 +44,9 @@ EMPTY: dict[str, Callable[[], object]] = {
     "llama_index-chat": lambda: KlusterLLM().chat([]),
     "llama_index-achat": lambda: asyncio.run(KlusterLLM().achat([])),
     "llama_index-stream_chat": lambda: list(KlusterLLM().stream_chat([])),
-    "llama_index-astream_chat":
-        lambda: asyncio.run(_drain_llama_index(KlusterLLM().astream_chat([]))),
+    "llama_index-astream_chat": lambda: asyncio.run(
+        _drain_llama_index(KlusterLLM().astream_chat([]))
+    ),
 }
 
 
@@ -60,18 +61,27 @@ def test_empty_messages(name: str, kluster_env: KlusterEmulator) -> None:
 WRONG_TYPES: dict[str, tuple[Callable[[], object], type[Exception]]] = {
     "langchain-int-input": (lambda: ChatKluster().invoke(42), ValueError),
     "langchain-unknown-role": (lambda: ChatKluster().invoke([("wizard", "hi")]), ValueError),
-    "langchain-temperature-text":
-        (lambda: ChatKluster().invoke("hi", temperature="hot"), InvalidRequestError),
-    "langchain-max-tokens-text":
-        (lambda: ChatKluster().invoke("hi", max_tokens="ten"), InvalidRequestError),
+    "langchain-temperature-text": (
+        lambda: ChatKluster().invoke("hi", temperature="hot"),
+        InvalidRequestError,
+    ),
+    "langchain-max-tokens-text": (
+        lambda: ChatKluster().invoke("hi", max_tokens="ten"),
+        InvalidRequestError,
+    ),
     "llama_index-str-as-messages": (lambda: KlusterLLM().chat("hi"), pydantic.ValidationError),
-    "llama_index-unknown-role":
-        (lambda: KlusterLLM().chat([ChatMessage(role="wizard", content="hi")]),
-         pydantic.ValidationError),
-    "llama_index-temperature-text":
-        (lambda: KlusterLLM().chat(HI, temperature="hot"), InvalidRequestError),
-    "llama_index-max-tokens-text":
-        (lambda: KlusterLLM().chat(HI, max_tokens="ten"), InvalidRequestError),
+    "llama_index-unknown-role": (
+        lambda: KlusterLLM().chat([ChatMessage(role="wizard", content="hi")]),
+        pydantic.ValidationError,
+    ),
+    "llama_index-temperature-text": (
+        lambda: KlusterLLM().chat(HI, temperature="hot"),
+        InvalidRequestError,
+    ),
+    "llama_index-max-tokens-text": (
+        lambda: KlusterLLM().chat(HI, max_tokens="ten"),
+        InvalidRequestError,
+    ),
 }
 
 
@@ -86,10 +96,14 @@ def test_wrong_types(name: str, kluster_env: KlusterEmulator) -> None:
 @pytest.mark.parametrize("max_tokens", [-1, 0, 10**9], ids=["negative", "zero", "huge"])
 @pytest.mark.parametrize("call", CHAT_CALLS, ids=str)
 def test_max_tokens_out_of_range_per_call_and_in_the_constructor(
-        call: ChatCall, max_tokens: int, kluster_env: KlusterEmulator) -> None:
+    call: ChatCall, max_tokens: int, kluster_env: KlusterEmulator
+) -> None:
     with pytest.raises(InvalidRequestError, match="max_completion_tokens"):
-        call.send(call.model().bind(max_tokens=max_tokens) if call.framework == "langchain"
-                  else _llm_with_call_kwargs(call.model(), max_tokens=max_tokens))
+        call.send(
+            call.model().bind(max_tokens=max_tokens)
+            if call.framework == "langchain"
+            else _llm_with_call_kwargs(call.model(), max_tokens=max_tokens)
+        )
     with pytest.raises((InvalidRequestError, pydantic.ValidationError), match="max_"):
         call.run(max_tokens=max_tokens)
     assert kluster_env.requests == []
@@ -102,8 +116,9 @@ def _llm_with_call_kwargs(llm: KlusterLLM, **call_kwargs: Any) -> KlusterLLM:
 
 
 @pytest.mark.parametrize("call", CHAT_CALLS, ids=str)
-def test_unknown_model_is_sent_once_and_gets_the_sdk_404(call: ChatCall,
-                                                        kluster_env: KlusterEmulator) -> None:
+def test_unknown_model_is_sent_once_and_gets_the_sdk_404(
+    call: ChatCall, kluster_env: KlusterEmulator
+) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnknownModelWarning)
         with pytest.raises(openai.NotFoundError, match="does not exist"):
@@ -115,5 +130,6 @@ def test_unknown_model_is_sent_once_and_gets_the_sdk_404(call: ChatCall,
 def test_fine_tuned_ids_are_not_rejected(call: ChatCall, kluster_env: KlusterEmulator) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnknownModelWarning)
-        assert call.run(model="ft:klusterai/Meta-Llama-3.3-70B-Instruct-Turbo:acme:1",
-                        max_tokens=100_000)
+        assert call.run(
+            model="ft:klusterai/Meta-Llama-3.3-70B-Instruct-Turbo:acme:1", max_tokens=100_000
+        )

@@ -71,8 +71,7 @@ def test_local_http_does_not_warn(cls, kluster_env: KlusterEmulator) -> None:
 
 def test_kluster_host_without_path_gets_v1(cls, kluster_env: KlusterEmulator) -> None:
     make, url_name = cls
-    assert base_url_of(make(**{url_name: "https://api.kluster.ai"})) == \
-        "https://api.kluster.ai/v1"
+    assert base_url_of(make(**{url_name: "https://api.kluster.ai"})) == "https://api.kluster.ai/v1"
 
 
 def test_serializes_without_key_or_clients(cls, kluster_env: KlusterEmulator) -> None:

@@ -15,8 +15,7 @@ WHOLE_CALLS = [call for call in CHAT_CALLS if not call.streams]
 
 
 @pytest.mark.parametrize("call", WHOLE_CALLS, ids=str)
-def test_dripped_body_stops_at_the_deadline(call: ChatCall,
-                                            kluster_env: KlusterEmulator) -> None:
+def test_dripped_body_stops_at_the_deadline(call: ChatCall, kluster_env: KlusterEmulator) -> None:
     """One byte every 0.2 s never trips the per-read timeout; the deadline stops it."""
     kluster_env.add_fault(answer="drip")
     with pytest.raises(DeadlineExceededError):
@@ -35,16 +34,16 @@ def test_deadline_covers_the_retries(call: ChatCall, kluster_env: KlusterEmulato
 
 @pytest.mark.parametrize("answer", ["keepalive_only", "drip_stream"])
 @pytest.mark.parametrize("call", STREAMING_CALLS, ids=str)
-def test_stream_without_new_data_stops_when_idle(call: ChatCall, answer: str,
-                                                 kluster_env: KlusterEmulator) -> None:
+def test_stream_without_new_data_stops_when_idle(
+    call: ChatCall, answer: str, kluster_env: KlusterEmulator
+) -> None:
     kluster_env.add_fault(answer=answer)
     with pytest.raises(StreamIdleTimeoutError):
         call.run(stream_idle_timeout=1.0, timeout=5, max_retries=0)
 
 
 @pytest.mark.parametrize("call", STREAMING_CALLS, ids=str)
-def test_stream_stops_at_an_explicit_deadline(call: ChatCall,
-                                              kluster_env: KlusterEmulator) -> None:
+def test_stream_stops_at_an_explicit_deadline(call: ChatCall, kluster_env: KlusterEmulator) -> None:
     kluster_env.add_fault(answer="keepalive_only")
     with pytest.raises(DeadlineExceededError):
         call.run(deadline=1.0, stream_idle_timeout=60, timeout=5, max_retries=0)

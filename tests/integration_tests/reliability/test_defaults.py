@@ -29,27 +29,34 @@ def test_same_retry_and_timeout_defaults(kluster_env, cls):
 def test_persistent_503_costs_one_plus_max_retries_requests(kluster_env, cls):
     kluster_env.add_fault(status=503, times=10, path=None)
     instance = cls(max_retries=2)
-    call = {ChatKluster: lambda: instance.invoke("hi"),
-            KlusterEmbeddings: lambda: instance.embed_query("hi"),
-            KlusterLLM: lambda: instance.complete("hi"),
-            KlusterEmbedding: lambda: instance.get_text_embedding("hi")}[cls]
+    call = {
+        ChatKluster: lambda: instance.invoke("hi"),
+        KlusterEmbeddings: lambda: instance.embed_query("hi"),
+        KlusterLLM: lambda: instance.complete("hi"),
+        KlusterEmbedding: lambda: instance.get_text_embedding("hi"),
+    }[cls]
     with pytest.raises(Exception, match="503"):
         call()
     assert len(kluster_env.requests) == 3  # the SDK's retries only, no framework layer on top
 
 
-@pytest.mark.parametrize(("cls", "model"), [(ChatKluster, "ft:me:tuned"),
-                                            (KlusterLLM, "ft:me:tuned")])
+@pytest.mark.parametrize(
+    ("cls", "model"), [(ChatKluster, "ft:me:tuned"), (KlusterLLM, "ft:me:tuned")]
+)
 def test_unknown_chat_models_warn_alike(kluster_env, cls, model):
     with pytest.warns(UnknownModelWarning, match="ft:me:tuned"):
         cls(model=model)
 
 
-@pytest.mark.parametrize(("cls", "model"), [
-    (ChatKluster, "BAAI/bge-m3"), (KlusterLLM, "BAAI/bge-m3"),
-    (KlusterEmbeddings, "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"),
-    (KlusterEmbedding, "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"),
-])
+@pytest.mark.parametrize(
+    ("cls", "model"),
+    [
+        (ChatKluster, "BAAI/bge-m3"),
+        (KlusterLLM, "BAAI/bge-m3"),
+        (KlusterEmbeddings, "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"),
+        (KlusterEmbedding, "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"),
+    ],
+)
 def test_wrong_purpose_models_are_refused_alike(kluster_env, cls, model):
     with pytest.raises(ValueError, match=r"not an embeddings model|not a chat model"):
         cls(model=model)

@@ -53,10 +53,15 @@ def run_in_three_event_loops(call: Callable[[], Awaitable[object]]) -> None:
         asyncio.run(five())
 
 
-@pytest.mark.parametrize(("factory", "per_call"), [
-    (chat_kluster_ainvoke, 1), (chat_kluster_abatch, 2), (kluster_llm_achat, 1),
-    (kluster_llm_acomplete, 1),
-])
+@pytest.mark.parametrize(
+    ("factory", "per_call"),
+    [
+        (chat_kluster_ainvoke, 1),
+        (chat_kluster_abatch, 2),
+        (kluster_llm_achat, 1),
+        (kluster_llm_acomplete, 1),
+    ],
+)
 def test_chat_across_event_loops(kluster_env, factory, per_call):
     run_in_three_event_loops(factory())
     assert len(kluster_env.chat_requests()) == 15 * per_call

@@ -24,8 +24,12 @@ from tests.integration_tests.reliability.fuzz_strategies import (
     tool_args,
 )
 
-tool_calls = st.lists(st.builds(lambda name, args, id_: {"name": name, "args": args, "id": id_},
-                                names, tool_args, call_ids), max_size=2)
+tool_calls = st.lists(
+    st.builds(
+        lambda name, args, id_: {"name": name, "args": args, "id": id_}, names, tool_args, call_ids
+    ),
+    max_size=2,
+)
 messages = st.one_of(
     st.builds(SystemMessage, content=short_text, name=st.none() | names),
     st.builds(HumanMessage, content=short_text, name=st.none() | names),
@@ -43,14 +47,22 @@ def send(llm: ChatKluster, how: str, history: list[BaseMessage], kwargs: dict[st
     return asyncio.run(llm.ainvoke(history, **kwargs)).text
 
 
-@settings(max_examples=50, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(history=histories, call_kwargs=request_kwargs(), model_kwargs=request_kwargs(),
-       how=st.sampled_from(["invoke", "stream", "ainvoke"]))
-def test_random_requests_reach_the_wire_clean(kluster_env: KlusterEmulator,
-                                              history: list[BaseMessage],
-                                              call_kwargs: dict[str, Any],
-                                              model_kwargs: dict[str, Any], how: str) -> None:
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    history=histories,
+    call_kwargs=request_kwargs(),
+    model_kwargs=request_kwargs(),
+    how=st.sampled_from(["invoke", "stream", "ainvoke"]),
+)
+def test_random_requests_reach_the_wire_clean(
+    kluster_env: KlusterEmulator,
+    history: list[BaseMessage],
+    call_kwargs: dict[str, Any],
+    model_kwargs: dict[str, Any],
+    how: str,
+) -> None:
     model_kwargs.pop("max_tokens", None)  # a field of its own, not a model_kwargs entry
     expected = copy.deepcopy((history, call_kwargs, model_kwargs))
     seen = len(kluster_env.chat_requests())

@@ -24,12 +24,23 @@ from tests.integration_tests.reliability.fuzz_strategies import (
     tool_args,
 )
 
-openai_tool_calls = st.lists(st.builds(
-    lambda name, args, id_: {"id": id_, "type": "function",
-                             "function": {"name": name, "arguments": str(args)}},
-    names, tool_args, call_ids), min_size=1, max_size=2)
-extras = st.fixed_dictionaries({}, optional={"name": names, "tool_calls": openai_tool_calls,
-                                             "tool_call_id": call_ids})
+openai_tool_calls = st.lists(
+    st.builds(
+        lambda name, args, id_: {
+            "id": id_,
+            "type": "function",
+            "function": {"name": name, "arguments": str(args)},
+        },
+        names,
+        tool_args,
+        call_ids,
+    ),
+    min_size=1,
+    max_size=2,
+)
+extras = st.fixed_dictionaries(
+    {}, optional={"name": names, "tool_calls": openai_tool_calls, "tool_call_id": call_ids}
+)
 messages = st.builds(
     ChatMessage,
     role=st.sampled_from(["system", "user", "assistant", "tool", "function"]),
@@ -47,15 +58,22 @@ def send(llm: KlusterLLM, how: str, history: list[ChatMessage], kwargs: dict[str
     return str(asyncio.run(llm.achat(history, **kwargs)).message.content)
 
 
-@settings(max_examples=50, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(history=histories, call_kwargs=request_kwargs(), additional_kwargs=request_kwargs(),
-       how=st.sampled_from(["chat", "stream_chat", "achat"]))
-def test_random_requests_reach_the_wire_clean(kluster_env: KlusterEmulator,
-                                              history: list[ChatMessage],
-                                              call_kwargs: dict[str, Any],
-                                              additional_kwargs: dict[str, Any],
-                                              how: str) -> None:
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    history=histories,
+    call_kwargs=request_kwargs(),
+    additional_kwargs=request_kwargs(),
+    how=st.sampled_from(["chat", "stream_chat", "achat"]),
+)
+def test_random_requests_reach_the_wire_clean(
+    kluster_env: KlusterEmulator,
+    history: list[ChatMessage],
+    call_kwargs: dict[str, Any],
+    additional_kwargs: dict[str, Any],
+    how: str,
+) -> None:
     expected = copy.deepcopy((history, call_kwargs, additional_kwargs))
     seen = len(kluster_env.chat_requests())
     with warnings.catch_warnings():

@@ -15,14 +15,21 @@ from kluster_integrations.emulator.server import EMULATOR_API_KEY
 from tests.integration_tests.reliability.adapters import CHAT_CALLS, STREAMING_CALLS, ChatCall
 
 WHOLE_CALLS = [call for call in CHAT_CALLS if not call.streams]
-NOT_A_COMPLETION = ["html_page", "text_page", "json_list", "json_null", "no_choices",
-                    "empty_choices"]
+NOT_A_COMPLETION = [
+    "html_page",
+    "text_page",
+    "json_list",
+    "json_null",
+    "no_choices",
+    "empty_choices",
+]
 
 
 @pytest.mark.parametrize("answer", NOT_A_COMPLETION)
 @pytest.mark.parametrize("call", WHOLE_CALLS, ids=str)
-def test_answer_that_is_not_a_completion(call: ChatCall, answer: str,
-                                         kluster_env: KlusterEmulator) -> None:
+def test_answer_that_is_not_a_completion(
+    call: ChatCall, answer: str, kluster_env: KlusterEmulator
+) -> None:
     kluster_env.add_fault(answer=answer)
     with pytest.raises(MalformedResponseError) as caught:
         call.run(max_retries=2)
@@ -35,8 +42,9 @@ def test_answer_that_is_not_a_completion(call: ChatCall, answer: str,
 
 @pytest.mark.parametrize("answer", ["html_page", "json_list"])
 @pytest.mark.parametrize("call", STREAMING_CALLS, ids=str)
-def test_stream_answered_without_events_blames_the_url(call: ChatCall, answer: str,
-                                                      kluster_env: KlusterEmulator) -> None:
+def test_stream_answered_without_events_blames_the_url(
+    call: ChatCall, answer: str, kluster_env: KlusterEmulator
+) -> None:
     kluster_env.add_fault(answer=answer)
     with pytest.raises(MalformedResponseError) as caught:
         call.run(max_retries=2)
@@ -48,23 +56,26 @@ def test_stream_answered_without_events_blames_the_url(call: ChatCall, answer: s
 
 @pytest.mark.parametrize("answer", ["bad_sse_json", "chunk_without_choices"])
 @pytest.mark.parametrize("call", STREAMING_CALLS, ids=str)
-def test_stream_with_unusable_event(call: ChatCall, answer: str,
-                                    kluster_env: KlusterEmulator) -> None:
+def test_stream_with_unusable_event(
+    call: ChatCall, answer: str, kluster_env: KlusterEmulator
+) -> None:
     kluster_env.add_fault(answer=answer)
     with pytest.raises(MalformedResponseError):
         call.run(max_retries=0)
 
 
 @pytest.mark.parametrize("call", STREAMING_CALLS, ids=str)
-def test_done_marker_with_extra_spaces_ends_the_stream(call: ChatCall,
-                                                       kluster_env: KlusterEmulator) -> None:
+def test_done_marker_with_extra_spaces_ends_the_stream(
+    call: ChatCall, kluster_env: KlusterEmulator
+) -> None:
     kluster_env.add_fault(answer="spaced_done")
     assert call.run(max_retries=0) == "Hello."
 
 
 @pytest.mark.parametrize("call", WHOLE_CALLS, ids=str)
-def test_unusable_answer_that_echoes_the_key_is_masked(call: ChatCall,
-                                                       kluster_env: KlusterEmulator) -> None:
+def test_unusable_answer_that_echoes_the_key_is_masked(
+    call: ChatCall, kluster_env: KlusterEmulator
+) -> None:
     kluster_env.add_fault(answer="echo_key_200")
     with pytest.raises(MalformedResponseError) as caught:
         call.run(max_retries=0)
@@ -73,8 +84,9 @@ def test_unusable_answer_that_echoes_the_key_is_masked(call: ChatCall,
 
 
 @pytest.mark.parametrize("call", CHAT_CALLS, ids=str)
-def test_error_body_that_echoes_the_key_is_masked(call: ChatCall,
-                                                  kluster_env: KlusterEmulator) -> None:
+def test_error_body_that_echoes_the_key_is_masked(
+    call: ChatCall, kluster_env: KlusterEmulator
+) -> None:
     kluster_env.add_fault(answer="echo_key_401")
     with pytest.raises(openai.AuthenticationError) as caught:
         call.run(max_retries=0)

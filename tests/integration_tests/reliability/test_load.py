@@ -26,8 +26,10 @@ REQUESTS = 1_000
 KEEP_ALIVE_BOUND = 2 * 20 + 40
 
 pytestmark = [
-    pytest.mark.skipif(not sys.platform.startswith("linux"),
-                       reason="counts open file descriptors through /proc/self/fd"),
+    pytest.mark.skipif(
+        not sys.platform.startswith("linux"),
+        reason="counts open file descriptors through /proc/self/fd",
+    ),
     pytest.mark.timeout(120),
 ]
 
@@ -48,8 +50,11 @@ async def settled_fds(at_most: int, attempts: int = 50) -> int:
     return count
 
 
-async def burst(emulator: KlusterEmulator, send: Callable[[str], Awaitable[Any]],
-                many: Callable[[list[str]], Awaitable[list[Any]]] | None = None) -> list[Any]:
+async def burst(
+    emulator: KlusterEmulator,
+    send: Callable[[str], Awaitable[Any]],
+    many: Callable[[list[str]], Awaitable[list[Any]]] | None = None,
+) -> list[Any]:
     """Warm the pool with one request, then send ``REQUESTS`` at once (``many`` sends them
     as one batch call, else they are gathered); check every one reached the emulator and
     that open descriptors stay within the keep-alive bound."""

@@ -28,8 +28,10 @@ RUNS = int(os.environ.get("LOOP_RUNS", "1000"))
 SLACK = 12
 
 pytestmark = [
-    pytest.mark.skipif(not sys.platform.startswith("linux"),
-                       reason="counts open file descriptors through /proc/self/fd"),
+    pytest.mark.skipif(
+        not sys.platform.startswith("linux"),
+        reason="counts open file descriptors through /proc/self/fd",
+    ),
     pytest.mark.timeout(300),
 ]
 
@@ -80,8 +82,9 @@ def settled_fds(at_most: int) -> int:
     return count
 
 
-@pytest.mark.parametrize("factory", [chat_kluster, kluster_llm, kluster_embeddings,
-                                     kluster_embedding])
+@pytest.mark.parametrize(
+    "factory", [chat_kluster, kluster_llm, kluster_embeddings, kluster_embedding]
+)
 def test_asyncio_run_per_call_keeps_files_and_loops_flat(kluster_env, factory):
     call = factory()
     asyncio.run(call())  # warm up: imports, lazily built clients
@@ -122,8 +125,12 @@ LOW_LIMIT_SCRIPT = textwrap.dedent("""
 def test_asyncio_run_per_call_under_a_low_file_limit():
     """150 runs per class with at most 128 open files: a leak of one socket per run
     fails with "Too many open files" long before the end."""
-    result = subprocess.run([sys.executable, "-c", LOW_LIMIT_SCRIPT], capture_output=True,
-                            text=True, timeout=240, env={**os.environ,
-                                                         "PYTHONPATH": os.getcwd()})
+    result = subprocess.run(
+        [sys.executable, "-c", LOW_LIMIT_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "ok"

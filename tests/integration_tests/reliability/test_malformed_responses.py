@@ -43,12 +43,15 @@ def test_stream_answer_that_is_not_events(call: ChatCall, kluster_env: KlusterEm
 
 EMBEDDING_CALLS: dict[str, Callable[[], object]] = {
     "langchain-embed_query": lambda: KlusterEmbeddings(max_retries=0).embed_query("x"),
-    "langchain-aembed_documents":
-        lambda: asyncio.run(KlusterEmbeddings(max_retries=0).aembed_documents(["x"])),
-    "llama_index-get_text_embedding":
-        lambda: KlusterEmbedding(max_retries=0).get_text_embedding("x"),
-    "llama_index-aget_query_embedding":
-        lambda: asyncio.run(KlusterEmbedding(max_retries=0).aget_query_embedding("x")),
+    "langchain-aembed_documents": lambda: asyncio.run(
+        KlusterEmbeddings(max_retries=0).aembed_documents(["x"])
+    ),
+    "llama_index-get_text_embedding": lambda: KlusterEmbedding(max_retries=0).get_text_embedding(
+        "x"
+    ),
+    "llama_index-aget_query_embedding": lambda: asyncio.run(
+        KlusterEmbedding(max_retries=0).aget_query_embedding("x")
+    ),
 }
 
 

@@ -22,8 +22,10 @@ def test_langchain(kluster_env: KlusterEmulator, cut_mode: str) -> None:
         for chunk in ChatKluster(model=R1, max_retries=0).stream("Is 91 prime?"):
             seen.append(chunk)
     assert all(chunk.content == "" for chunk in seen)
-    assert "".join(c.additional_kwargs.get("reasoning_content", "") for c in seen) \
+    assert (
+        "".join(c.additional_kwargs.get("reasoning_content", "") for c in seen)
         == 'The user asks: "Is'
+    )
 
 
 @pytest.mark.parametrize("cut_mode", ["abort", "truncate"])
@@ -32,9 +34,11 @@ async def test_llama_index(kluster_env: KlusterEmulator, cut_mode: str) -> None:
     seen = []
     with pytest.raises(StreamInterruptedError):
         stream = await KlusterLLM(model=R1, max_retries=0).astream_chat(
-            [ChatMessage(role="user", content="Is 91 prime?")])
+            [ChatMessage(role="user", content="Is 91 prime?")]
+        )
         async for response in stream:
             seen.append(response)
     assert all(not response.delta for response in seen)
-    assert "".join(r.additional_kwargs.get("thinking_delta", "") for r in seen) \
-        == 'The user asks: "Is'
+    assert (
+        "".join(r.additional_kwargs.get("thinking_delta", "") for r in seen) == 'The user asks: "Is'
+    )

@@ -27,8 +27,9 @@ def retry_counts(emulator: KlusterEmulator) -> list[str]:
 
 
 @pytest.mark.parametrize("call", CHAT_CALLS, ids=str)
-def test_429_is_retried_after_the_advised_wait(call: ChatCall, kluster_env: KlusterEmulator,
-                                              retry_waits: Callable[[], list[float]]) -> None:
+def test_429_is_retried_after_the_advised_wait(
+    call: ChatCall, kluster_env: KlusterEmulator, retry_waits: Callable[[], list[float]]
+) -> None:
     kluster_env.add_fault(status=429, retry_after=ADVISED_WAIT)
     started = time.monotonic()
     assert call.run(max_retries=2)
@@ -38,8 +39,9 @@ def test_429_is_retried_after_the_advised_wait(call: ChatCall, kluster_env: Klus
 
 
 @pytest.mark.parametrize("call", CHAT_CALLS, ids=str)
-def test_server_errors_are_retried_then_raise(call: ChatCall, kluster_env: KlusterEmulator,
-                                              retry_waits: Callable[[], list[float]]) -> None:
+def test_server_errors_are_retried_then_raise(
+    call: ChatCall, kluster_env: KlusterEmulator, retry_waits: Callable[[], list[float]]
+) -> None:
     kluster_env.add_fault(status=500, times=10)
     with pytest.raises(openai.InternalServerError) as caught:
         call.run(max_retries=1)
@@ -49,8 +51,9 @@ def test_server_errors_are_retried_then_raise(call: ChatCall, kluster_env: Klust
 
 
 @pytest.mark.parametrize("call", [CHAT_CALLS[0], CHAT_CALLS[4]], ids=str)
-def test_backoff_grows_until_max_retries(call: ChatCall, kluster_env: KlusterEmulator,
-                                         retry_waits: Callable[[], list[float]]) -> None:
+def test_backoff_grows_until_max_retries(
+    call: ChatCall, kluster_env: KlusterEmulator, retry_waits: Callable[[], list[float]]
+) -> None:
     kluster_env.add_fault(status=503, times=10)
     with pytest.raises(openai.InternalServerError):
         call.run(max_retries=2)
@@ -61,7 +64,8 @@ def test_backoff_grows_until_max_retries(call: ChatCall, kluster_env: KlusterEmu
 
 @pytest.mark.parametrize("call", [CHAT_CALLS[0], CHAT_CALLS[4]], ids=str)
 def test_a_server_recovering_within_the_retries_answers(
-        call: ChatCall, kluster_env: KlusterEmulator) -> None:
+    call: ChatCall, kluster_env: KlusterEmulator
+) -> None:
     kluster_env.add_fault(status=503, retry_after=0.01, times=2)
     kluster_env.queue_replies("Recovered.")
     assert call.run(max_retries=2) == "Recovered."
@@ -84,10 +88,14 @@ def _llama_index_embed(**options: object) -> object:
     return KlusterEmbedding(**options).get_text_embedding("kluster.ai")
 
 
-@pytest.mark.parametrize("embed", [_langchain_embed, _llama_index_embed],
-                         ids=["langchain", "llama_index"])
-def test_embeddings_retry_like_chat(embed: Callable[..., object], kluster_env: KlusterEmulator,
-                                    retry_waits: Callable[[], list[float]]) -> None:
+@pytest.mark.parametrize(
+    "embed", [_langchain_embed, _llama_index_embed], ids=["langchain", "llama_index"]
+)
+def test_embeddings_retry_like_chat(
+    embed: Callable[..., object],
+    kluster_env: KlusterEmulator,
+    retry_waits: Callable[[], list[float]],
+) -> None:
     kluster_env.add_fault(status=429, retry_after=ADVISED_WAIT, path=EMBEDDINGS)
     assert embed(max_retries=2)
     assert retry_waits() == [ADVISED_WAIT]

@@ -22,8 +22,7 @@ def test_body_over_the_cap(call: ChatCall, kluster_env: KlusterEmulator) -> None
 
 
 @pytest.mark.parametrize("call", WHOLE_CALLS, ids=str)
-def test_gzip_bomb_stops_at_the_decoded_size(call: ChatCall,
-                                             kluster_env: KlusterEmulator) -> None:
+def test_gzip_bomb_stops_at_the_decoded_size(call: ChatCall, kluster_env: KlusterEmulator) -> None:
     kluster_env.add_fault(answer="gzip_bomb", answer_bytes=200 * CAP)  # ~20 KB on the wire
     with pytest.raises(ResponseTooLargeError):
         call.run(max_response_bytes=CAP, max_retries=0)
@@ -37,8 +36,7 @@ def test_stream_line_over_the_cap(call: ChatCall, kluster_env: KlusterEmulator) 
 
 
 @pytest.mark.parametrize("call", STREAMING_CALLS, ids=str)
-def test_long_stream_of_short_lines_is_fine(call: ChatCall,
-                                            kluster_env: KlusterEmulator) -> None:
+def test_long_stream_of_short_lines_is_fine(call: ChatCall, kluster_env: KlusterEmulator) -> None:
     """The cap on a stream is per line: many lines may add up to more than the cap."""
     text = " ".join(["word"] * 2_000)
     kluster_env.queue_replies(text)

@@ -23,10 +23,12 @@ FIRST_THREE_WORDS = "Batch jobs run"
 
 
 @pytest.mark.parametrize("cut_mode", ["abort", "truncate"])
-@pytest.mark.parametrize("call", [c for c in STREAMING_CALLS if c.framework == "langchain"],
-                         ids=str)
-def test_langchain_stream_cut_raises(call: ChatCall, cut_mode: str,
-                                     kluster_env: KlusterEmulator) -> None:
+@pytest.mark.parametrize(
+    "call", [c for c in STREAMING_CALLS if c.framework == "langchain"], ids=str
+)
+def test_langchain_stream_cut_raises(
+    call: ChatCall, cut_mode: str, kluster_env: KlusterEmulator
+) -> None:
     kluster_env.queue_replies(REPLY)
     kluster_env.add_fault(cut_after_chunks=3, cut_mode=cut_mode)
     with pytest.raises(StreamInterruptedError) as caught:
@@ -37,7 +39,8 @@ def test_langchain_stream_cut_raises(call: ChatCall, cut_mode: str,
 
 
 def test_langchain_chain_stream_cut_raises_after_the_partial_text(
-        kluster_env: KlusterEmulator) -> None:
+    kluster_env: KlusterEmulator,
+) -> None:
     kluster_env.queue_replies(REPLY)
     kluster_env.add_fault(cut_after_chunks=3, cut_mode="truncate")
     chain = ChatKluster(max_retries=0) | StrOutputParser()
@@ -49,8 +52,9 @@ def test_langchain_chain_stream_cut_raises_after_the_partial_text(
 
 
 @pytest.mark.parametrize("cut_mode", ["abort", "truncate"])
-def test_llama_index_stream_complete_cut_raises(cut_mode: str,
-                                                kluster_env: KlusterEmulator) -> None:
+def test_llama_index_stream_complete_cut_raises(
+    cut_mode: str, kluster_env: KlusterEmulator
+) -> None:
     kluster_env.queue_replies(REPLY)
     kluster_env.add_fault(cut_after_chunks=3, cut_mode=cut_mode)
     with pytest.raises(StreamInterruptedError):
@@ -59,11 +63,13 @@ def test_llama_index_stream_complete_cut_raises(cut_mode: str,
 
 
 @pytest.mark.parametrize("cut_mode", ["abort", "truncate"])
-def test_llama_index_astream_complete_cut_raises(cut_mode: str,
-                                                 kluster_env: KlusterEmulator) -> None:
+def test_llama_index_astream_complete_cut_raises(
+    cut_mode: str, kluster_env: KlusterEmulator
+) -> None:
     async def consume() -> str:
-        return "".join([r.delta or "" async for r in
-                        await KlusterLLM(max_retries=0).astream_complete(PROMPT)])
+        return "".join(
+            [r.delta or "" async for r in await KlusterLLM(max_retries=0).astream_complete(PROMPT)]
+        )
 
     kluster_env.queue_replies(REPLY)
     kluster_env.add_fault(cut_after_chunks=3, cut_mode=cut_mode)

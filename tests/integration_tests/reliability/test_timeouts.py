@@ -29,8 +29,9 @@ def test_no_answer_raises_a_timeout(call: ChatCall, kluster_env: KlusterEmulator
 
 
 @pytest.mark.parametrize("call", [CHAT_CALLS[1], CHAT_CALLS[4]], ids=str)
-def test_timeouts_are_retried_up_to_max_retries(call: ChatCall,
-                                                kluster_env: KlusterEmulator) -> None:
+def test_timeouts_are_retried_up_to_max_retries(
+    call: ChatCall, kluster_env: KlusterEmulator
+) -> None:
     kluster_env.add_fault(delay=SERVER_STALL, times=5)
     with pytest.raises(openai.APITimeoutError):
         call.run(max_retries=1, timeout=CLIENT_TIMEOUT)
@@ -38,8 +39,7 @@ def test_timeouts_are_retried_up_to_max_retries(call: ChatCall,
 
 
 @pytest.mark.parametrize("call", STREAMING_CALLS, ids=str)
-def test_a_stream_that_stalls_mid_way_raises(call: ChatCall,
-                                             kluster_env: KlusterEmulator) -> None:
+def test_a_stream_that_stalls_mid_way_raises(call: ChatCall, kluster_env: KlusterEmulator) -> None:
     kluster_env.settings.chunk_delay = SERVER_STALL
     with pytest.raises(StreamInterruptedError) as caught:
         call.run(max_retries=0, timeout=CLIENT_TIMEOUT)

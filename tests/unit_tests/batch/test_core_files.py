@@ -10,14 +10,16 @@ from kluster_integrations.core.batch import BatchInputError, BatchOutputError
 from kluster_integrations.core.batch.reader import ResultIndex, custom_id_of, read_custom_ids
 from kluster_integrations.core.batch.submit import check_custom_ids, write_parts
 
-BODY = {"model": "m", "messages": [{"role": "user", "content": "héllo \"quoted\""}]}
+BODY = {"model": "m", "messages": [{"role": "user", "content": 'héllo "quoted"'}]}
 
 
 def test_lines_are_the_documented_shape(tmp_path):
     [part] = write_parts(tmp_path, [BODY, BODY], None)
     lines = [json.loads(row) for row in part.path.read_bytes().splitlines()]
-    assert lines == [{"custom_id": f"request-{i}", "method": "POST",
-                      "url": "/v1/chat/completions", "body": BODY} for i in range(2)]
+    assert lines == [
+        {"custom_id": f"request-{i}", "method": "POST", "url": "/v1/chat/completions", "body": BODY}
+        for i in range(2)
+    ]
     assert part.size == part.path.stat().st_size
 
 
@@ -26,18 +28,24 @@ def test_files_split_at_the_request_cap_and_the_byte_cap(tmp_path):
     assert [len(p.custom_ids) for p in parts] == [3, 3, 1]
     assert [i for p in parts for i in p.custom_ids] == [f"request-{i}" for i in range(7)]
     line_size = parts[0].size // 3
-    by_size = write_parts(tmp_path / ".", (BODY for _ in range(5)), None,
-                          max_file_bytes=2 * line_size + 1)
+    by_size = write_parts(
+        tmp_path / ".", (BODY for _ in range(5)), None, max_file_bytes=2 * line_size + 1
+    )
     assert [len(p.custom_ids) for p in by_size] == [2, 2, 1]
     assert all(p.size <= 2 * line_size + 1 for p in by_size)
     with pytest.raises(BatchInputError, match="alone is"):
         write_parts(tmp_path, [BODY], None, max_file_bytes=10)
 
 
-@pytest.mark.parametrize(("ids", "fragment"), [
-    ("abc", "single string"), (["a", ""], "non-empty"), (["a", 3], "non-empty"),
-    (["a", "b", "a"], "repeats 'a'"),
-])
+@pytest.mark.parametrize(
+    ("ids", "fragment"),
+    [
+        ("abc", "single string"),
+        (["a", ""], "non-empty"),
+        (["a", 3], "non-empty"),
+        (["a", "b", "a"], "repeats 'a'"),
+    ],
+)
 def test_custom_ids_are_checked(ids, fragment):
     with pytest.raises(BatchInputError, match=fragment):
         check_custom_ids(ids)
@@ -51,10 +59,22 @@ def test_custom_ids_with_quotes_survive_the_round_trip(tmp_path):
 
 
 def result_line(custom_id, status=200, error=None):
-    body = {"choices": [{"message": {"content": custom_id}}]} if status == 200 else {
-        "error": {"message": "boom", "code": "x"}}
-    return (json.dumps({"id": "r", "custom_id": custom_id, "response": {
-        "status_code": status, "request_id": "q", "body": body}, "error": error}) + "\n")
+    body = (
+        {"choices": [{"message": {"content": custom_id}}]}
+        if status == 200
+        else {"error": {"message": "boom", "code": "x"}}
+    )
+    return (
+        json.dumps(
+            {
+                "id": "r",
+                "custom_id": custom_id,
+                "response": {"status_code": status, "request_id": "q", "body": body},
+                "error": error,
+            }
+        )
+        + "\n"
+    )
 
 
 def test_results_come_back_in_input_order_from_both_files(tmp_path):
@@ -69,12 +89,15 @@ def test_results_come_back_in_input_order_from_both_files(tmp_path):
     assert (items[1].error.status_code, items[1].error.message) == (400, "boom")
 
 
-@pytest.mark.parametrize(("content", "fragment"), [
-    (result_line("a") + result_line("a"), "answered twice"),
-    (result_line("zzz"), "not in the input"),
-    ("not json at all\n", "not JSON"),
-    ('{"id": "r"}\n', "no custom_id"),
-])
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (result_line("a") + result_line("a"), "answered twice"),
+        (result_line("zzz"), "not in the input"),
+        ("not json at all\n", "not JSON"),
+        ('{"id": "r"}\n', "no custom_id"),
+    ],
+)
 def test_broken_output_files_are_typed_errors(tmp_path, content, fragment):
     (tmp_path / "out").write_text(content)
     index = ResultIndex("job", ["a", "b"])

@@ -18,8 +18,10 @@ def test_defaults_are_in_the_catalog():
 
 def test_figures_from_the_docs():
     assert lookup_model("google/gemma-3-27b-it").max_output_tokens == 8_192
-    assert lookup_model("meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8").context_window \
+    assert (
+        lookup_model("meta-llama/Llama-4-Maverick-17B-128E-Instruct-FP8").context_window
         == 1_048_576
+    )
     assert lookup_model("Qwen/Qwen3-235B-A22B-FP8").supports("reasoning")
     assert lookup_model("Qwen/Qwen2.5-VL-7B-Instruct").supports("vision")
     for info in KNOWN_MODELS.values():
@@ -34,17 +36,26 @@ def test_unknown_ids_are_not_rejected_just_unknown():
 def test_listing_entry_fills_gaps_from_known_and_fallbacks():
     known = model_from_listing({"id": "google/gemma-3-27b-it"})
     assert known == KNOWN_MODELS["google/gemma-3-27b-it"]
-    new = model_from_listing({"id": "new/model", "context_length": 1000, "output_length": 100,
-                              "tools_supported": True, "reasoning_model": "optional",
-                              "tags": ["vision"]})
+    new = model_from_listing(
+        {
+            "id": "new/model",
+            "context_length": 1000,
+            "output_length": 100,
+            "tools_supported": True,
+            "reasoning_model": "optional",
+            "tags": ["vision"],
+        }
+    )
     assert new == ModelInfo("new/model", 1000, 100, frozenset({"tools", "reasoning", "vision"}))
     bare = model_from_listing({"id": "bare/model"})
     assert bare.context_window == FALLBACK_CONTEXT_WINDOW
 
 
 def test_merge_prefers_live_figures_and_keeps_capabilities():
-    live = [ModelInfo("google/gemma-3-27b-it", 32_000, 4_000, frozenset({"tools"})),
-            ModelInfo("brand/new", 10, 10)]
+    live = [
+        ModelInfo("google/gemma-3-27b-it", 32_000, 4_000, frozenset({"tools"})),
+        ModelInfo("brand/new", 10, 10),
+    ]
     merged = merge_catalog(KNOWN_MODELS, live)
     gemma = merged["google/gemma-3-27b-it"]
     assert (gemma.context_window, gemma.max_output_tokens) == (32_000, 4_000)

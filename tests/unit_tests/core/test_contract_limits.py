@@ -13,8 +13,11 @@ LOW, HIGH = TEMPERATURE_RANGE
 
 
 def request(temperature: float) -> dict[str, object]:
-    return {"model": "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo",
-            "messages": [{"role": "user", "content": "hi"}], "temperature": temperature}
+    return {
+        "model": "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo",
+        "messages": [{"role": "user", "content": "hi"}],
+        "temperature": temperature,
+    }
 
 
 @pytest.mark.parametrize("temperature", [LOW, (LOW + HIGH) / 2, HIGH])
@@ -25,11 +28,13 @@ def test_temperatures_in_the_contract_range_pass(temperature: float) -> None:
 @pytest.mark.parametrize("temperature", [LOW - 0.01, HIGH + 0.01])
 def test_temperatures_outside_the_contract_range_are_named(temperature: float) -> None:
     assert request_problems(request(temperature)) == [
-        f"`temperature` must be a number from {LOW:g} to {HIGH:g}, not {temperature!r}."]
+        f"`temperature` must be a number from {LOW:g} to {HIGH:g}, not {temperature!r}."
+    ]
 
 
 def test_token_mode_embeddings_error_quotes_the_contract_limit(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from kluster_integrations.langchain import KlusterEmbeddings
 
     monkeypatch.setenv("KLUSTER_API_KEY", "a-key")  # raised in the constructor: nothing is sent

@@ -20,7 +20,8 @@ def test_dimensions_is_an_error_naming_the_fix():
 
 def test_neutral_dimensions_is_removed_quietly():
     assert without_refused_parameters({"dimensions": None, "encoding_format": "float"}) == {
-        "encoding_format": "float"}
+        "encoding_format": "float"
+    }
 
 
 @pytest.mark.parametrize("size", [0, -1, EMBEDDING_MAX_INPUTS + 1, 2.5, True])

@@ -30,14 +30,18 @@ DRAWN = re.compile(r"^(?P<indent> *)[*+-] (?P<name>\w+)(?: \[(?P<bases>[^\]]+)\]
 def package_exceptions() -> dict[str, type[BaseException]]:
     """Every exception or warning class defined in a module of the package, by name."""
     found: dict[str, type[BaseException]] = {}
-    for module_info in pkgutil.walk_packages(kluster_integrations.__path__,
-                                             prefix="kluster_integrations."):
+    for module_info in pkgutil.walk_packages(
+        kluster_integrations.__path__, prefix="kluster_integrations."
+    ):
         if module_info.name.endswith("__main__"):
             continue
         module = importlib.import_module(module_info.name)
         for value in vars(module).values():
-            if (isinstance(value, type) and issubclass(value, BaseException)
-                    and value.__module__ == module.__name__):
+            if (
+                isinstance(value, type)
+                and issubclass(value, BaseException)
+                and value.__module__ == module.__name__
+            ):
                 found[value.__name__] = value
     return found
 
@@ -45,7 +49,7 @@ def package_exceptions() -> dict[str, type[BaseException]]:
 def drawn_tree() -> dict[str, tuple[str | None, list[str]]]:
     """From the docstring: each class's parent in the drawing and its other bases."""
     doc = errors.__doc__ or ""
-    block = doc[doc.index("The hierarchy"):doc.index("Example::")]
+    block = doc[doc.index("The hierarchy") : doc.index("Example::")]
     tree: dict[str, tuple[str | None, list[str]]] = {}
     stack: list[tuple[int, str]] = []
     for line in block.splitlines():
@@ -62,8 +66,11 @@ def drawn_tree() -> dict[str, tuple[str | None, list[str]]]:
 
 
 def test_every_exception_is_under_a_package_base() -> None:
-    outside = sorted(name for name, cls in package_exceptions().items()
-                     if name not in INTERNAL and not issubclass(cls, KlusterError | KlusterWarning))
+    outside = sorted(
+        name
+        for name, cls in package_exceptions().items()
+        if name not in INTERNAL and not issubclass(cls, KlusterError | KlusterWarning)
+    )
     assert outside == [], "give these a base from core/errors.py"
 
 

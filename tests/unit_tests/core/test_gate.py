@@ -9,8 +9,12 @@ from kluster_integrations.core.errors import InvalidRequestError, UnsupportedPar
 from kluster_integrations.core.preparation import RequestPreparer
 from kluster_integrations.core.sanitizer import UnsupportedParameterWarning
 
-REQUEST = {"model": "m", "messages": [{"role": "user", "content": "secret text"}],
-           "service_tier": "flex", "max_tokens": 9}
+REQUEST = {
+    "model": "m",
+    "messages": [{"role": "user", "content": "secret text"}],
+    "service_tier": "flex",
+    "max_tokens": 9,
+}
 
 
 def test_warns_once_per_parameter_per_preparer():
@@ -20,8 +24,11 @@ def test_warns_once_per_parameter_per_preparer():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         second = preparer.prepare(REQUEST, user_chosen={"service_tier"})
-    assert first == second == {"model": "m", "messages": REQUEST["messages"],
-                               "max_completion_tokens": 9}
+    assert (
+        first
+        == second
+        == {"model": "m", "messages": REQUEST["messages"], "max_completion_tokens": 9}
+    )
     with pytest.warns(UnsupportedParameterWarning):
         RequestPreparer().prepare(REQUEST, user_chosen={"service_tier"})
 

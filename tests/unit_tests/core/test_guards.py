@@ -14,10 +14,13 @@ from kluster_integrations.core.guards import GuardedTransport, GuardOptions
 
 def client_for(body: bytes, content_type: str, cap: int, **headers: str) -> httpx.Client:
     def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, headers={"content-type": content_type, **headers},
-                              content=body)
-    return httpx.Client(transport=GuardedTransport(httpx.MockTransport(answer),
-                                                   GuardOptions(max_response_bytes=cap)))
+        return httpx.Response(200, headers={"content-type": content_type, **headers}, content=body)
+
+    return httpx.Client(
+        transport=GuardedTransport(
+            httpx.MockTransport(answer), GuardOptions(max_response_bytes=cap)
+        )
+    )
 
 
 def test_long_stream_line_arriving_in_one_piece_is_caught() -> None:
@@ -34,8 +37,9 @@ def test_many_short_lines_in_one_piece_pass() -> None:
 
 def test_gzip_body_is_decoded_whole_under_the_cap() -> None:
     body = b'{"text": "' + b"abc " * 250_000 + b'"}'
-    response = client_for(gzip.compress(body), "application/json", cap=2 * len(body),
-                          **{"content-encoding": "gzip"}).get("http://kluster.test/v1/x")
+    response = client_for(
+        gzip.compress(body), "application/json", cap=2 * len(body), **{"content-encoding": "gzip"}
+    ).get("http://kluster.test/v1/x")
     assert response.content == body
     assert "content-encoding" not in response.headers
 
@@ -43,8 +47,9 @@ def test_gzip_body_is_decoded_whole_under_the_cap() -> None:
 def test_gzip_bomb_stops_at_the_cap() -> None:
     bomb = gzip.compress(b" " * 10_000_000)
     with pytest.raises(ResponseTooLargeError, match="body"):
-        client_for(bomb, "application/json", cap=1_000_000,
-                   **{"content-encoding": "gzip"}).get("http://kluster.test/v1/x")
+        client_for(bomb, "application/json", cap=1_000_000, **{"content-encoding": "gzip"}).get(
+            "http://kluster.test/v1/x"
+        )
 
 
 def test_html_answer_is_malformed_with_key_masked() -> None:

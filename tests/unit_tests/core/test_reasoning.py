@@ -69,14 +69,20 @@ def test_tags_split_across_chunks_never_leak() -> None:
     splitter = ReasoningSplitter()
     chunks = ["<think>step", " by", " step</th", "ink>The", " end"]
     pieces = [splitter.feed(c) for c in chunks] + [splitter.finish()]
-    assert pieces == [Split("step", ""), Split(" by", ""), Split(" step", ""),
-                      Split("", "The"), Split("", " end"), Split("", "")]
+    assert pieces == [
+        Split("step", ""),
+        Split(" by", ""),
+        Split(" step", ""),
+        Split("", "The"),
+        Split("", " end"),
+        Split("", ""),
+    ]
 
 
 def test_reasoning_arrives_as_it_is_written() -> None:
     splitter = ReasoningSplitter()
     assert splitter.feed("<think>first") == Split("first", "")
-    assert splitter.feed(" second <") == Split(" second ", "")   # "<" may start "</think>"
+    assert splitter.feed(" second <") == Split(" second ", "")  # "<" may start "</think>"
     assert splitter.feed("b>") == Split("<b>", "")
 
 
@@ -107,15 +113,36 @@ def test_flags() -> None:
 
 # --- any chunking of any reply -------------------------------------------------------------
 
-_parts = st.sampled_from([OPEN_TAG, CLOSE_TAG, "<", "</", "<th", "</thi", "think>", " ", "\n",
-                          "a", "b c", "{", "}", "<think", "</think"])
+_parts = st.sampled_from(
+    [
+        OPEN_TAG,
+        CLOSE_TAG,
+        "<",
+        "</",
+        "<th",
+        "</thi",
+        "think>",
+        " ",
+        "\n",
+        "a",
+        "b c",
+        "{",
+        "}",
+        "<think",
+        "</think",
+    ]
+)
 replies = st.one_of(
     st.lists(_parts, max_size=12).map("".join),
     st.text(alphabet=st.sampled_from("<>/thinkx \n"), max_size=40),
-    st.builds(lambda ws, r, gap, a, close: ws + OPEN_TAG + r + (CLOSE_TAG if close else "")
-              + gap + a,
-              st.text(" \n", max_size=2), st.text(max_size=20), st.text(" \n", max_size=3),
-              st.text(max_size=20), st.booleans()),
+    st.builds(
+        lambda ws, r, gap, a, close: ws + OPEN_TAG + r + (CLOSE_TAG if close else "") + gap + a,
+        st.text(" \n", max_size=2),
+        st.text(max_size=20),
+        st.text(" \n", max_size=3),
+        st.text(max_size=20),
+        st.booleans(),
+    ),
 )
 
 
@@ -141,8 +168,7 @@ def test_any_chunking_gives_back_the_original(case: tuple[str, list[str]]) -> No
     if not splitter.found:
         assert answer == reply
     elif splitter.closed:
-        assert splitter.prefix + OPEN_TAG + reasoning + CLOSE_TAG + splitter.gap + answer \
-            == reply
+        assert splitter.prefix + OPEN_TAG + reasoning + CLOSE_TAG + splitter.gap + answer == reply
     else:
         assert splitter.prefix + OPEN_TAG + reasoning == reply and answer == ""
     # pieces are only ever appended, so equal joins mean no piece showed text (such as a
@@ -180,7 +206,7 @@ def test_history_loses_the_thinking() -> None:
     assert cleaned[2] == {"role": "assistant", "content": "No block."}
     assert cleaned[3] == {"role": "assistant", "content": [{"type": "text", "text": "Y"}]}
     assert cleaned[4] is history[4]
-    assert history[1]["content"].startswith("<think>")   # the input is not changed
+    assert history[1]["content"].startswith("<think>")  # the input is not changed
 
 
 def test_with_reasoning_round_trips() -> None:

@@ -58,8 +58,9 @@ def test_explicit_parameter_warns_by_default(name):
 @pytest.mark.parametrize("name", sorted(UNSUPPORTED_PARAMETERS))
 def test_explicit_parameter_raises_in_strict_mode(name):
     with pytest.raises(UnsupportedParameterError) as info:
-        sanitize_request(base_request(**{name: MEANINGFUL[name]}), user_chosen={name},
-                         policy="raise")
+        sanitize_request(
+            base_request(**{name: MEANINGFUL[name]}), user_chosen={name}, policy="raise"
+        )
     assert info.value.parameters == (name,)
     assert UNSUPPORTED_PARAMETERS[name].fix in str(info.value)
     assert "nothing was sent" in str(info.value)
@@ -68,8 +69,9 @@ def test_explicit_parameter_raises_in_strict_mode(name):
 def test_strict_error_lists_every_offender_with_its_fix():
     request = base_request(response_format={"type": "json_object"}, store=True, n=2, top_p=0.5)
     with pytest.raises(UnsupportedParameterError) as info:
-        sanitize_request(request, user_chosen={"response_format", "store", "n", "top_p"},
-                         policy="raise")
+        sanitize_request(
+            request, user_chosen={"response_format", "store", "n", "top_p"}, policy="raise"
+        )
     assert set(info.value.parameters) == {"response_format", "store", "n"}
     text = str(info.value)
     for name in ("response_format", "store", "n"):
@@ -98,8 +100,9 @@ def test_unknown_policy_is_refused():
 def test_max_tokens_is_renamed_and_never_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        result = sanitize_request(base_request(max_tokens=64), user_chosen={"max_tokens"},
-                                  policy="raise")
+        result = sanitize_request(
+            base_request(max_tokens=64), user_chosen={"max_tokens"}, policy="raise"
+        )
     assert result.request["max_completion_tokens"] == 64
     assert "max_tokens" not in result.request
     assert [c.action for c in result.changes] == ["renamed"]
@@ -118,8 +121,9 @@ def test_every_renamed_parameter_is_renamed():
 
 
 def test_extra_body_is_cleaned_too():
-    request = base_request(extra_body={"max_tokens": 5, "response_format": {"type": "json"},
-                                       "top_k": 40})
+    request = base_request(
+        extra_body={"max_tokens": 5, "response_format": {"type": "json"}, "top_k": 40}
+    )
     with pytest.warns(UnsupportedParameterWarning, match="extra_body.response_format"):
         result = sanitize_request(request, user_chosen={"response_format"})
     assert result.request["extra_body"] == {"max_completion_tokens": 5, "top_k": 40}
@@ -127,24 +131,39 @@ def test_extra_body_is_cleaned_too():
 
 def test_extra_body_offenders_raise_in_strict_mode():
     with pytest.raises(UnsupportedParameterError) as info:
-        sanitize_request(base_request(extra_body={"tools": [{"x": 1}]}), user_chosen={"tools"},
-                         policy="raise")
+        sanitize_request(
+            base_request(extra_body={"tools": [{"x": 1}]}), user_chosen={"tools"}, policy="raise"
+        )
     assert info.value.parameters == ("extra_body.tools",)
 
 
 def test_supported_parameters_pass_through_untouched():
-    request = base_request(temperature=0.2, top_p=0.9, stop=["\n"], seed=1, stream=True,
-                           logprobs=True, metadata={"@kluster.ai": {"async": True}})
+    request = base_request(
+        temperature=0.2,
+        top_p=0.9,
+        stop=["\n"],
+        seed=1,
+        stream=True,
+        logprobs=True,
+        metadata={"@kluster.ai": {"async": True}},
+    )
     assert sanitize_request(request).request == request
 
 
 def test_input_is_never_mutated():
     request = base_request(
-        tools=[{"type": "function"}], max_tokens=3, extra_body={"store": True},
+        tools=[{"type": "function"}],
+        max_tokens=3,
+        extra_body={"store": True},
         messages=[
             {"role": "user", "name": "ada", "content": "hi"},
-            {"role": "assistant", "content": None, "tool_calls": [
-                {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+                ],
+            },
             {"role": "tool", "tool_call_id": "c1", "content": "ok"},
         ],
     )
@@ -172,8 +191,7 @@ def test_changes_say_where_and_why():
 
 
 def test_extra_body_max_tokens_does_not_override_the_top_level_limit():
-    result = sanitize_request(base_request(max_completion_tokens=5,
-                                           extra_body={"max_tokens": 500}))
+    result = sanitize_request(base_request(max_completion_tokens=5, extra_body={"max_tokens": 500}))
     assert result.request["max_completion_tokens"] == 5
     assert result.request["extra_body"] == {}
 
@@ -186,6 +204,7 @@ def test_numeric_neutral_values_match_across_int_and_float():
 
 
 def test_refused_names_what_the_policy_acted_on():
-    result = sanitize_request(base_request(store=True, n=1, tools=[{"x": 1}]),
-                              user_chosen={"store", "n"}, policy="drop")
+    result = sanitize_request(
+        base_request(store=True, n=1, tools=[{"x": 1}]), user_chosen={"store", "n"}, policy="drop"
+    )
     assert result.refused == ("store",)

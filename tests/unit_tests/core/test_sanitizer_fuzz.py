@@ -21,40 +21,60 @@ REFUSED = sorted(UNSUPPORTED_PARAMETERS) + sorted(RENAMED_PARAMETERS)
 ALLOWED = ["temperature", "top_p", "seed", "stop", "stream", "user", "metadata"]
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
-                                                                  max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
     max_leaves=6,
 )
-text_content = st.text(max_size=20) | st.none() | st.lists(
-    st.fixed_dictionaries({"type": st.just("text"), "text": st.text(max_size=10)}), max_size=2)
-tool_call = st.fixed_dictionaries({
-    "id": st.text(min_size=1, max_size=4),
-    "type": st.just("function"),
-    "function": st.fixed_dictionaries({"name": st.text(max_size=6),
-                                       "arguments": st.text(max_size=10)}),
-})
+text_content = (
+    st.text(max_size=20)
+    | st.none()
+    | st.lists(
+        st.fixed_dictionaries({"type": st.just("text"), "text": st.text(max_size=10)}), max_size=2
+    )
+)
+tool_call = st.fixed_dictionaries(
+    {
+        "id": st.text(min_size=1, max_size=4),
+        "type": st.just("function"),
+        "function": st.fixed_dictionaries(
+            {"name": st.text(max_size=6), "arguments": st.text(max_size=10)}
+        ),
+    }
+)
 message = st.fixed_dictionaries(
-    {"role": st.sampled_from(["system", "user", "assistant", "tool", "function"]),
-     "content": text_content},
+    {
+        "role": st.sampled_from(["system", "user", "assistant", "tool", "function"]),
+        "content": text_content,
+    },
     optional={
         "name": st.text(max_size=6),
         "refusal": st.none() | st.text(max_size=6),
         "audio": st.none() | st.fixed_dictionaries({"id": st.text(max_size=4)}),
         "tool_calls": st.lists(tool_call, max_size=2),
-        "function_call": st.fixed_dictionaries({"name": st.text(max_size=4),
-                                                "arguments": st.text(max_size=4)}),
+        "function_call": st.fixed_dictionaries(
+            {"name": st.text(max_size=4), "arguments": st.text(max_size=4)}
+        ),
         "tool_call_id": st.text(max_size=4),
     },
 )
 params = st.dictionaries(st.sampled_from(REFUSED + ALLOWED), json_values, max_size=8)
 request = st.builds(
-    lambda p, msgs, extra: {**p, "model": "m", "messages": msgs,
-                            **({"extra_body": extra} if extra is not None else {})},
-    params, st.lists(message, max_size=8), st.none() | params,
+    lambda p, msgs, extra: {
+        **p,
+        "model": "m",
+        "messages": msgs,
+        **({"extra_body": extra} if extra is not None else {}),
+    },
+    params,
+    st.lists(message, max_size=8),
+    st.none() | params,
 )
 
 
-@pytest.mark.filterwarnings("ignore::kluster_integrations.core.sanitizer.UnsupportedParameterWarning")
+@pytest.mark.filterwarnings(
+    "ignore::kluster_integrations.core.sanitizer.UnsupportedParameterWarning"
+)
 @settings(max_examples=300, deadline=None)
 @given(request, st.sampled_from(["drop", "warn"]), st.sets(st.sampled_from(REFUSED)))
 def test_nothing_refused_survives(req, policy, user_chosen):

@@ -42,10 +42,15 @@ async def test_async_guard():
         for item in items:
             yield item
 
-    got = [c async for c in aguard_stream(chunks(CHUNKS), finish_reason=lambda c: c[1],
-                                          text=lambda c: c[0])]
+    got = [
+        c
+        async for c in aguard_stream(
+            chunks(CHUNKS), finish_reason=lambda c: c[1], text=lambda c: c[0]
+        )
+    ]
     assert got == CHUNKS
     with pytest.raises(StreamInterruptedError):
-        async for _ in aguard_stream(chunks(CHUNKS[:1]), finish_reason=lambda c: c[1],
-                                     text=lambda c: c[0]):
+        async for _ in aguard_stream(
+            chunks(CHUNKS[:1]), finish_reason=lambda c: c[1], text=lambda c: c[0]
+        ):
             pass

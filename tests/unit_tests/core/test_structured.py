@@ -13,14 +13,17 @@ def test_instruction_carries_the_schema_back_out():
     assert find_schema("no schema here") is None
 
 
-@pytest.mark.parametrize("reply", [
-    '{"x": 1}',
-    '```json\n{"x": 1}\n```',
-    'Sure! Here it is:\n```\n{"x": 1}\n```\nAnything else?',
-    'The answer is {"x": 1} as requested.',
-    '<think>maybe {"x": 2}?</think>{"x": 1}',
-    '  {"x": 1}  ',
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        '{"x": 1}',
+        '```json\n{"x": 1}\n```',
+        'Sure! Here it is:\n```\n{"x": 1}\n```\nAnything else?',
+        'The answer is {"x": 1} as requested.',
+        '<think>maybe {"x": 2}?</think>{"x": 1}',
+        '  {"x": 1}  ',
+    ],
+)
 def test_extract_json_tolerates_fences_and_prose(reply):
     assert extract_json(reply) == {"x": 1}
 

@@ -21,9 +21,15 @@ from kluster_integrations.core.tool_protocol import (
     tools_instruction,
 )
 
-ADD = ToolSpec("add", "Add two integers.", {
-    "type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
-    "required": ["a", "b"]})
+ADD = ToolSpec(
+    "add",
+    "Add two integers.",
+    {
+        "type": "object",
+        "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+        "required": ["a", "b"],
+    },
+)
 NOW = ToolSpec("current_time", "The time now.")
 TOOLS = [ADD, NOW]
 ENVELOPE = '{"tool_calls": [{"name": "add", "arguments": {"a": 1, "b": 2}}]}'
@@ -33,19 +39,22 @@ def calls(text: str) -> list[tuple[str, dict | None, bool]]:
     return [(c.name, c.arguments, c.is_valid) for c in parse_tool_reply(text, TOOLS).calls]
 
 
-@pytest.mark.parametrize("reply", [
-    ENVELOPE,
-    f"```json\n{ENVELOPE}\n```",
-    f"Sure, let me add them.\n{ENVELOPE}\nDone.",
-    f"<think>The user wants {{a sum}}; I will call add.</think>\n{ENVELOPE}",
-    '{"tool_calls": [{"name": "add", "arguments": "{\\"a\\": 1, \\"b\\": 2}"}]}',
-    '{"toolCalls": {"function": {"name": "add", "arguments": {"a": 1, "b": 2}}}}',
-    '{"tool": "add", "args": {"a": 1, "b": 2}}',
-    '{"name": "ADD", "parameters": {"a": 1, "b": 2}}',
-    '[{"type": "function", "function": {"name": "add", "arguments": "{\\"a\\":1,\\"b\\":2}"}}]',
-    '{"action": "add", "action_input": {"a": 1, "b": 2}}',
-    'I will not use JSON here {broken and then {"name": "add", "input": {"a": 1, "b": 2}}',
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        ENVELOPE,
+        f"```json\n{ENVELOPE}\n```",
+        f"Sure, let me add them.\n{ENVELOPE}\nDone.",
+        f"<think>The user wants {{a sum}}; I will call add.</think>\n{ENVELOPE}",
+        '{"tool_calls": [{"name": "add", "arguments": "{\\"a\\": 1, \\"b\\": 2}"}]}',
+        '{"toolCalls": {"function": {"name": "add", "arguments": {"a": 1, "b": 2}}}}',
+        '{"tool": "add", "args": {"a": 1, "b": 2}}',
+        '{"name": "ADD", "parameters": {"a": 1, "b": 2}}',
+        '[{"type": "function", "function": {"name": "add", "arguments": "{\\"a\\":1,\\"b\\":2}"}}]',
+        '{"action": "add", "action_input": {"a": 1, "b": 2}}',
+        'I will not use JSON here {broken and then {"name": "add", "input": {"a": 1, "b": 2}}',
+    ],
+)
 def test_the_parser_reads_every_shape_of_call(reply: str) -> None:
     assert calls(reply) == [("add", {"a": 1, "b": 2}, True)]
 
@@ -57,32 +66,48 @@ def test_prose_around_the_envelope_stays_as_text_and_the_envelope_goes() -> None
 
 
 def test_several_json_objects_give_several_calls_with_unique_ids() -> None:
-    reply = parse_tool_reply('{"name": "add", "arguments": {"a": 1, "b": 2}}\n'
-                             '{"name": "current_time", "arguments": {}}', TOOLS)
+    reply = parse_tool_reply(
+        '{"name": "add", "arguments": {"a": 1, "b": 2}}\n{"name": "current_time", "arguments": {}}',
+        TOOLS,
+    )
     assert [c.name for c in reply.calls] == ["add", "current_time"]
     assert len({c.id for c in reply.calls}) == 2
-    one = parse_tool_reply('{"name": "add", "arguments": {"a": 1, "b": 2}} '
-                           '{"name": "current_time"}', TOOLS, parallel=False)
+    one = parse_tool_reply(
+        '{"name": "add", "arguments": {"a": 1, "b": 2}} {"name": "current_time"}',
+        TOOLS,
+        parallel=False,
+    )
     assert [c.name for c in one.calls] == ["add"]
 
 
-@pytest.mark.parametrize(("reply", "problem"), [
-    ('{"tool_calls": [{"name": "add", "arguments": {"a": "one", "b": 2}}]}', "schema"),
-    ('{"tool_calls": [{"name": "add", "arguments": {"a": 1}}]}', "required"),
-    ('{"tool_calls": [{"name": "subtract", "arguments": {"a": 1}}]}', "no tool named"),
-    ('{"tool_calls": [{"name": "add", "arguments": "{a: 1"}]}', "not valid JSON"),
-    ('{"tool_calls": [{"name": "add", "arguments": [1, 2]}]}', "JSON object"),
-])
+@pytest.mark.parametrize(
+    ("reply", "problem"),
+    [
+        ('{"tool_calls": [{"name": "add", "arguments": {"a": "one", "b": 2}}]}', "schema"),
+        ('{"tool_calls": [{"name": "add", "arguments": {"a": 1}}]}', "required"),
+        ('{"tool_calls": [{"name": "subtract", "arguments": {"a": 1}}]}', "no tool named"),
+        ('{"tool_calls": [{"name": "add", "arguments": "{a: 1"}]}', "not valid JSON"),
+        ('{"tool_calls": [{"name": "add", "arguments": [1, 2]}]}', "JSON object"),
+    ],
+)
 def test_unusable_calls_come_back_invalid_with_the_reason(reply: str, problem: str) -> None:
     (call,) = parse_tool_reply(reply, TOOLS).calls
     assert not call.is_valid
     assert problem in (call.error or "")
 
 
-@pytest.mark.parametrize("reply", [
-    "The answer is 3.", '{"answer": 3}', "Use {braces} and [1] freely.", "", "<think>",
-    '{"name": "Ada", "age": 36}', "```python\nprint({'a': 1})\n```",
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "The answer is 3.",
+        '{"answer": 3}',
+        "Use {braces} and [1] freely.",
+        "",
+        "<think>",
+        '{"name": "Ada", "age": 36}',
+        "```python\nprint({'a': 1})\n```",
+    ],
+)
 def test_a_plain_answer_is_text_and_no_call(reply: str) -> None:
     parsed = parse_tool_reply(reply, TOOLS)
     assert parsed.calls == ()
@@ -91,8 +116,10 @@ def test_a_plain_answer_is_text_and_no_call(reply: str) -> None:
 
 def test_a_bare_object_counts_as_the_call_only_when_one_tool_is_required() -> None:
     bare = '{"a": 1, "b": 2}'
-    assert PromptedTools((ADD,), ToolChoice("named", "add")).parse(bare).calls[0].arguments \
-        == {"a": 1, "b": 2}
+    assert PromptedTools((ADD,), ToolChoice("named", "add")).parse(bare).calls[0].arguments == {
+        "a": 1,
+        "b": 2,
+    }
     assert PromptedTools((ADD,), ToolChoice("auto")).parse(bare).calls == ()
     assert PromptedTools((ADD,), ToolChoice("required")).parse('{"a": "x"}').calls == ()
 
@@ -107,13 +134,20 @@ def test_the_instruction_lists_every_tool_and_the_rule_for_the_choice() -> None:
     assert "'add'" in tools_instruction([ADD], ToolChoice("named", "add"))
 
 
-@pytest.mark.parametrize(("given_choice", "expected"), [
-    (None, ToolChoice("auto")), ("auto", ToolChoice("auto")), (False, ToolChoice("auto")),
-    ("any", ToolChoice("required")), (True, ToolChoice("required")),
-    ("required", ToolChoice("required")), ("none", ToolChoice("none")),
-    ("add", ToolChoice("named", "add")),
-    ({"type": "function", "function": {"name": "add"}}, ToolChoice("named", "add")),
-])
+@pytest.mark.parametrize(
+    ("given_choice", "expected"),
+    [
+        (None, ToolChoice("auto")),
+        ("auto", ToolChoice("auto")),
+        (False, ToolChoice("auto")),
+        ("any", ToolChoice("required")),
+        (True, ToolChoice("required")),
+        ("required", ToolChoice("required")),
+        ("none", ToolChoice("none")),
+        ("add", ToolChoice("named", "add")),
+        ({"type": "function", "function": {"name": "add"}}, ToolChoice("named", "add")),
+    ],
+)
 def test_tool_choice_values(given_choice: object, expected: ToolChoice) -> None:
     assert normalize_tool_choice(given_choice, ["add"]) == expected
 
@@ -125,11 +159,14 @@ def test_an_unknown_tool_choice_is_a_typed_error(bad: object) -> None:
     assert isinstance(info.value, KlusterError)
 
 
-@pytest.mark.parametrize("tool", [
-    {"type": "function", "function": {"description": "no name"}},
-    {"type": "function", "function": {"name": "f", "parameters": {"type": 12}}},
-    {"type": "function", "function": {"name": "f", "parameters": {"default": object()}}},
-])
+@pytest.mark.parametrize(
+    "tool",
+    [
+        {"type": "function", "function": {"description": "no name"}},
+        {"type": "function", "function": {"name": "f", "parameters": {"type": 12}}},
+        {"type": "function", "function": {"name": "f", "parameters": {"default": object()}}},
+    ],
+)
 def test_a_tool_that_cannot_be_written_into_a_prompt_is_a_typed_error(tool: dict) -> None:
     with pytest.raises(InvalidToolError):
         ToolSpec.from_openai(tool)
@@ -158,10 +195,10 @@ def test_a_held_back_reply_that_is_no_call_comes_out_whole() -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(prefix=st.text(max_size=40), cut=st.lists(st.integers(0, 200), max_size=6),
-       fenced=st.booleans())
-def test_fuzz_no_envelope_ever_reaches_the_text(prefix: str, cut: list[int],
-                                                 fenced: bool) -> None:
+@given(
+    prefix=st.text(max_size=40), cut=st.lists(st.integers(0, 200), max_size=6), fenced=st.booleans()
+)
+def test_fuzz_no_envelope_ever_reaches_the_text(prefix: str, cut: list[int], fenced: bool) -> None:
     body = f"```json\n{ENVELOPE}\n```" if fenced else ENVELOPE
     text = f"{prefix.replace('`', '')} {body}"
     points = sorted({min(c, len(text)) for c in cut})
@@ -173,10 +210,16 @@ def test_fuzz_no_envelope_ever_reaches_the_text(prefix: str, cut: list[int],
 
 _JSONISH = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.sampled_from(["name", "tool", "arguments", "args", "tool_calls",
-                                       "function", "x"]), inner, max_size=3),
-    max_leaves=12)
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["name", "tool", "arguments", "args", "tool_calls", "function", "x"]),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -189,7 +232,7 @@ def test_fuzz_hostile_replies_never_crash_the_parser(value: object, noise: str) 
         assert call.is_valid == (call.error is None)
         if call.is_valid:
             assert call.name in {"add", "current_time"}
-    shown, _ = stream_all([text[: len(text) // 2], text[len(text) // 2:]])
+    shown, _ = stream_all([text[: len(text) // 2], text[len(text) // 2 :]])
     assert isinstance(shown, str)
 
 

@@ -14,20 +14,23 @@ def test_a_plain_request_has_no_problems():
     check_request(OK)
 
 
-@pytest.mark.parametrize(("change", "fragment"), [
-    ({"messages": []}, "`messages` is empty"),
-    ({"messages": "hi"}, "must be a list"),
-    ({"messages": [{"role": "robot", "content": "x"}]}, "messages[0].role"),
-    ({"messages": ["hi"]}, "messages[0]"),
-    ({"model": ""}, "`model`"),
-    ({"max_completion_tokens": 0}, "positive integer"),
-    ({"max_completion_tokens": -5}, "positive integer"),
-    ({"max_completion_tokens": 2.5}, "positive integer"),
-    ({"max_completion_tokens": True}, "positive integer"),
-    ({"max_completion_tokens": 10**9}, "above what"),
-    ({"temperature": 3}, "temperature"),
-    ({"temperature": "hot"}, "temperature"),
-])
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"messages": []}, "`messages` is empty"),
+        ({"messages": "hi"}, "must be a list"),
+        ({"messages": [{"role": "robot", "content": "x"}]}, "messages[0].role"),
+        ({"messages": ["hi"]}, "messages[0]"),
+        ({"model": ""}, "`model`"),
+        ({"max_completion_tokens": 0}, "positive integer"),
+        ({"max_completion_tokens": -5}, "positive integer"),
+        ({"max_completion_tokens": 2.5}, "positive integer"),
+        ({"max_completion_tokens": True}, "positive integer"),
+        ({"max_completion_tokens": 10**9}, "above what"),
+        ({"temperature": 3}, "temperature"),
+        ({"temperature": "hot"}, "temperature"),
+    ],
+)
 def test_problems_are_named(change, fragment):
     request = {**OK, **change}
     problems = request_problems(request)

@@ -34,9 +34,12 @@ def test_ci_runs_the_readme_test_command():
 
 def test_change_table_covers_the_contract():
     text = README.read_text()
-    table = text[text.index("## What changes on the way to kluster.ai"):]
-    rows = {line.split("|")[1].strip().strip("`") for line in table.splitlines()
-            if line.startswith("| `")}
+    table = text[text.index("## What changes on the way to kluster.ai") :]
+    rows = {
+        line.split("|")[1].strip().strip("`")
+        for line in table.splitlines()
+        if line.startswith("| `")
+    }
     expected = set(UNSUPPORTED_PARAMETERS) | set(RENAMED_PARAMETERS)
     expected |= {f"messages[].{field}" for field in UNSUPPORTED_MESSAGE_FIELDS}
     missing = {name for name in expected if not any(name in row for row in rows)}

@@ -11,17 +11,20 @@ README = Path(__file__).resolve().parents[3] / "README.md"
 
 def test_the_model_table_matches_the_catalog() -> None:
     text = README.read_text()
-    table = text[text.index("### Which models do what"):]
-    table = table[:table.index("\n\n", table.index("| model |"))]
+    table = text[text.index("### Which models do what") :]
+    table = table[: table.index("\n\n", table.index("| model |"))]
     rows = {}
     for line in table.splitlines():
         cells = [c.strip().strip("`") for c in line.strip("|").split("|")]
         if line.startswith("| `"):
             rows[cells[0]] = tuple(cells[1:])
     expected = {
-        info.id: ("native" if info.supports("tools") else "prompted",
-                  "yes" if info.supports("vision") else "no",
-                  "yes" if info.supports("reasoning") else "no")
-        for info in KNOWN_MODELS.values() if info.is_chat and not info.supports("verification")
+        info.id: (
+            "native" if info.supports("tools") else "prompted",
+            "yes" if info.supports("vision") else "no",
+            "yes" if info.supports("reasoning") else "no",
+        )
+        for info in KNOWN_MODELS.values()
+        if info.is_chat and not info.supports("verification")
     }
     assert rows == expected

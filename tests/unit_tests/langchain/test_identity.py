@@ -11,8 +11,9 @@ SECRET = "sk-kluster-very-secret-value"
 
 
 def test_llm_type_and_tracing_params() -> None:
-    llm = ChatKluster(api_key=SECRET, model="deepseek-ai/DeepSeek-V3-0324", max_tokens=10,
-                      temperature=0.3)
+    llm = ChatKluster(
+        api_key=SECRET, model="deepseek-ai/DeepSeek-V3-0324", max_tokens=10, temperature=0.3
+    )
     assert llm._llm_type == "kluster-chat"
     params = llm._get_ls_params(stop=["END"])
     assert params["ls_provider"] == "kluster"
@@ -24,18 +25,25 @@ def test_llm_type_and_tracing_params() -> None:
 
 @pytest.mark.filterwarnings("ignore:The function `loads` is in beta")
 def test_serialization_round_trip_without_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    llm = ChatKluster(api_key=SECRET, base_url="https://kluster.example/v1", temperature=0.1,
-                      strict_parameters=True)
+    llm = ChatKluster(
+        api_key=SECRET,
+        base_url="https://kluster.example/v1",
+        temperature=0.1,
+        strict_parameters=True,
+    )
     assert llm.lc_secrets == {"openai_api_key": "KLUSTER_API_KEY"}
-    assert ChatKluster.get_lc_namespace() == ["kluster_integrations", "langchain",
-                                              "chat_models"]
+    assert ChatKluster.get_lc_namespace() == ["kluster_integrations", "langchain", "chat_models"]
     assert ChatKluster.is_lc_serializable()
     text = dumps(llm)
     assert SECRET not in text
     assert dumpd(llm)["kwargs"]["openai_api_key"]["id"] == ["KLUSTER_API_KEY"]
     monkeypatch.setenv("KLUSTER_API_KEY", SECRET)
-    loaded = loads(text, valid_namespaces=["kluster_integrations"],
-                   allowed_objects=[ChatKluster], secrets_from_env=True)
+    loaded = loads(
+        text,
+        valid_namespaces=["kluster_integrations"],
+        allowed_objects=[ChatKluster],
+        secrets_from_env=True,
+    )
     assert isinstance(loaded, ChatKluster)
     assert loaded.openai_api_key.get_secret_value() == SECRET
     assert loaded.openai_api_base == "https://kluster.example/v1"

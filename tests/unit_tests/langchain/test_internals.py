@@ -21,8 +21,9 @@ UNUSED_URL = "http://127.0.0.1:9/v1"
 
 @pytest.mark.parametrize("name", sorted(CHAT_OPENAI_METHODS))
 def test_chat_openai_methods_keep_their_signatures(name: str) -> None:
-    assert list(inspect.signature(getattr(ChatOpenAI, name)).parameters) == \
-        CHAT_OPENAI_METHODS[name]
+    assert (
+        list(inspect.signature(getattr(ChatOpenAI, name)).parameters) == CHAT_OPENAI_METHODS[name]
+    )
 
 
 def test_default_params_is_a_property_returning_the_request_parameters() -> None:

@@ -30,15 +30,20 @@ class TestChatKlusterUnit(ChatKlusterCapabilities, ChatModelUnitTests):
 
     @property
     def init_from_env_params(self) -> tuple[dict, dict, dict]:
-        return (ENV, {}, {"openai_api_key": "env-key",
-                          "openai_api_base": "https://kluster.example/v1"})
+        return (
+            ENV,
+            {},
+            {"openai_api_key": "env-key", "openai_api_base": "https://kluster.example/v1"},
+        )
 
     @pytest.mark.xfail(
         reason="langchain-core 1.x load(allowed_objects='all') admits only the classes listed "
         "in langchain_core.load.mapping, so a third-party class is refused (ValueError). The "
         "round trip with allowed_objects=[ChatKluster] is tested in "
         "tests/unit_tests/langchain/test_identity.py.",
-        raises=ValueError, strict=True)
+        raises=ValueError,
+        strict=True,
+    )
     def test_serdes(self, model: BaseChatModel, snapshot: Any) -> None:
         super().test_serdes(model, snapshot)
 
@@ -54,6 +59,12 @@ class TestKlusterEmbeddingsUnit(EmbeddingsUnitTests):
 
     @property
     def init_from_env_params(self) -> tuple[dict, dict, dict]:
-        return (ENV, {}, {"openai_api_key": "env-key",
-                          "openai_api_base": "https://kluster.example/v1",
-                          "model": DEFAULT_EMBEDDING_MODEL})
+        return (
+            ENV,
+            {},
+            {
+                "openai_api_key": "env-key",
+                "openai_api_base": "https://kluster.example/v1",
+                "model": DEFAULT_EMBEDDING_MODEL,
+            },
+        )
