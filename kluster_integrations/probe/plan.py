@@ -95,13 +95,14 @@ class Probe:
     source: str = ""
 
 
-def _lifted(rule: Any, info: ModelInfo | None) -> bool:
+def _lifted(
+    rule: contract.ParameterRule | contract.MessageFieldRule, info: ModelInfo | None
+) -> bool:
     """Whether the model's capabilities lift ``rule`` (the rule's optional ``unless``)."""
-    capability = getattr(rule, "unless", None)
-    return capability is not None and info is not None and info.supports(capability)
+    return rule.unless is not None and info is not None and info.supports(rule.unless)
 
 
-def _expected(rule: Any, model: str) -> Outcome:
+def _expected(rule: contract.ParameterRule | contract.MessageFieldRule, model: str) -> Outcome:
     return "accepted" if _lifted(rule, KNOWN_MODELS.get(model)) else "refused"
 
 
@@ -179,9 +180,7 @@ def tool_probes(models: Iterable[str] | None = None) -> list[Probe]:
 
 def image_probes(models: Iterable[str] | None = None) -> list[Probe]:
     """Per chat model: a message with an inline image, accepted on the catalog's vision
-    models. Whether other models refuse images is a rule only once the contract says so
-    (``contract.IMAGE_CAPABILITY``); until then their answer is reported, not judged."""
-    capability = getattr(contract, "IMAGE_CAPABILITY", None)
+    models (``contract.IMAGE_CAPABILITY``) and refused on the others."""
     message = {
         "role": "user",
         "content": [
@@ -192,10 +191,8 @@ def image_probes(models: Iterable[str] | None = None) -> list[Probe]:
     probes = []
     for model in _chat_models(models):
         info = KNOWN_MODELS.get(model)
-        vision = info is not None and info.supports(capability or "vision")
-        expected: Outcome | None = (
-            "accepted" if vision else "refused" if capability is not None else None
-        )
+        vision = info is not None and info.supports(contract.IMAGE_CAPABILITY)
+        expected: Outcome | None = "accepted" if vision else "refused"
         probes.append(
             Probe(
                 "images per model",
