@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -249,13 +250,17 @@ def forbidden_message_fields(role: str, capabilities: frozenset[str] = frozenset
     ]
 
 
+@cache
 def refused_parameters(capabilities: frozenset[str] = frozenset()) -> Mapping[str, ParameterRule]:
-    """The parameter rules that hold for a model with these ``capabilities``."""
-    return {
-        name: rule
-        for name, rule in UNSUPPORTED_PARAMETERS.items()
-        if rule.unless is None or rule.unless not in capabilities
-    }
+    """The parameter rules that hold for a model with these ``capabilities`` (read-only,
+    computed once per set of capabilities: every request asks)."""
+    return MappingProxyType(
+        {
+            name: rule
+            for name, rule in UNSUPPORTED_PARAMETERS.items()
+            if rule.unless is None or rule.unless not in capabilities
+        }
+    )
 
 
 #: Batch API (kluster-ai/docs get-started/start-building/batch.md, rate-limit.md; see
