@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         "--models",
         nargs="+",
         metavar="ID",
-        help="models for the per-model probes (default: every catalog chat model)",
+        help="models for the per-model probes (default: one catalog model per kind: with tools, "
+        "with images, with neither; 'all' for every catalog chat model)",
     )
     args = parser.parse_args(argv)
 

@@ -153,10 +153,28 @@ def message_field_probes(model: str = PROBE_MODEL) -> list[Probe]:
     return probes
 
 
+#: ``models=ALL_MODELS`` probes every catalog chat model (costs more; see ``plan``).
+ALL_MODELS = ("all",)
+
+
+def representative_models() -> list[str]:
+    """One catalog chat model per combination of the capabilities the per-model rules read
+    (``tools``, ``vision``): enough to see each rule both ways, at a few hundred tokens."""
+    seen: dict[tuple[bool, bool], str] = {}
+    for info in KNOWN_MODELS.values():
+        if info.is_chat:
+            kind = (info.supports("tools"), info.supports(contract.IMAGE_CAPABILITY))
+            seen.setdefault(kind, info.id)
+    return list(seen.values())
+
+
 def _chat_models(models: Iterable[str] | None) -> list[str]:
-    if models is not None:
-        return list(models)
-    return [info.id for info in KNOWN_MODELS.values() if info.is_chat]
+    if models is None:
+        return representative_models()
+    chosen = list(models)
+    if chosen == list(ALL_MODELS):
+        return [info.id for info in KNOWN_MODELS.values() if info.is_chat]
+    return chosen
 
 
 def tool_probes(models: Iterable[str] | None = None) -> list[Probe]:

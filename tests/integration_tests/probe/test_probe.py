@@ -23,6 +23,7 @@ from kluster_integrations.core.contract import ParameterRule
 from kluster_integrations.emulator import EMULATOR_API_KEY, Fault, KlusterEmulator
 from kluster_integrations.probe import PROBE_MODEL, ProbeReport, run_probe
 from kluster_integrations.probe.__main__ import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, main
+from kluster_integrations.probe.plan import ALL_MODELS
 
 CHAT_MODELS = [info.id for info in KNOWN_MODELS.values() if info.is_chat]
 
@@ -49,7 +50,7 @@ def rules_of_the_contract() -> set[str]:
 
 
 def test_no_drift_on_the_emulator(kluster_emulator: KlusterEmulator) -> None:
-    report = probe(kluster_emulator)
+    report = probe(kluster_emulator, models=ALL_MODELS)
 
     assert report.aborted is None
     assert report.drift == []
@@ -71,7 +72,7 @@ def test_no_drift_on_the_emulator(kluster_emulator: KlusterEmulator) -> None:
 def test_what_went_over_the_wire_is_minimal_and_carries_each_rule(
     kluster_emulator: KlusterEmulator,
 ) -> None:
-    report = probe(kluster_emulator)
+    report = probe(kluster_emulator, models=ALL_MODELS)
     sent = kluster_emulator.chat_requests()
 
     assert all(body["max_completion_tokens"] == 1 for body in sent)
