@@ -12,26 +12,23 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.langchain import ChatKluster
-from tests.integration_tests.langchain.test_standard_suites import API_LIMITS as NATIVE_API_LIMITS
+from tests.integration_tests.langchain import test_standard_suites as native
 
 TEXT_ONLY_MODEL = "mistralai/Mistral-Nemo-Instruct-2407"
 
 API_LIMITS = {
-    **NATIVE_API_LIMITS,
+    **native.API_LIMITS,
     "test_image_inputs": f"API limit: {TEXT_ONLY_MODEL} is text-only; kluster.ai refuses images "
     "on it (ImageInputNotSupportedError before sending).",
 }
 
 
 @pytest.mark.usefixtures("kluster_env")
-class TestChatKlusterPromptedToolsIntegration(ChatModelIntegrationTests):
-    @property
-    def chat_model_class(self) -> type[ChatKluster]:
-        return ChatKluster
+class TestChatKlusterPromptedToolsIntegration(native.TestChatKlusterIntegration):
+    """The native suite's settings, on a text-only model."""
 
     @property
     def chat_model_params(self) -> dict[str, Any]:
@@ -40,30 +37,6 @@ class TestChatKlusterPromptedToolsIntegration(ChatModelIntegrationTests):
     @property
     def model_override_value(self) -> str:
         return "mistralai/Mistral-Small-24B-Instruct-2501"  # also text-only
-
-    @property
-    def has_tool_calling(self) -> bool:
-        return True
-
-    @property
-    def has_tool_choice(self) -> bool:
-        return True
-
-    @property
-    def has_structured_output(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def returns_usage_metadata(self) -> bool:
-        return True
-
-    @property
-    def supported_usage_metadata_details(self) -> dict[str, list]:
-        return {"invoke": [], "stream": []}
 
 
 def test_no_tools_reach_the_wire(kluster_env: KlusterEmulator) -> None:
