@@ -5,7 +5,7 @@ shares one cached ``httpx.AsyncClient`` per base URL across instances). Pooled c
 belong to the event loop that opened them, so after ``asyncio.run`` returns, the next
 ``asyncio.run`` (or a restarted Jupyter kernel loop) meets a dead connection: "Connection
 error." / "Event loop is closed", or a silent retry that sends the request twice.
-``loop_local_async_client`` routes each request to a pool owned by the running loop. The
+``LoopLocalAsyncTransport`` routes each request to a pool owned by the running loop. The
 pool is closed while that loop shuts down (``asyncio.run`` finalizes async generators
 before closing its loop, and the pool registers one), so a process that calls
 ``asyncio.run`` per job keeps open files and live loops flat; pools of loops closed
@@ -13,7 +13,7 @@ without that step are dropped the next time a new loop is seen.
 
 Example::
 
-    client = loop_local_async_client()
+    client = httpx.AsyncClient(transport=LoopLocalAsyncTransport())
     asyncio.run(use(client))      # pool A
     asyncio.run(use(client))      # pool B, no stale connections
 """
@@ -26,7 +26,6 @@ import weakref
 from collections.abc import AsyncIterator, Callable
 
 import httpx
-import openai
 
 from kluster_integrations.core.contract import CONCURRENT_REQUEST_LIMIT
 
@@ -103,8 +102,3 @@ POOL_LIMITS = httpx.Limits(max_connections=CONCURRENT_REQUEST_LIMIT, max_keepali
 def _kluster_sized_transport() -> httpx.AsyncBaseTransport:
     """A pool that opens no more connections than kluster.ai serves at once per account."""
     return httpx.AsyncHTTPTransport(limits=POOL_LIMITS)
-
-
-def loop_local_async_client() -> httpx.AsyncClient:
-    """An ``httpx.AsyncClient`` with the openai SDK's defaults and a pool per event loop."""
-    return openai.DefaultAsyncHttpxClient(transport=LoopLocalAsyncTransport())

@@ -8,7 +8,7 @@ import openai
 import pytest
 
 from kluster_integrations.core.config import DEFAULT_CHAT_MODEL
-from kluster_integrations.core.http import loop_local_async_client
+from kluster_integrations.core.http import LoopLocalAsyncTransport
 
 HELLO = [{"role": "user", "content": "hi"}]
 
@@ -31,7 +31,7 @@ def test_one_client_serves_two_event_loops(kluster_emulator):
         base_url=kluster_emulator.base_url,
         api_key="k",
         max_retries=0,
-        http_client=loop_local_async_client(),
+        http_client=openai.DefaultAsyncHttpxClient(transport=LoopLocalAsyncTransport()),
     )
     ask_in_two_event_loops(client)
     assert len(kluster_emulator.chat_requests()) == 6
