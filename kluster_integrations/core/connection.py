@@ -30,7 +30,12 @@ from kluster_integrations.core.config import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
 )
-from kluster_integrations.core.guards import AsyncGuardedTransport, GuardedTransport, GuardOptions
+from kluster_integrations.core.guards import (
+    ACCEPTED_ENCODINGS,
+    AsyncGuardedTransport,
+    GuardedTransport,
+    GuardOptions,
+)
 from kluster_integrations.core.http import POOL_LIMITS, LoopLocalAsyncTransport
 
 #: The constructor options every adapter class adds to its framework's own.
@@ -106,9 +111,10 @@ def guarded_http_clients(options: GuardOptions) -> tuple[httpx.Client, httpx.Asy
     """A sync and an async httpx client with the openai SDK's defaults and the guards."""
     sync_transport = GuardedTransport(httpx.HTTPTransport(limits=POOL_LIMITS), options)
     async_transport = AsyncGuardedTransport(LoopLocalAsyncTransport(), options)
+    headers = {"Accept-Encoding": ACCEPTED_ENCODINGS}  # the transports would set it anyway
     return (
-        _ClosedWhenCollected(transport=sync_transport),
-        openai.DefaultAsyncHttpxClient(transport=async_transport),
+        _ClosedWhenCollected(transport=sync_transport, headers=headers),
+        openai.DefaultAsyncHttpxClient(transport=async_transport, headers=headers),
     )
 
 

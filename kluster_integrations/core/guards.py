@@ -59,13 +59,15 @@ _MASK = "***"
 
 #: When the current call (all its attempts) started; set by ``call_scope``.
 _call_started: ContextVar[float | None] = ContextVar("kluster_call_started", default=None)
-#: The key the last request in this context carried, to mask it in error excerpts.
-_sent_key: ContextVar[str | None] = ContextVar("kluster_sent_key", default=None)
+#: The headers of the last request in this context, to mask its key in error excerpts
+#: (read only when an error is reported).
+_sent_headers: ContextVar[httpx.Headers | None] = ContextVar("kluster_sent_headers", default=None)
 
 
 def masked_excerpt(text: str, length: int = _EXCERPT_CHARS) -> str:
     """The start of ``text`` with the API key of this context's last request masked."""
-    return mask_key(text, _sent_key.get())[:length]
+    headers = _sent_headers.get()
+    return mask_key(text, _bearer_key(headers) if headers is not None else None)[:length]
 
 
 @contextmanager
@@ -96,20 +98,18 @@ class _Reading:
         options: GuardOptions,
         deadline_at: float,
         explicit_deadline_at: float | None,
-        response: httpx.Response,
+        head: _Head,
     ) -> None:
         self.options = options
-        content_type = response.headers.get("content-type", "")
-        self.is_stream = "text/event-stream" in content_type
+        self.is_stream = head.is_event_stream
         self.deadline_at = explicit_deadline_at if self.is_stream else deadline_at
         self.size = 0
         self.last_data = time.monotonic()
-        encoding = response.headers.get("content-encoding", "").strip().lower()
         self.decoder = (
             zlib.decompressobj(16 + zlib.MAX_WBITS)
-            if encoding == "gzip"
+            if head.encoding == "gzip"
             else zlib.decompressobj()
-            if encoding == "deflate"
+            if head.encoding == "deflate"
             else None
         )
 
@@ -175,35 +175,74 @@ def _deadlines(options: GuardOptions) -> tuple[float, float | None]:
     return (explicit if explicit is not None else started + DEFAULT_DEADLINE), explicit
 
 
+_TIMEOUT_NAMES = ("connect", "read", "write", "pool")
+_ACCEPTED_ENCODINGS_RAW = ACCEPTED_ENCODINGS.encode()
+
+
+def _raw_header(headers: httpx.Headers, lowercase_name: bytes) -> bytes | None:
+    """A header's value as sent (``Headers.get`` costs more: it decodes every header)."""
+    for name, value in headers.raw:
+        if name.lower() == lowercase_name:
+            return value
+    return None
+
+
 def _prepare(request: httpx.Request, options: GuardOptions) -> tuple[float, float | None]:
     """Ask only for decodable encodings; refuse to start past the deadline; cap each wait
     at the time left."""
-    _sent_key.set(_bearer_key(request))
+    _sent_headers.set(request.headers)
     deadline_at, explicit = _deadlines(options)
     left = deadline_at - time.monotonic()
     if left <= 0:
         raise DeadlineExceededError(options.deadline or DEFAULT_DEADLINE)
-    request.headers["Accept-Encoding"] = ACCEPTED_ENCODINGS
-    timeouts = dict(request.extensions.get("timeout") or {})
-    request.extensions["timeout"] = {
-        name: (left if value is None else min(value, left))
-        for name, value in {
-            **dict.fromkeys(("connect", "read", "write", "pool")),
-            **timeouts,
-        }.items()
-    }
+    if _raw_header(request.headers, b"accept-encoding") != _ACCEPTED_ENCODINGS_RAW:
+        request.headers["Accept-Encoding"] = ACCEPTED_ENCODINGS
+    timeouts = request.extensions.get("timeout") or {}
+    capped = dict(timeouts)
+    for name in _TIMEOUT_NAMES:
+        value = timeouts.get(name)
+        capped[name] = left if value is None or value > left else value
+    request.extensions["timeout"] = capped
     return deadline_at, explicit
 
 
-def _is_usable(response: httpx.Response, request: httpx.Request) -> bool:
+@dataclass(frozen=True)
+class _Head:
+    """What the guards read from an answer's headers, found in one pass."""
+
+    content_type: str
+    encoding: str
+
+    @classmethod
+    def of(cls, response: httpx.Response) -> _Head:
+        content_type = encoding = b""
+        for name, value in response.headers.raw:
+            lowered = name.lower()
+            if lowered == b"content-type":
+                content_type = value
+            elif lowered == b"content-encoding":
+                encoding = value
+        return cls(
+            content_type.decode("latin-1").lower(), encoding.decode("latin-1").strip().lower()
+        )
+
+    @property
+    def is_event_stream(self) -> bool:
+        return "text/event-stream" in self.content_type
+
+    @property
+    def is_decoded_here(self) -> bool:
+        return self.encoding in ("gzip", "deflate")
+
+
+def _is_usable(response: httpx.Response, request: httpx.Request, head: _Head) -> bool:
     if not 200 <= response.status_code < 300:
         return True  # the SDK turns error statuses into its typed errors
-    if _is_file_download(request):
-        return True  # a file's content (batch output JSONL) is bytes, not one JSON answer
-    content_type = response.headers.get("content-type", "").lower()
-    if "text/event-stream" in content_type:
+    if head.is_event_stream:
         return True
-    return "json" in content_type and not _wants_stream(request)
+    if "json" in head.content_type and not _wants_stream(request):
+        return True
+    return _is_file_download(request)  # a file's content (batch output JSONL) is bytes
 
 
 def _is_file_download(request: httpx.Request) -> bool:
@@ -226,7 +265,7 @@ def _wants_stream(request: httpx.Request) -> bool:
 
 
 def _unusable(
-    response: httpx.Response, head: bytes, request: httpx.Request, key: str | None
+    response: httpx.Response, start: bytes, request: httpx.Request, key: str | None
 ) -> MalformedResponseError:
     content_type = response.headers.get("content-type", "")
     if _wants_stream(request):
@@ -242,13 +281,13 @@ def _unusable(
         detail,
         status=response.status_code,
         content_type=content_type or None,
-        excerpt=mask_key(head.decode("utf-8", "replace"), key)[:_EXCERPT_CHARS],
+        excerpt=mask_key(start.decode("utf-8", "replace"), key)[:_EXCERPT_CHARS],
         fix=fix,
     )
 
 
-def _bearer_key(request: httpx.Request) -> str | None:
-    value = request.headers.get("authorization", "")
+def _bearer_key(headers: httpx.Headers) -> str | None:
+    value = headers.get("authorization", "")
     key = value.removeprefix("Bearer ").strip()
     return key or None
 
@@ -266,9 +305,15 @@ class _GuardedStream(httpx.SyncByteStream):
         self._reading = reading
 
     def __iter__(self) -> Iterator[bytes]:
+        reading = self._reading
+        if reading.decoder is None:
+            for raw in self._inner:
+                reading.check(raw)
+                yield raw
+            return
         for raw in self._inner:
-            yield from self._reading.pieces(raw)
-        yield from self._reading.finish()
+            yield from reading.pieces(raw)
+        yield from reading.finish()
 
     def close(self) -> None:
         self._inner.close()
@@ -280,10 +325,16 @@ class _AsyncGuardedStream(httpx.AsyncByteStream):
         self._reading = reading
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        reading = self._reading
+        if reading.decoder is None:
+            async for raw in self._inner:
+                reading.check(raw)
+                yield raw
+            return
         async for raw in self._inner:
-            for piece in self._reading.pieces(raw):
+            for piece in reading.pieces(raw):
                 yield piece
-        for piece in self._reading.finish():
+        for piece in reading.finish():
             yield piece
 
     async def aclose(self) -> None:
@@ -291,16 +342,29 @@ class _AsyncGuardedStream(httpx.AsyncByteStream):
 
 
 def _guarded_response(
-    response: httpx.Response, stream: httpx.SyncByteStream | httpx.AsyncByteStream
+    response: httpx.Response,
+    stream: httpx.SyncByteStream | httpx.AsyncByteStream,
+    head: _Head,
 ) -> httpx.Response:
-    headers = [
-        (k, v)
-        for k, v in response.headers.raw
-        if k.lower() not in (b"content-encoding", b"content-length")
-    ]
+    """``response`` reading through ``stream``; a body the guard decodes loses its
+    ``content-encoding`` and ``content-length``, as httpx must not decode it again. (A
+    response its transport has already read, as ``httpx.MockTransport`` gives, is rebuilt
+    too: it would never read the new stream.)"""
+    if not head.is_decoded_here and not response.is_stream_consumed:
+        response.stream = stream
+        return response
     return httpx.Response(
-        response.status_code, headers=headers, stream=stream, extensions=response.extensions
+        response.status_code,
+        headers=_without_body_framing(response.headers),
+        stream=stream,
+        extensions=response.extensions,
     )
+
+
+def _without_body_framing(headers: httpx.Headers) -> list[tuple[bytes, bytes]]:
+    return [
+        (k, v) for k, v in headers.raw if k.lower() not in (b"content-encoding", b"content-length")
+    ]
 
 
 class GuardedTransport(httpx.BaseTransport):
@@ -313,13 +377,14 @@ class GuardedTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         deadline_at, explicit = _prepare(request, self._options)
         response = self._inner.handle_request(request)
-        reading = _Reading(self._options, deadline_at, explicit, response)
+        head = _Head.of(response)
+        reading = _Reading(self._options, deadline_at, explicit, head)
         stream = cast(httpx.SyncByteStream, response.stream)  # a sync transport's answer
-        guarded = _guarded_response(response, _GuardedStream(stream, reading))
-        if response.status_code >= 400 or not _is_usable(response, request):
+        guarded = _guarded_response(response, _GuardedStream(stream, reading), head)
+        if response.status_code >= 400 or not _is_usable(response, request, head):
             body = b"".join(_limited(guarded.iter_raw()))
             guarded.close()
-            return _settled(guarded, body, request)
+            return _settled(guarded, body, request, head)
         return guarded
 
     def close(self) -> None:
@@ -336,13 +401,14 @@ class AsyncGuardedTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         deadline_at, explicit = _prepare(request, self._options)
         response = await self._inner.handle_async_request(request)
-        reading = _Reading(self._options, deadline_at, explicit, response)
+        head = _Head.of(response)
+        reading = _Reading(self._options, deadline_at, explicit, head)
         stream = cast(httpx.AsyncByteStream, response.stream)  # an async transport's answer
-        guarded = _guarded_response(response, _AsyncGuardedStream(stream, reading))
-        if response.status_code >= 400 or not _is_usable(response, request):
+        guarded = _guarded_response(response, _AsyncGuardedStream(stream, reading), head)
+        if response.status_code >= 400 or not _is_usable(response, request, head):
             body = b"".join([piece async for piece in _alimited(guarded.aiter_raw())])
             await guarded.aclose()
-            return _settled(guarded, body, request)
+            return _settled(guarded, body, request, head)
         return guarded
 
     async def aclose(self) -> None:
@@ -354,16 +420,18 @@ class AsyncGuardedTransport(httpx.AsyncBaseTransport):
 _ERROR_BODY_LIMIT = 64 * 1024
 
 
-def _settled(response: httpx.Response, body: bytes, request: httpx.Request) -> httpx.Response:
+def _settled(
+    response: httpx.Response, body: bytes, request: httpx.Request, head: _Head
+) -> httpx.Response:
     """An error answer with the key masked, or ``MalformedResponseError`` for an unusable
     2xx answer."""
-    key = _bearer_key(request)
-    if not _is_usable(response, request):
+    key = _bearer_key(request.headers)
+    if not _is_usable(response, request, head):
         raise _unusable(response, body[: _EXCERPT_CHARS * 4], request, key)
     masked = mask_key(body.decode("utf-8", "replace"), key).encode()
     return httpx.Response(
         response.status_code,
-        headers=response.headers,
+        headers=_without_body_framing(response.headers),
         content=masked,
         extensions=response.extensions,
     )
