@@ -26,11 +26,16 @@ from kluster_integrations.core.guards import masked_excerpt
 _NOT_AN_OBJECT = object()
 
 
+_NOT_OBJECTS = (str, bytes, int, float, list, tuple)
+
+
 def _field(answer: Any, name: str) -> Any:
+    if isinstance(answer, dict):
+        return answer.get(name)
+    if answer is None or isinstance(answer, _NOT_OBJECTS):
+        return _NOT_AN_OBJECT
     if isinstance(answer, Mapping):
         return answer.get(name)
-    if answer is None or isinstance(answer, str | bytes | int | float | list | tuple):
-        return _NOT_AN_OBJECT
     return getattr(answer, name, None)
 
 
@@ -51,7 +56,7 @@ def check_chat_completion(answer: Any) -> None:
     choices = _field(answer, "choices")
     if choices is _NOT_AN_OBJECT:
         raise _malformed("the JSON answer is not a chat completion object", answer)
-    if not isinstance(choices, list | tuple) or not choices:
+    if not choices or not isinstance(choices, list | tuple):
         raise _malformed("the chat completion has no choices", answer)
     if _field(choices[0], "message") in (None, _NOT_AN_OBJECT):
         raise _malformed("the chat completion's first choice has no message", answer)

@@ -32,7 +32,6 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import cast
@@ -70,14 +69,17 @@ def masked_excerpt(text: str, length: int = _EXCERPT_CHARS) -> str:
     return mask_key(text, _bearer_key(headers) if headers is not None else None)[:length]
 
 
-@contextmanager
-def call_scope() -> Iterator[None]:
-    """Mark the start of one call, so its deadline covers all the SDK's attempts."""
-    token = _call_started.set(_call_started.get() or time.monotonic())
-    try:
-        yield
-    finally:
-        _call_started.reset(token)
+class call_scope:
+    """Mark the start of one call, so its deadline covers all the SDK's attempts (a class
+    rather than a ``@contextmanager`` generator: it runs on every call)."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _call_started.set(_call_started.get() or time.monotonic())
+
+    def __exit__(self, *exc_info: object) -> None:
+        _call_started.reset(self._token)
 
 
 @dataclass(frozen=True)
@@ -198,11 +200,12 @@ def _prepare(request: httpx.Request, options: GuardOptions) -> tuple[float, floa
     if _raw_header(request.headers, b"accept-encoding") != _ACCEPTED_ENCODINGS_RAW:
         request.headers["Accept-Encoding"] = ACCEPTED_ENCODINGS
     timeouts = request.extensions.get("timeout") or {}
-    capped = dict(timeouts)
-    for name in _TIMEOUT_NAMES:
-        value = timeouts.get(name)
-        capped[name] = left if value is None or value > left else value
-    request.extensions["timeout"] = capped
+    if len(timeouts) < len(_TIMEOUT_NAMES) or any(v is None or v > left for v in timeouts.values()):
+        capped = dict(timeouts)
+        for name in _TIMEOUT_NAMES:
+            value = timeouts.get(name)
+            capped[name] = left if value is None or value > left else value
+        request.extensions["timeout"] = capped
     return deadline_at, explicit
 
 

@@ -77,7 +77,23 @@ def as_plain_dict(value: Any) -> Any:
 def needs_rewrite(message: Mapping[str, Any], capabilities: frozenset[str] = _NOTHING) -> bool:
     """True when the message carries anything kluster.ai would refuse (on a model with
     these ``capabilities``: with ``tools``, tool calls and ``tool`` messages stay)."""
+    return _carries_refused(message, *_rules_for(capabilities))
+
+
+def any_needs_rewrite(messages: Sequence[Any], capabilities: frozenset[str] = _NOTHING) -> bool:
+    """True when any of ``messages`` (dicts; other values are skipped) ``needs_rewrite``."""
     forbidden, result_roles = _rules_for(capabilities)
+    return any(
+        isinstance(message, dict) and _carries_refused(message, forbidden, result_roles)
+        for message in messages
+    )
+
+
+def _carries_refused(
+    message: Mapping[str, Any],
+    forbidden: Mapping[str, frozenset[str]],
+    result_roles: frozenset[str],
+) -> bool:
     role = message.get("role")
     return role in result_roles or not forbidden.get(str(role), _NOTHING).isdisjoint(message)
 

@@ -27,7 +27,7 @@ def input_problems(request: Mapping[str, Any]) -> list[str]:
     messages = request.get("messages")
     if isinstance(messages, list | tuple):
         for i, message in enumerate(messages):
-            if isinstance(message, Mapping):
+            if isinstance(message, Mapping) and not _is_plainly_sendable(message):
                 problems.extend(_part_problems(message.get("content"), f"messages[{i}]"))
                 for place, text in _strings(message, f"messages[{i}]"):
                     problem = lone_surrogate_problem(text)
@@ -42,6 +42,15 @@ def input_problems(request: Mapping[str, Any]) -> list[str]:
     elif isinstance(stop, str) and lone_surrogate_problem(stop):
         problems.append(f"`stop` {lone_surrogate_problem(stop)}")
     return problems
+
+
+def _is_plainly_sendable(message: Mapping[str, Any]) -> bool:
+    """True for the common message whose values are all ASCII text (or ``None``): nothing
+    in it can be a problem, so nothing needs to be named."""
+    for value in message.values():
+        if value is not None and not (isinstance(value, str) and value.isascii()):
+            return False
+    return True
 
 
 def _part_problems(content: Any, place: str) -> list[str]:

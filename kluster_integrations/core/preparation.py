@@ -70,8 +70,11 @@ class RequestPreparer:
                 request, user_chosen=user_chosen, policy="raise", capabilities=capabilities
             )
         else:
-            with self._lock:
-                fresh = set(user_chosen) - self._warned
+            if self._warned:
+                with self._lock:
+                    fresh: Collection[str] = set(user_chosen) - self._warned
+            else:
+                fresh = user_chosen
             result = sanitize_request(
                 request, user_chosen=fresh, policy="warn", capabilities=capabilities
             )

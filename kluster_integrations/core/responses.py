@@ -14,22 +14,22 @@ Example::
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from kluster_integrations.core.errors import MalformedResponseError
 from kluster_integrations.core.guards import call_scope, masked_excerpt
 
 
-@contextmanager
-def readable_response() -> Iterator[None]:
+class readable_response(call_scope):
     """Raise ``MalformedResponseError`` instead of the SDK's raw ``json.JSONDecodeError``;
     also marks where the call starts, for its deadline (``core.guards.call_scope``)."""
-    try:
-        with call_scope():
-            yield
-    except json.JSONDecodeError as err:
-        raise MalformedResponseError(
-            f"the body is not valid JSON ({err.msg} at line {err.lineno} column {err.colno})",
-            excerpt=masked_excerpt(err.doc) or None,
-        ) from err
+
+    __slots__ = ()
+
+    def __exit__(self, *exc_info: object) -> None:
+        super().__exit__(*exc_info)
+        err = exc_info[1]
+        if isinstance(err, json.JSONDecodeError):
+            raise MalformedResponseError(
+                f"the body is not valid JSON ({err.msg} at line {err.lineno} column {err.colno})",
+                excerpt=masked_excerpt(err.doc) or None,
+            ) from err

@@ -50,7 +50,7 @@ from kluster_integrations.core.errors import UnsupportedParameterError
 from kluster_integrations.core.errors import (  # re-exported: it used to live here
     UnsupportedParameterWarning as UnsupportedParameterWarning,
 )
-from kluster_integrations.core.history import as_plain_dict, needs_rewrite, rewrite_messages
+from kluster_integrations.core.history import any_needs_rewrite, as_plain_dict, rewrite_messages
 
 Policy = Literal["drop", "warn", "raise"]
 POLICIES: tuple[Policy, ...] = ("drop", "warn", "raise")
@@ -92,7 +92,6 @@ def sanitize_request(
     changes: list[Change] = []
     refused: dict[str, str] = {}
     caps = capabilities_of(out.get("model")) if capabilities is None else capabilities
-    rules = refused_parameters(caps) if caps else UNSUPPORTED_PARAMETERS
 
     extra = out.get("extra_body")
     if not _FORBIDDEN_KEYS.isdisjoint(out):
@@ -103,11 +102,11 @@ def sanitize_request(
             changes,
             refused,
             also_set=(),
-            rules=rules,
+            rules=refused_parameters(caps) if caps else UNSUPPORTED_PARAMETERS,
             present=_merged(out, extra),
         )
 
-    if isinstance(extra, Mapping) and not _FORBIDDEN_KEYS.isdisjoint(extra):
+    if extra is not None and isinstance(extra, Mapping) and not _FORBIDDEN_KEYS.isdisjoint(extra):
         extra = dict(extra)
         _clean_parameters(
             extra,
@@ -116,7 +115,7 @@ def sanitize_request(
             changes,
             refused,
             also_set=out,
-            rules=rules,
+            rules=refused_parameters(caps) if caps else UNSUPPORTED_PARAMETERS,
             present=_merged(out, extra),
         )
         out["extra_body"] = extra
@@ -125,9 +124,11 @@ def sanitize_request(
         raise UnsupportedParameterError(refused)
 
     messages = out.get("messages")
-    if isinstance(messages, Iterable) and not isinstance(messages, str | bytes | Mapping):
+    if type(messages) is list or (
+        isinstance(messages, Iterable) and not isinstance(messages, str | bytes | Mapping)
+    ):
         listed = [as_plain_dict(m) for m in messages]
-        if any(isinstance(m, dict) and needs_rewrite(m, caps) for m in listed):
+        if any_needs_rewrite(listed, caps):
             listed, message_changes = rewrite_messages(listed, caps)
             changes.extend(message_changes)
         out["messages"] = listed

@@ -80,11 +80,16 @@ def resolve_mode(mode: ToolCallingMode, model: Any) -> Literal["native", "prompt
     return mode
 
 
+_TOOLS = frozenset({"tools"})
+
+
 def model_capabilities(mode: ToolCallingMode, model: Any) -> frozenset[str]:
     """The capabilities the sanitizer should assume for ``model`` under ``mode``."""
     caps = capabilities_of(model)
-    resolved = resolve_mode(mode, model)
-    return caps | {"tools"} if resolved == "native" else caps - {"tools"}
+    resolved = "native" if mode == "auto" and "tools" in caps else resolve_mode(mode, model)
+    if resolved == "native":
+        return caps if "tools" in caps else caps | _TOOLS
+    return caps - _TOOLS if "tools" in caps else caps
 
 
 @dataclass(frozen=True)
@@ -133,8 +138,11 @@ def plan_request(
     model = out.get("model")
     caps = model_capabilities(mode, model)
     tools = out.get("tools")
-    if resolve_mode(mode, model) != "prompt" or not tools:
-        if tools and resolve_mode(mode, model) == "native":
+    if not tools:
+        return out, caps
+    resolved = resolve_mode(mode, model)
+    if resolved != "prompt":
+        if resolved == "native":
             check_native_tools(out)
         return out, caps
     specs = tuple(ToolSpec.from_openai(tool) for tool in tools)

@@ -34,9 +34,9 @@ def request_problems(request: Mapping[str, Any]) -> list[str]:
         problems.append("`model` must be a non-empty string naming a kluster.ai model.")
     problems.extend(_message_problems(request.get("messages")))
     problems.extend(input_problems(request))
-    info = lookup_model(model) if isinstance(model, str) else None
     for name in _TOKEN_LIMITS:
-        if name in request and request[name] is not None:
+        if request.get(name) is not None:
+            info = lookup_model(model) if isinstance(model, str) else None
             problems.extend(_token_limit_problems(name, request[name], info))
     temperature = request.get("temperature")
     low, high = TEMPERATURE_RANGE

@@ -381,7 +381,8 @@ class ChatKluster(ChatOpenAI):
     @property
     def _default_params(self) -> dict[str, Any]:
         params = super()._default_params
-        params.pop("reasoning", None)  # this class's option, not a request parameter
+        if self.reasoning is not None:
+            params.pop("reasoning", None)  # this class's option, not a request parameter
         return params
 
     @property
@@ -490,7 +491,7 @@ class ChatKluster(ChatOpenAI):
         result = separate_result(result, response, self._reasoning_mode)
         result = add_invalid_calls(result, response)
         if result.generations:
-            reject_placeholder(result.generations[0].message.text)
+            reject_placeholder(result.generations[0].message.content)
         return result
 
     def _convert_chunk_to_generation_chunk(

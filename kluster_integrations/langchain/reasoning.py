@@ -91,6 +91,9 @@ def separate_result(result: ChatResult, response: Any, mode: ReasoningMode) -> C
         if isinstance(response, dict)
         else getattr(response, "choices", None)
     ) or []
+    if mode == "inline":
+        _copy_reasoning_fields(result, choices)
+        return result
     generations = []
     for index, generation in enumerate(result.generations):
         message = generation.message
@@ -105,9 +108,7 @@ def separate_result(result: ChatResult, response: Any, mode: ReasoningMode) -> C
             else None
         )
         field = reasoning_field(raw) if raw is not None else None
-        if mode == "inline" or not isinstance(message.content, str):
-            if field is not None and mode == "inline":
-                message.additional_kwargs[REASONING_KEY] = field
+        if not isinstance(message.content, str):
             generations.append(generation)
             continue
         split = split_reasoning(message.content, field)
@@ -116,6 +117,18 @@ def separate_result(result: ChatResult, response: Any, mode: ReasoningMode) -> C
             ChatGeneration(message=message, generation_info=generation.generation_info)
         )
     return ChatResult(generations=generations, llm_output=result.llm_output)
+
+
+def _copy_reasoning_fields(result: ChatResult, choices: Any) -> None:
+    """``"inline"``: the content stays as written; a reasoning field the server sent is
+    kept in ``additional_kwargs``."""
+    for generation, choice in zip(result.generations, choices, strict=False):
+        raw = (
+            choice.get("message") if isinstance(choice, dict) else getattr(choice, "message", None)
+        )
+        field = reasoning_field(raw) if raw is not None else None
+        if field is not None:
+            generation.message.additional_kwargs[REASONING_KEY] = field
 
 
 class _ChunkSplitter:

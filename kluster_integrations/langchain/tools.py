@@ -85,13 +85,10 @@ class PromptedToolsClient:
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
+        self.with_raw_response = _RawCreate(self)
 
     def create(self, **request: Any) -> Any:
         return send(self.inner.create, request)
-
-    @property
-    def with_raw_response(self) -> _RawCreate:
-        return _RawCreate(self)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -102,13 +99,10 @@ class AsyncPromptedToolsClient:
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
+        self.with_raw_response = _AsyncRawCreate(self)
 
     async def create(self, **request: Any) -> Any:
         return await asend(self.inner.create, request)
-
-    @property
-    def with_raw_response(self) -> _AsyncRawCreate:
-        return _AsyncRawCreate(self)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -172,20 +166,20 @@ def add_invalid_calls(result: ChatResult, response: Any) -> ChatResult:
     ``AIMessage`` as ``invalid_tool_calls``."""
     choices = (
         response.get("choices")
-        if isinstance(response, Mapping)
+        if isinstance(response, dict)
         else getattr(response, "choices", None)
     )
     if not choices:
         return result
     message = (
         choices[0].get("message")
-        if isinstance(choices[0], Mapping)
+        if isinstance(choices[0], dict)
         else getattr(choices[0], "message", None)
     )
     raw = (
         message.get("invalid_tool_calls")
-        if isinstance(message, Mapping)
-        else (getattr(message, "model_extra", None) or {}).get("invalid_tool_calls")
+        if isinstance(message, dict)
+        else (getattr(message, "__pydantic_extra__", None) or {}).get("invalid_tool_calls")
     )
     if not raw:
         return result
