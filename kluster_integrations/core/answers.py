@@ -24,6 +24,7 @@ from kluster_integrations.core.errors import MalformedResponseError
 from kluster_integrations.core.guards import masked_excerpt
 
 _NOT_AN_OBJECT = object()
+_ABSENT = object()
 
 
 _NOT_OBJECTS = (str, bytes, int, float, list, tuple)
@@ -32,11 +33,14 @@ _NOT_OBJECTS = (str, bytes, int, float, list, tuple)
 def _field(answer: Any, name: str) -> Any:
     if isinstance(answer, dict):
         return answer.get(name)
+    value = getattr(answer, name, _ABSENT)  # an SDK object, the common case
+    if value is not _ABSENT:
+        return value
     if answer is None or isinstance(answer, _NOT_OBJECTS):
         return _NOT_AN_OBJECT
     if isinstance(answer, Mapping):
         return answer.get(name)
-    return getattr(answer, name, None)
+    return None
 
 
 def _malformed(detail: str, answer: Any) -> MalformedResponseError:
@@ -58,7 +62,8 @@ def check_chat_completion(answer: Any) -> None:
         raise _malformed("the JSON answer is not a chat completion object", answer)
     if not choices or not isinstance(choices, list | tuple):
         raise _malformed("the chat completion has no choices", answer)
-    if _field(choices[0], "message") in (None, _NOT_AN_OBJECT):
+    message = _field(choices[0], "message")
+    if message is None or message is _NOT_AN_OBJECT:
         raise _malformed("the chat completion's first choice has no message", answer)
 
 

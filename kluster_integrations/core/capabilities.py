@@ -91,7 +91,7 @@ def image_locations(messages: Any) -> list[str]:
     if not isinstance(messages, list):
         return found
     for index, message in enumerate(messages):
-        content = message.get("content") if isinstance(message, Mapping) else None
+        content = message.get("content") if isinstance(message, dict | Mapping) else None
         if isinstance(content, list) and any(
             isinstance(part, Mapping) and part.get("type") in IMAGE_PART_TYPES for part in content
         ):

@@ -123,6 +123,6 @@ class _ClosedWhenCollected(openai.DefaultHttpxClient):
     SDK's own default client does (the async pools close with their event loop)."""
 
     def __del__(self) -> None:
-        if not self.is_closed:
-            with contextlib.suppress(Exception):  # nothing to report to at collection
+        with contextlib.suppress(Exception):  # nothing to report to at collection
+            if not self.is_closed:  # (a half-built copy has no state yet)
                 self.close()

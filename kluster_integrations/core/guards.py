@@ -34,7 +34,7 @@ import zlib
 from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import cast
+from typing import NamedTuple, cast
 
 import httpx
 
@@ -109,9 +109,9 @@ class _Reading:
         self.last_data = time.monotonic()
         self.decoder = (
             zlib.decompressobj(16 + zlib.MAX_WBITS)
-            if head.encoding == "gzip"
+            if head.encoding == b"gzip"
             else zlib.decompressobj()
-            if head.encoding == "deflate"
+            if head.encoding == b"deflate"
             else None
         )
 
@@ -148,18 +148,23 @@ class _Reading:
 
     def check(self, piece: bytes) -> None:
         limit = self.options.max_response_bytes
-        if self.is_stream:
-            if self.size + len(piece) > limit and _longest_line(piece, self.size) > limit:
-                raise ResponseTooLargeError(limit, "single stream line")
-            newline = piece.rfind(b"\n")
-            self.size = self.size + len(piece) if newline < 0 else len(piece) - newline - 1
-            if b"data:" in piece:
-                self.last_data = time.monotonic()
-        else:
+        if not self.is_stream:
             self.size += len(piece)
             if self.size > limit:
                 raise ResponseTooLargeError(limit, "body")
-        self.check_time()
+            self.check_time()
+            return
+        if self.size + len(piece) > limit and _longest_line(piece, self.size) > limit:
+            raise ResponseTooLargeError(limit, "single stream line")
+        newline = piece.rfind(b"\n")
+        self.size = self.size + len(piece) if newline < 0 else len(piece) - newline - 1
+        now = time.monotonic()
+        if b"data:" in piece:
+            self.last_data = now
+        elif now - self.last_data > self.options.stream_idle_timeout:
+            raise StreamIdleTimeoutError(self.options.stream_idle_timeout)
+        if self.deadline_at is not None and now > self.deadline_at:
+            raise DeadlineExceededError(self._deadline_seconds())
 
 
 def _longest_line(piece: bytes, carried: int) -> int:
@@ -209,12 +214,11 @@ def _prepare(request: httpx.Request, options: GuardOptions) -> tuple[float, floa
     return deadline_at, explicit
 
 
-@dataclass(frozen=True)
-class _Head:
-    """What the guards read from an answer's headers, found in one pass."""
+class _Head(NamedTuple):
+    """What the guards read from an answer's headers (lower-cased bytes), in one pass."""
 
-    content_type: str
-    encoding: str
+    content_type: bytes
+    encoding: bytes
 
     @classmethod
     def of(cls, response: httpx.Response) -> _Head:
@@ -222,20 +226,18 @@ class _Head:
         for name, value in response.headers.raw:
             lowered = name.lower()
             if lowered == b"content-type":
-                content_type = value
+                content_type = value.lower()
             elif lowered == b"content-encoding":
-                encoding = value
-        return cls(
-            content_type.decode("latin-1").lower(), encoding.decode("latin-1").strip().lower()
-        )
+                encoding = value.strip().lower()
+        return cls(content_type, encoding)
 
     @property
     def is_event_stream(self) -> bool:
-        return "text/event-stream" in self.content_type
+        return b"text/event-stream" in self.content_type
 
     @property
     def is_decoded_here(self) -> bool:
-        return self.encoding in ("gzip", "deflate")
+        return self.encoding in (b"gzip", b"deflate")
 
 
 def _is_usable(response: httpx.Response, request: httpx.Request, head: _Head) -> bool:
@@ -243,7 +245,7 @@ def _is_usable(response: httpx.Response, request: httpx.Request, head: _Head) ->
         return True  # the SDK turns error statuses into its typed errors
     if head.is_event_stream:
         return True
-    if "json" in head.content_type and not _wants_stream(request):
+    if b"json" in head.content_type and not _wants_stream(request):
         return True
     return _is_file_download(request)  # a file's content (batch output JSONL) is bytes
 

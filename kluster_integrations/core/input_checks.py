@@ -27,7 +27,7 @@ def input_problems(request: Mapping[str, Any]) -> list[str]:
     messages = request.get("messages")
     if isinstance(messages, list | tuple):
         for i, message in enumerate(messages):
-            if isinstance(message, Mapping) and not _is_plainly_sendable(message):
+            if isinstance(message, dict | Mapping) and not _is_plainly_sendable(message):
                 problems.extend(_part_problems(message.get("content"), f"messages[{i}]"))
                 for place, text in _strings(message, f"messages[{i}]"):
                     problem = lone_surrogate_problem(text)

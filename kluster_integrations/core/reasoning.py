@@ -223,7 +223,7 @@ def strip_history_reasoning(messages: Sequence[Any]) -> list[Any]:
     """
     out = list(messages)
     for index, message in enumerate(out):
-        if not isinstance(message, Mapping) or message.get("role") != "assistant":
+        if not isinstance(message, dict | Mapping) or message.get("role") != "assistant":
             continue
         content = message.get("content")
         stripped = _strip_content(content)

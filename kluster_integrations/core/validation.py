@@ -65,7 +65,7 @@ def _message_problems(messages: Any) -> list[str]:
         return ["`messages` is empty: send at least one message."]
     problems = []
     for i, message in enumerate(messages):
-        if not isinstance(message, Mapping):
+        if not isinstance(message, dict | Mapping):
             problems.append(f"`messages[{i}]` must be an object with `role` and `content`.")
         elif message.get("role") not in KNOWN_ROLES:
             problems.append(

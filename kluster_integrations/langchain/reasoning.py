@@ -32,6 +32,7 @@ from langchain_core.messages.block_translators import register_translator
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from kluster_integrations.core.reasoning import (
+    REASONING_FIELDS,
     ReasoningMode,
     ReasoningSplitter,
     reasoning_field,
@@ -170,11 +171,8 @@ def separate_stream(
 ) -> Iterator[ChatGenerationChunk]:
     """The chunks with each one's thinking where ``mode`` says; no partial tag is shown."""
     if mode == "inline":
-        yield from chunks
-        return
-    split = _ChunkSplitter(mode)
-    for chunk in chunks:
-        yield split(chunk)
+        return chunks
+    return map(_ChunkSplitter(mode), chunks)
 
 
 async def aseparate_stream(
@@ -190,6 +188,9 @@ async def aseparate_stream(
         yield split(chunk)
 
 
+_REASONING_FIELD_NAMES = frozenset(REASONING_FIELDS)
+
+
 def copy_delta_reasoning(
     chunk: ChatGenerationChunk | None, raw_chunk: dict
 ) -> ChatGenerationChunk | None:
@@ -198,7 +199,9 @@ def copy_delta_reasoning(
         return None
     choices = raw_chunk.get("choices") or ()
     delta = choices[0].get("delta") if choices and isinstance(choices[0], dict) else None
-    field = reasoning_field(delta) if isinstance(delta, dict) else None
+    if not isinstance(delta, dict) or _REASONING_FIELD_NAMES.isdisjoint(delta):
+        return chunk
+    field = reasoning_field(delta)
     if field:
         chunk.message.additional_kwargs[REASONING_KEY] = field
     return chunk

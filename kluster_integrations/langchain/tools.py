@@ -30,6 +30,7 @@ from langchain_core.outputs import ChatResult
 from kluster_integrations.core.capabilities import current_catalog
 from kluster_integrations.core.catalog import FALLBACK_CONTEXT_WINDOW, FALLBACK_MAX_OUTPUT
 from kluster_integrations.core.errors import ToolCallingNotSupportedError
+from kluster_integrations.core.parsing import ParsedRawResponse, aparsed_create, parsed_create
 from kluster_integrations.core.tool_calling import PLAN_KEY, ToolCallingMode, asend, send
 
 TOOLS_OFF_ALTERNATIVE = (
@@ -63,7 +64,7 @@ class _RawCreate:
     def create(self, **request: Any) -> Any:
         if _has_plan(request):
             return _RawResponse(self._owner.create(**request))
-        return self._owner.inner.with_raw_response.create(**request)
+        return ParsedRawResponse(self._owner.inner.with_raw_response.create(**request), request)
 
 
 class _AsyncRawCreate:
@@ -73,7 +74,8 @@ class _AsyncRawCreate:
     async def create(self, **request: Any) -> Any:
         if _has_plan(request):
             return _RawResponse(await self._owner.create(**request))
-        return await self._owner.inner.with_raw_response.create(**request)
+        raw = await self._owner.inner.with_raw_response.create(**request)
+        return ParsedRawResponse(raw, request, is_async=True)
 
 
 def _has_plan(request: Mapping[str, Any]) -> bool:
@@ -86,9 +88,10 @@ class PromptedToolsClient:
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.with_raw_response = _RawCreate(self)
+        self._create = parsed_create(inner)
 
     def create(self, **request: Any) -> Any:
-        return send(self.inner.create, request)
+        return send(self._create, request)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -100,9 +103,10 @@ class AsyncPromptedToolsClient:
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.with_raw_response = _AsyncRawCreate(self)
+        self._create = aparsed_create(inner)
 
     async def create(self, **request: Any) -> Any:
-        return await asend(self.inner.create, request)
+        return await asend(self._create, request)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)

@@ -30,7 +30,7 @@ What it changes from ``OpenAILike``:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from llama_index.core.base.llms.types import LLMMetadata
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
@@ -312,6 +312,12 @@ class KlusterLLM(OpenAILike):
                 names.update(source["extra_body"])
         return frozenset(names)
 
+    @property
+    def _request_preparer(self) -> RequestPreparer:
+        """``self._preparer`` read straight from pydantic's private values: the attribute
+        itself is found only after an ``AttributeError`` (about 1.7 µs on every request)."""
+        return cast(dict[str, Any], self.__pydantic_private__)["_preparer"]
+
     def _prepare(self, request: dict[str, Any]) -> dict[str, Any]:
         """The request LlamaIndex built, as kluster.ai accepts it (see ``core.preparation``)."""
         request = dict(request)
@@ -319,7 +325,7 @@ class KlusterLLM(OpenAILike):
         if not self.keep_reasoning_in_history and "messages" in request:
             request["messages"] = strip_history_reasoning(request["messages"])
         request, capabilities = plan_request(request, self.tool_calling, invalid_as_calls=True)
-        return self._preparer.prepare(
+        return self._request_preparer.prepare(
             request,
             user_chosen=user_chosen,
             strict=self.strict_parameters,
