@@ -28,6 +28,7 @@ from openai import AsyncOpenAI, OpenAI
 
 from kluster_integrations.core.answers import check_chat_chunk, check_chat_completion
 from kluster_integrations.core.batch.adaptive import reject_placeholder_completion
+from kluster_integrations.core.parsing import aparsed_create, parsed_create
 from kluster_integrations.core.responses import readable_response
 from kluster_integrations.core.streaming import aguard_stream, guard_stream
 from kluster_integrations.core.tool_calling import asend, send
@@ -114,7 +115,7 @@ class _Completions:
     def create(self, **request: Any) -> Any:
         clean = self._prepare(request)
         with readable_response():
-            response = send(_checking(self._completions.create), clean)
+            response = send(_checking(parsed_create(self._completions)), clean)
         if clean.get("stream"):
             return _guarded(response)
         reject_placeholder_completion(response)
@@ -125,7 +126,7 @@ class _AsyncCompletions(_Completions):
     async def create(self, **request: Any) -> Any:
         clean = self._prepare(request)
         with readable_response():
-            response = await asend(_achecking(self._completions.create), clean)
+            response = await asend(_achecking(aparsed_create(self._completions)), clean)
         if clean.get("stream"):
             return _aguarded(response)
         reject_placeholder_completion(response)
