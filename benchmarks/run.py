@@ -320,6 +320,55 @@ def bench_preparation() -> None:
     )
 
 
+def bench_answer_building() -> None:
+    """Building the SDK's answer objects from their JSON: the SDK's loose constructor (what
+    stock classes use) against ``core.parsing`` (what the adapters use)."""
+    from openai._models import construct_type  # the SDK's own builder, to time it
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+    from kluster_integrations.core.parsing import build_answer
+
+    completion = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1_764_000_000,
+        "model": MODEL,
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "logprobs": None,
+                "message": {"role": "assistant", "content": "Benchmarks turn speed into numbers."},
+            }
+        ],
+        "usage": {"prompt_tokens": 12, "completion_tokens": 14, "total_tokens": 26},
+    }
+    chunk = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 1_764_000_000,
+        "model": MODEL,
+        "choices": [{"index": 0, "delta": {"content": "Bench"}, "finish_reason": None}],
+    }
+
+    def best(case: Callable[[], object]) -> float:
+        return min(timeit.repeat(case, number=2000, repeat=5)) / 2000 * 1e6
+
+    rows = []
+    for name, model, data in (
+        ("a chat completion", ChatCompletion, completion),
+        ("a streamed chunk", ChatCompletionChunk, chunk),
+    ):
+        sdk = best(lambda m=model, d=data: construct_type(type_=m, value=d))
+        ours = best(lambda m=model, d=data: build_answer(m, d))
+        rows.append((name, f"{sdk:.1f}", f"{ours:.1f}"))
+    table(
+        "Building an answer object from its JSON (best of 5)",
+        rows,
+        ("answer", "openai SDK (stock classes) µs", "core.parsing (adapters) µs"),
+    )
+
+
 def bench_throughput(
     base_url: str, prompts: int, concurrency: int, rounds: int, latency_ms: float = 0.0
 ) -> None:
@@ -470,6 +519,7 @@ def main() -> None:
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     bench_sanitizer()
     bench_preparation()
+    bench_answer_building()
     bench_imports(3 if args.quick else 7)
     with emulator_process() as base_url:
         bench_calls(base_url, rounds)
