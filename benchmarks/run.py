@@ -369,6 +369,89 @@ def bench_answer_building() -> None:
     )
 
 
+class _CannedAnswer(httpx.BaseTransport):
+    """Answers every request with one fixed chat completion, read from a stream as a real
+    connection's body is: the client's own work per call, without the network."""
+
+    body = (
+        b'{"id":"chatcmpl-1","object":"chat.completion","created":1764000000,"model":"'
+        + MODEL.encode()
+        + b'","choices":[{"index":0,"finish_reason":"stop","logprobs":null,"message":'
+        b'{"role":"assistant","content":"Benchmarks turn speed into numbers."}}],'
+        b'"usage":{"prompt_tokens":12,"completion_tokens":14,"total_tokens":26}}'
+    )
+
+    class _Body(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            yield _CannedAnswer.body
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        headers = [(b"content-type", b"application/json"), (b"server", b"uvicorn")]
+        return httpx.Response(200, headers=headers, stream=self._Body())
+
+
+def bench_client_work(rounds: int) -> None:
+    """Whole invoke / chat calls against a canned answer in the same process: what each
+    class costs on the client, with the adapters' guards around the same canned transport."""
+    import openai
+    from langchain_openai import ChatOpenAI
+    from llama_index.core.llms import ChatMessage
+    from llama_index.llms.openai_like import OpenAILike
+
+    from kluster_integrations.core.guards import GuardedTransport, GuardOptions
+    from kluster_integrations.langchain import ChatKluster
+    from kluster_integrations.llama_index import KlusterLLM
+
+    url = "https://kluster.test/v1"
+
+    def plain() -> httpx.Client:
+        return openai.DefaultHttpxClient(transport=_CannedAnswer())
+
+    def guarded() -> httpx.Client:
+        return openai.DefaultHttpxClient(
+            transport=GuardedTransport(_CannedAnswer(), GuardOptions())
+        )
+
+    stock = ChatOpenAI(model=MODEL, base_url=url, api_key=KEY, http_client=plain())
+    kluster = ChatKluster(model=MODEL, base_url=url, api_key=KEY, http_client=guarded())
+    li_stock = OpenAILike(
+        model=MODEL, api_base=url, api_key=KEY, is_chat_model=True, http_client=plain()
+    )
+    li_kluster = KlusterLLM(model=MODEL, api_base=url, api_key=KEY, http_client=guarded())
+    messages = [ChatMessage(role="user", content=PROMPT)]
+    cases: dict[str, Callable[[], object]] = {
+        "ChatOpenAI.invoke": lambda: stock.invoke(PROMPT),
+        "ChatKluster.invoke": lambda: kluster.invoke(PROMPT),
+        "OpenAILike.chat": lambda: li_stock.chat(messages),
+        "KlusterLLM.chat": lambda: li_kluster.chat(messages),
+    }
+    best = dict.fromkeys(cases, float("inf"))
+    for r in range(rounds):
+        names = list(cases)[r % 2 :] + list(cases)[: r % 2]
+        for name in names:
+            per = min(timeit.repeat(cases[name], number=200, repeat=2)) / 200 * 1e6
+            best[name] = min(best[name], per)
+    table(
+        "Client work per call, canned answer in the same process (best of rounds)",
+        [
+            ("ChatOpenAI.invoke", f"{best['ChatOpenAI.invoke']:.0f}", "-"),
+            (
+                "ChatKluster.invoke",
+                f"{best['ChatKluster.invoke']:.0f}",
+                f"{best['ChatKluster.invoke'] - best['ChatOpenAI.invoke']:+.0f}",
+            ),
+            ("OpenAILike.chat", f"{best['OpenAILike.chat']:.0f}", "-"),
+            (
+                "KlusterLLM.chat",
+                f"{best['KlusterLLM.chat']:.0f}",
+                f"{best['KlusterLLM.chat'] - best['OpenAILike.chat']:+.0f}",
+            ),
+        ],
+        ("call", "µs", "vs stock µs"),
+    )
+
+
 def bench_throughput(
     base_url: str, prompts: int, concurrency: int, rounds: int, latency_ms: float = 0.0
 ) -> None:
@@ -520,6 +603,7 @@ def main() -> None:
     bench_sanitizer()
     bench_preparation()
     bench_answer_building()
+    bench_client_work(2 if args.quick else 8)
     bench_imports(3 if args.quick else 7)
     with emulator_process() as base_url:
         bench_calls(base_url, rounds)
