@@ -30,9 +30,12 @@ def multiply(a: int, b: int) -> int:
     return a * b
 
 
-def both(emulator: KlusterEmulator, model: str) -> tuple[ChatOpenAI, ChatKluster]:
+def both(emulator: KlusterEmulator, model: str, tools: bool) -> tuple[Any, Any]:
+    """Stock ChatOpenAI and ChatKluster on ``model``, with ``multiply`` bound if ``tools``."""
     stock = ChatOpenAI(model=model, base_url=emulator.base_url, api_key="k")
     ours = ChatKluster(model=model, reasoning="inline")
+    if tools:
+        return stock.bind_tools([multiply]), ours.bind_tools([multiply])
     return stock, ours
 
 
@@ -60,9 +63,7 @@ CASES = {
 def test_invoke_reads_answers_as_chat_openai_does(
     emulator: KlusterEmulator, model: str, tools: bool, prompt: str
 ) -> None:
-    stock, ours = both(emulator, model)
-    if tools:
-        stock, ours = stock.bind_tools([multiply]), ours.bind_tools([multiply])  # type: ignore[assignment]
+    stock, ours = both(emulator, model, tools)
     expected = fields(stock.invoke(prompt))
     assert fields(ours.invoke(prompt)) == expected
     assert fields(asyncio.run(ours.ainvoke(prompt))) == expected
@@ -73,9 +74,7 @@ def test_invoke_reads_answers_as_chat_openai_does(
 def test_stream_reads_chunks_as_chat_openai_does(
     emulator: KlusterEmulator, model: str, tools: bool, prompt: str
 ) -> None:
-    stock, ours = both(emulator, model)
-    if tools:
-        stock, ours = stock.bind_tools([multiply]), ours.bind_tools([multiply])  # type: ignore[assignment]
+    stock, ours = both(emulator, model, tools)
     expected = [(c.content, c.additional_kwargs, c.tool_call_chunks) for c in stock.stream(prompt)]
     got = [(c.content, c.additional_kwargs, c.tool_call_chunks) for c in ours.stream(prompt)]
     assert got == expected and len(got) > 2
