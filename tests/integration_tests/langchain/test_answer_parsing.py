@@ -85,3 +85,11 @@ def test_stream_reads_chunks_as_chat_openai_does(
         ]
 
     assert asyncio.run(collect()) == expected
+
+
+def test_response_headers_still_come_with_the_answer(emulator: KlusterEmulator) -> None:
+    """``include_response_headers`` reads the raw response, which the parsing wraps."""
+    llm = ChatKluster(model=TOOL_MODEL, include_response_headers=True)
+    assert "content-type" in llm.invoke("Say hello.").response_metadata["headers"]
+    first = next(iter(llm.stream("Say hello.")))
+    assert "text/event-stream" in first.response_metadata["headers"]["content-type"]
