@@ -114,7 +114,7 @@ def main() -> None:
 
     n = len(RAW)
     rows = [
-        ("existing: openai SDK parses a chunk", per_chunk(sdk_parse, n)),
+        ("existing: a chunk built by validation (core.parsing)", per_chunk(sdk_parse, n)),
         ("existing: ChatOpenAI converts a chunk", per_chunk(chatopenai_convert, n)),
         ("splitter, one word per chunk", per_chunk(splitter_over(PIECES), n, 200)),
         ("splitter, one character per chunk", per_chunk(splitter_over(CHARS), len(CHARS), 20)),
