@@ -61,6 +61,11 @@ def refresh_capabilities(client: OpenAI) -> Mapping[str, ModelInfo]:
     return _catalog
 
 
+def model_info(model_id: Any) -> ModelInfo | None:
+    """The current catalog's entry for ``model_id`` (the live list once loaded), or ``None``."""
+    return _catalog.get(str(model_id))
+
+
 def capabilities_of(model_id: Any) -> frozenset[str]:
     """The capabilities of ``model_id`` (empty for ids the catalog does not know)."""
     info = _catalog.get(str(model_id))

@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NamedTuple, get_args
 
-from kluster_integrations.core.catalog import lookup_model
+from kluster_integrations.core.capabilities import model_info
 from kluster_integrations.core.errors import InvalidReasoningModeError
 
 OPEN_TAG = "<think>"
@@ -196,7 +196,7 @@ def resolve_reasoning_mode(model_id: str, requested: str | None) -> ReasoningMod
     'inline'
     """
     if requested is None:
-        info = lookup_model(model_id)
+        info = model_info(model_id)
         return "inline" if info is not None and not info.supports("reasoning") else "separate"
     if requested not in REASONING_MODES:
         raise InvalidReasoningModeError(requested)

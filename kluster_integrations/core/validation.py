@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kluster_integrations.core.catalog import lookup_model
+from kluster_integrations.core.capabilities import model_info
 from kluster_integrations.core.contract import TEMPERATURE_RANGE
 from kluster_integrations.core.errors import InvalidRequestError
 from kluster_integrations.core.input_checks import input_problems
@@ -36,7 +36,7 @@ def request_problems(request: Mapping[str, Any]) -> list[str]:
     problems.extend(input_problems(request))
     for name in _TOKEN_LIMITS:
         if request.get(name) is not None:
-            info = lookup_model(model) if isinstance(model, str) else None
+            info = model_info(model) if isinstance(model, str) else None
             problems.extend(_token_limit_problems(name, request[name], info))
     temperature = request.get("temperature")
     low, high = TEMPERATURE_RANGE

@@ -42,11 +42,11 @@ from llama_index.core.instrumentation.events.llm import (
 from llama_index.llms.openai_like import OpenAILike
 
 from kluster_integrations.core.batch import KlusterBatch
+from kluster_integrations.core.capabilities import model_info
 from kluster_integrations.core.catalog import (
     FALLBACK_CONTEXT_WINDOW,
     FALLBACK_MAX_OUTPUT,
     check_model,
-    lookup_model,
 )
 from kluster_integrations.core.config import DEFAULT_CHAT_MODEL, resolve_api_key, resolve_base_url
 from kluster_integrations.core.connection import connection_defaults
@@ -277,7 +277,7 @@ class KlusterLLM(OpenAILike):
     def metadata(self) -> LLMMetadata:
         """Context window and output size from the catalog (fallbacks for unknown ids); a
         function-calling model unless ``tool_calling="off"``."""
-        info = lookup_model(self.model)
+        info = model_info(self.model)
         context_window = self.context_window or (
             info.context_window if info else FALLBACK_CONTEXT_WINDOW
         )
