@@ -45,10 +45,12 @@ def input_problems(request: Mapping[str, Any]) -> list[str]:
 
 
 def _is_plainly_sendable(message: Mapping[str, Any]) -> bool:
-    """True for the common message whose values are all ASCII text (or ``None``): nothing
-    in it can be a problem, so nothing needs to be named."""
+    """True for the common message whose values are all text without lone surrogates (or
+    ``None``): nothing in it can be a problem, so nothing needs to be named."""
     for value in message.values():
-        if value is not None and not (isinstance(value, str) and value.isascii()):
+        if value is not None and not (
+            isinstance(value, str) and (value.isascii() or lone_surrogate_problem(value) is None)
+        ):
             return False
     return True
 

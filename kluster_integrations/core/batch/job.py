@@ -61,7 +61,11 @@ def combined_status(batches: Sequence[Any], known_total: int | None = None) -> B
     """One status for several batches: the least advanced while any runs, else the worst."""
     statuses = [batch.status for batch in batches]
     active = [s for s in BATCH_ACTIVE_STATUSES if s in statuses]
-    status = active[0] if active else next(s for s in _SEVERITY if s in statuses)
+    unknown = [s for s in statuses if s not in BATCH_ACTIVE_STATUSES + BATCH_FINAL_STATUSES]
+    if active or unknown:  # a status kluster.ai adds later counts as still running
+        status = active[0] if active else unknown[0]
+    else:
+        status = next(s for s in _SEVERITY if s in statuses)
     counts = [batch.request_counts for batch in batches]
     total = sum(c.total for c in counts if c is not None)
     return BatchStatus(
