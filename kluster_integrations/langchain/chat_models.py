@@ -48,6 +48,7 @@ from kluster_integrations.core.batch import KlusterBatch
 from kluster_integrations.core.batch.adaptive import reject_placeholder
 from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_CHAT_MODEL
+from kluster_integrations.core.errors import InvalidRequestError
 from kluster_integrations.core.preparation import RequestPreparer, refuse_unsupported
 from kluster_integrations.core.reasoning import (
     ReasoningMode,
@@ -675,6 +676,14 @@ class ChatKluster(ChatOpenAI):
 
 def _with_kluster_defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
     """Constructor arguments with the kluster.ai connection and chat defaults filled in."""
+    if "strict" in kwargs:
+        # ChatOpenAI has no such field: it would go into model_kwargs and break every call.
+        raise InvalidRequestError(
+            [
+                "ChatKluster has no `strict` option: strict mode is `strict_parameters=True` "
+                "(for strict tool schemas, pass `strict=True` to `bind_tools`)."
+            ]
+        )
     kwargs = with_kluster_connection(kwargs)
     if kwargs.pop("use_responses_api", None):
         warnings.warn(
