@@ -32,6 +32,7 @@ from kluster_integrations.core.contract import (
     BATCH_MAX_FILE_BYTES,
 )
 from kluster_integrations.core.errors import BatchInputError, BatchNotFoundError
+from kluster_integrations.core.tool_calling import PLAN_KEY
 
 #: Prefix of the ``custom_id``\ s made when none are given: ``request-0``, ``request-1``...
 DEFAULT_ID_PREFIX = "request"
@@ -84,6 +85,13 @@ def write_parts(
     ) as writer:
         count = 0
         for count, body in enumerate(bodies, start=1):
+            if PLAN_KEY in body:
+                raise BatchInputError(
+                    "tools described in the prompt cannot go through the Batch API (the "
+                    "replies would need reading back as tool calls one by one)",
+                    "Use a kluster.ai tool model (native tools), or send these requests "
+                    "one at a time with .batch() / .invoke().",
+                )
             if custom_ids is None:
                 writer.add(f"{prefix}-{count - 1}", body)
             elif count <= len(custom_ids):

@@ -308,3 +308,23 @@ def test_the_key_shows_nowhere_in_a_job(kluster_env, kluster_batches, monkeypatc
     shown = " ".join([repr(job), str(job.status()), str(info.value), repr(info.value.errors[0])])
     assert secret not in shown
     assert all(secret not in str(r.headers) for r in kluster_env.requests)
+
+
+ADD_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "add",
+        "description": "Add two integers.",
+        "parameters": {
+            "type": "object",
+            "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+        },
+    },
+}
+
+
+def test_prompted_tools_are_refused_before_anything_is_sent(kluster_env, kluster_batches):
+    text_model = ChatKluster(model="mistralai/Mistral-Nemo-Instruct-2407")
+    with pytest.raises(BatchInputError, match="tool model"):
+        text_model.submit_batch(["1 + 2?"], tools=[ADD_TOOL])
+    assert kluster_env.requests == []

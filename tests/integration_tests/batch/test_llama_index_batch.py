@@ -122,3 +122,14 @@ def test_ten_thousand_requests(kluster_env, kluster_batches):
     assert all(r.message.content.endswith(f'"item {i}".') for i, r in enumerate(results))
     ran = [r.body for r in kluster_env.requests if BATCH_LINE_HEADER in r.headers]
     assert len(ran) == 10_000 and not any(contract_violations(body) for body in ran)
+
+
+def test_prompted_tools_are_refused_before_anything_is_sent(kluster_env, kluster_batches):
+    tool = {
+        "type": "function",
+        "function": {"name": "add", "parameters": {"type": "object", "properties": {}}},
+    }
+    text_model = KlusterLLM(model="mistralai/Mistral-Nemo-Instruct-2407")
+    with pytest.raises(BatchInputError, match="tool model"):
+        text_model.submit_batch(["1 + 2?"], tools=[tool])
+    assert kluster_env.requests == []
