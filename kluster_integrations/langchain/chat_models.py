@@ -640,8 +640,8 @@ class ChatKluster(ChatOpenAI):
             )
         if method not in PROMPT_METHODS:
             raise ValueError(
-                f"method must be one of {PROMPT_METHODS}, not {method!r}; on "
-                "kluster.ai each of them puts the schema in the prompt."
+                f"method must be one of {PROMPT_METHODS}, not {method!r}; "
+                "'function_calling' binds the schema as a tool, the others put it in the prompt."
             )
         if schema is None and method != "json_mode":
             raise ValueError(

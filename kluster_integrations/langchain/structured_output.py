@@ -41,7 +41,8 @@ from typing_extensions import is_typeddict
 from kluster_integrations.core.errors import StructuredOutputError
 from kluster_integrations.core.structured import extract_json, schema_instruction
 
-#: What ``method=`` may be; on kluster.ai every one of them works through the prompt.
+#: What ``method=`` may be: ``function_calling`` binds the schema as a tool (native or
+#: prompted), the other two put it in the prompt (kluster.ai has no ``response_format``).
 PROMPT_METHODS = ("json_schema", "function_calling", "json_mode")
 
 

@@ -1,7 +1,7 @@
 """Structured output for LlamaIndex on kluster.ai: the schema goes in the prompt.
 
-kluster.ai takes neither ``response_format`` nor tools, so ``KlusterLLM`` runs
-``structured_predict`` and friends through LlamaIndex's ``LLMTextCompletionProgram`` with
+kluster.ai takes no ``response_format`` (and tools only on its tool models), so ``KlusterLLM``
+runs ``structured_predict`` and friends through LlamaIndex's ``LLMTextCompletionProgram`` with
 ``SchemaOutputParser``: the core's ``schema_instruction`` is added to the prompt, and the
 reply is read with the core's ``extract_json`` and validated against the Pydantic model.
 
