@@ -272,6 +272,9 @@ BATCH_COMPLETION_WINDOWS = ("24h", "48h", "72h")
 BATCH_MAX_FILE_BYTES = 100 * 1024 * 1024
 BATCH_TRIAL_MAX_REQUESTS = 999
 BATCH_FILE_PURPOSE: Literal["batch"] = "batch"
+#: Body fields a batch line cannot use: a batch answer is one JSON object, never a stream
+#: (the emulator refuses ``stream: true``; the batch writer leaves these out).
+BATCH_LINE_STREAM_FIELDS = ("stream", "stream_options")
 BATCH_ACTIVE_STATUSES = ("validating", "in_progress", "finalizing", "cancelling")
 BATCH_FINAL_STATUSES = ("completed", "failed", "expired", "cancelled")
 ADAPTIVE_INFERENCE_PLACEHOLDER = (

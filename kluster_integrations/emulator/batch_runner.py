@@ -21,7 +21,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from kluster_integrations.core.contract import BATCH_ENDPOINT
+from kluster_integrations.core.contract import BATCH_ENDPOINT, BATCH_LINE_STREAM_FIELDS
 from kluster_integrations.emulator.batch_store import BatchFault, BatchStore
 from kluster_integrations.emulator.state import CHAT_PATH
 
@@ -108,10 +108,10 @@ def _parse_lines(content: bytes) -> list[Any]:
 async def _answer_line(app: Any, auth: str, batch_id: str, line: dict[str, Any]) -> tuple[int, Any]:
     """The chat route's answer to one line: ``(status_code, body)``."""
     body = line["body"]
-    if body.get("stream"):
+    if any(body.get(name) for name in BATCH_LINE_STREAM_FIELDS):
         return 400, {
             "error": {
-                "message": "Batch requests cannot stream; remove `stream`.",
+                "message": "Batch requests cannot stream; remove `stream` and `stream_options`.",
                 "type": "invalid_request_error",
                 "param": "stream",
                 "code": "unsupported_parameter",

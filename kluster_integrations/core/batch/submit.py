@@ -29,6 +29,7 @@ from kluster_integrations.core.contract import (
     BATCH_COMPLETION_WINDOWS,
     BATCH_ENDPOINT,
     BATCH_FILE_PURPOSE,
+    BATCH_LINE_STREAM_FIELDS,
     BATCH_MAX_FILE_BYTES,
 )
 from kluster_integrations.core.errors import BatchInputError, BatchNotFoundError
@@ -92,6 +93,8 @@ def write_parts(
                     "Use a kluster.ai tool model (native tools), or send these requests "
                     "one at a time with .batch() / .invoke().",
                 )
+            if body.get("stream"):  # e.g. a model made with streaming=True
+                body = {k: v for k, v in body.items() if k not in BATCH_LINE_STREAM_FIELDS}
             if custom_ids is None:
                 writer.add(f"{prefix}-{count - 1}", body)
             elif count <= len(custom_ids):

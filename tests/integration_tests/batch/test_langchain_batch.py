@@ -328,3 +328,11 @@ def test_prompted_tools_are_refused_before_anything_is_sent(kluster_env, kluster
     with pytest.raises(BatchInputError, match="tool model"):
         text_model.submit_batch(["1 + 2?"], tools=[ADD_TOOL])
     assert kluster_env.requests == []
+
+
+def test_a_streaming_model_sends_batch_lines_that_do_not_stream(kluster_env, kluster_batches):
+    """``streaming=True`` puts ``stream: true`` in the payload; a batch line cannot stream."""
+    job = ChatKluster(streaming=True).submit_batch(["a", "b"])
+    assert not any("stream" in entry["body"] for entry in uploaded_lines(kluster_batches))
+    job.wait(**FAST)
+    assert [m.content for m in job.results()] and job.status().failed == 0
