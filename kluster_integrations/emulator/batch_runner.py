@@ -137,13 +137,35 @@ async def _answer_line(app: Any, auth: str, batch_id: str, line: dict[str, Any])
         return {"type": "http.request", "body": raw, "more_body": False}
 
     response = await endpoint(Request(scope, receive))
-    return response.status_code, json.loads(response.body)
+    try:
+        return response.status_code, json.loads(response.body)
+    except json.JSONDecodeError:  # a queued fault answered this line with a broken body
+        return 500, {"error": {"message": "The answer was not JSON.", "type": "server_error"}}
 
 
 async def run_batch(
     store: BatchStore, batch: dict[str, Any], content: bytes, fault: BatchFault, app: Any, auth: str
 ) -> None:
-    """Carry one batch through its states, answering each line with the chat route."""
+    """Carry one batch through its states, answering each line with the chat route; an
+    error in the emulator itself fails the batch, so no client waits on it forever."""
+    try:
+        await _carry(store, batch, content, fault, app, auth)
+    except Exception as err:
+        batch.update(
+            status="failed",
+            failed_at=int(time.time()),
+            errors={
+                "object": "list",
+                "data": [
+                    {"code": "emulator_error", "line": None, "message": repr(err), "param": None}
+                ],
+            },
+        )
+
+
+async def _carry(
+    store: BatchStore, batch: dict[str, Any], content: bytes, fault: BatchFault, app: Any, auth: str
+) -> None:
     clock = store.clock
     generation = store.generation
     per_line = (

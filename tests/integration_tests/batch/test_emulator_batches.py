@@ -226,3 +226,25 @@ def test_batch_faults_and_clock_over_the_control_api(kluster_env, kluster_batche
     batch = finish(client, start(client, [line("q-0"), line("q-1")]))
     [failure] = records(client, batch.error_file_id)
     assert failure["custom_id"] == "q-0" and failure["response"]["status_code"] == 500
+
+
+def test_a_batch_never_stays_running_when_the_emulator_trips(kluster_env, kluster_batches):
+    """Cancelled while validating a file with a broken line: it ends instead of hanging."""
+    kluster_batches.clock = BatchClock(validating_seconds=0.2)
+    client = client_for(kluster_env)
+    uploaded = client.files.create(file=("input.jsonl", b"not json\n"), purpose="batch")
+    batch = client.batches.create(
+        input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    client.batches.cancel(batch.id)
+    assert finish(client, batch).status in FINAL
+
+
+def test_a_broken_answer_to_a_line_is_that_lines_500(kluster_env, kluster_batches):
+    """A queued chat fault with a body that is not JSON hits a batch line: a 500 line."""
+    client = client_for(kluster_env)
+    kluster_env.add_fault(malformed=True)
+    batch = finish(client, start(client, [line("q-0")]))
+    assert batch.status == "completed"
+    (record,) = records(client, batch.error_file_id or batch.output_file_id)
+    assert record["response"]["status_code"] == 500
