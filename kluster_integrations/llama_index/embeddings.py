@@ -149,6 +149,12 @@ class KlusterEmbedding(OpenAIEmbedding):
     async def _aget_text_embedding(self, text: str) -> list[float]:
         return await super()._aget_text_embedding(self._sendable([text])[0])
 
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return super()._get_query_embedding(self._sendable([query])[0])
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return await super()._aget_query_embedding(self._sendable([query])[0])
+
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         return super()._get_text_embeddings(self._sendable(texts))
 

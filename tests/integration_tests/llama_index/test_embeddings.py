@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import warnings
+from typing import Any
 
 import pytest
 
@@ -88,3 +90,13 @@ def test_missing_key_fails_at_construction(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("KLUSTER_API_KEY", raising=False)
     with pytest.raises(MissingAPIKeyError):
         KlusterEmbedding()
+
+
+@pytest.mark.parametrize("query", [None, "a\ud800b"], ids=["None", "lone surrogate"])
+def test_bad_query_is_refused_before_sending(kluster_env: KlusterEmulator, query: Any) -> None:
+    embed = KlusterEmbedding(max_retries=0)
+    with pytest.raises(InvalidRequestError):
+        embed.get_query_embedding(query)
+    with pytest.raises(InvalidRequestError):
+        asyncio.run(embed.aget_query_embedding(query))
+    assert kluster_env.embedding_requests() == []
