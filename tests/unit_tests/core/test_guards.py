@@ -58,3 +58,41 @@ def test_html_answer_is_malformed_with_key_masked() -> None:
     with pytest.raises(MalformedResponseError) as caught:
         client.get("http://kluster.test/v1/x", headers={"Authorization": "Bearer sk-secret-key"})
     assert "sk-secret-key" not in str(caught.value) and "Welcome, ***!" in str(caught.value)
+
+
+def seen_by_the_server(client: httpx.Client, **request_options: object) -> httpx.Request:
+    """The request as the transport under the guards received it."""
+    client.get("http://kluster.test/v1/x", **request_options)  # type: ignore[arg-type]
+    return SEEN[-1]
+
+
+SEEN: list[httpx.Request] = []
+
+
+def recording_client(options: GuardOptions, **client_options: object) -> httpx.Client:
+    def answer(request: httpx.Request) -> httpx.Response:
+        SEEN.append(request)
+        return httpx.Response(200, json={"ok": True})
+
+    return httpx.Client(
+        transport=GuardedTransport(httpx.MockTransport(answer), options),
+        **client_options,  # type: ignore[arg-type]
+    )
+
+
+def test_each_wait_is_capped_at_the_time_left_before_the_deadline() -> None:
+    client = recording_client(GuardOptions(deadline=2.0), timeout=httpx.Timeout(300.0))
+    timeouts = seen_by_the_server(client).extensions["timeout"]
+    assert set(timeouts) == {"connect", "read", "write", "pool"}
+    assert all(0 < value <= 2.0 for value in timeouts.values())
+
+
+def test_waits_shorter_than_the_time_left_are_kept() -> None:
+    client = recording_client(GuardOptions(deadline=60.0), timeout=httpx.Timeout(5.0, read=None))
+    timeouts = seen_by_the_server(client).extensions["timeout"]
+    assert timeouts["connect"] == 5.0 and 55 < timeouts["read"] <= 60.0
+
+
+def test_only_encodings_the_guard_can_bound_are_asked_for() -> None:
+    client = recording_client(GuardOptions(), headers={"Accept-Encoding": "br, zstd"})
+    assert seen_by_the_server(client).headers["accept-encoding"] == "gzip, deflate"

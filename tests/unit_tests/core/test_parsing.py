@@ -111,6 +111,15 @@ def test_answers_off_the_schema_are_built_as_the_sdk_builds_them(data):
     assert built.model_dump() == sdk_built(ChatCompletion, data).model_dump()
 
 
+def test_validation_reads_values_as_the_schema_types_them() -> None:
+    """The one difference from the SDK's constructor, and the sign validation ran: a value
+    the schema's type accepts in lax mode is converted (the SDK would keep the string)."""
+    data = completion({"role": "assistant", "content": "x"}, created="1764000000")
+    built = build_answer(ChatCompletion, data)
+    assert built.created == 1_764_000_000
+    assert sdk_built(ChatCompletion, data).created == "1764000000"
+
+
 @pytest.mark.parametrize("data", [None, [1, 2, 3], "login page", 7])
 def test_answers_that_are_not_objects_are_left_for_the_answer_checks(data):
     assert build_answer(ChatCompletion, data) is data
@@ -169,7 +178,10 @@ _answers = st.fixed_dictionaries(
     {
         "id": st.text(max_size=8),
         "object": st.sampled_from(["chat.completion", "chat.completion", "other"]),
-        "created": st.one_of(st.integers(0, 2**40), st.integers(0, 2**40), st.text(max_size=3)),
+        # Text that is not a number: validation would read "12" as 12 (see the test below).
+        "created": st.one_of(
+            st.integers(0, 2**40), st.integers(0, 2**40), st.text("xyz", max_size=3)
+        ),
         "model": st.text(max_size=8),
         "choices": st.lists(_choices, max_size=2),
     },
