@@ -22,6 +22,7 @@ from kluster_integrations.core.batch import (
     BatchOutputError,
     BatchResultsError,
     BatchStatus,
+    BatchStatusUnavailableError,
     BatchTimeoutError,
     KlusterBatch,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "BatchOutputError",
     "BatchResultsError",
     "BatchStatus",
+    "BatchStatusUnavailableError",
     "BatchTimeoutError",
     "Change",
     "DeadlineExceededError",

@@ -22,6 +22,7 @@ them on as they are, without retrying)::
       + BatchNotFoundError [LookupError]
       + BatchNotFinishedError [RuntimeError]
       + BatchTimeoutError [TimeoutError]
+        - BatchStatusUnavailableError [openai OpenAIError]
       + BatchOutputError [ValueError]
       + BatchItemError (one request of a batch without an answer)
       + BatchResultsError (some requests of a batch failed)
@@ -287,15 +288,46 @@ class BatchNotFinishedError(KlusterError, RuntimeError):
 
 
 class BatchTimeoutError(KlusterError, TimeoutError):
-    """``wait(timeout=...)`` ran out before the batch finished (the batch keeps running)."""
+    """``wait(timeout=...)`` ran out before the batch finished (the batch keeps running).
 
-    def __init__(self, job_id: str, timeout: float, status: str) -> None:
+    ``status`` is the last status seen (``None`` if no status request succeeded);
+    ``last_error`` names why the last status request failed, if it did."""
+
+    def __init__(
+        self, job_id: str, timeout: float, status: str | None, *, last_error: str | None = None
+    ) -> None:
         self.job_id = job_id
         self.status = status
+        self.last_error = last_error
+        state = f"is still {status}" if status else "has no known status"
+        failed = f" (the last status request failed with {last_error})" if last_error else ""
         super().__init__(
-            f"Batch {job_id} is still {status} after waiting {timeout:g} s. It keeps running "
+            f"Batch {job_id} {state} after waiting {timeout:g} s{failed}. It keeps running "
             "on kluster.ai: wait again, or re-attach later with get_batch("
             f"{job_id!r})."
+        )
+
+
+class BatchStatusUnavailableError(BatchTimeoutError, OpenAIError):
+    """``wait()`` without a timeout gave up: every status request failed (rate limits,
+    server errors, timeouts) for ``GIVE_UP_AFTER`` seconds. The batch may still be running.
+
+    A ``BatchTimeoutError`` (the wait ended, the job goes on) and an ``openai.OpenAIError``
+    (what such failures raised before); the last failure is its ``__cause__``."""
+
+    def __init__(self, job_id: str, failures: int, seconds: float, last_error: str) -> None:
+        self.job_id = job_id
+        self.status = None
+        self.last_error = last_error
+        self.failures = failures
+        KlusterError.__init__(
+            self,
+            f"Gave up waiting for batch {job_id}: its status could not be read for "
+            f"{seconds:.0f} s ({failures} status requests in a row failed, the last "
+            f"with {last_error}). The batch may still be running on kluster.ai: wait again "
+            f"later (job.wait(timeout=...) retries until its timeout), re-attach with "
+            f"get_batch({job_id!r}), or run `python -m kluster_integrations.batch status "
+            f"{job_id}`.",
         )
 
 

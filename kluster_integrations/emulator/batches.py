@@ -9,6 +9,10 @@ file in shuffled order; failed lines (400 for a refused field, 500 from a fault)
 error file. ``BatchFault`` makes the next batch fail, expire part-way, fail chosen lines or
 run slowly.
 
+The HTTP side fails with the emulator's ``Fault``: ``path="/v1/batches"`` (any batch
+request: create, list, status, cancel) or ``"/v1/files"``, with ``status`` (and
+``retry_after``) for an error answer and ``delay`` for a request that hangs that long.
+
 For an emulator in another process: ``POST /_emulator/batch_faults`` with
 ``{"faults": [{"expire_after": 3}]}`` and ``POST /_emulator/batch_clock`` with the
 ``BatchClock`` fields.
@@ -18,6 +22,7 @@ Example::
     store = batch_store(emulator.state)        # or the ``kluster_batches`` fixture
     store.clock = BatchClock(seconds_per_line=0.001)
     store.add_fault(BatchFault(expire_after=3))  # the next batch expires after 3 lines
+    emulator.add_fault(status=429, retry_after=1, path=BATCHES_PATH, times=5)  # 5 polls
 """
 
 from __future__ import annotations
@@ -63,7 +68,12 @@ _FILE_PURPOSES = ("batch", "fine-tune")
 
 
 def _error(
-    status: int, message: str, *, param: str | None = None, code: str | None = None
+    status: int,
+    message: str,
+    *,
+    param: str | None = None,
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     kind = {401: "authentication_error", 404: "not_found_error"}.get(
         status, "invalid_request_error"
@@ -71,6 +81,7 @@ def _error(
     return JSONResponse(
         {"error": {"message": message, "type": kind, "param": param, "code": code}},
         status_code=status,
+        headers=headers,
     )
 
 
@@ -78,7 +89,7 @@ def batch_routes(state: EmulatorState) -> list[Route]:
     """The ``/v1/files`` and ``/v1/batches`` routes, bound to ``state``'s batch store."""
     store = batch_store(state)
 
-    def admit(request: Request, path: str, body: Any) -> Response | None:
+    async def admit(request: Request, path: str, body: Any) -> Response | None:
         headers = {
             k: v
             for k, v in request.headers.items()
@@ -94,8 +105,15 @@ def batch_routes(state: EmulatorState) -> list[Route]:
                 code="invalid_api_key",
             )
         fault = state.take_fault(path)
+        if fault is not None and fault.delay:
+            await asyncio.sleep(fault.delay)  # a request that hangs, then is answered
         if fault is not None and fault.status is not None:
-            return _error(fault.status, f"Emulated fault: HTTP {fault.status}.")
+            retry_after = fault.retry_after
+            return _error(
+                fault.status,
+                f"Emulated fault: HTTP {fault.status}.",
+                headers=None if retry_after is None else {"Retry-After": f"{retry_after:g}"},
+            )
         return None
 
     async def upload(request: Request) -> Response:
@@ -104,7 +122,7 @@ def batch_routes(state: EmulatorState) -> list[Route]:
             purpose = form.get("purpose")
             content = await upload_file.read() if isinstance(upload_file, UploadFile) else None
             filename = getattr(upload_file, "filename", None) or "upload.jsonl"
-        stop = admit(
+        stop = await admit(
             request,
             FILES_PATH,
             {"purpose": purpose, "filename": filename, "bytes": len(content or b"")},
@@ -128,7 +146,7 @@ def batch_routes(state: EmulatorState) -> list[Route]:
         return JSONResponse(store.add_file(filename, str(purpose), content).info())
 
     async def list_files(request: Request) -> Response:
-        stop = admit(request, FILES_PATH, None)
+        stop = await admit(request, FILES_PATH, None)
         if stop is not None:
             return stop
         return JSONResponse(
@@ -145,19 +163,19 @@ def batch_routes(state: EmulatorState) -> list[Route]:
         )
 
     async def file_info(request: Request) -> Response:
-        stop = admit(request, FILES_PATH, None)
+        stop = await admit(request, FILES_PATH, None)
         found = stop or find_file(request)
         return found if isinstance(found, Response) else JSONResponse(found.info())
 
     async def file_content(request: Request) -> Response:
-        stop = admit(request, FILES_PATH, None)
+        stop = await admit(request, FILES_PATH, None)
         found = stop or find_file(request)
         if isinstance(found, Response):
             return found
         return Response(found.content, media_type="application/octet-stream")
 
     async def delete_file(request: Request) -> Response:
-        stop = admit(request, FILES_PATH, None)
+        stop = await admit(request, FILES_PATH, None)
         found = stop or find_file(request)
         if isinstance(found, Response):
             return found
@@ -169,7 +187,7 @@ def batch_routes(state: EmulatorState) -> list[Route]:
             body = json.loads(await request.body())
         except json.JSONDecodeError:
             body = None
-        stop = admit(request, BATCHES_PATH, body)
+        stop = await admit(request, BATCHES_PATH, body)
         if stop is not None:
             return stop
         if not isinstance(body, dict):
@@ -236,12 +254,12 @@ def batch_routes(state: EmulatorState) -> list[Route]:
         )
 
     async def retrieve_batch(request: Request) -> Response:
-        stop = admit(request, BATCHES_PATH, None)
+        stop = await admit(request, BATCHES_PATH, None)
         found = stop or find_batch(request)
         return found if isinstance(found, Response) else JSONResponse(found)
 
     async def cancel_batch(request: Request) -> Response:
-        stop = admit(request, BATCHES_PATH, None)
+        stop = await admit(request, BATCHES_PATH, None)
         found = stop or find_batch(request)
         if isinstance(found, Response):
             return found
@@ -256,7 +274,7 @@ def batch_routes(state: EmulatorState) -> list[Route]:
         return JSONResponse(found)
 
     async def list_batches(request: Request) -> Response:
-        stop = admit(request, BATCHES_PATH, None)
+        stop = await admit(request, BATCHES_PATH, None)
         if stop is not None:
             return stop
         limit = int(request.query_params.get("limit", 20))

@@ -17,6 +17,7 @@ CORE = [
     "BatchOutputError",
     "BatchResultsError",
     "BatchStatus",
+    "BatchStatusUnavailableError",
     "BatchTimeoutError",
     "Change",
     "DEFAULT_BASE_URL",

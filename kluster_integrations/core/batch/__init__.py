@@ -23,6 +23,7 @@ from kluster_integrations.core.errors import (
     BatchNotFoundError,
     BatchOutputError,
     BatchResultsError,
+    BatchStatusUnavailableError,
     BatchTimeoutError,
 )
 
@@ -35,6 +36,7 @@ __all__ = [
     "BatchOutputError",
     "BatchResultsError",
     "BatchStatus",
+    "BatchStatusUnavailableError",
     "BatchTimeoutError",
     "KlusterBatch",
     "asubmit_requests",

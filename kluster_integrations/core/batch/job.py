@@ -27,7 +27,7 @@ from typing import Any
 
 import openai
 
-from kluster_integrations.core.batch.polling import Poller
+from kluster_integrations.core.batch.polling import Poller, may_heal
 from kluster_integrations.core.batch.reader import ResultIndex, ResultItem, read_custom_ids
 from kluster_integrations.core.contract import BATCH_ACTIVE_STATUSES, BATCH_FINAL_STATUSES
 from kluster_integrations.core.errors import (
@@ -120,23 +120,32 @@ class KlusterBatch:
 
     def status(self) -> BatchStatus:
         """kluster's status and ``total`` / ``completed`` / ``failed`` counts, now."""
-        return combined_status([self._retrieve(i) for i in self._batch_ids], self._known_total())
+        return self._status(self._client)
 
     async def astatus(self) -> BatchStatus:
-        client = self._aclient()
+        return await self._astatus(self._aclient())
+
+    def _status(self, client: openai.OpenAI, poller: Poller | None = None) -> BatchStatus:
         batches = []
         for batch_id in self._batch_ids:
+            timeout = poller.request_timeout(client.timeout) if poller else openai.NOT_GIVEN
             try:
-                batches.append(await client.batches.retrieve(batch_id))
+                batches.append(client.batches.retrieve(batch_id, timeout=timeout))
             except openai.NotFoundError as err:
                 raise BatchNotFoundError(batch_id) from err
         return combined_status(batches, self._known_total())
 
-    def _retrieve(self, batch_id: str) -> Any:
-        try:
-            return self._client.batches.retrieve(batch_id)
-        except openai.NotFoundError as err:
-            raise BatchNotFoundError(batch_id) from err
+    async def _astatus(
+        self, client: openai.AsyncOpenAI, poller: Poller | None = None
+    ) -> BatchStatus:
+        batches = []
+        for batch_id in self._batch_ids:
+            timeout = poller.request_timeout(client.timeout) if poller else openai.NOT_GIVEN
+            try:
+                batches.append(await client.batches.retrieve(batch_id, timeout=timeout))
+            except openai.NotFoundError as err:
+                raise BatchNotFoundError(batch_id) from err
+        return combined_status(batches, self._known_total())
 
     def cancel(self) -> BatchStatus:
         """Ask kluster to cancel every batch of the job that still runs."""
@@ -163,13 +172,27 @@ class KlusterBatch:
         """Poll until every batch is finished; returns the final status.
 
         ``poll_interval``: seconds between polls (default: from 1 s, growing to 30 s).
-        ``timeout``: raise ``BatchTimeoutError`` after this many seconds (the job goes on).
+        ``timeout``: raise ``BatchTimeoutError`` after this many seconds (the job goes on);
+        it bounds the whole wait, each status request included.
         ``progress``: a tqdm bar of completed / total requests (works in notebooks).
+
+        Status requests that fail with HTTP 408, 409, 429 or 5xx, a timeout or a lost
+        connection are retried (after ``Retry-After``, or backing off up to 30 s; the bar
+        says so) until ``timeout``; without one, 15 minutes of failures in a row raise
+        ``BatchStatusUnavailableError`` (``core.batch.polling.GIVE_UP_AFTER``). Other errors
+        (401, an unknown batch) end the wait at once.
         """
         poller = Poller(self.id, poll_interval, timeout, progress)
+        client = self._client.with_options(max_retries=0)  # the poller retries, in time
         try:
             while True:
-                state = self.status()
+                try:
+                    state = self._status(client, poller)
+                except openai.OpenAIError as error:
+                    if not may_heal(error):
+                        raise
+                    time.sleep(poller.after_failure(error))
+                    continue
                 delay = poller.after(state)
                 if delay is None:
                     return state
@@ -186,9 +209,16 @@ class KlusterBatch:
     ) -> BatchStatus:
         """``wait`` for async code (``await job.async_wait()``)."""
         poller = Poller(self.id, poll_interval, timeout, progress)
+        client = self._aclient().with_options(max_retries=0)
         try:
             while True:
-                state = await self.astatus()
+                try:
+                    state = await self._astatus(client, poller)
+                except openai.OpenAIError as error:
+                    if not may_heal(error):
+                        raise
+                    await asyncio.sleep(poller.after_failure(error))
+                    continue
                 delay = poller.after(state)
                 if delay is None:
                     return state
