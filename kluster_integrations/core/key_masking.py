@@ -7,6 +7,9 @@ headers, doubles the backslashes of the escapes. ``key_forms(key)`` compiles one
 all of these, once per key; ``KeyForms.mask`` replaces each occurrence with ``***`` (a whole
 base64 token when it holds the key) in time linear in the text.
 
+``remember_key`` keeps the keys this process resolved (``core.config.resolve_api_key``), for
+the log filter of ``core.log_masking``.
+
 Example::
 
     >>> mask_key('{"error": "bad key kl\\\\/a1b2c3d4e5"}', "kl/a1b2c3d4e5")
@@ -20,6 +23,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import threading
 import urllib.parse
 from functools import lru_cache
 
@@ -182,3 +186,24 @@ def mask_header_values(
     return [
         (name, mask_key(value.decode("latin-1"), key).encode("latin-1")) for name, value in headers
     ]
+
+
+#: How many recently resolved keys the log filter masks (a process rarely has more).
+_REMEMBERED_LIMIT = 16
+_remembered: tuple[str, ...] = ()
+_remembering = threading.Lock()
+
+
+def remember_key(key: str) -> None:
+    """Add ``key`` to the keys masked in logs (the most recent ``_REMEMBERED_LIMIT``)."""
+    global _remembered
+    if key in _remembered or len(key) < MIN_KEY_LENGTH:
+        return
+    with _remembering:
+        if key not in _remembered:
+            _remembered = (*_remembered, key)[-_REMEMBERED_LIMIT:]
+
+
+def remembered_keys() -> tuple[str, ...]:
+    """The keys ``remember_key`` holds, oldest first."""
+    return _remembered

@@ -74,6 +74,18 @@ def _echoes(key: str) -> list[str]:
     return forms + [form.replace("\\", "\\\\") for form in forms]
 
 
+def test_key_echoed_in_headers_is_not_logged(
+    slashed_env: KlusterEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    slashed_env.add_fault(answer="echo_key_header", path=None, times=2)
+    assert KlusterLLM(max_tokens=8).complete("hi").text == "Hello."
+    assert KlusterEmbedding().get_text_embedding("hi")
+    assert "x-echoed-key" in caplog.text.lower()
+    for echoed in _echoes(SLASHED_SECRET):
+        assert echoed not in caplog.text
+
+
 @pytest.mark.parametrize("form", ["json_slash", "json_unicode", "url", "basic_user"])
 def test_key_echoed_escaped_is_not_in_errors(slashed_env: KlusterEmulator, form: str) -> None:
     slashed_env.add_fault(answer=f"echo_key_401_{form}")

@@ -164,6 +164,12 @@ def assert_no_echo(texts: list[str], echoes: list[str] = ODD_SECRET_ECHOES) -> N
             assert echoed not in text
 
 
+def assert_logs_hide(logs: pytest.LogCaptureFixture, echoes: list[str] = ODD_SECRET_ECHOES) -> None:
+    """The echoing headers were logged, and no record shows the key in any form."""
+    assert "x-echoed-key" in logs.text.lower()
+    assert_no_echo([logs.text, *(record.getMessage() for record in logs.records)], echoes)
+
+
 @pytest.mark.parametrize("form", KEY_ECHOES)
 @pytest.mark.parametrize("call", CHAT_CALLS, ids=str)
 def test_error_body_echoing_the_key_in_any_form_is_masked(
@@ -186,3 +192,47 @@ def test_embeddings_error_body_echoing_the_key_is_masked(
         embed()
     assert "Invalid API key: ***" in str(caught.value)
     assert_no_echo(shown_parts(caught.value))
+
+
+@pytest.mark.parametrize("call", CHAT_CALLS, ids=str)
+def test_key_echoed_in_headers_is_not_in_debug_logs(
+    call: ChatCall, odd_secret_env: KlusterEmulator, debug_logs: pytest.LogCaptureFixture
+) -> None:
+    odd_secret_env.add_fault(answer="echo_key_header")
+    assert call.run(max_retries=0) == "Hello."
+    assert_logs_hide(debug_logs)
+
+
+@pytest.mark.parametrize("embed", EMBEDDING_CALLS, ids=lambda f: f.__name__)
+def test_key_echoed_in_embeddings_headers_is_not_in_debug_logs(
+    embed: Callable[[], object],
+    odd_secret_env: KlusterEmulator,
+    debug_logs: pytest.LogCaptureFixture,
+) -> None:
+    odd_secret_env.add_fault(answer="echo_key_header", path=EMBEDDINGS_PATH)
+    assert embed()
+    assert_logs_hide(debug_logs)
+
+
+@pytest.mark.parametrize("form", ["json_unicode", "basic_user"])
+@pytest.mark.parametrize(
+    "call", [call for call in CHAT_CALLS if call.method in ("invoke", "chat")], ids=str
+)
+def test_error_echoing_the_key_is_not_in_debug_logs(
+    call: ChatCall, form: str, odd_secret_env: KlusterEmulator, debug_logs: pytest.LogCaptureFixture
+) -> None:
+    odd_secret_env.add_fault(answer=f"echo_key_401_{form}")
+    with pytest.raises(openai.AuthenticationError):
+        call.run(max_retries=0)
+    assert_logs_hide(debug_logs)
+
+
+def test_callable_key_echoed_in_headers_is_not_in_debug_logs(
+    kluster_env: KlusterEmulator, debug_logs: pytest.LogCaptureFixture
+) -> None:
+    # A callable key never passes through resolve_api_key: the filter masks the key of the
+    # request under way.
+    key = ODD_SECRET[::-1]
+    kluster_env.add_fault(answer="echo_key_header")
+    assert ChatKluster(api_key=lambda: key, max_retries=0).invoke("hi").text == "Hello."
+    assert_logs_hide(debug_logs, echoes_of(key))

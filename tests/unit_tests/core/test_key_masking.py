@@ -1,5 +1,5 @@
 """Key masking without a server: every echo form, keys with characters the forms treat
-specially, base64 at any alignment and texts cut inside a key.
+specially, base64 at any alignment, texts cut inside a key, and the log filter.
 
 The emulator tests (tests/integration_tests/reliability/test_secrets.py) drive the same
 forms through the adapters over HTTP; here the edge cases of the masking itself.
@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import urllib.parse
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 
+from kluster_integrations.core import key_masking
 from kluster_integrations.core.guards import GuardedTransport, GuardOptions, mask_key
 from kluster_integrations.core.key_masking import masked_start
+from kluster_integrations.core.log_masking import KeyMaskingFilter
 from kluster_integrations.emulator.hostile import KEY_ECHOES
 
 KEYS = [
@@ -133,3 +137,41 @@ def test_error_headers_are_masked() -> None:
     client = httpx.Client(transport=GuardedTransport(httpx.MockTransport(answer), GuardOptions()))
     response = client.get("http://kluster.test/v1/x", headers={"Authorization": f"Bearer {key}"})
     assert response.headers["x-echo"] == "***"
+
+
+def test_remembered_keys_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(key_masking, "_remembered", ())
+    for i in range(40):
+        key_masking.remember_key(f"key-number-{i:04d}")
+    kept = key_masking.remembered_keys()
+    assert len(kept) == key_masking._REMEMBERED_LIMIT and kept[-1] == "key-number-0039"
+
+
+def record_of(msg: str, *args: object, exc_info: Any = None) -> logging.LogRecord:
+    return logging.LogRecord("httpcore.http11", logging.DEBUG, "f.py", 1, msg, args, exc_info)
+
+
+def test_log_filter_masks_message_and_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = KEYS[1]
+    monkeypatch.setattr(key_masking, "_remembered", (key,))
+    echoed = KEY_ECHOES["json_slash"](key)
+    record = record_of("headers=%r", [(b"x-echo", echoed.encode())])
+    assert KeyMaskingFilter().filter(record) is True
+    assert record.getMessage() == "headers=[(b'x-echo', b'***')]"
+    try:
+        raise ValueError(f"bad key {KEY_ECHOES['base64'](key)}")
+    except ValueError as error:
+        record = record_of("failed", exc_info=(ValueError, error, error.__traceback__))
+    KeyMaskingFilter().filter(record)
+    assert record.exc_text and "bad key ***" in record.exc_text
+    assert_masked(logging.Formatter().format(record), key)
+
+
+def test_log_filter_leaves_other_records_and_broken_ones_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(key_masking, "_remembered", (KEYS[0],))
+    record = record_of("sent %s in %d ms", "POST", 12)
+    assert KeyMaskingFilter().filter(record) and record.args == ("POST", 12)
+    broken = record_of("two %s %s", "only one")
+    assert KeyMaskingFilter().filter(broken)  # the handler reports the bad format, as usual
