@@ -66,9 +66,11 @@ class KeyMaskingFilter(logging.Filter):
             record.msg, record.args = masked, ()
         if record.exc_info and not record.exc_text:
             traceback = logging.Formatter().formatException(record.exc_info)
+            masked = traceback
             for key in keys:
-                traceback = mask_key(traceback, key)
-            record.exc_text = traceback  # formatters use it instead of formatting again
+                masked = mask_key(masked, key)
+            if masked is not traceback:
+                record.exc_text = masked  # formatters use it instead of formatting again
         return True
 
 

@@ -175,3 +175,9 @@ def test_log_filter_leaves_other_records_and_broken_ones_alone(
     assert KeyMaskingFilter().filter(record) and record.args == ("POST", 12)
     broken = record_of("two %s %s", "only one")
     assert KeyMaskingFilter().filter(broken)  # the handler reports the bad format, as usual
+    try:
+        raise ValueError("no key here")
+    except ValueError as error:
+        failed = record_of("failed", exc_info=(ValueError, error, error.__traceback__))
+    assert KeyMaskingFilter().filter(failed)
+    assert failed.exc_text is None  # left to the handler's own formatter
