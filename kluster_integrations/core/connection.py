@@ -37,6 +37,7 @@ from kluster_integrations.core.guards import (
     GuardOptions,
 )
 from kluster_integrations.core.http import POOL_LIMITS, LoopLocalAsyncTransport
+from kluster_integrations.core.log_masking import install_log_masking
 
 #: The constructor options every adapter class adds to its framework's own.
 GUARD_OPTION_NAMES = ("deadline", "stream_idle_timeout", "max_response_bytes")
@@ -108,7 +109,9 @@ def _read_timeout(timeout: Any) -> float:
 
 
 def guarded_http_clients(options: GuardOptions) -> tuple[httpx.Client, httpx.AsyncClient]:
-    """A sync and an async httpx client with the openai SDK's defaults and the guards."""
+    """A sync and an async httpx client with the openai SDK's defaults and the guards; the
+    key is masked in the DEBUG logs of openai, httpx and httpcore from now on."""
+    install_log_masking()
     sync_transport = GuardedTransport(httpx.HTTPTransport(limits=POOL_LIMITS), options)
     async_transport = AsyncGuardedTransport(LoopLocalAsyncTransport(), options)
     headers = {"Accept-Encoding": ACCEPTED_ENCODINGS}  # the transports would set it anyway

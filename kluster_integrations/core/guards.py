@@ -16,7 +16,8 @@ HTTP work and check each answer while it is read, without copying bodies:
 - an **unusable answer**: a 2xx answer that is neither JSON nor an event stream (a login
   page, a proxy) raises ``MalformedResponseError`` naming the status, content type and
   start of the body; a stream request answered that way says the URL is probably wrong;
-- the **API key** is masked in error bodies, so an exception never quotes it.
+- the **API key** is masked in error bodies and headers, in every form a server may echo it
+  (``core.key_masking``), so an exception never quotes it.
 
 The errors raised are ``openai.OpenAIError`` subclasses, which the SDK passes on without
 retrying. The adapters get these transports from ``core.connection``.
@@ -49,12 +50,12 @@ from kluster_integrations.core.errors import (
     ResponseTooLargeError,
     StreamIdleTimeoutError,
 )
+from kluster_integrations.core.key_masking import mask_header_values, mask_key, masked_start
 
 #: Only encodings the guard can decode in bounded pieces are asked for.
 ACCEPTED_ENCODINGS = "gzip, deflate"
 _DECODE_PIECE = 256 * 1024
 _EXCERPT_CHARS = 120
-_MASK = "***"
 
 #: When the current call (all its attempts) started; set by ``call_scope``.
 _call_started: ContextVar[float | None] = ContextVar("kluster_call_started", default=None)
@@ -64,9 +65,15 @@ _sent_headers: ContextVar[httpx.Headers | None] = ContextVar("kluster_sent_heade
 
 
 def masked_excerpt(text: str, length: int = _EXCERPT_CHARS) -> str:
-    """The start of ``text`` with the API key of this context's last request masked."""
+    """The start of ``text`` with the API key of this context's last request masked, in
+    every form a server may echo it (``core.key_masking``)."""
+    return masked_start(text, request_key(), length)
+
+
+def request_key() -> str | None:
+    """The API key of this context's last request, if any."""
     headers = _sent_headers.get()
-    return mask_key(text, _bearer_key(headers) if headers is not None else None)[:length]
+    return _bearer_key(headers) if headers is not None else None
 
 
 class call_scope:
@@ -270,7 +277,7 @@ def _wants_stream(request: httpx.Request) -> bool:
 
 
 def _unusable(
-    response: httpx.Response, start: bytes, request: httpx.Request, key: str | None
+    response: httpx.Response, body: bytes, request: httpx.Request, key: str | None
 ) -> MalformedResponseError:
     content_type = response.headers.get("content-type", "")
     if _wants_stream(request):
@@ -286,7 +293,7 @@ def _unusable(
         detail,
         status=response.status_code,
         content_type=content_type or None,
-        excerpt=mask_key(start.decode("utf-8", "replace"), key)[:_EXCERPT_CHARS],
+        excerpt=masked_start(body.decode("utf-8", "replace"), key, _EXCERPT_CHARS),
         fix=fix,
     )
 
@@ -295,13 +302,6 @@ def _bearer_key(headers: httpx.Headers) -> str | None:
     value = headers.get("authorization", "")
     key = value.removeprefix("Bearer ").strip()
     return key or None
-
-
-def mask_key(text: str, key: str | None) -> str:
-    """``text`` with every occurrence of ``key`` replaced by ``***``."""
-    if not key or len(key) < 4:
-        return text
-    return text.replace(key, _MASK)
 
 
 class _GuardedStream(httpx.SyncByteStream):
@@ -432,11 +432,12 @@ def _settled(
     2xx answer."""
     key = _bearer_key(request.headers)
     if not _is_usable(response, request, head):
-        raise _unusable(response, body[: _EXCERPT_CHARS * 4], request, key)
-    masked = mask_key(body.decode("utf-8", "replace"), key).encode()
+        raise _unusable(response, body, request, key)
+    cut = len(body) >= _ERROR_BODY_LIMIT  # a key cut at the end must not show either
+    masked = mask_key(body.decode("utf-8", "replace"), key, cut=cut).encode()
     return httpx.Response(
         response.status_code,
-        headers=_without_body_framing(response.headers),
+        headers=mask_header_values(_without_body_framing(response.headers), key),
         content=masked,
         extensions=response.extensions,
     )

@@ -9,6 +9,8 @@ Example::
     emulator.add_fault(answer="html_page")                         # a login page, HTTP 200
     emulator.add_fault(answer="reversed", path="/v1/embeddings")   # right indexes, wrong order
     emulator.add_fault(answer="gzip_bomb", answer_bytes=8_000_000)
+    emulator.add_fault(answer="echo_key_401_json_unicode")        # the key as \\u0041...
+    emulator.add_fault(answer="echo_key_header", path=None)        # fine answer, key in headers
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import gzip
 import json
 import struct
 import time
+import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from functools import lru_cache
 from typing import Any
@@ -119,6 +122,67 @@ def _embeddings(data: list[dict[str, Any]], body: Any) -> JSONResponse:
     )
 
 
+def _json_unicode(key: str) -> str:
+    """Every other character as a ``\\uXXXX`` escape (hex in lower then upper case), the rest
+    as JSON writes them but ``/`` as ``\\/``."""
+
+    def escaped(i: int, c: str) -> str:
+        if i % 2:
+            return f"\\u{ord(c):04x}" if i % 4 == 1 else f"\\u{ord(c):04X}"
+        return "\\/" if c == "/" else json.dumps(c)[1:-1]
+
+    return "".join(escaped(i, c) for i, c in enumerate(key))
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+#: The ways a server may echo the key, by name; ``echo_key_401_<name>`` sends one of them in
+#: a 401 error body and an ``X-Echoed-Key`` header.
+KEY_ECHOES: dict[str, Callable[[str], str]] = {
+    "json_slash": lambda key: json.dumps(key)[1:-1].replace("/", "\\/"),
+    "json_unicode": _json_unicode,
+    "url": lambda key: urllib.parse.quote(key, safe=""),
+    "url_every_char": lambda key: "".join(f"%{b:02x}" for b in key.encode()),
+    "basic_user": lambda key: _b64(f"apikey:{key}"),
+    "basic_no_user": lambda key: _b64(f":{key}"),
+    "base64": _b64,
+}
+
+
+def _echo_key_401(echo: Callable[[str], str]) -> Callable[[Any, str, int], Response]:
+    def answer(body: Any, key: str, size: int) -> Response:
+        error = {"message": "Invalid API key: ECHO", "type": "authentication_error"}
+        text = json.dumps({"error": error}).replace("ECHO", echo(key))  # escapes kept as sent
+        return Response(
+            text, 401, headers={"X-Echoed-Key": echo(key)}, media_type="application/json"
+        )
+
+    return answer
+
+
+def _echo_key_header(body: Any, key: str, size: int) -> Response:
+    """A good answer (chat, stream or embeddings) with the key echoed in headers, raw and in
+    every ``KEY_ECHOES`` form."""
+    headers = {"X-Echoed-Key": key} | {
+        f"X-Echoed-Key-{name}": echo(key) for name, echo in KEY_ECHOES.items()
+    }
+    answer: Response
+    if isinstance(body, dict) and "input" in body:
+        answer = _embeddings(_embedding_data(body), body)
+    elif isinstance(body, dict) and body.get("stream"):
+        answer = _events(
+            _chunk({"role": "assistant", "content": "Hello."}),
+            _chunk({}, "stop"),
+            "data: [DONE]\n\n",
+        )
+    else:
+        answer = JSONResponse(_completion(body))
+    answer.headers.update(headers)
+    return answer
+
+
 def hostile_answer(name: str, body: Any, key: str, size: int = 0) -> Response:
     """The answer called ``name`` (see ``HOSTILE_ANSWERS``) to a request with ``body``."""
     return HOSTILE_ANSWERS[name](body, key, size)
@@ -141,6 +205,8 @@ HOSTILE_ANSWERS: dict[str, Callable[[Any, str, int], Response]] = {
         {"error": {"message": f"Invalid API key: {key}", "type": "authentication_error"}},
         status_code=401,
     ),
+    **{f"echo_key_401_{name}": _echo_key_401(echo) for name, echo in KEY_ECHOES.items()},
+    "echo_key_header": _echo_key_header,
     # streams that are not a usable event stream
     "bad_sse_json": lambda body, key, size: _events(
         _chunk({"role": "assistant", "content": "Hello"}), 'data: {"choices": [{\n\n'
