@@ -5,6 +5,7 @@ half-way. Good answers always come back; every problem is a typed error of this 
 from __future__ import annotations
 
 import asyncio
+import io
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import openai
 import pytest
 
+from kluster_integrations.batch import main as cli
 from kluster_integrations.core.batch import (
     BatchDownloadError,
     BatchFileIdError,
@@ -42,11 +44,18 @@ def downloads(emulator: Any) -> int:
     return sum(1 for r in emulator.requests if r.method == "GET" and r.path == FILES_PATH)
 
 
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
 def collect_with(way: str) -> Callable[[KlusterBatch], Any]:
     return {
         "results": lambda job: job.results(return_exceptions=True),
         "iter_results": lambda job: list(job.iter_results()),
         "aresults": lambda job: asyncio.run(job.aresults(return_exceptions=True)),
+        "cli": lambda job: run_cli("results", job.id),
     }[way]
 
 
@@ -88,14 +97,19 @@ def test_a_file_id_that_is_no_plain_id_is_refused_before_any_request(
     assert not (own_tempdir / "pwned").exists() and not target.exists()
 
 
-@pytest.mark.parametrize("way", ["iter_results", "aresults"])
+@pytest.mark.parametrize("way", ["iter_results", "aresults", "cli"])
 def test_every_way_of_collecting_refuses_a_path_as_file_id(
     way, kluster_batches, kluster_env, own_tempdir
 ):
     fault = BatchFault(files_media_type="application/json", output_file_id="../../pwned")
     job = finished_job(kluster_batches, fault)
-    with pytest.raises(BatchFileIdError, match="pwned"):
-        collect_with(way)(job)
+    if way == "cli":
+        code, out, err = run_cli("results", job.id)
+        assert (code, out) == (1, "")
+        assert err.startswith("error: ") and "'../../pwned'" in err and err.count("\n") == 1
+    else:
+        with pytest.raises(BatchFileIdError, match="pwned"):
+            collect_with(way)(job)
     assert downloads(kluster_env) == 0
     assert not (own_tempdir / "pwned").exists()
 
@@ -181,6 +195,17 @@ def test_without_return_exceptions_the_error_says_how_to_get_the_partial_results
         next(items)
 
 
+def test_the_cli_prints_the_good_lines_and_reports_the_bad_ones(kluster_batches, kluster_env):
+    job = finished_job(kluster_batches, DAMAGED)
+    code, out, err = run_cli("results", job.id)
+    rows = out.splitlines()
+    assert code == 1 and len(rows) == 5
+    assert '"response"' in rows[0] and '"response"' in rows[4]
+    assert '"duplicate_line"' in rows[1]
+    assert all('"missing_line"' in row for row in rows[2:4])
+    assert err.count("\n") == 1 and "3 of 5" in err and "'b'" in err
+
+
 # --- item 9: unreadable lines and cut downloads -------------------------------------------
 
 
@@ -192,12 +217,24 @@ def test_a_custom_id_that_is_not_utf8_spoils_only_its_request(way, kluster_batch
     assert results[2].custom_id == "c" and "not UTF-8" in str(results[2])
 
 
-@pytest.mark.parametrize("way", ["results", "aresults"])
+def test_the_cli_reports_a_garbled_line_in_one_line(kluster_batches, kluster_env):
+    job = finished_job(kluster_batches, BatchFault(garbled_lines=frozenset({"c"})))
+    code, out, err = run_cli("results", job.id)
+    assert code == 1 and len(out.splitlines()) == 5
+    assert err.startswith("error: ") and err.count("\n") == 1 and "'c'" in err
+
+
+@pytest.mark.parametrize("way", ["results", "aresults", "cli"])
 def test_a_download_cut_half_way_is_fetched_again(way, kluster_batches, kluster_env):
     job = finished_job(kluster_batches, BatchFault(cut_downloads=1))
-    texts = [m.content for m in collect_with(way)(job)]
-    assert all(t.endswith(f'"text {i}".') for t, i in zip(texts, IDS, strict=True))
-    assert downloads(kluster_env) == 2
+    collected = collect_with(way)(job)
+    if way == "cli":
+        assert collected[0] == 0 and len(collected[1].splitlines()) == 5
+    else:
+        texts = [m.content for m in collected]
+        assert all(t.endswith(f'"text {i}".') for t, i in zip(texts, IDS, strict=True))
+    # the command line also fetches the input file, to learn the input order
+    assert downloads(kluster_env) == (3 if way == "cli" else 2)
 
 
 @pytest.mark.parametrize("way", ["results", "aresults"])
@@ -207,3 +244,10 @@ def test_a_download_that_keeps_breaking_off_is_a_typed_error(way, kluster_batche
         collect_with(way)(job)
     assert isinstance(caught.value, openai.APIConnectionError)
     assert downloads(kluster_env) == 3  # max_retries=2: three attempts in all
+
+
+def test_the_cli_reports_a_broken_download_in_one_line(kluster_batches, kluster_env):
+    job = finished_job(kluster_batches, BatchFault(cut_downloads=10))
+    code, out, err = run_cli("results", job.id)
+    assert (code, out) == (1, "")
+    assert err.startswith("error: ") and err.count("\n") == 1 and "download" in err
