@@ -122,22 +122,27 @@ class ResultIndex:
     def add_file(self, path: Path) -> None:
         number = len(self._files)
         self._files.append(path)
+        limit = self.max_line_bytes
         with path.open("rb") as handle:
-            for line_number, offset, line, size in bounded_lines(handle, self.max_line_bytes):
-                where = f"{path.name} line {line_number}"
-                self._note(where, line, size > self.max_line_bytes, number, offset)
+            for line_number, offset, line, size in bounded_lines(handle, limit):
+                try:
+                    custom_id = custom_id_of(line)
+                except ValueError as err:
+                    detail = "not UTF-8" if isinstance(err, UnicodeDecodeError) else "unreadable"
+                    self._stray(
+                        f"{path.name} line {line_number}: its custom_id is {detail} "
+                        f"({_excerpt(line)})"
+                    )
+                    continue
+                index = None if custom_id is None else self._position.get(custom_id)
+                if index is None:
+                    reason = _unmatched(custom_id, line, size > limit, limit)
+                    self._stray(f"{path.name} line {line_number} {reason}")
+                else:
+                    self._note(index, size > limit, number, offset)
 
-    def _note(self, where: str, line: bytes, too_long: bool, file_number: int, at: int) -> None:
-        try:
-            custom_id = custom_id_of(line)
-        except ValueError as err:
-            detail = "is not UTF-8" if isinstance(err, UnicodeDecodeError) else "cannot be read"
-            self._stray(f"{where}: its custom_id {detail} ({_excerpt(line)})")
-            return
-        index = None if custom_id is None else self._position.get(custom_id)
-        if index is None:
-            self._stray(f"{where} {_unmatched(custom_id, line, too_long, self.max_line_bytes)}")
-        elif self._file_of[index] != _MISSING:
+    def _note(self, index: int, too_long: bool, file_number: int, at: int) -> None:
+        if self._file_of[index] != _MISSING:
             self._file_of[index] = _REPEATED
         else:
             self._file_of[index] = _TOO_LONG if too_long else file_number
@@ -157,6 +162,7 @@ class ResultIndex:
         ``not_run`` (code, message) as reason; with ``None`` (a completed batch must answer
         every request) it is a ``BatchOutputLineError`` (``missing_line``)."""
         handles: list[IO[bytes]] = [path.open("rb") for path in self._files]
+        names = [path.name for path in self._files]
         try:
             for index, custom_id in enumerate(self.custom_ids):
                 position = self.first_index + index
@@ -165,7 +171,7 @@ class ResultIndex:
                     handle = handles[file_number]
                     handle.seek(self._offset_of[index])
                     line = handle.readline(self.max_line_bytes + 1)
-                    yield _item(position, custom_id, line, self._files[file_number].name)
+                    yield _item(position, custom_id, line, names[file_number])
                 elif file_number == _MISSING and not_run is not None:
                     error = BatchItemError(custom_id, position, not_run[1], code=not_run[0])
                     yield ResultItem(position, custom_id, None, error)
