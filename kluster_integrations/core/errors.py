@@ -24,7 +24,10 @@ them on as they are, without retrying)::
       + BatchTimeoutError [TimeoutError]
         - BatchStatusUnavailableError [openai OpenAIError]
       + BatchOutputError [ValueError]
+        - BatchFileIdError (a file id that is not a plain id)
+      + BatchDownloadError [openai APIConnectionError]
       + BatchItemError (one request of a batch without an answer)
+        - BatchOutputLineError (its line missing, repeated or unreadable)
       + BatchResultsError (some requests of a batch failed)
       + AdaptiveInferenceQueuedError [RuntimeError]
       + StructuredOutputError [ValueError]
@@ -33,6 +36,7 @@ them on as they are, without retrying)::
       + MalformedResponseError [ValueError, openai OpenAIError]
         - EmbeddingMismatchError
       + ResponseTooLargeError [openai OpenAIError]
+        - BatchFileTooLargeError
       + DeadlineExceededError [openai OpenAIError]
       + StreamIdleTimeoutError [openai OpenAIError]
       + InvalidReasoningModeError [ValueError]
@@ -52,10 +56,14 @@ Example::
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openai import OpenAIError
+from openai import APIConnectionError, OpenAIError
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class KlusterError(Exception):
@@ -332,16 +340,59 @@ class BatchStatusUnavailableError(BatchTimeoutError, OpenAIError):
 
 
 class BatchOutputError(KlusterError, ValueError):
-    """The output or error file cannot be mapped back to the inputs, so no list is given
-    rather than a short or misordered one."""
+    """The batch's files cannot be mapped back to the inputs at all (the input file, or the
+    batch's description of its files, is unusable), so no list is given rather than a short
+    or misordered one. (A single request's bad line is its ``BatchOutputLineError``.)"""
 
-    def __init__(self, job_id: str, problem: str) -> None:
+    def __init__(self, job_id: str, problem: str, *, fix: str | None = None) -> None:
         self.job_id = job_id
         self.problem = problem
         super().__init__(
             f"The results of batch {job_id} cannot be read: {problem}. No partial or "
-            "reordered list is returned; download the files with "
-            f"`python -m kluster_integrations.batch results {job_id}` to inspect them."
+            "reordered list is returned. "
+            + (
+                fix
+                or "Save the batch's files with `python -m kluster_integrations.batch files "
+                f"{job_id} --to FOLDER` to inspect them."
+            )
+        )
+
+
+#: Shortens server-chosen text quoted in messages (an id may be megabytes long).
+_shortened = reprlib.Repr()
+_shortened.maxstring = _shortened.maxother = 80
+_quoted = _shortened.repr
+
+
+class BatchFileIdError(BatchOutputError):
+    """The batch names a file with an id that is not a plain id (a path, ``..``, control
+    characters, too long). Nothing is requested for it, and no file is written."""
+
+    def __init__(self, job_id: str, field: str, file_id: object) -> None:
+        self.field = field
+        self.file_id = file_id
+        super().__init__(
+            job_id,
+            f"its {field} {_quoted(file_id)} is not a plain file id (letters, digits, '-', "
+            "'_' and '.', no '..', at most 255 characters)",
+            fix="Nothing was downloaded or written. A server other than kluster.ai (a proxy, "
+            "a wrong KLUSTER_BASE_URL) probably sent this batch; check the base URL.",
+        )
+
+
+class BatchDownloadError(KlusterError, APIConnectionError):
+    """A batch file's download broke off before its end on every attempt (the connection
+    dropped mid-body). An ``openai.APIConnectionError``, as a call whose connection keeps
+    failing is."""
+
+    def __init__(self, what: str, attempts: int, request: httpx.Request) -> None:
+        self.attempts = attempts
+        APIConnectionError.__init__(
+            self,
+            message=f"The download of the {what} broke off before its end on all {attempts} "
+            "attempts (the connection dropped mid-body), so no results were read. Try again "
+            "later; the files stay on kluster.ai until the batch is deleted.",
+            request=request,
         )
 
 
@@ -383,6 +434,24 @@ def _rebuild_item_error(
     custom_id: str, index: int, message: str, status_code: int | None, code: str | None, body: Any
 ) -> BatchItemError:
     return BatchItemError(custom_id, index, message, status_code=status_code, code=code, body=body)
+
+
+class BatchOutputLineError(BatchItemError):
+    """A request whose result the batch's files get wrong; ``code`` says how:
+    ``missing_line`` (no line answers it), ``duplicate_line`` (more than one does),
+    ``unreadable_line`` (its line is not a readable result) or ``line_too_large``. The other
+    requests' results are unaffected."""
+
+    def __init__(self, custom_id: str, index: int, message: str, code: str) -> None:
+        super().__init__(custom_id, index, message, code=code)
+        self.args = (
+            f"{self.args[0]}. The other requests' results are unaffected: "
+            "results(return_exceptions=True) and iter_results() return them, with this "
+            "error in this request's place.",
+        )
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.custom_id, self.index, self.message, self.code))
 
 
 class BatchResultsError(KlusterError):
@@ -428,6 +497,20 @@ class ResponseTooLargeError(KlusterError, OpenAIError):
             f"The kluster.ai answer's {what} exceeded {limit:,} bytes (after decompression), "
             "so reading stopped. Raise max_response_bytes=... if such answers are expected; "
             "otherwise check that the base URL points at the kluster.ai API."
+        )
+
+
+class BatchFileTooLargeError(ResponseTooLargeError):
+    """A batch file grew past ``KlusterBatch.max_file_bytes`` while downloading."""
+
+    def __init__(self, limit: int, what: str) -> None:
+        self.limit = limit
+        KlusterError.__init__(
+            self,
+            f"The {what} grew past {limit:,} bytes while downloading, so the download "
+            "stopped. If such files are expected, raise the job's max_file_bytes "
+            "(job.max_file_bytes = ...); otherwise check that the base URL points at the "
+            "kluster.ai API.",
         )
 
 

@@ -10,9 +10,10 @@ HTTP work and check each answer while it is read, without copying bodies:
 - an **idle stream**: a stream that sends no new ``data:`` event for
   ``stream_idle_timeout`` seconds is stopped, whatever keep-alive comments or dripped
   bytes arrive meanwhile;
-- the **size cap**: a body, or one line of a stream, may grow to ``max_response_bytes``
-  after decompression (the transport decodes gzip/deflate itself, in bounded pieces, so a
-  gzip bomb stops at the cap);
+- the **size cap**: a body, or one line of a stream or of a downloaded file (batch
+  output, read line by line), may grow to ``max_response_bytes`` after decompression (the
+  transport decodes gzip/deflate itself, in bounded pieces, so a gzip bomb stops at the
+  cap);
 - an **unusable answer**: a 2xx answer that is neither JSON nor an event stream (a login
   page, a proxy) raises ``MalformedResponseError`` naming the status, content type and
   start of the body; a stream request answered that way says the URL is probably wrong;
@@ -108,9 +109,12 @@ class _Reading:
         deadline_at: float,
         explicit_deadline_at: float | None,
         head: _Head,
+        is_download: bool = False,
     ) -> None:
         self.options = options
         self.is_stream = head.is_event_stream
+        #: Streams and downloaded files are capped per line, other bodies as a whole.
+        self.capped_per_line = self.is_stream or is_download
         self.deadline_at = explicit_deadline_at if self.is_stream else deadline_at
         self.size = 0
         self.last_data = time.monotonic()
@@ -155,16 +159,21 @@ class _Reading:
 
     def check(self, piece: bytes) -> None:
         limit = self.options.max_response_bytes
-        if not self.is_stream:
+        if not self.capped_per_line:
             self.size += len(piece)
             if self.size > limit:
                 raise ResponseTooLargeError(limit, "body")
             self.check_time()
             return
         if self.size + len(piece) > limit and _longest_line(piece, self.size) > limit:
-            raise ResponseTooLargeError(limit, "single stream line")
+            raise ResponseTooLargeError(
+                limit, "single stream line" if self.is_stream else "single line of a file"
+            )
         newline = piece.rfind(b"\n")
         self.size = self.size + len(piece) if newline < 0 else len(piece) - newline - 1
+        if not self.is_stream:
+            self.check_time()
+            return
         now = time.monotonic()
         if b"data:" in piece:
             self.last_data = now
@@ -255,6 +264,11 @@ def _is_usable(response: httpx.Response, request: httpx.Request, head: _Head) ->
     if b"json" in head.content_type and not _wants_stream(request):
         return True
     return _is_file_download(request)  # a file's content (batch output JSONL) is bytes
+
+
+def _is_download(request: httpx.Request) -> bool:
+    """``_is_file_download``, at no cost for the POSTs that chat and embeddings send."""
+    return request.method == "GET" and _is_file_download(request)
 
 
 def _is_file_download(request: httpx.Request) -> bool:
@@ -383,7 +397,9 @@ class GuardedTransport(httpx.BaseTransport):
         deadline_at, explicit = _prepare(request, self._options)
         response = self._inner.handle_request(request)
         head = _Head.of(response)
-        reading = _Reading(self._options, deadline_at, explicit, head)
+        reading = _Reading(
+            self._options, deadline_at, explicit, head, is_download=_is_download(request)
+        )
         stream = cast(httpx.SyncByteStream, response.stream)  # a sync transport's answer
         guarded = _guarded_response(response, _GuardedStream(stream, reading), head)
         if response.status_code >= 400 or not _is_usable(response, request, head):
@@ -407,7 +423,9 @@ class AsyncGuardedTransport(httpx.AsyncBaseTransport):
         deadline_at, explicit = _prepare(request, self._options)
         response = await self._inner.handle_async_request(request)
         head = _Head.of(response)
-        reading = _Reading(self._options, deadline_at, explicit, head)
+        reading = _Reading(
+            self._options, deadline_at, explicit, head, is_download=_is_download(request)
+        )
         stream = cast(httpx.AsyncByteStream, response.stream)  # an async transport's answer
         guarded = _guarded_response(response, _AsyncGuardedStream(stream, reading), head)
         if response.status_code >= 400 or not _is_usable(response, request, head):

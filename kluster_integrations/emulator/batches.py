@@ -7,7 +7,8 @@ real-time request passes, and the request log shows every line (with an
 ``x-kluster-batch`` header naming the batch and ``custom_id``). Answers go to the output
 file in shuffled order; failed lines (400 for a refused field, 500 from a fault) go to the
 error file. ``BatchFault`` makes the next batch fail, expire part-way, fail chosen lines or
-run slowly.
+run slowly, or damage its result files as a broken or hostile server would (lines repeated,
+left out or garbled, a file id that is a path, downloads cut half-way).
 
 The HTTP side fails with the emulator's ``Fault``: ``path="/v1/batches"`` (any batch
 request: create, list, status, cancel) or ``"/v1/files"``, with ``status`` (and
@@ -30,11 +31,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from kluster_integrations.core.contract import (
@@ -45,12 +47,14 @@ from kluster_integrations.core.contract import (
 )
 from kluster_integrations.emulator.batch_runner import BATCH_LINE_HEADER, run_batch
 from kluster_integrations.emulator.batch_store import (
+    LINE_SET_FIELDS,
     BatchClock,
     BatchFault,
     BatchStore,
     StoredFile,
     batch_store,
 )
+from kluster_integrations.emulator.sse import StreamCut
 from kluster_integrations.emulator.state import EmulatorState, RecordedRequest
 
 __all__ = [
@@ -83,6 +87,12 @@ def _error(
         status_code=status,
         headers=headers,
     )
+
+
+async def _cut_half_way(content: bytes) -> AsyncIterator[bytes]:
+    """The first half of ``content``, then a dropped connection."""
+    yield content[: len(content) // 2]
+    raise StreamCut("emulated download cut half-way")
 
 
 def batch_routes(state: EmulatorState) -> list[Route]:
@@ -172,7 +182,10 @@ def batch_routes(state: EmulatorState) -> list[Route]:
         found = stop or find_file(request)
         if isinstance(found, Response):
             return found
-        return Response(found.content, media_type="application/octet-stream")
+        if found.cuts_left > 0:
+            found.cuts_left -= 1
+            return StreamingResponse(_cut_half_way(found.content), media_type=found.media_type)
+        return Response(found.content, media_type=found.media_type)
 
     async def delete_file(request: Request) -> Response:
         stop = await admit(request, FILES_PATH, None)
@@ -299,7 +312,8 @@ def batch_routes(state: EmulatorState) -> list[Route]:
 
     async def control_faults(request: Request) -> Response:
         for spec in (await request.json()).get("faults", []):
-            spec["failing_lines"] = frozenset(spec.get("failing_lines", ()))
+            for name in LINE_SET_FIELDS:
+                spec[name] = frozenset(spec.get(name, ()))
             store.add_fault(BatchFault(**spec))
         return JSONResponse({"added": True})
 
@@ -314,7 +328,8 @@ def batch_routes(state: EmulatorState) -> list[Route]:
         Route(FILES_PATH, list_files, methods=["GET"]),
         Route(FILES_PATH + "/{file_id}", file_info, methods=["GET"]),
         Route(FILES_PATH + "/{file_id}", delete_file, methods=["DELETE"]),
-        Route(FILES_PATH + "/{file_id}/content", file_content, methods=["GET"]),
+        # ``path``: a hostile batch's file id may hold slashes (``BatchFault.output_file_id``)
+        Route(FILES_PATH + "/{file_id:path}/content", file_content, methods=["GET"]),
         Route(BATCHES_PATH, create_batch, methods=["POST"]),
         Route(BATCHES_PATH, list_batches, methods=["GET"]),
         Route(BATCHES_PATH + "/{batch_id}", retrieve_batch, methods=["GET"]),

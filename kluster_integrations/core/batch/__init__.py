@@ -2,8 +2,9 @@
 
 Modules: ``writer`` (JSONL to disk, split at 100 MB or a request cap), ``submit`` (upload
 and start batches; re-attach by id), ``job`` (``KlusterBatch``: status, wait with a
-progress bar, results in input order, cancel), ``reader`` (output and error files mapped
-back by ``custom_id``), ``errors``. The LangChain and LlamaIndex adapters build the request
+progress bar, results in input order, cancel), ``download`` (files fetched to names of
+our own, capped, retried), ``reader`` (output and error files mapped back by
+``custom_id``). The LangChain and LlamaIndex adapters build the request
 bodies and convert the answers; everything else is here.
 
 Example::
@@ -17,11 +18,15 @@ from kluster_integrations.core.batch.job import BatchStatus, KlusterBatch
 from kluster_integrations.core.batch.submit import asubmit_requests, attach, submit_requests
 from kluster_integrations.core.errors import (
     AdaptiveInferenceQueuedError,
+    BatchDownloadError,
+    BatchFileIdError,
+    BatchFileTooLargeError,
     BatchInputError,
     BatchItemError,
     BatchNotFinishedError,
     BatchNotFoundError,
     BatchOutputError,
+    BatchOutputLineError,
     BatchResultsError,
     BatchStatusUnavailableError,
     BatchTimeoutError,
@@ -29,11 +34,15 @@ from kluster_integrations.core.errors import (
 
 __all__ = [
     "AdaptiveInferenceQueuedError",
+    "BatchDownloadError",
+    "BatchFileIdError",
+    "BatchFileTooLargeError",
     "BatchInputError",
     "BatchItemError",
     "BatchNotFinishedError",
     "BatchNotFoundError",
     "BatchOutputError",
+    "BatchOutputLineError",
     "BatchResultsError",
     "BatchStatus",
     "BatchStatusUnavailableError",

@@ -27,8 +27,17 @@ from typing import Any
 
 import openai
 
+from kluster_integrations.core.batch.download import (
+    DEFAULT_MAX_FILE_BYTES,
+    BatchFile,
+    adownload,
+    batch_files,
+    download,
+    saved_name,
+)
 from kluster_integrations.core.batch.polling import Poller, may_heal
 from kluster_integrations.core.batch.reader import ResultIndex, ResultItem, read_custom_ids
+from kluster_integrations.core.config import DEFAULT_MAX_RESPONSE_BYTES
 from kluster_integrations.core.contract import BATCH_ACTIVE_STATUSES, BATCH_FINAL_STATUSES
 from kluster_integrations.core.errors import (
     BatchItemError,
@@ -79,7 +88,17 @@ def combined_status(batches: Sequence[Any], known_total: int | None = None) -> B
 
 class KlusterBatch:
     """A submitted batch job (see the module docstring). Made by ``submit_batch`` or
-    ``get_batch``; not constructed directly."""
+    ``get_batch``; not constructed directly.
+
+    Results are read one line at a time: ``max_line_bytes`` bounds one result line, and
+    ``max_file_bytes`` one downloaded file (set either on the job to change it).
+    """
+
+    #: Bytes one line of an output or error file may hold; a longer one is that request's
+    #: ``BatchOutputLineError``.
+    max_line_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    #: Bytes one downloaded file may hold (``BatchFileTooLargeError`` past it).
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
 
     def __init__(
         self,
@@ -233,7 +252,8 @@ class KlusterBatch:
 
         A request with no answer (failed, or never ran in an expired, cancelled or failed
         batch) is a ``BatchItemError`` (``custom_id``, ``index``, ``status_code``,
-        ``message``). With ``return_exceptions=False`` any such item raises one
+        ``message``); one whose result line the files leave out, repeat or garble is a
+        ``BatchOutputLineError``. With ``return_exceptions=False`` any such item raises one
         ``BatchResultsError`` carrying every item; with ``True`` they are in place. Before
         the job is finished this raises ``BatchNotFinishedError``, or waits with
         ``wait=True``. For very large jobs, ``iter_results`` keeps memory flat.
@@ -247,9 +267,14 @@ class KlusterBatch:
         self._require_done(state)
         with tempfile.TemporaryDirectory(prefix="kluster-batch-") as tmp:
             folder = Path(tmp)
-            for number, batch in enumerate(state.batches):
-                for name in _file_ids(batch, self._custom_ids[number] is None):
-                    await _adownload(self._aclient(), name, folder / name)
+            for file in self._files_to_fetch(state):
+                await adownload(
+                    self._aclient(),
+                    file,
+                    folder / file.name,
+                    max_bytes=self.max_file_bytes,
+                    batch_id=state.batches[file.batch_number].id,
+                )
             items = [self._converted(item) for item in self._read(state, folder)]
         return self._finish(items, return_exceptions)
 
@@ -266,15 +291,39 @@ class KlusterBatch:
         ``body`` or the ``error``) in input order, unconverted (used by the command line)."""
         yield from self._items(self.status(), convert=False)
 
+    def download_files(self, folder: Path | str) -> list[Path]:
+        """Save every batch's input, output and error file in ``folder`` (made if needed),
+        as ``batch-<n>-<input|output|error>.jsonl``; returns the paths. For inspecting a job
+        whose results cannot be read."""
+        state = self.status()
+        target = Path(folder)
+        target.mkdir(parents=True, exist_ok=True)
+        files = batch_files(self.id, state.batches, [True] * len(state.batches))
+        self._fetch(state, files, target)
+        return [target / file.name for file in files]
+
     def _items(self, state: BatchStatus, *, convert: bool = True) -> Iterator[Any]:
         self._require_done(state)
+        files = self._files_to_fetch(state)
         with tempfile.TemporaryDirectory(prefix="kluster-batch-") as tmp:
             folder = Path(tmp)
-            for number, batch in enumerate(state.batches):
-                for name in _file_ids(batch, self._custom_ids[number] is None):
-                    _download(self._client, name, folder / name)
+            self._fetch(state, files, folder)
             for item in self._read(state, folder):
                 yield self._converted(item) if convert else item
+
+    def _files_to_fetch(self, state: BatchStatus) -> list[BatchFile]:
+        need_input = [ids is None for ids in self._custom_ids]
+        return batch_files(self.id, state.batches, need_input)
+
+    def _fetch(self, state: BatchStatus, files: list[BatchFile], folder: Path) -> None:
+        for file in files:
+            download(
+                self._client,
+                file,
+                folder / file.name,
+                max_bytes=self.max_file_bytes,
+                batch_id=state.batches[file.batch_number].id,
+            )
 
     def _require_done(self, state: BatchStatus) -> None:
         if not state.done:
@@ -285,11 +334,14 @@ class KlusterBatch:
         for number, batch in enumerate(state.batches):
             ids = self._custom_ids[number]
             if ids is None:
-                ids = self._custom_ids[number] = read_custom_ids(folder / batch.input_file_id)
-            index = ResultIndex(batch.id, ids, first_index=start)
-            for file_id in (batch.output_file_id, batch.error_file_id):
-                if file_id:
-                    index.add_file(folder / file_id)
+                ids = self._custom_ids[number] = read_custom_ids(
+                    folder / saved_name(number, "input"), self.max_line_bytes
+                )
+            index = ResultIndex(batch.id, ids, start, self.max_line_bytes)
+            for kind in ("output", "error"):
+                path = folder / saved_name(number, kind)
+                if path.exists():
+                    index.add_file(path)
             yield from index.items(not_run=_not_run_reason(batch))
             start += len(ids)
 
@@ -329,13 +381,6 @@ class KlusterBatch:
         return self._async_client
 
 
-def _file_ids(batch: Any, need_input: bool) -> list[str]:
-    names = [batch.output_file_id, batch.error_file_id]
-    if need_input:
-        names.append(batch.input_file_id)
-    return [name for name in names if name]
-
-
 def _not_run_reason(batch: Any) -> tuple[str, str] | None:
     if batch.status == "completed":
         return None
@@ -347,16 +392,3 @@ def _not_run_reason(batch: Any) -> tuple[str, str] | None:
         f"batch_{batch.status}",
         f"batch {batch.id} ended {batch.status} before this request ran{detail}",
     )
-
-
-def _download(client: openai.OpenAI, file_id: str, path: Path) -> None:
-    with client.files.with_streaming_response.content(file_id) as response, path.open("wb") as out:
-        for chunk in response.iter_bytes(1 << 20):
-            out.write(chunk)
-
-
-async def _adownload(client: openai.AsyncOpenAI, file_id: str, path: Path) -> None:
-    async with client.files.with_streaming_response.content(file_id) as response:
-        with path.open("wb") as out:
-            async for chunk in response.iter_bytes(1 << 20):
-                out.write(chunk)
