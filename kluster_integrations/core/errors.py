@@ -17,6 +17,7 @@ them on as they are, without retrying)::
       + ToolCallingNotSupportedError [NotImplementedError]
       + InvalidToolError [ValueError]
       + ToolCallRequiredError [ValueError]
+      + InvalidToolCallError [ValueError]
       + ImageInputNotSupportedError [ValueError]
       + BatchInputError [ValueError]
       + BatchNotFoundError [LookupError]
@@ -259,6 +260,24 @@ class ToolCallRequiredError(KlusterError, ValueError):
             f"tool_choice requires a tool call, and {model} answered with text twice (the "
             f"second time after being reminded): {preview!r}. Use a tool model "
             "(tool_calling='native'), a lower temperature, or tool_choice='auto'."
+        )
+
+
+class InvalidToolCallError(KlusterError, ValueError):
+    """A tool call written into a prompted reply whose arguments cannot be read (raised where
+    the framework would otherwise call the tool with the arguments dropped: LlamaIndex)."""
+
+    def __init__(self, model: str, tool_name: str, problem: str, text: str) -> None:
+        self.tool_name = tool_name
+        self.problem = problem
+        self.text = text
+        preview = text if len(text) <= 200 else text[:200] + "..."
+        which = f"a call of {tool_name!r}" if tool_name else "a tool call"
+        super().__init__(
+            f"{model} answered with {which} that cannot be read ({problem}); no tool was "
+            f"called. It wrote: {preview!r}. Retry the request; if it keeps happening, use a "
+            "tool model (tool_calling='native') or a lower temperature, and raise "
+            "max_tokens if the reply was cut off."
         )
 
 
