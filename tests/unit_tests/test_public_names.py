@@ -32,6 +32,7 @@ CORE = [
     "InvalidAPIKeyError",
     "InvalidReasoningModeError",
     "InvalidRequestError",
+    "InvalidToolCallError",
     "InvalidToolError",
     "KNOWN_MODELS",
     "KlusterBatch",
