@@ -31,6 +31,7 @@ them on as they are, without retrying)::
       + StreamInterruptedError [ConnectionError]
       + MalformedResponseError [ValueError, openai OpenAIError]
         - EmbeddingMismatchError
+        - UnsupportedContentEncodingError
       + ResponseTooLargeError [openai OpenAIError]
       + DeadlineExceededError [openai OpenAIError]
       + StreamIdleTimeoutError [openai OpenAIError]
@@ -385,6 +386,22 @@ class AdaptiveInferenceQueuedError(KlusterError, RuntimeError):
 class EmbeddingMismatchError(MalformedResponseError):
     """The embeddings answer does not fit the inputs: a vector missing, repeated or extra,
     or vectors of the wrong dimension. Using it would attach vectors to the wrong texts."""
+
+
+class UnsupportedContentEncodingError(MalformedResponseError):
+    """An answer came compressed in a way this client cannot decode within
+    ``max_response_bytes``: an unknown ``Content-Encoding``, ``zstd`` or ``br`` without the
+    package that decodes it in bounded pieces, or too many encodings stacked.
+
+    ``encoding`` is the one refused (for too long a chain, the whole header)."""
+
+    def __init__(self, encoding: str, why: str, fix: str, *, status: int) -> None:
+        super().__init__(
+            f"it is compressed with Content-Encoding {encoding!r}, {why}",
+            status=status,
+            fix=fix,
+        )
+        self.encoding = encoding
 
 
 class ResponseTooLargeError(KlusterError, OpenAIError):

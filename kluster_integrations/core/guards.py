@@ -11,8 +11,10 @@ HTTP work and check each answer while it is read, without copying bodies:
   ``stream_idle_timeout`` seconds is stopped, whatever keep-alive comments or dripped
   bytes arrive meanwhile;
 - the **size cap**: a body, or one line of a stream, may grow to ``max_response_bytes``
-  after decompression (the transport decodes gzip/deflate itself, in bounded pieces, so a
-  gzip bomb stops at the cap);
+  after decompression. The transport undoes every ``Content-Encoding`` itself, whatever
+  the chain (stacked values, repeated headers, gzip, deflate, zstd, br), in bounded pieces
+  (``core.content_decoding``), and hands httpx the decoded body, so a bomb stops at the
+  cap; an encoding it cannot decode so raises ``UnsupportedContentEncodingError``;
 - an **unusable answer**: a 2xx answer that is neither JSON nor an event stream (a login
   page, a proxy) raises ``MalformedResponseError`` naming the status, content type and
   start of the body; a stream request answered that way says the URL is probably wrong;
@@ -30,7 +32,6 @@ Example::
 from __future__ import annotations
 
 import time
-import zlib
 from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -43,16 +44,17 @@ from kluster_integrations.core.config import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
 )
+from kluster_integrations.core.content_decoding import content_decoder
 from kluster_integrations.core.errors import (
     DeadlineExceededError,
     MalformedResponseError,
     ResponseTooLargeError,
     StreamIdleTimeoutError,
+    UnsupportedContentEncodingError,
 )
 
-#: Only encodings the guard can decode in bounded pieces are asked for.
+#: The encodings asked for: decoded in bounded pieces with the standard library alone.
 ACCEPTED_ENCODINGS = "gzip, deflate"
-_DECODE_PIECE = 256 * 1024
 _EXCERPT_CHARS = 120
 _MASK = "***"
 
@@ -107,13 +109,7 @@ class _Reading:
         self.deadline_at = explicit_deadline_at if self.is_stream else deadline_at
         self.size = 0
         self.last_data = time.monotonic()
-        self.decoder = (
-            zlib.decompressobj(16 + zlib.MAX_WBITS)
-            if head.encoding == b"gzip"
-            else zlib.decompressobj()
-            if head.encoding == b"deflate"
-            else None
-        )
+        self.decoder = content_decoder(head.encoding, status=head.status) if head.encoding else None
 
     def check_time(self) -> None:
         now = time.monotonic()
@@ -131,18 +127,14 @@ class _Reading:
             self.check(raw)
             yield raw
             return
-        data = raw
-        while data:
-            piece = self.decoder.decompress(data, _DECODE_PIECE)
-            data = self.decoder.unconsumed_tail
+        for piece in self.decoder.decode(raw):
             self.check(piece)
             yield piece
 
     def finish(self) -> Iterator[bytes]:
         """What the decoder still holds once the body has ended."""
         if self.decoder is not None:
-            piece = self.decoder.flush()
-            if piece:
+            for piece in self.decoder.finish():
                 self.check(piece)
                 yield piece
 
@@ -215,8 +207,10 @@ def _prepare(request: httpx.Request, options: GuardOptions) -> tuple[float, floa
 
 
 class _Head(NamedTuple):
-    """What the guards read from an answer's headers (lower-cased bytes), in one pass."""
+    """What the guards read from an answer's status and headers (lower-cased bytes), in
+    one pass; ``encoding`` joins every ``Content-Encoding`` header with commas."""
 
+    status: int
     content_type: bytes
     encoding: bytes
 
@@ -228,16 +222,12 @@ class _Head(NamedTuple):
             if lowered == b"content-type":
                 content_type = value.lower()
             elif lowered == b"content-encoding":
-                encoding = value.strip().lower()
-        return cls(content_type, encoding)
+                encoding = encoding + b"," + value.lower() if encoding else value.lower()
+        return cls(response.status_code, content_type, encoding)
 
     @property
     def is_event_stream(self) -> bool:
         return b"text/event-stream" in self.content_type
-
-    @property
-    def is_decoded_here(self) -> bool:
-        return self.encoding in (b"gzip", b"deflate")
 
 
 def _is_usable(response: httpx.Response, request: httpx.Request, head: _Head) -> bool:
@@ -349,13 +339,13 @@ class _AsyncGuardedStream(httpx.AsyncByteStream):
 def _guarded_response(
     response: httpx.Response,
     stream: httpx.SyncByteStream | httpx.AsyncByteStream,
-    head: _Head,
+    reading: _Reading,
 ) -> httpx.Response:
     """``response`` reading through ``stream``; a body the guard decodes loses its
     ``content-encoding`` and ``content-length``, as httpx must not decode it again. (A
     response its transport has already read, as ``httpx.MockTransport`` gives, is rebuilt
     too: it would never read the new stream.)"""
-    if not head.is_decoded_here and not response.is_stream_consumed:
+    if reading.decoder is None and not response.is_stream_consumed:
         response.stream = stream
         return response
     return httpx.Response(
@@ -383,9 +373,13 @@ class GuardedTransport(httpx.BaseTransport):
         deadline_at, explicit = _prepare(request, self._options)
         response = self._inner.handle_request(request)
         head = _Head.of(response)
-        reading = _Reading(self._options, deadline_at, explicit, head)
+        try:
+            reading = _Reading(self._options, deadline_at, explicit, head)
+        except UnsupportedContentEncodingError:
+            response.close()
+            raise
         stream = cast(httpx.SyncByteStream, response.stream)  # a sync transport's answer
-        guarded = _guarded_response(response, _GuardedStream(stream, reading), head)
+        guarded = _guarded_response(response, _GuardedStream(stream, reading), reading)
         if response.status_code >= 400 or not _is_usable(response, request, head):
             body = b"".join(_limited(guarded.iter_raw()))
             guarded.close()
@@ -407,9 +401,13 @@ class AsyncGuardedTransport(httpx.AsyncBaseTransport):
         deadline_at, explicit = _prepare(request, self._options)
         response = await self._inner.handle_async_request(request)
         head = _Head.of(response)
-        reading = _Reading(self._options, deadline_at, explicit, head)
+        try:
+            reading = _Reading(self._options, deadline_at, explicit, head)
+        except UnsupportedContentEncodingError:
+            await response.aclose()
+            raise
         stream = cast(httpx.AsyncByteStream, response.stream)  # an async transport's answer
-        guarded = _guarded_response(response, _AsyncGuardedStream(stream, reading), head)
+        guarded = _guarded_response(response, _AsyncGuardedStream(stream, reading), reading)
         if response.status_code >= 400 or not _is_usable(response, request, head):
             body = b"".join([piece async for piece in _alimited(guarded.aiter_raw())])
             await guarded.aclose()
