@@ -431,8 +431,8 @@ class DeadlineExceededError(KlusterError, OpenAIError):
 
 
 class StreamIdleTimeoutError(KlusterError, OpenAIError):
-    """A stream sent no data event for ``stream_idle_timeout`` seconds (keep-alive comments
-    and a line dripped byte by byte do not count)."""
+    """A stream completed no data event for ``stream_idle_timeout`` seconds (comments, other
+    fields and the bytes of an unfinished event do not count)."""
 
     def __init__(self, idle_timeout: float) -> None:
         self.idle_timeout = idle_timeout

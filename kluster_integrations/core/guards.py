@@ -7,9 +7,13 @@ HTTP work and check each answer while it is read, without copying bodies:
   starts with ``call_scope``) may take ``deadline`` seconds (default
   ``DEFAULT_DEADLINE``); a stream only when ``deadline`` was given. Each read waits at
   most the time left, so a server that drips one byte at a time cannot stretch a call;
-- an **idle stream**: a stream that sends no new ``data:`` event for
-  ``stream_idle_timeout`` seconds is stopped, whatever keep-alive comments or dripped
-  bytes arrive meanwhile;
+- an **idle stream**: each event carrying data must complete (its blank line arrive)
+  within ``stream_idle_timeout`` seconds of the one before (of the answer's headers for
+  the first), checked as each piece of the body arrives. Comment lines (``: ...``, even
+  ``: no data: here``), other fields and the bytes of an event still arriving are no
+  progress: keep-alive comments or an event dripped byte by byte stop the stream, while a
+  stream read one byte at a time whose events each complete in time goes on
+  (``core.stream_events``);
 - the **size cap**: a body, or one line of a stream, may grow to ``max_response_bytes``
   after decompression. The transport undoes every ``Content-Encoding`` itself, whatever
   the chain (stacked values, repeated headers, gzip, deflate, zstd, br), in bounded pieces
@@ -52,6 +56,7 @@ from kluster_integrations.core.errors import (
     StreamIdleTimeoutError,
     UnsupportedContentEncodingError,
 )
+from kluster_integrations.core.stream_events import DataEvents
 
 #: The encodings asked for: decoded in bounded pieces with the standard library alone.
 ACCEPTED_ENCODINGS = "gzip, deflate"
@@ -109,6 +114,7 @@ class _Reading:
         self.deadline_at = explicit_deadline_at if self.is_stream else deadline_at
         self.size = 0
         self.last_data = time.monotonic()
+        self.events = DataEvents() if self.is_stream else None
         self.decoder = content_decoder(head.encoding, status=head.status) if head.encoding else None
 
     def check_time(self) -> None:
@@ -151,7 +157,7 @@ class _Reading:
         newline = piece.rfind(b"\n")
         self.size = self.size + len(piece) if newline < 0 else len(piece) - newline - 1
         now = time.monotonic()
-        if b"data:" in piece:
+        if self.events is not None and self.events.completed_in(piece):
             self.last_data = now
         elif now - self.last_data > self.options.stream_idle_timeout:
             raise StreamIdleTimeoutError(self.options.stream_idle_timeout)

@@ -41,6 +41,8 @@ _PAGE = "<!doctype html><html><body><h1>Please sign in</h1><form>...</form></bod
 SLOW_INTERVAL = 0.2
 #: How long a slow answer goes on at most, so a test that fails cannot hang the emulator.
 SLOW_FOR_AT_MOST = 30.0
+#: Seconds between the bytes of an answer sent one byte per network write.
+BYTE_INTERVAL = 0.001
 
 
 def _completion(body: Any, text: str = "Hello.") -> dict[str, Any]:
@@ -86,12 +88,18 @@ async def _drip(data: bytes) -> AsyncIterator[bytes]:
         await asyncio.sleep(SLOW_INTERVAL)
 
 
-async def _keep_alive() -> AsyncIterator[bytes]:
+async def _keep_alive(comment: bytes = b": keep-alive\n\n") -> AsyncIterator[bytes]:
     yield _chunk({"role": "assistant", "content": "Hel"}).encode()
     started = time.monotonic()
     while time.monotonic() - started < SLOW_FOR_AT_MOST:
         await asyncio.sleep(SLOW_INTERVAL)
-        yield b": keep-alive\n\n"
+        yield comment
+
+
+async def _byte_by_byte(data: bytes) -> AsyncIterator[bytes]:
+    for i in range(len(data)):
+        yield data[i : i + 1]
+        await asyncio.sleep(BYTE_INTERVAL)
 
 
 def _reply_stream(text: str) -> bytes:
@@ -246,6 +254,12 @@ HOSTILE_ANSWERS: dict[str, Callable[[Any, str, int], Response]] = {
         "data: [DONE]\n\n",
     ),
     "keepalive_only": lambda body, key, size: _slow(_keep_alive, "text/event-stream"),
+    "keepalive_mentioning_data": lambda body, key, size: _slow(
+        lambda: _keep_alive(b": no data: here\n\n"), "text/event-stream"
+    ),
+    "byte_by_byte_stream": lambda body, key, size: _slow(
+        lambda: _byte_by_byte(_reply_stream("one two three four five six")), "text/event-stream"
+    ),
     # slow and big answers
     "drip": lambda body, key, size: _slow(
         lambda: _drip(json.dumps(_completion(body)).encode()), "application/json"

@@ -9,15 +9,18 @@ import importlib.util
 import sys
 import tracemalloc
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import httpx
 import openai
 import pytest
 
+from kluster_integrations.core import guards
 from kluster_integrations.core.content_decoding import optional_module
 from kluster_integrations.core.errors import (
     MalformedResponseError,
     ResponseTooLargeError,
+    StreamIdleTimeoutError,
     UnsupportedContentEncodingError,
 )
 from kluster_integrations.core.guards import GuardedTransport, GuardOptions
@@ -290,3 +293,73 @@ def test_corrupt_gzip_is_an_httpx_decoding_error() -> None:
     )
     with pytest.raises(httpx.DecodingError, match="gzip"):
         read(client)
+
+
+# The idle clock: only a complete event carrying data is progress.
+
+SSE = ("content-type", "text/event-stream")
+
+
+def event(text: str, newline: str = "\n") -> bytes:
+    return f'data: {{"text": "{text}"}}{newline}{newline}'.encode()
+
+
+def one_byte_pieces(data: bytes) -> list[bytes]:
+    return [data[i : i + 1] for i in range(len(data))]
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The guards' clock, moved on by hand (``clock[0]`` is ``time.monotonic()``)."""
+    now = [1_000.0]
+    monkeypatch.setattr(guards, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    return now
+
+
+def test_comment_mentioning_data_is_not_progress(clock: list[float]) -> None:
+    """``: no data: here`` every 0.5 s never resets a 3 s idle limit."""
+    pieces = [event("Hel")] + [b": no data: here\n\n"] * 20
+    client = pieces_client(pieces, [SSE], GuardOptions(stream_idle_timeout=3.0), clock, 0.5)
+    with pytest.raises(StreamIdleTimeoutError):
+        read(client)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_stream_one_byte_per_read_is_not_idle(clock: list[float], newline: str) -> None:
+    """Events of about 20 bytes, 0.02 s a byte: each completes in 0.4 s, well within the
+    1 s limit; the stream lasts about 8 s."""
+    stream = b"".join(event(f"w{i}", newline) for i in range(20))
+    pieces = one_byte_pieces(stream)
+    client = pieces_client(pieces, [SSE], GuardOptions(stream_idle_timeout=1.0), clock, 0.02)
+    assert read(client) == stream
+
+
+def test_event_dripped_for_longer_than_the_limit_stops_the_stream(clock: list[float]) -> None:
+    """The rule: each data event must complete within the idle limit of the one before."""
+    pieces = [event("first"), *one_byte_pieces(event("x" * 200))]
+    client = pieces_client(pieces, [SSE], GuardOptions(stream_idle_timeout=1.0), clock, 0.02)
+    with pytest.raises(StreamIdleTimeoutError):
+        read(client)
+
+
+@pytest.mark.parametrize(
+    ("lines", "progress"),
+    [
+        (b"data: {}\n\n", True),
+        (b"data\n\n", True),  # the data field with an empty value
+        (b"id: 1\ndata: {}\n: note\n\n", True),
+        (b"event: ping\n\n", False),
+        (b"datafoo: {}\n\n", False),
+        (b": data: {}\n\n", False),
+        (b"data: {}\n", False),  # not complete until its blank line
+    ],
+)
+def test_what_counts_as_progress(clock: list[float], lines: bytes, progress: bool) -> None:
+    """Five pieces 0.3 s apart, the limit 1 s: without progress, the fourth is too late."""
+    options = GuardOptions(stream_idle_timeout=1.0)
+    client = pieces_client([lines] * 5, [SSE], options, clock, 0.3)
+    if progress:
+        assert read(client) == lines * 5
+    else:
+        with pytest.raises(StreamIdleTimeoutError):
+            read(client)
