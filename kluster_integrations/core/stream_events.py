@@ -47,6 +47,11 @@ class DataEvents:
         ):
             self._event_has_data = self._after_cr = False
             return True
+        if b"\n" not in piece and b"\r" not in piece:  # the middle of a line
+            if len(self._line_head) < _HEAD:
+                self._line_head += piece[: _HEAD - len(self._line_head)]
+            self._after_cr = False
+            return False
         if self._after_cr and piece[:1] == b"\n":
             piece = piece[1:]
             self._after_cr = False

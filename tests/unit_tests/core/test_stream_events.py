@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -57,7 +58,19 @@ def test_one_byte_at_a_time() -> None:
     assert reported == completions(stream) == [29, 36, 43]
 
 
-def test_whole_events_in_one_piece_and_a_line_cut_before_them() -> None:
+@pytest.mark.parametrize(
+    ("pieces", "reported"),
+    [
+        (  # whole events in one piece, and a line cut before them
+            [b"data: {}\n\n", b"event: ping\n", b"id: 7", b"data: {}\n\n", b"data: {}\n\n"],
+            [True, False, False, False, True],
+        ),
+        (  # a line end \r, then the middle of a line: the \n after it is a line end again
+            [b"data: {}\r", b"data: {}", b"\n", b"\n"],
+            [False, False, False, True],
+        ),
+    ],
+)
+def test_pieces(pieces: list[bytes], reported: list[bool]) -> None:
     events = DataEvents()
-    pieces = [b"data: {}\n\n", b"event: ping\n", b"id: 7", b"data: {}\n\n", b"data: {}\n\n"]
-    assert [events.completed_in(piece) for piece in pieces] == [True, False, False, False, True]
+    assert [events.completed_in(piece) for piece in pieces] == reported
