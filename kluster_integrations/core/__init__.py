@@ -8,7 +8,8 @@ sending), ``embeddings`` (the embeddings endpoint's rules), ``catalog`` (models)
 ``capabilities`` (what each model can do), ``tool_calling`` and ``tool_protocol`` (native or
 prompted tools), ``reasoning`` (thinking apart from the answer), ``batch`` (the Batch API
 engine), ``connection`` and ``guards`` (client defaults; deadline, idle-stream, size and
-shape guards on every answer), ``answers`` and ``embedding_answers`` (usable answers only),
+shape guards on every answer; ``content_decoding`` and ``stream_events`` read bodies for
+them), ``answers`` and ``embedding_answers`` (usable answers only),
 ``input_checks``, ``text`` and ``base_url`` (inputs and URLs checked before sending),
 ``errors``. Nothing here imports LangChain or LlamaIndex.
 """
@@ -59,6 +60,7 @@ from kluster_integrations.core.errors import (
     ToolCallingNotSupportedError,
     ToolCallRequiredError,
     UnknownModelWarning,
+    UnsupportedContentEncodingError,
     UnsupportedParameterError,
     UnsupportedParameterWarning,
     WrongModelPurposeError,
@@ -107,6 +109,7 @@ __all__ = [
     "ToolCallRequiredError",
     "ToolCallingNotSupportedError",
     "UnknownModelWarning",
+    "UnsupportedContentEncodingError",
     "UnsupportedParameterError",
     "UnsupportedParameterWarning",
     "WrongModelPurposeError",

@@ -36,6 +36,7 @@ them on as they are, without retrying)::
       + StreamInterruptedError [ConnectionError]
       + MalformedResponseError [ValueError, openai OpenAIError]
         - EmbeddingMismatchError
+        - UnsupportedContentEncodingError
       + ResponseTooLargeError [openai OpenAIError]
         - BatchFileTooLargeError
       + DeadlineExceededError [openai OpenAIError]
@@ -507,6 +508,22 @@ class EmbeddingMismatchError(MalformedResponseError):
     or vectors of the wrong dimension. Using it would attach vectors to the wrong texts."""
 
 
+class UnsupportedContentEncodingError(MalformedResponseError):
+    """An answer came compressed in a way this client cannot decode within
+    ``max_response_bytes``: an unknown ``Content-Encoding``, ``zstd`` or ``br`` without the
+    package that decodes it in bounded pieces, or too many encodings stacked.
+
+    ``encoding`` is the one refused (for too long a chain, the whole header)."""
+
+    def __init__(self, encoding: str, why: str, fix: str, *, status: int) -> None:
+        super().__init__(
+            f"it is compressed with Content-Encoding {encoding!r}, {why}",
+            status=status,
+            fix=fix,
+        )
+        self.encoding = encoding
+
+
 class ResponseTooLargeError(KlusterError, OpenAIError):
     """An answer (or one line of a stream) grew past the response-size cap while read."""
 
@@ -548,8 +565,8 @@ class DeadlineExceededError(KlusterError, OpenAIError):
 
 
 class StreamIdleTimeoutError(KlusterError, OpenAIError):
-    """A stream sent no data event for ``stream_idle_timeout`` seconds (keep-alive comments
-    and a line dripped byte by byte do not count)."""
+    """A stream completed no data event for ``stream_idle_timeout`` seconds (comments, other
+    fields and the bytes of an unfinished event do not count)."""
 
     def __init__(self, idle_timeout: float) -> None:
         self.idle_timeout = idle_timeout

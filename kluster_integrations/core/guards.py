@@ -7,13 +7,19 @@ HTTP work and check each answer while it is read, without copying bodies:
   starts with ``call_scope``) may take ``deadline`` seconds (default
   ``DEFAULT_DEADLINE``); a stream only when ``deadline`` was given. Each read waits at
   most the time left, so a server that drips one byte at a time cannot stretch a call;
-- an **idle stream**: a stream that sends no new ``data:`` event for
-  ``stream_idle_timeout`` seconds is stopped, whatever keep-alive comments or dripped
-  bytes arrive meanwhile;
+- an **idle stream**: each event carrying data must complete (its blank line arrive)
+  within ``stream_idle_timeout`` seconds of the one before (of the answer's headers for
+  the first), checked as each piece of the body arrives. Comment lines (``: ...``, even
+  ``: no data: here``), other fields and the bytes of an event still arriving are no
+  progress: keep-alive comments or an event dripped byte by byte stop the stream, while a
+  stream read one byte at a time whose events each complete in time goes on
+  (``core.stream_events``);
 - the **size cap**: a body, or one line of a stream or of a downloaded file (batch
-  output, read line by line), may grow to ``max_response_bytes`` after decompression (the
-  transport decodes gzip/deflate itself, in bounded pieces, so a gzip bomb stops at the
-  cap);
+  output, read line by line), may grow to ``max_response_bytes``
+  after decompression. The transport undoes every ``Content-Encoding`` itself, whatever
+  the chain (stacked values, repeated headers, gzip, deflate, zstd, br), in bounded pieces
+  (``core.content_decoding``), and hands httpx the decoded body, so a bomb stops at the
+  cap; an encoding it cannot decode so raises ``UnsupportedContentEncodingError``;
 - an **unusable answer**: a 2xx answer that is neither JSON nor an event stream (a login
   page, a proxy) raises ``MalformedResponseError`` naming the status, content type and
   start of the body; a stream request answered that way says the URL is probably wrong;
@@ -32,7 +38,6 @@ Example::
 from __future__ import annotations
 
 import time
-import zlib
 from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -45,17 +50,19 @@ from kluster_integrations.core.config import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
 )
+from kluster_integrations.core.content_decoding import content_decoder
 from kluster_integrations.core.errors import (
     DeadlineExceededError,
     MalformedResponseError,
     ResponseTooLargeError,
     StreamIdleTimeoutError,
+    UnsupportedContentEncodingError,
 )
 from kluster_integrations.core.key_masking import mask_header_values, mask_key, masked_start
+from kluster_integrations.core.stream_events import DataEvents
 
-#: Only encodings the guard can decode in bounded pieces are asked for.
+#: The encodings asked for: decoded in bounded pieces with the standard library alone.
 ACCEPTED_ENCODINGS = "gzip, deflate"
-_DECODE_PIECE = 256 * 1024
 _EXCERPT_CHARS = 120
 
 #: When the current call (all its attempts) started; set by ``call_scope``.
@@ -118,13 +125,8 @@ class _Reading:
         self.deadline_at = explicit_deadline_at if self.is_stream else deadline_at
         self.size = 0
         self.last_data = time.monotonic()
-        self.decoder = (
-            zlib.decompressobj(16 + zlib.MAX_WBITS)
-            if head.encoding == b"gzip"
-            else zlib.decompressobj()
-            if head.encoding == b"deflate"
-            else None
-        )
+        self.events = DataEvents() if self.is_stream else None
+        self.decoder = content_decoder(head.encoding, status=head.status) if head.encoding else None
 
     def check_time(self) -> None:
         now = time.monotonic()
@@ -142,18 +144,14 @@ class _Reading:
             self.check(raw)
             yield raw
             return
-        data = raw
-        while data:
-            piece = self.decoder.decompress(data, _DECODE_PIECE)
-            data = self.decoder.unconsumed_tail
+        for piece in self.decoder.decode(raw):
             self.check(piece)
             yield piece
 
     def finish(self) -> Iterator[bytes]:
         """What the decoder still holds once the body has ended."""
         if self.decoder is not None:
-            piece = self.decoder.flush()
-            if piece:
+            for piece in self.decoder.finish():
                 self.check(piece)
                 yield piece
 
@@ -175,7 +173,7 @@ class _Reading:
             self.check_time()
             return
         now = time.monotonic()
-        if b"data:" in piece:
+        if self.events is not None and self.events.completed_in(piece):
             self.last_data = now
         elif now - self.last_data > self.options.stream_idle_timeout:
             raise StreamIdleTimeoutError(self.options.stream_idle_timeout)
@@ -231,8 +229,10 @@ def _prepare(request: httpx.Request, options: GuardOptions) -> tuple[float, floa
 
 
 class _Head(NamedTuple):
-    """What the guards read from an answer's headers (lower-cased bytes), in one pass."""
+    """What the guards read from an answer's status and headers (lower-cased bytes), in
+    one pass; ``encoding`` joins every ``Content-Encoding`` header with commas."""
 
+    status: int
     content_type: bytes
     encoding: bytes
 
@@ -244,16 +244,12 @@ class _Head(NamedTuple):
             if lowered == b"content-type":
                 content_type = value.lower()
             elif lowered == b"content-encoding":
-                encoding = value.strip().lower()
-        return cls(content_type, encoding)
+                encoding = encoding + b"," + value.lower() if encoding else value.lower()
+        return cls(response.status_code, content_type, encoding)
 
     @property
     def is_event_stream(self) -> bool:
         return b"text/event-stream" in self.content_type
-
-    @property
-    def is_decoded_here(self) -> bool:
-        return self.encoding in (b"gzip", b"deflate")
 
 
 def _is_usable(response: httpx.Response, request: httpx.Request, head: _Head) -> bool:
@@ -363,13 +359,13 @@ class _AsyncGuardedStream(httpx.AsyncByteStream):
 def _guarded_response(
     response: httpx.Response,
     stream: httpx.SyncByteStream | httpx.AsyncByteStream,
-    head: _Head,
+    reading: _Reading,
 ) -> httpx.Response:
     """``response`` reading through ``stream``; a body the guard decodes loses its
     ``content-encoding`` and ``content-length``, as httpx must not decode it again. (A
     response its transport has already read, as ``httpx.MockTransport`` gives, is rebuilt
     too: it would never read the new stream.)"""
-    if not head.is_decoded_here and not response.is_stream_consumed:
+    if reading.decoder is None and not response.is_stream_consumed:
         response.stream = stream
         return response
     return httpx.Response(
@@ -397,11 +393,15 @@ class GuardedTransport(httpx.BaseTransport):
         deadline_at, explicit = _prepare(request, self._options)
         response = self._inner.handle_request(request)
         head = _Head.of(response)
-        reading = _Reading(
-            self._options, deadline_at, explicit, head, is_download=_is_download(request)
-        )
+        try:
+            reading = _Reading(
+                self._options, deadline_at, explicit, head, is_download=_is_download(request)
+            )
+        except UnsupportedContentEncodingError:
+            response.close()
+            raise
         stream = cast(httpx.SyncByteStream, response.stream)  # a sync transport's answer
-        guarded = _guarded_response(response, _GuardedStream(stream, reading), head)
+        guarded = _guarded_response(response, _GuardedStream(stream, reading), reading)
         if response.status_code >= 400 or not _is_usable(response, request, head):
             body = b"".join(_limited(guarded.iter_raw()))
             guarded.close()
@@ -423,11 +423,15 @@ class AsyncGuardedTransport(httpx.AsyncBaseTransport):
         deadline_at, explicit = _prepare(request, self._options)
         response = await self._inner.handle_async_request(request)
         head = _Head.of(response)
-        reading = _Reading(
-            self._options, deadline_at, explicit, head, is_download=_is_download(request)
-        )
+        try:
+            reading = _Reading(
+                self._options, deadline_at, explicit, head, is_download=_is_download(request)
+            )
+        except UnsupportedContentEncodingError:
+            await response.aclose()
+            raise
         stream = cast(httpx.AsyncByteStream, response.stream)  # an async transport's answer
-        guarded = _guarded_response(response, _AsyncGuardedStream(stream, reading), head)
+        guarded = _guarded_response(response, _AsyncGuardedStream(stream, reading), reading)
         if response.status_code >= 400 or not _is_usable(response, request, head):
             body = b"".join([piece async for piece in _alimited(guarded.aiter_raw())])
             await guarded.aclose()
