@@ -28,6 +28,7 @@ from kluster_integrations.core.config import (
     resolve_api_key,
     resolve_base_url,
 )
+from kluster_integrations.core.connection import guard_options, guarded_http_clients
 from kluster_integrations.core.errors import BatchOutputLineError, KlusterError
 
 #: Unreadable results named in the summary line (the rest are counted).
@@ -70,7 +71,10 @@ def main(
     args = _parser().parse_args(argv)
     try:
         client = openai.OpenAI(
-            api_key=resolve_api_key(), base_url=resolve_base_url(), max_retries=DEFAULT_MAX_RETRIES
+            api_key=resolve_api_key(),
+            base_url=resolve_base_url(),
+            max_retries=DEFAULT_MAX_RETRIES,
+            http_client=guarded_http_clients(guard_options())[0],
         )
         if args.command == "list":
             for batch in client.batches.list(limit=args.limit).data:

@@ -121,6 +121,12 @@ def guarded_http_clients(options: GuardOptions) -> tuple[httpx.Client, httpx.Asy
     )
 
 
+def guarded_async_http_client(timeout: Any = None) -> httpx.AsyncClient:
+    """An async httpx client with the guards at their defaults (``timeout`` sets the idle
+    limit), for an async openai client built beside a sync one the caller gave."""
+    return guarded_http_clients(guard_options(timeout=timeout))[1]
+
+
 class _ClosedWhenCollected(openai.DefaultHttpxClient):
     """Closes its pool when the model object that owns it is collected, as the openai
     SDK's own default client does (the async pools close with their event loop)."""

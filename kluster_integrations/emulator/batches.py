@@ -54,6 +54,7 @@ from kluster_integrations.emulator.batch_store import (
     StoredFile,
     batch_store,
 )
+from kluster_integrations.emulator.hostile import hostile_answer
 from kluster_integrations.emulator.sse import StreamCut
 from kluster_integrations.emulator.state import EmulatorState, RecordedRequest
 
@@ -117,6 +118,8 @@ def batch_routes(state: EmulatorState) -> list[Route]:
         fault = state.take_fault(path)
         if fault is not None and fault.delay:
             await asyncio.sleep(fault.delay)  # a request that hangs, then is answered
+        if fault is not None and fault.answer is not None:
+            return hostile_answer(fault.answer, body, key, fault.answer_bytes)
         if fault is not None and fault.status is not None:
             retry_after = fault.retry_after
             return _error(
