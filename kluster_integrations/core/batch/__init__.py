@@ -2,7 +2,8 @@
 
 Modules: ``writer`` (JSONL to disk, split at 100 MB or a request cap), ``submit`` (upload
 and start batches; re-attach by id), ``job`` (``KlusterBatch``: status, wait with a
-progress bar, results in input order, cancel), ``download`` (files fetched to names of
+progress bar, results in input order, cancel), ``status`` (``BatchStatus``), ``polling``
+(the waits between polls, retries, the deadline), ``download`` (files fetched to names of
 our own, capped, retried), ``reader`` (output and error files mapped back by
 ``custom_id``). The LangChain and LlamaIndex adapters build the request
 bodies and convert the answers; everything else is here.
@@ -14,7 +15,8 @@ Example::
     job.results(return_exceptions=True)
 """
 
-from kluster_integrations.core.batch.job import BatchStatus, KlusterBatch
+from kluster_integrations.core.batch.job import KlusterBatch
+from kluster_integrations.core.batch.status import BatchStatus
 from kluster_integrations.core.batch.submit import asubmit_requests, attach, submit_requests
 from kluster_integrations.core.errors import (
     AdaptiveInferenceQueuedError,
