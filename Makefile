@@ -1,6 +1,6 @@
 # make demo  - run the demo on the bundled kluster.ai emulator (or kluster.ai if KLUSTER_API_KEY is set)
 # make test  - make lint, then the unit and integration tests (tests/unit_tests, tests/integration_tests)
-# make lint  - ruff check, ruff format --check, mypy
+# make lint  - ruff check, ruff format --check, mypy, lint-imports (the contracts in pyproject.toml)
 # make test-unit - the unit tests alone (sockets disabled)
 # make test-integration - the integration tests alone (on the emulator)
 # make bench - run the benchmarks
@@ -57,6 +57,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -67,7 +67,6 @@ def bench_preparation(count: int, rounds: int, chunk: int = 2_000) -> None:
 
     from kluster_integrations.core.batch.writer import BatchFileWriter
     from kluster_integrations.langchain import ChatKluster
-    from kluster_integrations.langchain.batch import request_bodies
 
     url = "http://127.0.0.1:9/v1"
     stock = ChatOpenAI(model=MODEL, base_url=url, api_key=KEY)
@@ -94,7 +93,7 @@ def bench_preparation(count: int, rounds: int, chunk: int = 2_000) -> None:
                         kluster._get_request_payload(text)
 
                 def build_and_write(part: list[str] = part, first: int = first) -> None:
-                    bodies = request_bodies(kluster, part, None, {})
+                    bodies = map(kluster._batch_codec(None, {}).request_for, part)
                     for number, body in enumerate(bodies, start=first):
                         writer.add(f"request-{number}", body)
 

@@ -21,7 +21,6 @@ import asyncio
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +36,10 @@ from kluster_integrations.core.batch.download import (
 )
 from kluster_integrations.core.batch.polling import Poller, may_heal
 from kluster_integrations.core.batch.reader import ResultIndex, ResultItem, read_custom_ids
+from kluster_integrations.core.batch.status import BatchStatus, combined_status
 from kluster_integrations.core.config import DEFAULT_MAX_RESPONSE_BYTES
 from kluster_integrations.core.connection import guarded_async_http_client
-from kluster_integrations.core.contract import BATCH_ACTIVE_STATUSES, BATCH_FINAL_STATUSES
+from kluster_integrations.core.contract import BATCH_FINAL_STATUSES
 from kluster_integrations.core.errors import (
     BatchItemError,
     BatchNotFinishedError,
@@ -49,42 +49,6 @@ from kluster_integrations.core.errors import (
 
 #: Separates the kluster batch ids in the id of a job that spans several batches.
 JOB_ID_SEPARATOR = "+"
-_SEVERITY = ("failed", "expired", "cancelled", "completed")
-
-
-@dataclass(frozen=True)
-class BatchStatus:
-    """Where a job stands: kluster's status (combined over its batches) and the counts."""
-
-    status: str
-    total: int
-    completed: int
-    failed: int
-    batches: tuple[Any, ...] = field(default=(), repr=False)
-
-    @property
-    def done(self) -> bool:
-        return self.status in BATCH_FINAL_STATUSES
-
-
-def combined_status(batches: Sequence[Any], known_total: int | None = None) -> BatchStatus:
-    """One status for several batches: the least advanced while any runs, else the worst."""
-    statuses = [batch.status for batch in batches]
-    active = [s for s in BATCH_ACTIVE_STATUSES if s in statuses]
-    unknown = [s for s in statuses if s not in BATCH_ACTIVE_STATUSES + BATCH_FINAL_STATUSES]
-    if active or unknown:  # a status kluster.ai adds later counts as still running
-        status = active[0] if active else unknown[0]
-    else:
-        status = next(s for s in _SEVERITY if s in statuses)
-    counts = [batch.request_counts for batch in batches]
-    total = sum(c.total for c in counts if c is not None)
-    return BatchStatus(
-        status=status,
-        total=max(total, known_total or 0),
-        completed=sum(c.completed for c in counts if c is not None),
-        failed=sum(c.failed for c in counts if c is not None),
-        batches=tuple(batches),
-    )
 
 
 class KlusterBatch:

@@ -31,19 +31,17 @@ from __future__ import annotations
 import email.utils
 import random
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import openai
 
+from kluster_integrations.core.batch.status import BatchStatus
 from kluster_integrations.core.errors import (
     BatchStatusUnavailableError,
     BatchTimeoutError,
     DeadlineExceededError,
 )
-
-if TYPE_CHECKING:
-    from kluster_integrations.core.batch.job import BatchStatus
 
 FIRST_POLL = 1.0
 MAX_POLL = 30.0
