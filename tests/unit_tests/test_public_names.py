@@ -49,6 +49,7 @@ CORE = [
     "ToolCallRequiredError",
     "ToolCallingNotSupportedError",
     "UnknownModelWarning",
+    "UnsupportedContentEncodingError",
     "UnsupportedParameterError",
     "UnsupportedParameterWarning",
     "WrongModelPurposeError",
