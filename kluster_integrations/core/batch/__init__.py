@@ -19,6 +19,7 @@ from kluster_integrations.core.batch.submit import asubmit_requests, attach, sub
 from kluster_integrations.core.errors import (
     AdaptiveInferenceQueuedError,
     BatchDownloadError,
+    BatchError,
     BatchFileIdError,
     BatchFileTooLargeError,
     BatchInputError,
@@ -35,6 +36,7 @@ from kluster_integrations.core.errors import (
 __all__ = [
     "AdaptiveInferenceQueuedError",
     "BatchDownloadError",
+    "BatchError",
     "BatchFileIdError",
     "BatchFileTooLargeError",
     "BatchInputError",
