@@ -3,45 +3,77 @@
 Every error names the problem and the fix. Errors that come back from the server keep the
 openai SDK's own types (``openai.BadRequestError``, ``openai.RateLimitError``, ...).
 
+The errors come in groups, by what the code catching them wants to do:
+
+- ``ConfigurationError``: the model object cannot be made as asked (no API key, a key that
+  cannot be sent, an embeddings model where a chat model belongs, an unknown option). Fix
+  the setup; no request was made.
+- ``RequestRefusedError``: this request was refused before sending (a parameter or value
+  kluster.ai rejects, a tool that cannot work, tools on a model with tool calling off,
+  images for a text-only model). Fix the request; nothing was sent.
+- ``ResponseError``: an answer came back and cannot be used (malformed, not fitting the
+  inputs, too large, cut off, a reply that is not the structured output or tool call asked
+  for, an adaptive-inference placeholder). Retry, or pick a model or settings that answer
+  better.
+- ``KlusterTimeoutError``: a call, an idle stream or a batch wait ran out of time. Every
+  one is also a builtin ``TimeoutError``. Retry, or raise the limit.
+- ``BatchError``: anything about a Batch API job.
+
+Borderline choices: ``InvalidRequestError`` and ``InvalidToolError`` are refusals even when a
+constructor raises them (``ChatKluster(strict=...)``, a bad ``tool_calling``): they name a
+request value, and nothing is sent. ``StreamInterruptedError`` and ``BatchDownloadError``
+(an answer cut off) are ``ResponseError``s, as a truncated body is, and keep their
+connection-error bases. A batch error that is also of another group (``BatchInputError``
+refused, ``BatchTimeoutError`` a timeout, ``BatchOutputError``, ``BatchDownloadError`` and
+``BatchFileTooLargeError`` unusable answers) is drawn under ``BatchError`` with the other
+group in brackets. ``BatchItemError`` is only a ``BatchError``: it stands in the results for
+one request without an answer and is never raised alone. ``ProbeAborted`` is the contract
+probe's own stop and in no group.
+
 The hierarchy (other bases in brackets, so ``except ValueError`` keeps working; the errors
 that are also ``openai.OpenAIError`` are raised inside the openai SDK's request, which passes
 them on as they are, without retrying)::
 
     * KlusterError
-      + MissingAPIKeyError [ValueError]
-        - EmptyAPIKeyError
-      + InvalidAPIKeyError [ValueError]
-      + UnsupportedParameterError [ValueError]
-      + InvalidRequestError [ValueError]
-      + WrongModelPurposeError [ValueError]
-      + ToolCallingNotSupportedError [NotImplementedError]
-      + InvalidToolError [ValueError]
-      + ToolCallRequiredError [ValueError]
-      + InvalidToolCallError [ValueError]
-      + ImageInputNotSupportedError [ValueError]
-      + BatchInputError [ValueError]
-      + BatchNotFoundError [LookupError]
-      + BatchNotFinishedError [RuntimeError]
-      + BatchTimeoutError [TimeoutError]
-        - BatchStatusUnavailableError [openai OpenAIError]
-      + BatchOutputError [ValueError]
-        - BatchFileIdError (a file id that is not a plain id)
-      + BatchDownloadError [openai APIConnectionError]
-      + BatchItemError (one request of a batch without an answer)
-        - BatchOutputLineError (its line missing, repeated or unreadable)
-      + BatchResultsError (some requests of a batch failed)
-      + AdaptiveInferenceQueuedError [RuntimeError]
-      + StructuredOutputError [ValueError]
-        - StructuredOutputParseError [langchain_core OutputParserException] (in .langchain)
-      + StreamInterruptedError [ConnectionError]
-      + MalformedResponseError [ValueError, openai OpenAIError]
-        - EmbeddingMismatchError
-        - UnsupportedContentEncodingError
-      + ResponseTooLargeError [openai OpenAIError]
-        - BatchFileTooLargeError
-      + DeadlineExceededError [openai OpenAIError]
-      + StreamIdleTimeoutError [openai OpenAIError]
-      + InvalidReasoningModeError [ValueError]
+      x ConfigurationError
+        + MissingAPIKeyError [ValueError]
+          - EmptyAPIKeyError
+        + InvalidAPIKeyError [ValueError]
+        + WrongModelPurposeError [ValueError]
+        + InvalidReasoningModeError [ValueError]
+      x RequestRefusedError
+        + UnsupportedParameterError [ValueError]
+        + InvalidRequestError [ValueError]
+        + InvalidToolError [ValueError]
+        + ToolCallingNotSupportedError [NotImplementedError]
+        + ImageInputNotSupportedError [ValueError]
+      x ResponseError
+        + MalformedResponseError [ValueError, openai OpenAIError]
+          - EmbeddingMismatchError
+          - UnsupportedContentEncodingError
+        + ResponseTooLargeError [openai OpenAIError]
+        + StreamInterruptedError [ConnectionError]
+        + StructuredOutputError [ValueError]
+          - StructuredOutputParseError [langchain_core OutputParserException] (in .langchain)
+        + ToolCallRequiredError [ValueError]
+        + InvalidToolCallError [ValueError]
+        + AdaptiveInferenceQueuedError [RuntimeError]
+      x KlusterTimeoutError [TimeoutError]
+        + DeadlineExceededError [openai OpenAIError]
+        + StreamIdleTimeoutError [openai OpenAIError]
+      x BatchError
+        + BatchInputError [RequestRefusedError, ValueError]
+        + BatchNotFoundError [LookupError]
+        + BatchNotFinishedError [RuntimeError]
+        + BatchTimeoutError [KlusterTimeoutError]
+          - BatchStatusUnavailableError [openai OpenAIError]
+        + BatchOutputError [ResponseError, ValueError]
+          - BatchFileIdError (a file id that is not a plain id)
+        + BatchDownloadError [ResponseError, openai APIConnectionError]
+        + BatchFileTooLargeError [ResponseTooLargeError]
+        + BatchItemError (one request of a batch without an answer)
+          - BatchOutputLineError (its line missing, repeated or unreadable)
+        + BatchResultsError (some requests of a batch failed)
       + ProbeAborted (in .probe)
     * KlusterWarning [UserWarning]
       + UnknownModelWarning
@@ -54,6 +86,13 @@ Example::
         sanitize_request(request, user_chosen={"response_format"}, policy="raise")
     except UnsupportedParameterError as err:
         print(err.parameters)   # ('response_format',)
+
+    try:
+        llm.invoke("Hello!")
+    except KlusterTimeoutError:
+        ...   # deadline or idle stream: retry later, or raise the limit
+    except ResponseError:
+        ...   # the answer was unusable: retry
 """
 
 from __future__ import annotations
@@ -72,6 +111,38 @@ class KlusterError(Exception):
     """Base class of every error this package raises itself."""
 
 
+class ConfigurationError(KlusterError):
+    """The model object cannot be made as asked; no request was made.
+
+    ``except ConfigurationError`` around ``ChatKluster(...)`` / ``KlusterLLM(...)``."""
+
+
+class RequestRefusedError(KlusterError):
+    """The request was refused before sending: nothing went over the wire.
+
+    ``except RequestRefusedError`` to report the request's problem; the message names the fix."""
+
+
+class ResponseError(KlusterError):
+    """An answer came back and cannot be used (malformed, mismatched, too large, cut off, or
+    not the structured output or tool call asked for). Retrying may help.
+
+    ``except ResponseError`` around a call, to retry or fall back."""
+
+
+class KlusterTimeoutError(KlusterError, TimeoutError):
+    """A call, a stream or a batch wait ran out of time; also a builtin ``TimeoutError``.
+
+    ``except TimeoutError`` (or this) around a call catches the deadline, an idle stream and
+    ``wait(timeout=...)`` alike."""
+
+
+class BatchError(KlusterError):
+    """Something about a Batch API job: its input, status, files or results.
+
+    ``except BatchError`` around ``submit_batch`` / ``job.wait()`` / ``job.results()``."""
+
+
 class KlusterWarning(UserWarning):
     """Base class of every warning this package emits."""
 
@@ -88,11 +159,11 @@ class BaseURLWarning(KlusterWarning):
     """The base URL is probably wrong or unsafe; the message says why and what to do."""
 
 
-class WrongModelPurposeError(KlusterError, ValueError):
+class WrongModelPurposeError(ConfigurationError, ValueError):
     """A chat model where an embeddings model belongs, or the other way round."""
 
 
-class MissingAPIKeyError(KlusterError, ValueError):
+class MissingAPIKeyError(ConfigurationError, ValueError):
     """No API key was passed and the environment variable is unset."""
 
     def __init__(self, env_var: str) -> None:
@@ -104,7 +175,7 @@ class MissingAPIKeyError(KlusterError, ValueError):
         )
 
 
-class UnsupportedParameterError(KlusterError, ValueError):
+class UnsupportedParameterError(RequestRefusedError, ValueError):
     """The request asks for parameters kluster.ai rejects (raised in strict mode).
 
     ``problems`` maps each offending parameter to the fix.
@@ -128,14 +199,14 @@ class UnsupportedParameterError(KlusterError, ValueError):
         return tuple(self.problems)
 
 
-class ToolCallingNotSupportedError(KlusterError, NotImplementedError):
+class ToolCallingNotSupportedError(RequestRefusedError, NotImplementedError):
     """Tool calling was requested on a model object with ``tool_calling="off"``."""
 
     def __init__(self, where: str, instead: str) -> None:
         super().__init__(f"{where}: {instead}")
 
 
-class StructuredOutputError(KlusterError, ValueError):
+class StructuredOutputError(ResponseError, ValueError):
     """The model's reply could not be read as JSON matching the requested schema."""
 
     def __init__(self, problem: str, text: str) -> None:
@@ -148,7 +219,7 @@ class StructuredOutputError(KlusterError, ValueError):
         )
 
 
-class StreamInterruptedError(KlusterError, ConnectionError):
+class StreamInterruptedError(ResponseError, ConnectionError):
     """A streamed reply ended before the server said it was finished."""
 
     def __init__(self, received_chars: int) -> None:
@@ -159,7 +230,7 @@ class StreamInterruptedError(KlusterError, ConnectionError):
         )
 
 
-class InvalidAPIKeyError(KlusterError, ValueError):
+class InvalidAPIKeyError(ConfigurationError, ValueError):
     """The API key holds characters an HTTP header cannot carry (the key is never shown)."""
 
     def __init__(self, env_var: str) -> None:
@@ -171,7 +242,7 @@ class InvalidAPIKeyError(KlusterError, ValueError):
         )
 
 
-class MalformedResponseError(KlusterError, ValueError, OpenAIError):
+class MalformedResponseError(ResponseError, ValueError, OpenAIError):
     """The server's answer is not a usable chat completion, chunk or embedding list.
 
     ``status`` and ``content_type`` describe the answer, ``excerpt`` holds its start (the
@@ -213,7 +284,7 @@ class MalformedResponseError(KlusterError, ValueError, OpenAIError):
         )
 
 
-class InvalidRequestError(KlusterError, ValueError):
+class InvalidRequestError(RequestRefusedError, ValueError):
     """A request that kluster.ai would reject for its values, caught before sending."""
 
     def __init__(self, problems: Sequence[str]) -> None:
@@ -224,7 +295,7 @@ class InvalidRequestError(KlusterError, ValueError):
         )
 
 
-class InvalidReasoningModeError(KlusterError, ValueError):
+class InvalidReasoningModeError(ConfigurationError, ValueError):
     """``reasoning=`` got something other than ``"separate"``, ``"inline"`` or ``"drop"``."""
 
     def __init__(self, value: object) -> None:
@@ -235,7 +306,7 @@ class InvalidReasoningModeError(KlusterError, ValueError):
         )
 
 
-class ImageInputNotSupportedError(KlusterError, ValueError):
+class ImageInputNotSupportedError(RequestRefusedError, ValueError):
     """Images were sent to a model without the vision capability (nothing was sent)."""
 
     def __init__(self, model: str, where: Sequence[str], vision_models: Sequence[str]) -> None:
@@ -247,11 +318,11 @@ class ImageInputNotSupportedError(KlusterError, ValueError):
         )
 
 
-class InvalidToolError(KlusterError, ValueError):
+class InvalidToolError(RequestRefusedError, ValueError):
     """A tool definition, ``tool_choice`` or ``tool_calling`` value that cannot work."""
 
 
-class ToolCallRequiredError(KlusterError, ValueError):
+class ToolCallRequiredError(ResponseError, ValueError):
     """``tool_choice`` demanded a tool call and the model answered without one, twice."""
 
     def __init__(self, model: str, text: str) -> None:
@@ -264,7 +335,7 @@ class ToolCallRequiredError(KlusterError, ValueError):
         )
 
 
-class InvalidToolCallError(KlusterError, ValueError):
+class InvalidToolCallError(ResponseError, ValueError):
     """A tool call written into a prompted reply whose arguments cannot be read (raised where
     the framework would otherwise call the tool with the arguments dropped: LlamaIndex)."""
 
@@ -282,7 +353,7 @@ class InvalidToolCallError(KlusterError, ValueError):
         )
 
 
-class BatchInputError(KlusterError, ValueError):
+class BatchInputError(BatchError, RequestRefusedError, ValueError):
     """What was passed to ``submit_batch`` cannot make a batch; nothing was sent."""
 
     def __init__(self, problem: str, fix: str) -> None:
@@ -290,7 +361,7 @@ class BatchInputError(KlusterError, ValueError):
         super().__init__(f"Cannot submit this batch: {problem}. {fix} Nothing was sent.")
 
 
-class BatchNotFoundError(KlusterError, LookupError):
+class BatchNotFoundError(BatchError, LookupError):
     """kluster.ai knows no batch with this id (for this API key)."""
 
     def __init__(self, batch_id: str) -> None:
@@ -302,7 +373,7 @@ class BatchNotFoundError(KlusterError, LookupError):
         )
 
 
-class BatchNotFinishedError(KlusterError, RuntimeError):
+class BatchNotFinishedError(BatchError, RuntimeError):
     """Results were asked for while the batch is still running."""
 
     def __init__(self, job_id: str, status: str) -> None:
@@ -315,7 +386,7 @@ class BatchNotFinishedError(KlusterError, RuntimeError):
         )
 
 
-class BatchTimeoutError(KlusterError, TimeoutError):
+class BatchTimeoutError(BatchError, KlusterTimeoutError):
     """``wait(timeout=...)`` ran out before the batch finished (the batch keeps running).
 
     ``status`` is the last status seen (``None`` if no status request succeeded);
@@ -359,7 +430,7 @@ class BatchStatusUnavailableError(BatchTimeoutError, OpenAIError):
         )
 
 
-class BatchOutputError(KlusterError, ValueError):
+class BatchOutputError(BatchError, ResponseError, ValueError):
     """The batch's files cannot be mapped back to the inputs at all (the input file, or the
     batch's description of its files, is unusable), so no list is given rather than a short
     or misordered one. (A single request's bad line is its ``BatchOutputLineError``.)"""
@@ -400,7 +471,7 @@ class BatchFileIdError(BatchOutputError):
         )
 
 
-class BatchDownloadError(KlusterError, APIConnectionError):
+class BatchDownloadError(BatchError, ResponseError, APIConnectionError):
     """A batch file's download broke off before its end on every attempt (the connection
     dropped mid-body). An ``openai.APIConnectionError``, as a call whose connection keeps
     failing is."""
@@ -416,7 +487,7 @@ class BatchDownloadError(KlusterError, APIConnectionError):
         )
 
 
-class BatchItemError(KlusterError):
+class BatchItemError(BatchError):
     """One request of a batch that has no answer: it failed, or never ran.
 
     ``custom_id`` and ``index`` (input position) locate it; ``status_code`` is the HTTP
@@ -474,7 +545,7 @@ class BatchOutputLineError(BatchItemError):
         return (type(self), (self.custom_id, self.index, self.message, self.code))
 
 
-class BatchResultsError(KlusterError):
+class BatchResultsError(BatchError):
     """Some requests of the batch failed; ``results`` holds every item in input order (an
     answer, or the ``BatchItemError`` in its place) and ``errors`` only the failures."""
 
@@ -490,7 +561,7 @@ class BatchResultsError(KlusterError):
         )
 
 
-class AdaptiveInferenceQueuedError(KlusterError, RuntimeError):
+class AdaptiveInferenceQueuedError(ResponseError, RuntimeError):
     """kluster.ai queued the call for adaptive inference and answered with a placeholder."""
 
     def __init__(self) -> None:
@@ -524,7 +595,7 @@ class UnsupportedContentEncodingError(MalformedResponseError):
         self.encoding = encoding
 
 
-class ResponseTooLargeError(KlusterError, OpenAIError):
+class ResponseTooLargeError(ResponseError, OpenAIError):
     """An answer (or one line of a stream) grew past the response-size cap while read."""
 
     def __init__(self, limit: int, what: str) -> None:
@@ -536,7 +607,7 @@ class ResponseTooLargeError(KlusterError, OpenAIError):
         )
 
 
-class BatchFileTooLargeError(ResponseTooLargeError):
+class BatchFileTooLargeError(ResponseTooLargeError, BatchError):
     """A batch file grew past ``KlusterBatch.max_file_bytes`` while downloading."""
 
     def __init__(self, limit: int, what: str) -> None:
@@ -550,11 +621,8 @@ class BatchFileTooLargeError(ResponseTooLargeError):
         )
 
 
-class DeadlineExceededError(KlusterError, OpenAIError):
-    """The call (all its attempts, and a stream's whole duration) ran past ``deadline``.
-
-    Not a ``TimeoutError``: framework code that waits with ``asyncio.wait_for`` would take
-    it for its own timeout and replace it."""
+class DeadlineExceededError(KlusterTimeoutError, OpenAIError):
+    """The call (all its attempts, and a stream's whole duration) ran past ``deadline``."""
 
     def __init__(self, deadline: float) -> None:
         self.deadline = deadline
@@ -564,7 +632,7 @@ class DeadlineExceededError(KlusterError, OpenAIError):
         )
 
 
-class StreamIdleTimeoutError(KlusterError, OpenAIError):
+class StreamIdleTimeoutError(KlusterTimeoutError, OpenAIError):
     """A stream completed no data event for ``stream_idle_timeout`` seconds (comments, other
     fields and the bytes of an unfinished event do not count)."""
 

@@ -54,7 +54,7 @@ from kluster_integrations.core.batch import (
 from kluster_integrations.core.batch.adaptive import reject_placeholder
 from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_CHAT_MODEL
-from kluster_integrations.core.errors import InvalidRequestError
+from kluster_integrations.core.errors import InvalidRequestError, KlusterTimeoutError
 from kluster_integrations.core.preparation import RequestPreparer, refuse_unsupported
 from kluster_integrations.core.reasoning import (
     ReasoningMode,
@@ -492,7 +492,8 @@ class ChatKluster(ChatOpenAI):
 
     async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
         kwargs["stream_usage"] = False
-        chunks = aseparate_stream(super()._astream(*args, **kwargs), self._reasoning_mode)
+        streamed = _own_timeouts(super()._astream(*args, **kwargs))
+        chunks = aseparate_stream(streamed, self._reasoning_mode)
         async for chunk in aguard_stream(chunks, finish_reason=_finish_reason, text=_chunk_text):
             yield chunk
 
@@ -722,6 +723,25 @@ def _with_kluster_defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
             stacklevel=3,
         )
     return kwargs
+
+
+async def _own_timeouts(
+    chunks: AsyncIterator[ChatGenerationChunk],
+) -> AsyncIterator[ChatGenerationChunk]:
+    """``chunks``, with the deadline and idle-stream errors raised as themselves.
+
+    langchain-openai's ``stream_chunk_timeout`` takes any ``TimeoutError`` out of the stream
+    for its own and raises ``StreamChunkTimeoutError`` from it (naming its own limit); its
+    own timeouts pass unchanged."""
+    try:
+        async for chunk in chunks:
+            yield chunk
+        return
+    except TimeoutError as error:
+        own = error.__cause__
+        if not isinstance(own, KlusterTimeoutError):
+            raise
+    raise own  # outside the except block, so its traceback does not show the wrapper
 
 
 def _finish_reason(chunk: ChatGenerationChunk) -> str | None:

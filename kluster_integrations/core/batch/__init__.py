@@ -29,6 +29,7 @@ from kluster_integrations.core.batch.submit import (
 from kluster_integrations.core.errors import (
     AdaptiveInferenceQueuedError,
     BatchDownloadError,
+    BatchError,
     BatchFileIdError,
     BatchFileTooLargeError,
     BatchInputError,
@@ -46,6 +47,7 @@ __all__ = [
     "AdaptiveInferenceQueuedError",
     "BatchCodec",
     "BatchDownloadError",
+    "BatchError",
     "BatchFileIdError",
     "BatchFileTooLargeError",
     "BatchInputError",

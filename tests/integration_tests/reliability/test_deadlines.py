@@ -5,10 +5,14 @@ comments or drips a line instead of data. The emulator's slow answers give up af
 
 from __future__ import annotations
 
+import asyncio
+
+import langchain_openai
 import pytest
 
 from kluster_integrations.core.errors import DeadlineExceededError, StreamIdleTimeoutError
 from kluster_integrations.emulator import KlusterEmulator
+from kluster_integrations.langchain import ChatKluster
 from tests.integration_tests.reliability.adapters import CHAT_CALLS, STREAMING_CALLS, ChatCall
 
 WHOLE_CALLS = [call for call in CHAT_CALLS if not call.streams]
@@ -77,3 +81,21 @@ def test_stream_sent_one_byte_per_read_is_not_idle(
     kluster_env.add_fault(answer="byte_by_byte_stream")
     text = call.run(stream_idle_timeout=1.5, timeout=5, max_retries=0)
     assert text.split() == "one two three four five six".split()
+
+
+@pytest.mark.skipif(
+    not hasattr(langchain_openai, "StreamChunkTimeoutError"),
+    reason="this langchain-openai has no stream_chunk_timeout (no StreamChunkTimeoutError)",
+)
+def test_langchain_chunk_timeout_stays_its_own(kluster_env: KlusterEmulator) -> None:
+    """Set shorter than ``stream_idle_timeout``, langchain-openai's own limit fires first and
+    its error is passed on, not taken for the package's."""
+    kluster_env.add_fault(answer="keepalive_only")
+    llm = ChatKluster(stream_chunk_timeout=0.5, stream_idle_timeout=30, max_retries=0)
+
+    async def read_all() -> None:
+        async for _ in llm.astream("hi"):
+            pass
+
+    with pytest.raises(langchain_openai.StreamChunkTimeoutError):
+        asyncio.run(read_all())
