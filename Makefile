@@ -25,8 +25,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m kluster_integrations.demo
 
+# -n auto: one pytest worker per core (pytest-xdist); the tests share no state across workers.
 test: lint
-	$(BIN)/python -m pytest tests/unit_tests tests/integration_tests
+	$(BIN)/python -m pytest -n auto tests/unit_tests tests/integration_tests
 
 # Every runtime dependency at the lowest version pyproject.toml allows (uv's lowest-direct
 # resolution), checked to be the declared bound itself, then the unit tests and the demo.
@@ -38,14 +39,14 @@ test-oldest:
 		pyproject.toml --extra langchain --extra llama-index --extra emulator -o $(OLDEST)/oldest.txt
 	$(OLDEST)/bin/python .ci/lower_bounds.py pyproject.toml $(OLDEST)/oldest.txt
 	$(OLDEST)/bin/uv pip install --quiet --python $(OLDEST)/bin/python -c $(OLDEST)/oldest.txt -e ".[dev]"
-	$(OLDEST)/bin/python -m pytest tests/unit_tests -p no:cacheprovider -q
+	$(OLDEST)/bin/python -m pytest -n auto tests/unit_tests -p no:cacheprovider -q
 	$(OLDEST)/bin/python -m kluster_integrations.demo
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest tests/unit_tests
+	$(BIN)/python -m pytest -n auto tests/unit_tests
 
 test-integration: $(STAMP)
-	$(BIN)/python -m pytest tests/integration_tests
+	$(BIN)/python -m pytest -n auto tests/integration_tests
 
 test-live: $(STAMP)
 	$(BIN)/python -m pytest tests/live -m live
