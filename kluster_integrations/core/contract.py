@@ -2,7 +2,7 @@
 
 This module is the single place where the project states the kluster.ai contract. The
 sanitizer reads it to clean requests, the emulator reads it to reject requests, and the
-README's table is checked against it by the tests.
+table in docs/changes.md is checked against it by the tests.
 
 Source: kluster-ai/docs, ``get-started/openai-compatibility.md`` as published on
 2025-01-22 (the list below), unchanged for everything but tools through July 2025.

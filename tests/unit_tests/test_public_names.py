@@ -1,5 +1,5 @@
 """Each entry point exports exactly these names: adding, removing or renaming one is an API
-change, made here on purpose (and in the README), never by accident."""
+change, made here on purpose (and in README.md and docs/), never by accident."""
 
 from __future__ import annotations
 

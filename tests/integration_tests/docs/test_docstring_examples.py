@@ -8,10 +8,8 @@ import asyncio
 import inspect
 import re
 import textwrap
-from collections.abc import Iterator
 
 import pytest
-from llama_index.core import Settings
 
 from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.emulator.refusals import contract_violations
@@ -33,14 +31,6 @@ def python_blocks(cls: type) -> list[str]:
         )
         if language == "python"
     ]
-
-
-@pytest.fixture(autouse=True)
-def _llama_index_settings_restored() -> Iterator[None]:
-    """The LlamaIndex examples set ``Settings.llm`` / ``Settings.embed_model``."""
-    saved = (Settings._llm, Settings._embed_model)
-    yield
-    Settings._llm, Settings._embed_model = saved
 
 
 def run_blocks(cls: type) -> dict[str, object]:

@@ -1,6 +1,6 @@
 """A caller's own ``http_client`` keeps the guards when it wraps its transport in
-``GuardedTransport`` (as the README shows), and without them unusable answers are still
-typed errors (the answer checks run above the HTTP client)."""
+``GuardedTransport`` (as docs/troubleshooting.md shows), and without them unusable answers are
+still typed errors (the answer checks run above the HTTP client)."""
 
 from __future__ import annotations
 
