@@ -9,6 +9,9 @@ Example::
     emulator.add_fault(answer="html_page")                         # a login page, HTTP 200
     emulator.add_fault(answer="reversed", path="/v1/embeddings")   # right indexes, wrong order
     emulator.add_fault(answer="gzip_bomb", answer_bytes=8_000_000)
+    emulator.add_fault(answer="listing_data_not_a_list", path="/v1/models")
+
+Field by field changes of the model list are drift, not faults: ``Settings.listing_changes``.
 """
 
 from __future__ import annotations
@@ -119,6 +122,11 @@ def _embeddings(data: list[dict[str, Any]], body: Any) -> JSONResponse:
     )
 
 
+#: Entries of ``listing_entries_not_objects`` that describe no model; the last one does.
+_NOT_MODELS = [1, "google/gemma-3-27b-it", None, ["id"], {"object": "model"}, {"id": ""}]
+LISTED_NEW_MODEL = "brand/listed-model"
+
+
 def hostile_answer(name: str, body: Any, key: str, size: int = 0) -> Response:
     """The answer called ``name`` (see ``HOSTILE_ANSWERS``) to a request with ``body``."""
     return HOSTILE_ANSWERS[name](body, key, size)
@@ -179,4 +187,11 @@ HOSTILE_ANSWERS: dict[str, Callable[[Any, str, int], Response]] = {
         [{**entry, "index": 0} for entry in _embedding_data(body)], body
     ),
     "wrong_dimensions": lambda body, key, size: _embeddings(_embedding_data(body, 3), body),
+    # model lists (GET /v1/models) that are not a list of model objects
+    "listing_data_not_a_list": lambda body, key, size: JSONResponse(
+        {"object": "list", "data": {"id": "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"}}
+    ),
+    "listing_entries_not_objects": lambda body, key, size: JSONResponse(
+        {"object": "list", "data": [*_NOT_MODELS, {"id": LISTED_NEW_MODEL, "context_length": 8192}]}
+    ),
 }
