@@ -35,6 +35,7 @@ CORE = [
     "MalformedResponseError",
     "MissingAPIKeyError",
     "ModelInfo",
+    "ModelListingWarning",
     "ResponseTooLargeError",
     "SanitizedRequest",
     "StreamIdleTimeoutError",
