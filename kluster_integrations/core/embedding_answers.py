@@ -11,7 +11,8 @@ answer that is not an embedding list at all, or a vector that is not finite numb
 naming the vector's index.
 
 Vectors travel as base64 unless ``encoding_format`` says otherwise, as the openai SDK would
-send them; they are decoded here rather than in the SDK, so a broken one is named too.
+send them; they are decoded here rather than in the SDK, so a broken one is named too, and
+the frameworks get numbers when base64 was asked for by name as well.
 
 Example::
 
@@ -226,11 +227,11 @@ class CheckedEmbeddings:
         if problems:
             raise InvalidRequestError(problems)
         # Without a format the SDK would ask for base64 and decode it itself; asked for by
-        # name, it leaves the answer alone, and ``checked_embedding_answer`` decodes it.
-        decode = not isinstance(kwargs.get("encoding_format"), str)
-        if decode:
+        # name, it leaves the answer alone, and ``checked_embedding_answer`` decodes it (the
+        # frameworks want numbers, whichever format travelled).
+        if not isinstance(kwargs.get("encoding_format"), str):
             kwargs["encoding_format"] = "base64"
-        check = _AnswerCheck(_input_count(input), model, decode)
+        check = _AnswerCheck(_input_count(input), model, kwargs["encoding_format"] == "base64")
         raw_create = self._embeddings.with_raw_response.create
         if inspect.iscoroutinefunction(self._embeddings.create):
             return self._checked_later(raw_create(input=input, model=model, **kwargs), check)

@@ -180,3 +180,13 @@ def test_a_single_null_vector_is_named(
     kluster_env.add_fault(answer="null_vector", path="/v1/embeddings")
     with pytest.raises(MalformedResponseError, match="vector at index 0 is None"):
         make()("kluster.ai")
+
+
+def test_base64_asked_for_by_name_gives_the_same_vectors(kluster_env: KlusterEmulator) -> None:
+    as_base64 = embedders(
+        {"model_kwargs": {"encoding_format": "base64"}},
+        {"additional_kwargs": {"encoding_format": "base64"}},
+    )
+    default = EMBEDDERS["langchain-embed_documents"]()(TEXTS)
+    for name, embed in sorted(as_base64.items()):
+        assert embed()(TEXTS) == default, name
