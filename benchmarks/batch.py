@@ -12,6 +12,9 @@ emulator runs in a separate process, so its own memory and CPU are not counted.
    stream of results (``iter_raw``), for ``iter_results`` (one ``AIMessage`` at a time)
    and for ``results()`` (the list of all 100,000 ``AIMessage`` objects, which is itself
    about 2.7 KB per message, as a real-time call's).
+4. ``--large-answers``: instead, collecting 1,000 answers of 70 KB (70 MB of output, over
+   the 64 MB answer cap, which bounds a line, not a file): time and peak memory growth of
+   ``iter_results`` and ``results()``.
 """
 
 from __future__ import annotations
@@ -64,7 +67,6 @@ def bench_preparation(count: int, rounds: int, chunk: int = 2_000) -> None:
 
     from kluster_integrations.core.batch.writer import BatchFileWriter
     from kluster_integrations.langchain import ChatKluster
-    from kluster_integrations.langchain.batch import request_bodies
 
     url = "http://127.0.0.1:9/v1"
     stock = ChatOpenAI(model=MODEL, base_url=url, api_key=KEY)
@@ -91,7 +93,7 @@ def bench_preparation(count: int, rounds: int, chunk: int = 2_000) -> None:
                         kluster._get_request_payload(text)
 
                 def build_and_write(part: list[str] = part, first: int = first) -> None:
-                    bodies = request_bodies(kluster, part, None, {})
+                    bodies = map(kluster._batch_codec(None, {}).request_for, part)
                     for number, body in enumerate(bodies, start=first):
                         writer.add(f"request-{number}", body)
 
@@ -178,12 +180,56 @@ def bench_submit_and_collect(base_url: str, count: int) -> None:
     )
 
 
+def bench_large_answers(base_url: str, count: int = 1_000, answer_bytes: int = 70_000) -> None:
+    import httpx
+
+    from kluster_integrations.langchain import ChatKluster
+
+    answer = "x" * answer_bytes
+    httpx.post(
+        base_url.removesuffix("/v1") + "/_emulator/replies",
+        json={"replies": [answer] * count},
+        timeout=60,
+    ).raise_for_status()
+    job = ChatKluster(model=MODEL, base_url=base_url, api_key=KEY).submit_batch(
+        [f"q{i}" for i in range(count)]
+    )
+    job.wait(poll_interval=0.2, progress=False)
+
+    def stream_messages() -> int:
+        return sum(1 for m in job.iter_results() if m.content == answer)
+
+    def as_list() -> int:
+        return sum(1 for m in job.results() if m.content == answer)
+
+    rows = []
+    for name, action in (
+        ("iter_results(), one AIMessage at a time", stream_messages),
+        ("results() -> list of AIMessage", as_list),
+    ):
+        seconds = timed(action)
+        peak, collected = traced_peak(action)
+        assert collected == count, (name, collected)
+        rows.append((name, f"{seconds:.2f}", f"{peak:.1f}"))
+    table(
+        f"Collecting {count:,} answers of {answer_bytes // 1000} KB "
+        f"({count * answer_bytes / 1e6:.0f} MB of output)",
+        rows,
+        ("step", "seconds", "peak MB growth (tracemalloc)"),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--large-answers", action="store_true", help="only section 4")
     args = parser.parse_args()
     os.environ.pop("KLUSTER_API_KEY", None)
+    if args.large_answers:
+        with emulator_process() as base_url:
+            bench_large_answers(base_url)
+        return
     print(f"# Batch API benchmarks ({args.requests:,} requests)")
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     bench_preparation(args.requests, args.rounds)

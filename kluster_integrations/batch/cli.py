@@ -1,8 +1,14 @@
 """The ``status`` / ``wait`` / ``results`` / ``cancel`` / ``list`` commands.
 
+Nothing is written but stdout, stderr and the folder ``files --to`` names. Every error is
+one line on stderr (``error: ...``, no traceback) and exit status 1; so is a ``results``
+run where some lines of the batch's files were missing, repeated or unreadable (the
+other results are printed).
+
 Example::
 
     main(["results", "batch_abc", "--wait"])     # JSONL on stdout, in input order
+    main(["files", "batch_abc", "--to", "raw"])  # raw/batch-0-output.jsonl, ...
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+import httpx
 import openai
 
 from kluster_integrations.core.batch import BatchStatus, KlusterBatch, attach
@@ -21,7 +28,11 @@ from kluster_integrations.core.config import (
     resolve_api_key,
     resolve_base_url,
 )
-from kluster_integrations.core.errors import KlusterError
+from kluster_integrations.core.connection import guard_options, guarded_http_clients
+from kluster_integrations.core.errors import BatchOutputLineError, KlusterError
+
+#: Unreadable results named in the summary line (the rest are counted).
+_BAD_SHOWN = 5
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     results = commands.add_parser("results", help="print every result as JSONL, input order")
     results.add_argument("batch_id")
     results.add_argument("--wait", action="store_true", help="wait for the job first")
+    files = commands.add_parser(
+        "files", help="save the raw input, output and error files (batch-<n>-<kind>.jsonl)"
+    )
+    files.add_argument("batch_id")
+    files.add_argument("--to", required=True, metavar="FOLDER", help="where to save them")
     commands.add_parser("cancel", help="cancel the job").add_argument("batch_id")
     listing = commands.add_parser("list", help="list recent batches")
     listing.add_argument("--limit", type=int, default=20)
@@ -49,13 +65,16 @@ def _parser() -> argparse.ArgumentParser:
 def main(
     argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
-    """Run one command; returns the exit status (1 for a kluster or API error)."""
+    """Run one command; returns the exit status (1 for an error, or unreadable results)."""
     out = out or sys.stdout
     err = err or sys.stderr
     args = _parser().parse_args(argv)
     try:
         client = openai.OpenAI(
-            api_key=resolve_api_key(), base_url=resolve_base_url(), max_retries=DEFAULT_MAX_RETRIES
+            api_key=resolve_api_key(),
+            base_url=resolve_base_url(),
+            max_retries=DEFAULT_MAX_RETRIES,
+            http_client=guarded_http_clients(guard_options())[0],
         )
         if args.command == "list":
             for batch in client.batches.list(limit=args.limit).data:
@@ -86,24 +105,47 @@ def main(
             )
         elif args.command == "cancel":
             _print(out, _status(job, job.cancel()))
+        elif args.command == "files":
+            for path in job.download_files(args.to):
+                out.write(f"{path}\n")
         else:
             if args.wait:
                 job.wait(progress=False)
-            for item in job.iter_raw():
-                record: dict[str, Any] = {"index": item.index, "custom_id": item.custom_id}
-                if item.error is None:
-                    record["response"] = item.body
-                else:
-                    record["error"] = {
-                        "status_code": item.error.status_code,
-                        "code": item.error.code,
-                        "message": item.error.message,
-                    }
-                _print(out, record)
-    except (KlusterError, openai.OpenAIError) as error:
-        print(f"error: {error}", file=err)
+            return _results(job, out, err)
+    except (KlusterError, openai.OpenAIError, httpx.HTTPError, OSError) as error:
+        _report(err, str(error) or type(error).__name__)
         return 1
     return 0
+
+
+def _results(job: KlusterBatch, out: TextIO, err: TextIO) -> int:
+    """Print every result; report the ones the batch's files got wrong (exit status 1)."""
+    shown: list[str] = []
+    bad = total = 0
+    for item in job.iter_raw():
+        total += 1
+        record: dict[str, Any] = {"index": item.index, "custom_id": item.custom_id}
+        if item.error is None:
+            record["response"] = item.body
+        else:
+            record["error"] = {
+                "status_code": item.error.status_code,
+                "code": item.error.code,
+                "message": item.error.message,
+            }
+            if isinstance(item.error, BatchOutputLineError):
+                bad += 1
+                if len(shown) < _BAD_SHOWN:
+                    shown.append(f"{item.custom_id!r} ({item.error.code})")
+        _print(out, record)
+    if bad:
+        more = ", ..." if bad > len(shown) else ""
+        _report(
+            err,
+            f"{bad} of {total} results could not be read from the batch's files: "
+            f"{', '.join(shown)}{more}. Their lines say why; the other results are printed.",
+        )
+    return 1 if bad else 0
 
 
 def _counts(batch: Any) -> dict[str, int] | None:
@@ -136,3 +178,9 @@ def _status(job: KlusterBatch, state: BatchStatus) -> dict[str, Any]:
 
 def _print(out: TextIO, record: dict[str, Any]) -> None:
     out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _report(err: TextIO, message: str) -> None:
+    """``message`` as one line on ``err``, control characters escaped."""
+    text = " ".join(message.split())
+    err.write("error: " + "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text) + "\n")

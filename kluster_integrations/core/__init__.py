@@ -8,20 +8,26 @@ sending), ``embeddings`` (the embeddings endpoint's rules), ``catalog`` (models)
 ``capabilities`` (what each model can do), ``tool_calling`` and ``tool_protocol`` (native or
 prompted tools), ``reasoning`` (thinking apart from the answer), ``batch`` (the Batch API
 engine), ``connection`` and ``guards`` (client defaults; deadline, idle-stream, size and
-shape guards on every answer), ``answers`` and ``embedding_answers`` (usable answers only),
+shape guards on every answer; ``content_decoding`` and ``stream_events`` read bodies for
+them), ``answers`` and ``embedding_answers`` (usable answers only),
 ``input_checks``, ``text`` and ``base_url`` (inputs and URLs checked before sending),
 ``errors``. Nothing here imports LangChain or LlamaIndex.
 """
 
 from kluster_integrations.core.batch import (
     AdaptiveInferenceQueuedError,
+    BatchDownloadError,
+    BatchFileIdError,
+    BatchFileTooLargeError,
     BatchInputError,
     BatchItemError,
     BatchNotFinishedError,
     BatchNotFoundError,
     BatchOutputError,
+    BatchOutputLineError,
     BatchResultsError,
     BatchStatus,
+    BatchStatusUnavailableError,
     BatchTimeoutError,
     KlusterBatch,
 )
@@ -41,6 +47,7 @@ from kluster_integrations.core.errors import (
     InvalidAPIKeyError,
     InvalidReasoningModeError,
     InvalidRequestError,
+    InvalidToolCallError,
     InvalidToolError,
     KlusterError,
     KlusterWarning,
@@ -54,6 +61,7 @@ from kluster_integrations.core.errors import (
     ToolCallingNotSupportedError,
     ToolCallRequiredError,
     UnknownModelWarning,
+    UnsupportedContentEncodingError,
     UnsupportedParameterError,
     UnsupportedParameterWarning,
     WrongModelPurposeError,
@@ -65,13 +73,18 @@ __all__ = [
     "KNOWN_MODELS",
     "AdaptiveInferenceQueuedError",
     "BaseURLWarning",
+    "BatchDownloadError",
+    "BatchFileIdError",
+    "BatchFileTooLargeError",
     "BatchInputError",
     "BatchItemError",
     "BatchNotFinishedError",
     "BatchNotFoundError",
     "BatchOutputError",
+    "BatchOutputLineError",
     "BatchResultsError",
     "BatchStatus",
+    "BatchStatusUnavailableError",
     "BatchTimeoutError",
     "Change",
     "DeadlineExceededError",
@@ -81,6 +94,7 @@ __all__ = [
     "InvalidAPIKeyError",
     "InvalidReasoningModeError",
     "InvalidRequestError",
+    "InvalidToolCallError",
     "InvalidToolError",
     "KlusterBatch",
     "KlusterError",
@@ -97,6 +111,7 @@ __all__ = [
     "ToolCallRequiredError",
     "ToolCallingNotSupportedError",
     "UnknownModelWarning",
+    "UnsupportedContentEncodingError",
     "UnsupportedParameterError",
     "UnsupportedParameterWarning",
     "WrongModelPurposeError",

@@ -18,6 +18,7 @@ from kluster_integrations.core.errors import (
     InvalidAPIKeyError,
     MissingAPIKeyError,
 )
+from kluster_integrations.core.key_masking import remember_key
 
 API_KEY_ENV = "KLUSTER_API_KEY"
 BASE_URL_ENV = "KLUSTER_BASE_URL"
@@ -41,7 +42,7 @@ DEFAULT_EMBEDDING_MODEL = "BAAI/bge-m3"
 def resolve_api_key(explicit: str | None = None) -> str:
     """The key passed in, else ``$KLUSTER_API_KEY``; raises ``MissingAPIKeyError``, or
     ``InvalidAPIKeyError`` for a key no HTTP header can carry (whose transport error would
-    quote it)."""
+    quote it). The key is remembered, to be masked in logs."""
     if explicit is not None and not explicit.strip():
         raise EmptyAPIKeyError(API_KEY_ENV)
     key = explicit if explicit else os.environ.get(API_KEY_ENV, "")
@@ -50,6 +51,7 @@ def resolve_api_key(explicit: str | None = None) -> str:
     key = key.strip()
     if not (key.isascii() and key.isprintable()) or any(c.isspace() for c in key):
         raise InvalidAPIKeyError(API_KEY_ENV)
+    remember_key(key)  # masked in the logs of the HTTP libraries (core.log_masking)
     return key
 
 

@@ -37,6 +37,7 @@ from kluster_integrations.core.guards import (
     GuardOptions,
 )
 from kluster_integrations.core.http import POOL_LIMITS, LoopLocalAsyncTransport
+from kluster_integrations.core.log_masking import install_log_masking
 
 #: The constructor options every adapter class adds to its framework's own.
 GUARD_OPTION_NAMES = ("deadline", "stream_idle_timeout", "max_response_bytes")
@@ -108,7 +109,9 @@ def _read_timeout(timeout: Any) -> float:
 
 
 def guarded_http_clients(options: GuardOptions) -> tuple[httpx.Client, httpx.AsyncClient]:
-    """A sync and an async httpx client with the openai SDK's defaults and the guards."""
+    """A sync and an async httpx client with the openai SDK's defaults and the guards; the
+    key is masked in the DEBUG logs of openai, httpx and httpcore from now on."""
+    install_log_masking()
     sync_transport = GuardedTransport(httpx.HTTPTransport(limits=POOL_LIMITS), options)
     async_transport = AsyncGuardedTransport(LoopLocalAsyncTransport(), options)
     headers = {"Accept-Encoding": ACCEPTED_ENCODINGS}  # the transports would set it anyway
@@ -116,6 +119,12 @@ def guarded_http_clients(options: GuardOptions) -> tuple[httpx.Client, httpx.Asy
         _ClosedWhenCollected(transport=sync_transport, headers=headers),
         openai.DefaultAsyncHttpxClient(transport=async_transport, headers=headers),
     )
+
+
+def guarded_async_http_client(timeout: Any = None) -> httpx.AsyncClient:
+    """An async httpx client with the guards at their defaults (``timeout`` sets the idle
+    limit), for an async openai client built beside a sync one the caller gave."""
+    return guarded_http_clients(guard_options(timeout=timeout))[1]
 
 
 class _ClosedWhenCollected(openai.DefaultHttpxClient):

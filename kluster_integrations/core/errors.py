@@ -17,13 +17,18 @@ them on as they are, without retrying)::
       + ToolCallingNotSupportedError [NotImplementedError]
       + InvalidToolError [ValueError]
       + ToolCallRequiredError [ValueError]
+      + InvalidToolCallError [ValueError]
       + ImageInputNotSupportedError [ValueError]
       + BatchInputError [ValueError]
       + BatchNotFoundError [LookupError]
       + BatchNotFinishedError [RuntimeError]
       + BatchTimeoutError [TimeoutError]
+        - BatchStatusUnavailableError [openai OpenAIError]
       + BatchOutputError [ValueError]
+        - BatchFileIdError (a file id that is not a plain id)
+      + BatchDownloadError [openai APIConnectionError]
       + BatchItemError (one request of a batch without an answer)
+        - BatchOutputLineError (its line missing, repeated or unreadable)
       + BatchResultsError (some requests of a batch failed)
       + AdaptiveInferenceQueuedError [RuntimeError]
       + StructuredOutputError [ValueError]
@@ -31,7 +36,9 @@ them on as they are, without retrying)::
       + StreamInterruptedError [ConnectionError]
       + MalformedResponseError [ValueError, openai OpenAIError]
         - EmbeddingMismatchError
+        - UnsupportedContentEncodingError
       + ResponseTooLargeError [openai OpenAIError]
+        - BatchFileTooLargeError
       + DeadlineExceededError [openai OpenAIError]
       + StreamIdleTimeoutError [openai OpenAIError]
       + InvalidReasoningModeError [ValueError]
@@ -52,10 +59,14 @@ Example::
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openai import OpenAIError
+from openai import APIConnectionError, OpenAIError
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class KlusterError(Exception):
@@ -284,6 +295,24 @@ class ToolCallRequiredError(KlusterError, ValueError):
         )
 
 
+class InvalidToolCallError(KlusterError, ValueError):
+    """A tool call written into a prompted reply whose arguments cannot be read (raised where
+    the framework would otherwise call the tool with the arguments dropped: LlamaIndex)."""
+
+    def __init__(self, model: str, tool_name: str, problem: str, text: str) -> None:
+        self.tool_name = tool_name
+        self.problem = problem
+        self.text = text
+        preview = text if len(text) <= 200 else text[:200] + "..."
+        which = f"a call of {tool_name!r}" if tool_name else "a tool call"
+        super().__init__(
+            f"{model} answered with {which} that cannot be read ({problem}); no tool was "
+            f"called. It wrote: {preview!r}. Retry the request; if it keeps happening, use a "
+            "tool model (tool_calling='native') or a lower temperature, and raise "
+            "max_tokens if the reply was cut off."
+        )
+
+
 class BatchInputError(KlusterError, ValueError):
     """What was passed to ``submit_batch`` cannot make a batch; nothing was sent."""
 
@@ -318,29 +347,103 @@ class BatchNotFinishedError(KlusterError, RuntimeError):
 
 
 class BatchTimeoutError(KlusterError, TimeoutError):
-    """``wait(timeout=...)`` ran out before the batch finished (the batch keeps running)."""
+    """``wait(timeout=...)`` ran out before the batch finished (the batch keeps running).
 
-    def __init__(self, job_id: str, timeout: float, status: str) -> None:
+    ``status`` is the last status seen (``None`` if no status request succeeded);
+    ``last_error`` names why the last status request failed, if it did."""
+
+    def __init__(
+        self, job_id: str, timeout: float, status: str | None, *, last_error: str | None = None
+    ) -> None:
         self.job_id = job_id
         self.status = status
+        self.last_error = last_error
+        state = f"is still {status}" if status else "has no known status"
+        failed = f" (the last status request failed with {last_error})" if last_error else ""
         super().__init__(
-            f"Batch {job_id} is still {status} after waiting {timeout:g} s. It keeps running "
+            f"Batch {job_id} {state} after waiting {timeout:g} s{failed}. It keeps running "
             "on kluster.ai: wait again, or re-attach later with get_batch("
             f"{job_id!r})."
         )
 
 
-class BatchOutputError(KlusterError, ValueError):
-    """The output or error file cannot be mapped back to the inputs, so no list is given
-    rather than a short or misordered one."""
+class BatchStatusUnavailableError(BatchTimeoutError, OpenAIError):
+    """``wait()`` without a timeout gave up: every status request failed (rate limits,
+    server errors, timeouts) for ``GIVE_UP_AFTER`` seconds. The batch may still be running.
 
-    def __init__(self, job_id: str, problem: str) -> None:
+    A ``BatchTimeoutError`` (the wait ended, the job goes on) and an ``openai.OpenAIError``
+    (what such failures raised before); the last failure is its ``__cause__``."""
+
+    def __init__(self, job_id: str, failures: int, seconds: float, last_error: str) -> None:
+        self.job_id = job_id
+        self.status = None
+        self.last_error = last_error
+        self.failures = failures
+        KlusterError.__init__(
+            self,
+            f"Gave up waiting for batch {job_id}: its status could not be read for "
+            f"{seconds:.0f} s ({failures} status requests in a row failed, the last "
+            f"with {last_error}). The batch may still be running on kluster.ai: wait again "
+            f"later (job.wait(timeout=...) retries until its timeout), re-attach with "
+            f"get_batch({job_id!r}), or run `python -m kluster_integrations.batch status "
+            f"{job_id}`.",
+        )
+
+
+class BatchOutputError(KlusterError, ValueError):
+    """The batch's files cannot be mapped back to the inputs at all (the input file, or the
+    batch's description of its files, is unusable), so no list is given rather than a short
+    or misordered one. (A single request's bad line is its ``BatchOutputLineError``.)"""
+
+    def __init__(self, job_id: str, problem: str, *, fix: str | None = None) -> None:
         self.job_id = job_id
         self.problem = problem
         super().__init__(
             f"The results of batch {job_id} cannot be read: {problem}. No partial or "
-            "reordered list is returned; download the files with "
-            f"`python -m kluster_integrations.batch results {job_id}` to inspect them."
+            "reordered list is returned. "
+            + (
+                fix
+                or "Save the batch's files with `python -m kluster_integrations.batch files "
+                f"{job_id} --to FOLDER` to inspect them."
+            )
+        )
+
+
+#: Shortens server-chosen text quoted in messages (an id may be megabytes long).
+_shortened = reprlib.Repr()
+_shortened.maxstring = _shortened.maxother = 80
+_quoted = _shortened.repr
+
+
+class BatchFileIdError(BatchOutputError):
+    """The batch names a file with an id that is not a plain id (a path, ``..``, control
+    characters, too long). Nothing is requested for it, and no file is written."""
+
+    def __init__(self, job_id: str, field: str, file_id: object) -> None:
+        self.field = field
+        self.file_id = file_id
+        super().__init__(
+            job_id,
+            f"its {field} {_quoted(file_id)} is not a plain file id (letters, digits, '-', "
+            "'_' and '.', no '..', at most 255 characters)",
+            fix="Nothing was downloaded or written. A server other than kluster.ai (a proxy, "
+            "a wrong KLUSTER_BASE_URL) probably sent this batch; check the base URL.",
+        )
+
+
+class BatchDownloadError(KlusterError, APIConnectionError):
+    """A batch file's download broke off before its end on every attempt (the connection
+    dropped mid-body). An ``openai.APIConnectionError``, as a call whose connection keeps
+    failing is."""
+
+    def __init__(self, what: str, attempts: int, request: httpx.Request) -> None:
+        self.attempts = attempts
+        APIConnectionError.__init__(
+            self,
+            message=f"The download of the {what} broke off before its end on all {attempts} "
+            "attempts (the connection dropped mid-body), so no results were read. Try again "
+            "later; the files stay on kluster.ai until the batch is deleted.",
+            request=request,
         )
 
 
@@ -384,6 +487,24 @@ def _rebuild_item_error(
     return BatchItemError(custom_id, index, message, status_code=status_code, code=code, body=body)
 
 
+class BatchOutputLineError(BatchItemError):
+    """A request whose result the batch's files get wrong; ``code`` says how:
+    ``missing_line`` (no line answers it), ``duplicate_line`` (more than one does),
+    ``unreadable_line`` (its line is not a readable result) or ``line_too_large``. The other
+    requests' results are unaffected."""
+
+    def __init__(self, custom_id: str, index: int, message: str, code: str) -> None:
+        super().__init__(custom_id, index, message, code=code)
+        self.args = (
+            f"{self.args[0]}. The other requests' results are unaffected: "
+            "results(return_exceptions=True) and iter_results() return them, with this "
+            "error in this request's place.",
+        )
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.custom_id, self.index, self.message, self.code))
+
+
 class BatchResultsError(KlusterError):
     """Some requests of the batch failed; ``results`` holds every item in input order (an
     answer, or the ``BatchItemError`` in its place) and ``errors`` only the failures."""
@@ -418,6 +539,22 @@ class EmbeddingMismatchError(MalformedResponseError):
     or vectors of the wrong dimension. Using it would attach vectors to the wrong texts."""
 
 
+class UnsupportedContentEncodingError(MalformedResponseError):
+    """An answer came compressed in a way this client cannot decode within
+    ``max_response_bytes``: an unknown ``Content-Encoding``, ``zstd`` or ``br`` without the
+    package that decodes it in bounded pieces, or too many encodings stacked.
+
+    ``encoding`` is the one refused (for too long a chain, the whole header)."""
+
+    def __init__(self, encoding: str, why: str, fix: str, *, status: int) -> None:
+        super().__init__(
+            f"it is compressed with Content-Encoding {encoding!r}, {why}",
+            status=status,
+            fix=fix,
+        )
+        self.encoding = encoding
+
+
 class ResponseTooLargeError(KlusterError, OpenAIError):
     """An answer (or one line of a stream) grew past the response-size cap while read."""
 
@@ -427,6 +564,20 @@ class ResponseTooLargeError(KlusterError, OpenAIError):
             f"The kluster.ai answer's {what} exceeded {limit:,} bytes (after decompression), "
             "so reading stopped. Raise max_response_bytes=... if such answers are expected; "
             "otherwise check that the base URL points at the kluster.ai API."
+        )
+
+
+class BatchFileTooLargeError(ResponseTooLargeError):
+    """A batch file grew past ``KlusterBatch.max_file_bytes`` while downloading."""
+
+    def __init__(self, limit: int, what: str) -> None:
+        self.limit = limit
+        KlusterError.__init__(
+            self,
+            f"The {what} grew past {limit:,} bytes while downloading, so the download "
+            "stopped. If such files are expected, raise the job's max_file_bytes "
+            "(job.max_file_bytes = ...); otherwise check that the base URL points at the "
+            "kluster.ai API.",
         )
 
 
@@ -445,8 +596,8 @@ class DeadlineExceededError(KlusterError, OpenAIError):
 
 
 class StreamIdleTimeoutError(KlusterError, OpenAIError):
-    """A stream sent no data event for ``stream_idle_timeout`` seconds (keep-alive comments
-    and a line dripped byte by byte do not count)."""
+    """A stream completed no data event for ``stream_idle_timeout`` seconds (comments, other
+    fields and the bytes of an unfinished event do not count)."""
 
     def __init__(self, idle_timeout: float) -> None:
         self.idle_timeout = idle_timeout

@@ -7,16 +7,24 @@ HTTP work and check each answer while it is read, without copying bodies:
   starts with ``call_scope``) may take ``deadline`` seconds (default
   ``DEFAULT_DEADLINE``); a stream only when ``deadline`` was given. Each read waits at
   most the time left, so a server that drips one byte at a time cannot stretch a call;
-- an **idle stream**: a stream that sends no new ``data:`` event for
-  ``stream_idle_timeout`` seconds is stopped, whatever keep-alive comments or dripped
-  bytes arrive meanwhile;
-- the **size cap**: a body, or one line of a stream, may grow to ``max_response_bytes``
-  after decompression (the transport decodes gzip/deflate itself, in bounded pieces, so a
-  gzip bomb stops at the cap);
+- an **idle stream**: each event carrying data must complete (its blank line arrive)
+  within ``stream_idle_timeout`` seconds of the one before (of the answer's headers for
+  the first), checked as each piece of the body arrives. Comment lines (``: ...``, even
+  ``: no data: here``), other fields and the bytes of an event still arriving are no
+  progress: keep-alive comments or an event dripped byte by byte stop the stream, while a
+  stream read one byte at a time whose events each complete in time goes on
+  (``core.stream_events``);
+- the **size cap**: a body, or one line of a stream or of a downloaded file (batch
+  output, read line by line), may grow to ``max_response_bytes``
+  after decompression. The transport undoes every ``Content-Encoding`` itself, whatever
+  the chain (stacked values, repeated headers, gzip, deflate, zstd, br), in bounded pieces
+  (``core.content_decoding``), and hands httpx the decoded body, so a bomb stops at the
+  cap; an encoding it cannot decode so raises ``UnsupportedContentEncodingError``;
 - an **unusable answer**: a 2xx answer that is neither JSON nor an event stream (a login
   page, a proxy) raises ``MalformedResponseError`` naming the status, content type and
   start of the body; a stream request answered that way says the URL is probably wrong;
-- the **API key** is masked in error bodies, so an exception never quotes it.
+- the **API key** is masked in error bodies and headers, in every form a server may echo it
+  (``core.key_masking``), so an exception never quotes it.
 
 The errors raised are ``openai.OpenAIError`` subclasses, which the SDK passes on without
 retrying. The adapters get these transports from ``core.connection``.
@@ -30,7 +38,6 @@ Example::
 from __future__ import annotations
 
 import time
-import zlib
 from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -43,18 +50,20 @@ from kluster_integrations.core.config import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
 )
+from kluster_integrations.core.content_decoding import content_decoder
 from kluster_integrations.core.errors import (
     DeadlineExceededError,
     MalformedResponseError,
     ResponseTooLargeError,
     StreamIdleTimeoutError,
+    UnsupportedContentEncodingError,
 )
+from kluster_integrations.core.key_masking import mask_header_values, mask_key, masked_start
+from kluster_integrations.core.stream_events import DataEvents
 
-#: Only encodings the guard can decode in bounded pieces are asked for.
+#: The encodings asked for: decoded in bounded pieces with the standard library alone.
 ACCEPTED_ENCODINGS = "gzip, deflate"
-_DECODE_PIECE = 256 * 1024
 _EXCERPT_CHARS = 120
-_MASK = "***"
 
 #: When the current call (all its attempts) started; set by ``call_scope``.
 _call_started: ContextVar[float | None] = ContextVar("kluster_call_started", default=None)
@@ -64,9 +73,15 @@ _sent_headers: ContextVar[httpx.Headers | None] = ContextVar("kluster_sent_heade
 
 
 def masked_excerpt(text: str, length: int = _EXCERPT_CHARS) -> str:
-    """The start of ``text`` with the API key of this context's last request masked."""
+    """The start of ``text`` with the API key of this context's last request masked, in
+    every form a server may echo it (``core.key_masking``)."""
+    return masked_start(text, request_key(), length)
+
+
+def request_key() -> str | None:
+    """The API key of this context's last request, if any."""
     headers = _sent_headers.get()
-    return mask_key(text, _bearer_key(headers) if headers is not None else None)[:length]
+    return _bearer_key(headers) if headers is not None else None
 
 
 class call_scope:
@@ -101,19 +116,17 @@ class _Reading:
         deadline_at: float,
         explicit_deadline_at: float | None,
         head: _Head,
+        is_download: bool = False,
     ) -> None:
         self.options = options
         self.is_stream = head.is_event_stream
+        #: Streams and downloaded files are capped per line, other bodies as a whole.
+        self.capped_per_line = self.is_stream or is_download
         self.deadline_at = explicit_deadline_at if self.is_stream else deadline_at
         self.size = 0
         self.last_data = time.monotonic()
-        self.decoder = (
-            zlib.decompressobj(16 + zlib.MAX_WBITS)
-            if head.encoding == b"gzip"
-            else zlib.decompressobj()
-            if head.encoding == b"deflate"
-            else None
-        )
+        self.events = DataEvents() if self.is_stream else None
+        self.decoder = content_decoder(head.encoding, status=head.status) if head.encoding else None
 
     def check_time(self) -> None:
         now = time.monotonic()
@@ -131,35 +144,36 @@ class _Reading:
             self.check(raw)
             yield raw
             return
-        data = raw
-        while data:
-            piece = self.decoder.decompress(data, _DECODE_PIECE)
-            data = self.decoder.unconsumed_tail
+        for piece in self.decoder.decode(raw):
             self.check(piece)
             yield piece
 
     def finish(self) -> Iterator[bytes]:
         """What the decoder still holds once the body has ended."""
         if self.decoder is not None:
-            piece = self.decoder.flush()
-            if piece:
+            for piece in self.decoder.finish():
                 self.check(piece)
                 yield piece
 
     def check(self, piece: bytes) -> None:
         limit = self.options.max_response_bytes
-        if not self.is_stream:
+        if not self.capped_per_line:
             self.size += len(piece)
             if self.size > limit:
                 raise ResponseTooLargeError(limit, "body")
             self.check_time()
             return
         if self.size + len(piece) > limit and _longest_line(piece, self.size) > limit:
-            raise ResponseTooLargeError(limit, "single stream line")
+            raise ResponseTooLargeError(
+                limit, "single stream line" if self.is_stream else "single line of a file"
+            )
         newline = piece.rfind(b"\n")
         self.size = self.size + len(piece) if newline < 0 else len(piece) - newline - 1
+        if not self.is_stream:
+            self.check_time()
+            return
         now = time.monotonic()
-        if b"data:" in piece:
+        if self.events is not None and self.events.completed_in(piece):
             self.last_data = now
         elif now - self.last_data > self.options.stream_idle_timeout:
             raise StreamIdleTimeoutError(self.options.stream_idle_timeout)
@@ -215,8 +229,10 @@ def _prepare(request: httpx.Request, options: GuardOptions) -> tuple[float, floa
 
 
 class _Head(NamedTuple):
-    """What the guards read from an answer's headers (lower-cased bytes), in one pass."""
+    """What the guards read from an answer's status and headers (lower-cased bytes), in
+    one pass; ``encoding`` joins every ``Content-Encoding`` header with commas."""
 
+    status: int
     content_type: bytes
     encoding: bytes
 
@@ -228,16 +244,12 @@ class _Head(NamedTuple):
             if lowered == b"content-type":
                 content_type = value.lower()
             elif lowered == b"content-encoding":
-                encoding = value.strip().lower()
-        return cls(content_type, encoding)
+                encoding = encoding + b"," + value.lower() if encoding else value.lower()
+        return cls(response.status_code, content_type, encoding)
 
     @property
     def is_event_stream(self) -> bool:
         return b"text/event-stream" in self.content_type
-
-    @property
-    def is_decoded_here(self) -> bool:
-        return self.encoding in (b"gzip", b"deflate")
 
 
 def _is_usable(response: httpx.Response, request: httpx.Request, head: _Head) -> bool:
@@ -248,6 +260,11 @@ def _is_usable(response: httpx.Response, request: httpx.Request, head: _Head) ->
     if b"json" in head.content_type and not _wants_stream(request):
         return True
     return _is_file_download(request)  # a file's content (batch output JSONL) is bytes
+
+
+def _is_download(request: httpx.Request) -> bool:
+    """``_is_file_download``, at no cost for the POSTs that chat and embeddings send."""
+    return request.method == "GET" and _is_file_download(request)
 
 
 def _is_file_download(request: httpx.Request) -> bool:
@@ -270,7 +287,7 @@ def _wants_stream(request: httpx.Request) -> bool:
 
 
 def _unusable(
-    response: httpx.Response, start: bytes, request: httpx.Request, key: str | None
+    response: httpx.Response, body: bytes, request: httpx.Request, key: str | None
 ) -> MalformedResponseError:
     content_type = response.headers.get("content-type", "")
     if _wants_stream(request):
@@ -286,7 +303,7 @@ def _unusable(
         detail,
         status=response.status_code,
         content_type=content_type or None,
-        excerpt=mask_key(start.decode("utf-8", "replace"), key)[:_EXCERPT_CHARS],
+        excerpt=masked_start(body.decode("utf-8", "replace"), key, _EXCERPT_CHARS),
         fix=fix,
     )
 
@@ -295,13 +312,6 @@ def _bearer_key(headers: httpx.Headers) -> str | None:
     value = headers.get("authorization", "")
     key = value.removeprefix("Bearer ").strip()
     return key or None
-
-
-def mask_key(text: str, key: str | None) -> str:
-    """``text`` with every occurrence of ``key`` replaced by ``***``."""
-    if not key or len(key) < 4:
-        return text
-    return text.replace(key, _MASK)
 
 
 class _GuardedStream(httpx.SyncByteStream):
@@ -349,13 +359,13 @@ class _AsyncGuardedStream(httpx.AsyncByteStream):
 def _guarded_response(
     response: httpx.Response,
     stream: httpx.SyncByteStream | httpx.AsyncByteStream,
-    head: _Head,
+    reading: _Reading,
 ) -> httpx.Response:
     """``response`` reading through ``stream``; a body the guard decodes loses its
     ``content-encoding`` and ``content-length``, as httpx must not decode it again. (A
     response its transport has already read, as ``httpx.MockTransport`` gives, is rebuilt
     too: it would never read the new stream.)"""
-    if not head.is_decoded_here and not response.is_stream_consumed:
+    if reading.decoder is None and not response.is_stream_consumed:
         response.stream = stream
         return response
     return httpx.Response(
@@ -383,9 +393,15 @@ class GuardedTransport(httpx.BaseTransport):
         deadline_at, explicit = _prepare(request, self._options)
         response = self._inner.handle_request(request)
         head = _Head.of(response)
-        reading = _Reading(self._options, deadline_at, explicit, head)
+        try:
+            reading = _Reading(
+                self._options, deadline_at, explicit, head, is_download=_is_download(request)
+            )
+        except UnsupportedContentEncodingError:
+            response.close()
+            raise
         stream = cast(httpx.SyncByteStream, response.stream)  # a sync transport's answer
-        guarded = _guarded_response(response, _GuardedStream(stream, reading), head)
+        guarded = _guarded_response(response, _GuardedStream(stream, reading), reading)
         if response.status_code >= 400 or not _is_usable(response, request, head):
             body = b"".join(_limited(guarded.iter_raw()))
             guarded.close()
@@ -407,9 +423,15 @@ class AsyncGuardedTransport(httpx.AsyncBaseTransport):
         deadline_at, explicit = _prepare(request, self._options)
         response = await self._inner.handle_async_request(request)
         head = _Head.of(response)
-        reading = _Reading(self._options, deadline_at, explicit, head)
+        try:
+            reading = _Reading(
+                self._options, deadline_at, explicit, head, is_download=_is_download(request)
+            )
+        except UnsupportedContentEncodingError:
+            await response.aclose()
+            raise
         stream = cast(httpx.AsyncByteStream, response.stream)  # an async transport's answer
-        guarded = _guarded_response(response, _AsyncGuardedStream(stream, reading), head)
+        guarded = _guarded_response(response, _AsyncGuardedStream(stream, reading), reading)
         if response.status_code >= 400 or not _is_usable(response, request, head):
             body = b"".join([piece async for piece in _alimited(guarded.aiter_raw())])
             await guarded.aclose()
@@ -432,11 +454,12 @@ def _settled(
     2xx answer."""
     key = _bearer_key(request.headers)
     if not _is_usable(response, request, head):
-        raise _unusable(response, body[: _EXCERPT_CHARS * 4], request, key)
-    masked = mask_key(body.decode("utf-8", "replace"), key).encode()
+        raise _unusable(response, body, request, key)
+    cut = len(body) >= _ERROR_BODY_LIMIT  # a key cut at the end must not show either
+    masked = mask_key(body.decode("utf-8", "replace"), key, cut=cut).encode()
     return httpx.Response(
         response.status_code,
-        headers=_without_body_framing(response.headers),
+        headers=mask_header_values(_without_body_framing(response.headers), key),
         content=masked,
         extensions=response.extensions,
     )

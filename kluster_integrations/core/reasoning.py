@@ -70,15 +70,21 @@ class ReasoningSplitter:
     block (or a reasoning field) was seen, ``closed`` that the block was closed.
     """
 
-    __slots__ = ("_held", "_state", "closed", "found", "gap", "prefix")
+    __slots__ = ("_gap", "_held", "_lead", "_state", "closed", "found", "prefix")
 
     def __init__(self) -> None:
         self._state = _START
-        self._held = ""
+        self._held = ""  # a possible partial tag, at most a tag's length
+        self._lead: list[str] = []  # whitespace before the opening tag, in pieces
+        self._gap: list[str] = []  # whitespace after the closing tag, in pieces
         self.prefix = ""
-        self.gap = ""
         self.found = False
         self.closed = False
+
+    @property
+    def gap(self) -> str:
+        """The whitespace between ``</think>`` and the answer."""
+        return "".join(self._gap)
 
     def feed(self, content: str | None, reasoning: str | None = None) -> Split:
         """Reasoning and answer text in ``content`` (and a reasoning field's ``reasoning``)."""
@@ -92,8 +98,8 @@ class ReasoningSplitter:
 
     def finish(self) -> Split:
         """Text held back because it might have been the start of a tag."""
-        held, self._held = self._held, ""
-        state, self._state = self._state, _ANSWER
+        held, self._held = "".join(self._lead) + self._held, ""
+        state, self._state, self._lead = self._state, _ANSWER, []
         if not held:
             return _NOTHING
         return Split(held, "") if state == _THINK else Split("", held)
@@ -103,20 +109,25 @@ class ReasoningSplitter:
         if state == _ANSWER:
             return Split("", text)
         if state == _START:
-            text = self._held + text
-            stripped = text.lstrip()
-            if stripped.startswith(OPEN_TAG):
-                self.prefix = text[: len(text) - len(stripped)]
+            if self._held:  # a partial tag: what follows it is not leading whitespace
+                text, self._held = self._held + text, ""
+            else:
+                stripped = text.lstrip()
+                self._lead.append(text[: len(text) - len(stripped)])
+                text = stripped
+                if not text:
+                    return _NOTHING
+            if text.startswith(OPEN_TAG):
+                self.prefix, self._lead = "".join(self._lead), []
                 self.found = True
-                self._held = ""
                 self._state = _THINK
-                return self._think(stripped[len(OPEN_TAG) :])
-            if OPEN_TAG.startswith(stripped):
+                return self._think(text[len(OPEN_TAG) :])
+            if OPEN_TAG.startswith(text):
                 self._held = text
                 return _NOTHING
-            self._held = ""
+            lead, self._lead = "".join(self._lead), []
             self._state = _ANSWER
-            return Split("", text)
+            return Split("", lead + text)
         if state == _THINK:
             return self._think(text)
         return Split("", self._skip_gap(text))
@@ -138,7 +149,7 @@ class ReasoningSplitter:
 
     def _skip_gap(self, text: str) -> str:
         answer = text.lstrip()
-        self.gap += text[: len(text) - len(answer)]
+        self._gap.append(text[: len(text) - len(answer)])
         if answer:
             self._state = _ANSWER
         return answer

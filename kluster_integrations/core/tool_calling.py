@@ -15,7 +15,11 @@ model would: an openai ``ChatCompletion`` whose message has ``tool_calls``, or a
 (LangChain's ``tool_calls``/``tool_call_chunks``, LlamaIndex's ``get_tool_calls_from_response``)
 runs unchanged. In a whole answer, calls the protocol parser marks invalid travel in the
 message's extra field ``invalid_tool_calls`` (LangChain's ``invalid_tool_calls``); a stream
-carries every call as a tool-call delta, as a native stream does.
+carries every call as a tool-call delta, as a native stream does. Arguments that could not be
+read at all go in a delta as a JSON string, so LangChain lists the call in
+``invalid_tool_calls`` instead of completing part of them; with ``invalid_as_calls``
+(LlamaIndex) such a call raises ``InvalidToolCallError`` rather than reach the tool without
+its arguments.
 
 Example::
 
@@ -28,7 +32,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -37,7 +41,11 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from kluster_integrations.core.answers import check_chat_chunk, check_chat_completion
 from kluster_integrations.core.capabilities import capabilities_of
 from kluster_integrations.core.contract import TOOL_PARAMETERS
-from kluster_integrations.core.errors import InvalidToolError, ToolCallRequiredError
+from kluster_integrations.core.errors import (
+    InvalidToolCallError,
+    InvalidToolError,
+    ToolCallRequiredError,
+)
 from kluster_integrations.core.tool_protocol import (
     ParsedCall,
     ParsedReply,
@@ -108,6 +116,16 @@ class PromptedTools:
 
     def held_invalid(self, reply: ParsedReply) -> tuple[ParsedCall, ...]:
         return () if self.invalid_as_calls else reply.invalid_calls
+
+    def check_readable(self, reply: ParsedReply, model: str) -> None:
+        """With ``invalid_as_calls``, a call whose arguments could not be read at all raises
+        ``InvalidToolCallError``: LlamaIndex would call the tool without them (its
+        partial-JSON reading turns them into ``{}`` or into the part before a cut)."""
+        if not self.invalid_as_calls:
+            return
+        for call in reply.calls:
+            if call.arguments is None:
+                raise InvalidToolCallError(model, call.name, call.error or "", call.raw_arguments)
 
     @property
     def required(self) -> bool:
@@ -223,6 +241,20 @@ def _retry_request(request: dict[str, Any], text: str) -> dict[str, Any]:
 
 
 def _complete(create: Create, request: dict[str, Any], plan: PromptedTools) -> ChatCompletion:
+    return as_tool_completion(*_answer(create, request, plan), plan)
+
+
+async def _acomplete(
+    create: ACreate, request: dict[str, Any], plan: PromptedTools
+) -> ChatCompletion:
+    return as_tool_completion(*await _aanswer(create, request, plan), plan)
+
+
+def _answer(
+    create: Create, request: dict[str, Any], plan: PromptedTools
+) -> tuple[Any, ParsedReply]:
+    """The whole answer to ``request`` and its reply parsed (retried once when a call is
+    required and the model answered with text)."""
     response = (
         create(**{**request, "stream": False}) if request.get("stream") else create(**request)
     )
@@ -234,12 +266,14 @@ def _complete(create: Create, request: dict[str, Any], plan: PromptedTools) -> C
         reply = plan.parse(_text(response))
         if not reply.calls:
             raise ToolCallRequiredError(str(request.get("model")), _text(response))
-    return as_tool_completion(response, reply, plan)
+    plan.check_readable(reply, str(request.get("model")))
+    return response, reply
 
 
-async def _acomplete(
+async def _aanswer(
     create: ACreate, request: dict[str, Any], plan: PromptedTools
-) -> ChatCompletion:
+) -> tuple[Any, ParsedReply]:
+    """The async form of ``_answer``."""
     response = await (
         create(**{**request, "stream": False}) if request.get("stream") else create(**request)
     )
@@ -251,7 +285,8 @@ async def _acomplete(
         reply = plan.parse(_text(response))
         if not reply.calls:
             raise ToolCallRequiredError(str(request.get("model")), _text(response))
-    return as_tool_completion(response, reply, plan)
+    plan.check_readable(reply, str(request.get("model")))
+    return response, reply
 
 
 def _text(response: Any) -> str:
@@ -265,7 +300,7 @@ def _call_dict(call: ParsedCall, index: int | None = None) -> dict[str, Any]:
         "type": "function",
         "function": {
             "name": call.name,
-            "arguments": call.raw_arguments
+            "arguments": _unreadable(call.raw_arguments)
             if call.arguments is None
             else json.dumps(call.arguments, ensure_ascii=False),
         },
@@ -273,6 +308,13 @@ def _call_dict(call: ParsedCall, index: int | None = None) -> dict[str, Any]:
     if index is not None:
         entry["index"] = index
     return entry
+
+
+def _unreadable(raw: str) -> str:
+    """Arguments that could not be read, as a tool-call delta carries them: text that starts
+    like a JSON object goes as a JSON string, or LangChain's partial-JSON reading of stream
+    chunks would complete it into a call with arguments missing."""
+    return json.dumps(raw, ensure_ascii=False) if raw.lstrip().startswith("{") else raw
 
 
 def _invalid_dict(call: ParsedCall) -> dict[str, Any]:
@@ -335,20 +377,16 @@ class _ChunkMaker:
         if finish is not None:
             yield self.make({}, "tool_calls" if reply.calls else finish, usage)
 
-    def from_completion(self, completion: ChatCompletion) -> Iterator[ChatCompletionChunk]:
-        """A whole (already converted) completion as a stream."""
+    def from_completion(
+        self, completion: ChatCompletion, invalid: Sequence[ParsedCall]
+    ) -> Iterator[ChatCompletionChunk]:
+        """A whole (already converted) completion as a stream, with the ``invalid`` calls
+        it holds outside ``tool_calls``."""
         self.id, self.model, self.created = completion.id, completion.model, completion.created
         message = completion.choices[0].message
         yield self.make({"role": "assistant", "content": message.content or ""})
         entries = [call.model_dump() for call in message.tool_calls or ()]
-        entries += [
-            {
-                "id": c["id"],
-                "type": "function",
-                "function": {"name": c["name"], "arguments": c["args"]},
-            }
-            for c in (message.model_extra or {}).get("invalid_tool_calls") or ()
-        ]
+        entries += [_call_dict(call) for call in invalid]
         for index, entry in enumerate(entries):
             yield self.make({"tool_calls": [{**entry, "index": index}]})
         finish = "tool_calls" if entries else completion.choices[0].finish_reason
@@ -360,7 +398,9 @@ def _stream(
 ) -> Iterator[ChatCompletionChunk]:
     maker = _ChunkMaker(str(request.get("model")))
     if plan.required:  # a text answer would be retried, so nothing is shown until the end
-        yield from maker.from_completion(_complete(create, request, plan))
+        response, reply = _answer(create, request, plan)
+        completion = as_tool_completion(response, reply, plan)
+        yield from maker.from_completion(completion, plan.held_invalid(reply))
         return
     splitter = ReplyStream(plan.tools, parallel=plan.parallel)
     finish, usage = None, None
@@ -378,6 +418,7 @@ def _stream(
         if close is not None:
             close()
     reply, rest = splitter.finish()
+    plan.check_readable(reply, str(request.get("model")))
     yield from maker.tail(reply, rest, finish, usage)
 
 
@@ -386,7 +427,9 @@ async def _astream(
 ) -> AsyncIterator[ChatCompletionChunk]:
     maker = _ChunkMaker(str(request.get("model")))
     if plan.required:
-        for out in maker.from_completion(await _acomplete(create, request, plan)):
+        response, reply = await _aanswer(create, request, plan)
+        completion = as_tool_completion(response, reply, plan)
+        for out in maker.from_completion(completion, plan.held_invalid(reply)):
             yield out
         return
     splitter = ReplyStream(plan.tools, parallel=plan.parallel)
@@ -406,6 +449,7 @@ async def _astream(
         if close is not None:
             await close()
     reply, rest = splitter.finish()
+    plan.check_readable(reply, str(request.get("model")))
     for out in maker.tail(reply, rest, finish, usage):
         yield out
 

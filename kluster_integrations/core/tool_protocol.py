@@ -5,23 +5,35 @@ On models without native tools, the adapters describe the tools in the system pr
 
     {"tool_calls": [{"name": "multiply", "arguments": {"a": 6, "b": 7}}]}
 
-``parse_tool_reply`` reads the reply robustly: a leading ``<think>`` block, code fences,
-prose around the JSON, several JSON values, arguments given as a JSON string and near-miss
-key names (``tool``/``function``/``action``, ``args``/``parameters``/``input``) are all
-understood. Each call gets a unique id and its arguments are checked against the tool's
-JSON schema; a call that cannot be used comes back with ``error`` set (the adapters make it
-an invalid tool call), never as an exception. ``ReplyStream`` does the same for a streamed
-reply: text passes through as soon as it cannot be part of an envelope, the envelope is held
-back until the reply is complete.
+``parse_tool_reply`` reads the reply in one pass, in time linear in its length
+(``core.reply_reader``):
+
+- An envelope anywhere in the answer holds calls (prose around it and a code fence are
+  fine). From its opening ``{"tool_calls":`` on it is meant as a call: an envelope that is
+  cut off, is not valid JSON or holds a call of the wrong shape gives an invalid call, and
+  never reaches the text.
+- A reply that is only JSON (fenced or not) may also use near-miss shapes: a list of calls,
+  one ``{"name": ..., "arguments": ...}`` object, other key names (``tool``/``function``/
+  ``action``, ``args``/``parameters``/``input``), arguments given as a JSON string.
+- Other JSON in prose is answer text: ``Try {"name": "add", "a": 1}`` holds no call.
+- A leading ``<think>`` block is reasoning and is not read for calls.
+
+Each call gets a unique id and its arguments are checked against the tool's JSON schema; a
+call that cannot be used comes back with ``error`` set (the adapters make it an invalid
+tool call), never as an exception. ``ReplyStream`` gives the same text and calls for a
+streamed reply, passing text on as soon as it cannot be part of an envelope.
 
 Example::
 
     >>> spec = ToolSpec("add", "Add two numbers.", {"type": "object",
     ...     "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}})
-    >>> reply = parse_tool_reply('Sure. ```json\\n{"tool": "add", "args": "{\\\\"a\\\\": 1, '
-    ...                          '\\\\"b\\\\": 2}"}\\n```', [spec])
+    >>> reply = parse_tool_reply('Sure. ```json\\n{"tool_calls": [{"name": "add", '
+    ...                          '"arguments": {"a": 1, "b": 2}}]}\\n``` Done.', [spec])
     >>> [(call.name, call.arguments) for call in reply.calls], reply.text
-    ([('add', {'a': 1, 'b': 2})], 'Sure.')
+    ([('add', {'a': 1, 'b': 2})], 'Sure. Done.')
+    >>> reply = parse_tool_reply('{"tool": "add", "args": "{\\\\"a\\\\": 1}"}', [spec])
+    >>> [(call.name, call.arguments) for call in reply.calls], reply.text
+    ([('add', {'a': 1})], '')
 """
 
 from __future__ import annotations
@@ -30,21 +42,30 @@ import functools
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import jsonschema
 
 from kluster_integrations.core.errors import InvalidToolError
+from kluster_integrations.core.json_extent import JsonExtent
+from kluster_integrations.core.reply_reader import (
+    ENVELOPE_KEY,
+    THINK_CLOSE,
+    THINK_OPEN,
+    ReplyReader,
+    text_without,
+)
 
 #: The emulator looks for this heading to know the package's protocol is in use.
 TOOLS_HEADING = "Tools you can call (name, description, JSON schema of the arguments):"
-ENVELOPE_KEY = "tool_calls"
 
-_DECODER = json.JSONDecoder()
-_FENCE = re.compile(r"```[A-Za-z]*[ \t]*\n?(.*?)```", re.DOTALL)
-_THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
+_FENCE_OPENING = re.compile(r"```[A-Za-z]*[ \t\r\n]*\Z")
+_FENCE_CLOSING = re.compile(r"[ \t\r\n]*```")
+_NAME_HINT = re.compile(r'"name"[ \t\r\n]*:[ \t\r\n]*"([^"\\\n]{1,200})"')
+#: Keys a call may have beside its name and arguments (OpenAI's shape has them).
+_BESIDE_A_CALL = ("type", "id", "index")
 
 # Near-miss key names, compared after lower-casing and dropping "_", "-" and spaces.
 _ENVELOPE_KEYS = (
@@ -235,133 +256,166 @@ def new_call_id() -> str:
 
 
 def parse_tool_reply(text: str, tools: Sequence[ToolSpec], *, parallel: bool = True) -> ParsedReply:
-    """Find the tool calls in ``text``; see the module docstring. Never raises."""
+    """Find the tool calls in ``text``; see the module docstring. Never raises.
+
+    The same as feeding ``text`` to a ``ReplyStream`` (in one piece or many) and finishing.
+    """
     if not isinstance(text, str) or not text:
         return ParsedReply(text if isinstance(text, str) else "")
-    by_name = {t.name: t for t in tools}
-    start = _after_thinking(text)
-    raw_calls: list[tuple[Any, Any, bool]] = []
-    spans: list[tuple[int, int]] = []
-    for begin, end, value in _json_values(text, start):
-        found: list[tuple[Any, Any, bool]] = []
-        _collect(value, found, in_envelope=False, by_name=by_name, depth=0)
-        if found:
-            raw_calls.extend(found)
-            spans.append((begin, end))
-    if not raw_calls:
-        return ParsedReply(text)
-    calls = [_make_call(name, args, by_name) for name, args, _ in raw_calls]
-    if not parallel:
-        calls = calls[:1]
-    return ParsedReply(remove_spans(text, spans), tuple(calls), tuple(spans))
+    splitter = ReplyStream(tools, parallel=parallel)
+    splitter.feed(text)
+    return splitter.finish()[0]
 
 
 def parse_bare_arguments(text: str, tool: ToolSpec) -> ParsedReply | None:
     """The first JSON object in ``text`` that fits ``tool``'s schema, as a call of ``tool``
-    (for a reply that gives the arguments without the envelope), else ``None``."""
+    (for a reply that gives the arguments without the envelope), else ``None``.
+
+    One pass over ``text``: an object that is not valid JSON is skipped whole, and an
+    object that never closes ends the search.
+    """
     if not isinstance(text, str):
         return None
-    for begin, end, value in _json_values(text, _after_thinking(text)):
+    at = _after_thinking(text)
+    while (start := text.find("{", at)) >= 0:
+        extent = JsonExtent(strict=True)
+        end = extent.feed(text, start)
+        if end < 0:
+            return None
+        at = end
+        if extent.problem is not None:
+            continue
+        value = _loads(text[start:end])
         if isinstance(value, dict) and _schema_problem(value, tool.parameters) is None:
             call = ParsedCall(new_call_id(), tool.name, value, _dumps(value))
-            return ParsedReply(remove_spans(text, [(begin, end)]), (call,), ((begin, end),))
+            begin, end = _with_fence(text, start, end)
+            return ParsedReply(text_without(text, begin, end), (call,), ((begin, end),))
     return None
 
 
-def remove_spans(text: str, spans: Iterable[tuple[int, int]], offset: int = 0) -> str:
-    """``text`` without the ``spans`` (indices shifted by ``offset``), empty code fences
-    dropped, surrounding whitespace trimmed."""
-    joined, at = "", 0
-    for begin, end in sorted(spans):
-        begin, end = max(begin - offset, 0), max(end - offset, 0)
-        joined = _join(joined, text[at:begin])
-        at = max(at, end)
-    joined = _join(joined, text[at:])
-    joined = re.sub(r"```[A-Za-z]*\s*```", "", joined)
-    return re.sub(r"\n{3,}", "\n\n", joined).strip()
-
-
-def _join(left: str, right: str) -> str:
-    """Glue two pieces of text around a removed span with one space (or their newline)."""
-    if not left or not right:
-        return left + right
-    left, right = left.rstrip(" \t"), right.lstrip(" \t")
-    if left.endswith("\n") or right.startswith("\n"):
-        return left + right
-    return f"{left} {right}"
+def _with_fence(text: str, begin: int, end: int) -> tuple[int, int]:
+    """``(begin, end)`` widened to a code fence that holds only that span."""
+    opening = _FENCE_OPENING.search(text, 0, begin)
+    closing = _FENCE_CLOSING.match(text, end)
+    if opening is not None and closing is not None:
+        return opening.start(), closing.end()
+    return begin, end
 
 
 def _after_thinking(text: str) -> int:
     """Where the answer starts: after a leading ``<think>...</think>`` block, if any."""
     stripped = len(text) - len(text.lstrip())
-    if text.startswith(_THINK_OPEN, stripped):
-        end = text.find(_THINK_CLOSE, stripped)
-        return end + len(_THINK_CLOSE) if end >= 0 else len(text)
+    if text.startswith(THINK_OPEN, stripped):
+        end = text.find(THINK_CLOSE, stripped)
+        return end + len(THINK_CLOSE) if end >= 0 else len(text)
     return 0
 
 
-def _json_values(text: str, start: int) -> Iterable[tuple[int, int, Any]]:
-    """``(begin, end, value)`` of each top-level JSON object or array after ``start``; a
-    code fence around a value counts as part of its span."""
-    fences = [(m.start(), m.end(), m.start(1), m.end(1)) for m in _FENCE.finditer(text, start)]
-    at = start
-    while True:
-        match = re.compile(r"[\[{]").search(text, at)
-        if match is None:
+class _Calls:
+    """The calls in the JSON a ``ReplyReader`` finds (its ``CallSink``), in reply order."""
+
+    def __init__(self, tools: Sequence[ToolSpec]) -> None:
+        self.by_name = {t.name: t for t in tools}
+        self.found: list[ParsedCall] = []
+
+    def envelope(self, raw: str, problem: str | None) -> None:
+        """An envelope, as the protocol asks for it: each call in it, valid or not, or one
+        invalid call when the envelope itself cannot be read."""
+        value = None
+        if problem is None:
+            value, problem = _decode(raw)
+        calls = value.get(ENVELOPE_KEY) if isinstance(value, dict) else None
+        items = [calls] if isinstance(calls, dict) else calls
+        if problem is None and not isinstance(items, list):
+            problem = f'has {_kind(calls)} under "{ENVELOPE_KEY}" where a list of calls belongs'
+        if problem is not None or not isinstance(items, list):
+            error = f"the tool-call JSON {problem}; nothing of it was called"
+            self.found.append(ParsedCall(new_call_id(), _name_hint(raw), None, raw, error))
             return
-        try:
-            value, end = _DECODER.raw_decode(text, match.start())
-        except (json.JSONDecodeError, RecursionError):
-            at = match.start() + 1
-            continue
-        begin = match.start()
-        for f_begin, f_end, inner_begin, inner_end in fences:
-            if (
-                inner_begin <= begin
-                and end <= inner_end
-                and not text[inner_begin:begin].strip()
-                and not text[end:inner_end].strip()
-            ):
-                begin, end = f_begin, f_end
-        yield begin, end, value
-        at = end
+        self.found.extend(call for item in items if (call := self._call(item, bare=False)))
+
+    def values(self, texts: Sequence[str]) -> list[bool]:
+        """A reply made only of these JSON texts: the calls in each (near-miss shapes are
+        read too), recorded when there are any."""
+        calls = []
+        for text in texts:
+            value, problem = _decode(text)
+            if problem is not None:
+                return [False] * len(texts)
+            calls.append(self._lenient(value, 0))
+        for found in calls:
+            self.found.extend(found)
+        return [bool(found) for found in calls]
+
+    def _lenient(self, value: Any, depth: int) -> list[ParsedCall]:
+        if depth > 6:
+            return []
+        if isinstance(value, list):
+            return [call for item in value for call in self._lenient(item, depth + 1)]
+        if not isinstance(value, dict):
+            return []
+        keys = {_norm(k): k for k in value}
+        for key in _ENVELOPE_KEYS:
+            inner = value[keys[key]] if key in keys else None
+            if isinstance(inner, list | dict) and (key != "tools" or _looks_like_calls(inner)):
+                items = inner if isinstance(inner, list) else [inner]
+                return [call for item in items if (call := self._call(item, bare=False))]
+        call = self._call(value, bare=True)
+        return [call] if call is not None else []
+
+    def _call(self, item: Any, *, bare: bool) -> ParsedCall | None:
+        """``item`` read as one call. ``bare`` (not in an envelope): only an object with a
+        name and arguments and nothing else is a call, anything else is ``None``; in an
+        envelope, anything else is an invalid call."""
+        if not isinstance(item, dict):
+            return None if bare else self._invalid("", item, "a call must be a JSON object")
+        keys = {_norm(k): k for k in item}
+        name_key = next((k for k in _NAME_KEYS if k in keys), None)
+        args_key = next((k for k in _ARGUMENT_KEYS if k in keys), None)
+        extra = [keys[k] for k in keys if k not in (name_key, args_key, *_BESIDE_A_CALL)]
+        name = item[keys[name_key]] if name_key is not None else None
+        if isinstance(name, dict) and args_key is None and not extra:
+            return self._call(name, bare=bare)  # {"type": "function", "function": {...}}
+        if bare and (not isinstance(name, str) or args_key is None or extra):
+            return None
+        if not isinstance(name, str) or not name:
+            return self._invalid("", item, 'a call needs its tool\'s name under "name"')
+        if extra:
+            listed = ", ".join(repr(k) for k in extra)
+            return self._invalid(
+                name, item, f'the call has {listed} beside its name; arguments go in "arguments"'
+            )
+        return _make_call(name, item[keys[args_key]] if args_key else None, self.by_name)
+
+    @staticmethod
+    def _invalid(name: str, item: Any, error: str) -> ParsedCall:
+        return ParsedCall(new_call_id(), name, None, _dumps(item), error)
 
 
-def _collect(
-    value: Any,
-    found: list[tuple[Any, Any, bool]],
-    *,
-    in_envelope: bool,
-    by_name: Mapping[str, ToolSpec],
-    depth: int,
-) -> None:
-    if depth > 6:
-        return
-    if isinstance(value, list):
-        for item in value:
-            _collect(item, found, in_envelope=in_envelope, by_name=by_name, depth=depth + 1)
-        return
-    if not isinstance(value, dict):
-        return
-    keys = {_norm(k): k for k in value}
-    for key in _ENVELOPE_KEYS:
-        if key in keys and isinstance(value[keys[key]], list | dict):
-            inner = value[keys[key]]
-            if key == "tools" and not _looks_like_calls(inner):
-                continue
-            _collect(inner, found, in_envelope=True, by_name=by_name, depth=depth + 1)
-            return
-    name_key = next((keys[k] for k in _NAME_KEYS if k in keys), None)
-    name = value.get(name_key) if name_key is not None else None
-    if isinstance(name, dict):  # {"function": {"name": ..., "arguments": ...}}
-        _collect(name, found, in_envelope=True, by_name=by_name, depth=depth + 1)
-        return
-    if not isinstance(name, str):
-        return
-    args_key = next((keys[k] for k in _ARGUMENT_KEYS if k in keys), None)
-    if not (in_envelope or args_key is not None or _match_name(name, by_name) is not None):
-        return
-    found.append((name, value.get(args_key) if args_key is not None else None, in_envelope))
+def _decode(text: str) -> tuple[Any, str | None]:
+    """``text`` decoded, or why it cannot be."""
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as err:
+        return None, f"is not valid JSON ({err.msg} at character {err.pos})"
+    except (ValueError, RecursionError) as err:
+        return None, f"is not valid JSON ({str(err)[:100]})"
+
+
+def _loads(text: str) -> Any:
+    return _decode(text)[0]
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    return {str: "a string", int: "a number", float: "a number"}.get(type(value), "nothing")
+
+
+def _name_hint(raw: str) -> str:
+    """The first ``"name": "..."`` in an envelope that cannot be read, else ``""``."""
+    match = _NAME_HINT.search(raw)
+    return match.group(1) if match else ""
 
 
 def _looks_like_calls(value: Any) -> bool:
@@ -440,14 +494,13 @@ def _dumps(value: Any) -> str:
         return str(value)
 
 
-#: Where a held-back envelope may begin: an object, a fence, or a list of objects.
-_ENVELOPE_START = re.compile(r"\{|```|\[\s*\{")
-#: A tail that may grow into one of those starts once more text arrives.
-_PARTIAL_START = re.compile(r"(`{1,2}|\[\s*)$")
-
-
 class ReplyStream:
-    """Split a streamed reply into text to show now and an envelope to hold back.
+    """Split a streamed reply into text to show now and the calls, read when it ends.
+
+    Text passes through as soon as it cannot be part of an envelope; only what may still be
+    one is held back. ``shown + rest`` (everything ``feed`` returned, then what ``finish``
+    returns) is exactly ``parse_tool_reply(whole reply).text``, and the calls are the same,
+    however the reply was cut into pieces.
 
     >>> splitter = ReplyStream([ToolSpec("add")])
     >>> splitter.feed("Let me "), splitter.feed('check. {"tool_calls": [{"na'),
@@ -455,44 +508,30 @@ class ReplyStream:
     >>> splitter.feed('me": "add"}]}')
     ''
     >>> reply, rest = splitter.finish()
-    >>> [c.name for c in reply.calls], repr(rest)
-    (['add'], "''")
+    >>> [c.name for c in reply.calls], repr(rest), reply.text
+    (['add'], "''", 'Let me check. ')
     """
 
     def __init__(self, tools: Sequence[ToolSpec], *, parallel: bool = True) -> None:
-        self._tools = tools
+        self._calls = _Calls(tools)
+        self._reader = ReplyReader(self._calls)
         self._parallel = parallel
-        self._text = ""
-        self._emitted = 0
-        self._holding = False
+        self._pieces: list[str] = []
 
     @property
     def text(self) -> str:
-        return self._text
+        """The reply as received so far."""
+        return "".join(self._pieces)
 
     def feed(self, delta: str) -> str:
         """Add ``delta``; return the part of the reply that can be shown now."""
-        self._text += delta
-        if self._holding:
-            return ""
-        pending = self._text[self._emitted :]
-        match = _ENVELOPE_START.search(pending)
-        if match is not None:
-            self._holding = True
-            cut = match.start()
-        else:
-            partial = _PARTIAL_START.search(pending)
-            cut = partial.start() if partial else len(pending)
-        shown = pending[:cut]
-        self._emitted += cut
-        return shown
+        self._pieces.append(delta)
+        self._reader.feed(delta)
+        return self._reader.take()
 
     def finish(self) -> tuple[ParsedReply, str]:
-        """The whole reply parsed, and the text not shown yet that is answer, not envelope."""
-        reply = parse_tool_reply(self._text, self._tools, parallel=self._parallel)
-        rest = self._text[self._emitted :]
-        if reply.calls:
-            rest = remove_spans(rest, reply.spans, offset=self._emitted)
-            if rest and self._emitted and self._text[: self._emitted].strip():
-                rest = "\n" + rest
-        return reply, rest
+        """The whole reply parsed, and the answer text not shown yet."""
+        text = self._reader.finish()
+        rest = self._reader.take()
+        calls = self._calls.found if self._parallel else self._calls.found[:1]
+        return ParsedReply(text, tuple(calls), tuple(self._reader.spans)), rest

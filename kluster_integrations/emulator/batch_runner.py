@@ -220,11 +220,13 @@ async def _carry(
             )
         else:
             status, answer = await _answer_line(app, auth, batch["id"], line)
+        result = _result_line(store, line, status, answer, None)
+        written = _damaged(fault, line["custom_id"], result)
         if status == 200:
-            outputs.append(_result_line(store, line, status, answer, None))
+            outputs.extend(written)
             counts["completed"] += 1
         else:
-            errors.append(_result_line(store, line, status, answer, None))
+            errors.extend(written)
             counts["failed"] += 1
         if per_line:
             await asyncio.sleep(per_line)
@@ -240,11 +242,26 @@ async def _carry(
         if written:
             shuffler.shuffle(written)
             stored = store.add_file(
-                f"{batch['id']}_{name[:-8]}.jsonl", "batch_output", b"".join(written)
+                f"{batch['id']}_{name[:-8]}.jsonl",
+                "batch_output",
+                b"".join(written),
+                file_id=getattr(fault, name),
             )
+            stored.media_type = fault.files_media_type
+            stored.cuts_left = fault.cut_downloads
             batch[name] = stored.id
     batch.update(status=ended, **{f"{ended}_at": int(time.time())})
     store._cancel.discard(batch["id"])
+
+
+def _damaged(fault: BatchFault, custom_id: str, line: bytes) -> list[bytes]:
+    """The lines written for one result: as is, or as ``fault`` damages them."""
+    if custom_id in fault.dropped_lines:
+        return []
+    if custom_id in fault.garbled_lines:
+        quoted = json.dumps(custom_id).encode()
+        line = line.replace(b'"custom_id": ' + quoted, b'"custom_id": "\xff\xfe' + quoted[1:], 1)
+    return [line, line] if custom_id in fault.duplicated_lines else [line]
 
 
 def _result_line(

@@ -41,12 +41,34 @@ class BatchFault:
       in the error file as ``batch_expired``);
     - ``failing_lines``: these ``custom_id``\\ s fail with HTTP 500;
     - ``seconds_per_line``: a slow batch (overrides the clock).
+
+    What a broken or hostile server does with the result files:
+
+    - ``duplicated_lines`` / ``dropped_lines``: these ``custom_id``\\ s' result lines are
+      written twice / left out (the request still counts as done);
+    - ``garbled_lines``: their lines name the ``custom_id`` in bytes that are not UTF-8;
+    - ``output_file_id`` / ``error_file_id``: the batch names its file with this id (any
+      text, a path too) and the emulator serves the file at that id;
+    - ``files_media_type``: the content type the result files are served with;
+    - ``cut_downloads``: the first this many downloads of each result file drop the
+      connection half-way through the body.
     """
 
     fail: str | None = None
     expire_after: int | None = None
     failing_lines: frozenset[str] = frozenset()
     seconds_per_line: float | None = None
+    duplicated_lines: frozenset[str] = frozenset()
+    dropped_lines: frozenset[str] = frozenset()
+    garbled_lines: frozenset[str] = frozenset()
+    output_file_id: str | None = None
+    error_file_id: str | None = None
+    files_media_type: str = "application/octet-stream"
+    cut_downloads: int = 0
+
+
+#: The ``BatchFault`` fields holding ``custom_id``\\ s (lists in the control API's JSON).
+LINE_SET_FIELDS = ("failing_lines", "duplicated_lines", "dropped_lines", "garbled_lines")
 
 
 @dataclass
@@ -56,6 +78,9 @@ class StoredFile:
     purpose: str
     content: bytes
     created_at: int = field(default_factory=lambda: int(time.time()))
+    media_type: str = "application/octet-stream"
+    #: Downloads still to cut half-way (``BatchFault.cut_downloads``).
+    cuts_left: int = 0
 
     def info(self) -> dict[str, Any]:
         return {
@@ -100,8 +125,10 @@ class BatchStore:
         with self._lock:
             return self._faults.pop(0) if self._faults else BatchFault()
 
-    def add_file(self, filename: str, purpose: str, content: bytes) -> StoredFile:
-        stored = StoredFile(self.new_id("file"), filename, purpose, content)
+    def add_file(
+        self, filename: str, purpose: str, content: bytes, file_id: str | None = None
+    ) -> StoredFile:
+        stored = StoredFile(file_id or self.new_id("file"), filename, purpose, content)
         self.files[stored.id] = stored
         return stored
 

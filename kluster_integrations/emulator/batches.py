@@ -7,7 +7,12 @@ real-time request passes, and the request log shows every line (with an
 ``x-kluster-batch`` header naming the batch and ``custom_id``). Answers go to the output
 file in shuffled order; failed lines (400 for a refused field, 500 from a fault) go to the
 error file. ``BatchFault`` makes the next batch fail, expire part-way, fail chosen lines or
-run slowly.
+run slowly, or damage its result files as a broken or hostile server would (lines repeated,
+left out or garbled, a file id that is a path, downloads cut half-way).
+
+The HTTP side fails with the emulator's ``Fault``: ``path="/v1/batches"`` (any batch
+request: create, list, status, cancel) or ``"/v1/files"``, with ``status`` (and
+``retry_after``) for an error answer and ``delay`` for a request that hangs that long.
 
 For an emulator in another process: ``POST /_emulator/batch_faults`` with
 ``{"faults": [{"expire_after": 3}]}`` and ``POST /_emulator/batch_clock`` with the
@@ -18,6 +23,7 @@ Example::
     store = batch_store(emulator.state)        # or the ``kluster_batches`` fixture
     store.clock = BatchClock(seconds_per_line=0.001)
     store.add_fault(BatchFault(expire_after=3))  # the next batch expires after 3 lines
+    emulator.add_fault(status=429, retry_after=1, path=BATCHES_PATH, times=5)  # 5 polls
 """
 
 from __future__ import annotations
@@ -25,11 +31,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from kluster_integrations.core.contract import (
@@ -40,12 +47,15 @@ from kluster_integrations.core.contract import (
 )
 from kluster_integrations.emulator.batch_runner import BATCH_LINE_HEADER, run_batch
 from kluster_integrations.emulator.batch_store import (
+    LINE_SET_FIELDS,
     BatchClock,
     BatchFault,
     BatchStore,
     StoredFile,
     batch_store,
 )
+from kluster_integrations.emulator.hostile import hostile_answer
+from kluster_integrations.emulator.sse import StreamCut
 from kluster_integrations.emulator.state import EmulatorState, RecordedRequest
 
 __all__ = [
@@ -63,7 +73,12 @@ _FILE_PURPOSES = ("batch", "fine-tune")
 
 
 def _error(
-    status: int, message: str, *, param: str | None = None, code: str | None = None
+    status: int,
+    message: str,
+    *,
+    param: str | None = None,
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     kind = {401: "authentication_error", 404: "not_found_error"}.get(
         status, "invalid_request_error"
@@ -71,14 +86,21 @@ def _error(
     return JSONResponse(
         {"error": {"message": message, "type": kind, "param": param, "code": code}},
         status_code=status,
+        headers=headers,
     )
+
+
+async def _cut_half_way(content: bytes) -> AsyncIterator[bytes]:
+    """The first half of ``content``, then a dropped connection."""
+    yield content[: len(content) // 2]
+    raise StreamCut("emulated download cut half-way")
 
 
 def batch_routes(state: EmulatorState) -> list[Route]:
     """The ``/v1/files`` and ``/v1/batches`` routes, bound to ``state``'s batch store."""
     store = batch_store(state)
 
-    def admit(request: Request, path: str, body: Any) -> Response | None:
+    async def admit(request: Request, path: str, body: Any) -> Response | None:
         headers = {
             k: v
             for k, v in request.headers.items()
@@ -94,8 +116,17 @@ def batch_routes(state: EmulatorState) -> list[Route]:
                 code="invalid_api_key",
             )
         fault = state.take_fault(path)
+        if fault is not None and fault.delay:
+            await asyncio.sleep(fault.delay)  # a request that hangs, then is answered
+        if fault is not None and fault.answer is not None:
+            return hostile_answer(fault.answer, body, key, fault.answer_bytes)
         if fault is not None and fault.status is not None:
-            return _error(fault.status, f"Emulated fault: HTTP {fault.status}.")
+            retry_after = fault.retry_after
+            return _error(
+                fault.status,
+                f"Emulated fault: HTTP {fault.status}.",
+                headers=None if retry_after is None else {"Retry-After": f"{retry_after:g}"},
+            )
         return None
 
     async def upload(request: Request) -> Response:
@@ -104,7 +135,7 @@ def batch_routes(state: EmulatorState) -> list[Route]:
             purpose = form.get("purpose")
             content = await upload_file.read() if isinstance(upload_file, UploadFile) else None
             filename = getattr(upload_file, "filename", None) or "upload.jsonl"
-        stop = admit(
+        stop = await admit(
             request,
             FILES_PATH,
             {"purpose": purpose, "filename": filename, "bytes": len(content or b"")},
@@ -128,7 +159,7 @@ def batch_routes(state: EmulatorState) -> list[Route]:
         return JSONResponse(store.add_file(filename, str(purpose), content).info())
 
     async def list_files(request: Request) -> Response:
-        stop = admit(request, FILES_PATH, None)
+        stop = await admit(request, FILES_PATH, None)
         if stop is not None:
             return stop
         return JSONResponse(
@@ -145,19 +176,22 @@ def batch_routes(state: EmulatorState) -> list[Route]:
         )
 
     async def file_info(request: Request) -> Response:
-        stop = admit(request, FILES_PATH, None)
+        stop = await admit(request, FILES_PATH, None)
         found = stop or find_file(request)
         return found if isinstance(found, Response) else JSONResponse(found.info())
 
     async def file_content(request: Request) -> Response:
-        stop = admit(request, FILES_PATH, None)
+        stop = await admit(request, FILES_PATH, None)
         found = stop or find_file(request)
         if isinstance(found, Response):
             return found
-        return Response(found.content, media_type="application/octet-stream")
+        if found.cuts_left > 0:
+            found.cuts_left -= 1
+            return StreamingResponse(_cut_half_way(found.content), media_type=found.media_type)
+        return Response(found.content, media_type=found.media_type)
 
     async def delete_file(request: Request) -> Response:
-        stop = admit(request, FILES_PATH, None)
+        stop = await admit(request, FILES_PATH, None)
         found = stop or find_file(request)
         if isinstance(found, Response):
             return found
@@ -169,7 +203,7 @@ def batch_routes(state: EmulatorState) -> list[Route]:
             body = json.loads(await request.body())
         except json.JSONDecodeError:
             body = None
-        stop = admit(request, BATCHES_PATH, body)
+        stop = await admit(request, BATCHES_PATH, body)
         if stop is not None:
             return stop
         if not isinstance(body, dict):
@@ -236,12 +270,12 @@ def batch_routes(state: EmulatorState) -> list[Route]:
         )
 
     async def retrieve_batch(request: Request) -> Response:
-        stop = admit(request, BATCHES_PATH, None)
+        stop = await admit(request, BATCHES_PATH, None)
         found = stop or find_batch(request)
         return found if isinstance(found, Response) else JSONResponse(found)
 
     async def cancel_batch(request: Request) -> Response:
-        stop = admit(request, BATCHES_PATH, None)
+        stop = await admit(request, BATCHES_PATH, None)
         found = stop or find_batch(request)
         if isinstance(found, Response):
             return found
@@ -256,7 +290,7 @@ def batch_routes(state: EmulatorState) -> list[Route]:
         return JSONResponse(found)
 
     async def list_batches(request: Request) -> Response:
-        stop = admit(request, BATCHES_PATH, None)
+        stop = await admit(request, BATCHES_PATH, None)
         if stop is not None:
             return stop
         limit = int(request.query_params.get("limit", 20))
@@ -281,7 +315,8 @@ def batch_routes(state: EmulatorState) -> list[Route]:
 
     async def control_faults(request: Request) -> Response:
         for spec in (await request.json()).get("faults", []):
-            spec["failing_lines"] = frozenset(spec.get("failing_lines", ()))
+            for name in LINE_SET_FIELDS:
+                spec[name] = frozenset(spec.get(name, ()))
             store.add_fault(BatchFault(**spec))
         return JSONResponse({"added": True})
 
@@ -296,7 +331,8 @@ def batch_routes(state: EmulatorState) -> list[Route]:
         Route(FILES_PATH, list_files, methods=["GET"]),
         Route(FILES_PATH + "/{file_id}", file_info, methods=["GET"]),
         Route(FILES_PATH + "/{file_id}", delete_file, methods=["DELETE"]),
-        Route(FILES_PATH + "/{file_id}/content", file_content, methods=["GET"]),
+        # ``path``: a hostile batch's file id may hold slashes (``BatchFault.output_file_id``)
+        Route(FILES_PATH + "/{file_id:path}/content", file_content, methods=["GET"]),
         Route(BATCHES_PATH, create_batch, methods=["POST"]),
         Route(BATCHES_PATH, list_batches, methods=["GET"]),
         Route(BATCHES_PATH + "/{batch_id}", retrieve_batch, methods=["GET"]),

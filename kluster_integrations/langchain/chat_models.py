@@ -44,7 +44,13 @@ from langchain_openai.chat_models.base import LangSmithParams
 from pydantic import Field, PrivateAttr
 
 from kluster_integrations.core.answers import check_chat_chunk, check_chat_completion
-from kluster_integrations.core.batch import KlusterBatch
+from kluster_integrations.core.batch import (
+    BatchCodec,
+    KlusterBatch,
+    asubmit_inputs,
+    attach,
+    submit_inputs,
+)
 from kluster_integrations.core.batch.adaptive import reject_placeholder
 from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_CHAT_MODEL
@@ -510,7 +516,7 @@ class ChatKluster(ChatOpenAI):
         )
         return copy_delta_reasoning(converted, chunk)
 
-    # --- the Batch API (glue in ``langchain/batch.py``) ----------------------------------
+    # --- the Batch API (answers read in ``langchain/batch.py``) -------------------------
 
     def submit_batch(
         self,
@@ -538,14 +544,14 @@ class ChatKluster(ChatOpenAI):
             job.wait(poll_interval=30)
             labels = [m.content for m in job.results()]
         """
-        return _batch.submit_batch(
-            self,
+        return submit_inputs(
+            self.root_client,
             inputs,
+            self._batch_codec(schema, kwargs),
+            async_client=self.root_async_client,
             completion_window=completion_window,
             custom_ids=custom_ids,
-            schema=schema,
             max_requests_per_batch=max_requests_per_batch,
-            kwargs=kwargs,
         )
 
     async def asubmit_batch(
@@ -559,20 +565,44 @@ class ChatKluster(ChatOpenAI):
         **kwargs: Any,
     ) -> KlusterBatch:
         """``submit_batch`` with the uploads on the async client."""
-        return await _batch.asubmit_batch(
-            self,
+        return await asubmit_inputs(
+            self.root_client,
+            self.root_async_client,
             inputs,
+            self._batch_codec(schema, kwargs),
             completion_window=completion_window,
             custom_ids=custom_ids,
-            schema=schema,
             max_requests_per_batch=max_requests_per_batch,
-            kwargs=kwargs,
         )
 
     def get_batch(self, batch_id: str, *, schema: Any = None) -> KlusterBatch:
         """Re-attach to a job by its ``id`` (from another process, or yesterday); its
         results are read as this model reads them (pass the same ``schema``)."""
-        return _batch.get_batch(self, batch_id, schema)
+        return attach(
+            self.root_client,
+            batch_id,
+            async_client=self.root_async_client,
+            convert=self._batch_codec(schema, {}).result_from,
+        )
+
+    def _batch_codec(self, schema: Any, kwargs: dict[str, Any]) -> BatchCodec:
+        """Each input as the request ``invoke`` would send (the schema instruction added
+        first, as ``with_structured_output`` adds it), each answer as ``invoke`` returns it
+        (then parsed, with ``schema``)."""
+        if schema is None:
+            return _batch.chat_codec(
+                lambda value: self._get_request_payload(value, **kwargs),
+                self._create_chat_result,
+            )
+        target = target_for(schema)
+
+        def request_for(value: LanguageModelInput) -> dict[str, Any]:
+            messages = add_instruction(self, target.json_schema, value)
+            return self._get_request_payload(messages, **kwargs)
+
+        return _batch.chat_codec(
+            request_for, self._create_chat_result, JsonReplyParser(target=target)
+        )
 
     # --- tools and structured output ----------------------------------------------------------
 

@@ -1,36 +1,28 @@
-"""``KlusterLLM.submit_batch`` and ``get_batch``: LlamaIndex chats on kluster.ai's Batch API.
+"""``KlusterLLM``'s inputs and answers on kluster.ai's Batch API, read as ``chat`` reads them.
 
-Each input (a list of ``ChatMessage``, or a string taken as one user message) becomes the
-request ``KlusterLLM.chat`` would send: the same message conversion, model kwargs and
-request preparation. Each answer becomes the ``ChatResponse`` ``chat`` would return.
+Each input (a list of ``ChatMessage``, or a string taken as one user message) is checked
+and made messages (``chat_inputs``), then the request ``KlusterLLM.chat`` would send: the
+same message conversion, model kwargs and request preparation. Each answer becomes the
+``ChatResponse`` ``chat`` would return. This module never imports ``KlusterLLM``: the model
+builds its ``BatchCodec`` with ``chat_codec``, handing over its own parts.
 
 Example::
 
-    job = KlusterLLM().submit_batch(["Hi", [ChatMessage(role="user", content="Bonjour")]])
-    job.wait()
-    [response.message.content for response in job.results()]
+    codec = chat_codec(model=llm.model, model_kwargs=..., prepare=..., token_counts=...,
+                       modalities=["text"])       # as KlusterLLM._batch_codec builds it
+    job = submit_inputs(client, chat_inputs(["Hi", "Bonjour"]), codec)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import openai
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole
 from llama_index.llms.openai.utils import from_openai_message, to_openai_message_dicts
 from openai.types.chat import ChatCompletion
 
-from kluster_integrations.core.batch import (
-    BatchInputError,
-    KlusterBatch,
-    asubmit_requests,
-    attach,
-    submit_requests,
-)
-
-if TYPE_CHECKING:
-    from kluster_integrations.llama_index.llms import KlusterLLM
+from kluster_integrations.core.batch import BatchCodec, BatchInputError
 
 BatchInput = str | Sequence[ChatMessage]
 
@@ -50,80 +42,34 @@ def as_messages(value: BatchInput, position: int) -> list[ChatMessage]:
     return messages
 
 
-def request_bodies(
-    llm: KlusterLLM, inputs: Iterable[BatchInput], kwargs: dict[str, Any]
-) -> Iterator[dict[str, Any]]:
-    """The request ``llm.chat`` would send for each input, built as the file is written."""
+def chat_inputs(inputs: Iterable[BatchInput]) -> Iterator[list[ChatMessage]]:
+    """Each input as messages, checked as the batch file is written."""
     for position, value in enumerate(inputs):
-        messages = to_openai_message_dicts(as_messages(value, position), model=llm.model)
-        yield llm._prepare(
-            {"messages": messages, "stream": False, **llm._get_model_kwargs(**kwargs)}
-        )
+        yield as_messages(value, position)
 
 
-def converter(llm: KlusterLLM) -> Callable[[dict[str, Any]], ChatResponse]:
-    modalities = llm.modalities or ["text"]
+def chat_codec(
+    *,
+    model: str,
+    model_kwargs: Callable[[], dict[str, Any]],
+    prepare: Callable[[dict[str, Any]], dict[str, Any]],
+    token_counts: Callable[[ChatCompletion], dict[str, Any]],
+    modalities: list[str],
+) -> BatchCodec:
+    """The codec ``KlusterLLM`` hands the batch engine, from its own parts: one input's
+    messages made the request ``chat`` sends (``model_kwargs`` for the call, then
+    ``prepare``), an answer the ``ChatResponse`` ``chat`` returns (with ``token_counts``)."""
 
-    def convert(body: dict[str, Any]) -> ChatResponse:
+    def request_for(messages: list[ChatMessage]) -> dict[str, Any]:
+        dicts = to_openai_message_dicts(messages, model=model)
+        return prepare({"messages": dicts, "stream": False, **model_kwargs()})
+
+    def result_from(body: dict[str, Any]) -> ChatResponse:
         completion = ChatCompletion.model_validate(body)
         return ChatResponse(
             message=from_openai_message(completion.choices[0].message, modalities=modalities),
             raw=completion,
-            additional_kwargs=llm._get_response_token_counts(completion),
+            additional_kwargs=token_counts(completion),
         )
 
-    return convert
-
-
-def clients(llm: KlusterLLM) -> tuple[openai.OpenAI, openai.AsyncOpenAI]:
-    return (
-        openai.OpenAI(**llm._get_credential_kwargs()),
-        openai.AsyncOpenAI(**llm._get_credential_kwargs(is_async=True)),
-    )
-
-
-def submit_batch(
-    llm: KlusterLLM,
-    inputs: Iterable[BatchInput],
-    *,
-    completion_window: str,
-    custom_ids: Sequence[str] | None,
-    max_requests_per_batch: int | None,
-    kwargs: dict[str, Any],
-) -> KlusterBatch:
-    client, async_client = clients(llm)
-    return submit_requests(
-        client,
-        request_bodies(llm, inputs, kwargs),
-        completion_window=completion_window,
-        custom_ids=custom_ids,
-        max_requests_per_batch=max_requests_per_batch,
-        convert=converter(llm),
-        async_client=async_client,
-    )
-
-
-async def asubmit_batch(
-    llm: KlusterLLM,
-    inputs: Iterable[BatchInput],
-    *,
-    completion_window: str,
-    custom_ids: Sequence[str] | None,
-    max_requests_per_batch: int | None,
-    kwargs: dict[str, Any],
-) -> KlusterBatch:
-    client, async_client = clients(llm)
-    return await asubmit_requests(
-        client,
-        async_client,
-        request_bodies(llm, inputs, kwargs),
-        completion_window=completion_window,
-        custom_ids=custom_ids,
-        max_requests_per_batch=max_requests_per_batch,
-        convert=converter(llm),
-    )
-
-
-def get_batch(llm: KlusterLLM, batch_id: str) -> KlusterBatch:
-    client, async_client = clients(llm)
-    return attach(client, batch_id, async_client=async_client, convert=converter(llm))
+    return BatchCodec(request_for=request_for, result_from=result_from)

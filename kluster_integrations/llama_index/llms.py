@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
+import openai
 from llama_index.core.base.llms.types import LLMMetadata
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.instrumentation import get_dispatcher
@@ -41,7 +42,13 @@ from llama_index.core.instrumentation.events.llm import (
 )
 from llama_index.llms.openai_like import OpenAILike
 
-from kluster_integrations.core.batch import KlusterBatch
+from kluster_integrations.core.batch import (
+    BatchCodec,
+    KlusterBatch,
+    asubmit_inputs,
+    attach,
+    submit_inputs,
+)
 from kluster_integrations.core.capabilities import model_info
 from kluster_integrations.core.catalog import (
     FALLBACK_CONTEXT_WINDOW,
@@ -350,7 +357,7 @@ class KlusterLLM(OpenAILike):
     _achat = reasoning_aware(without_llamaindex_retries(OpenAILike._achat))
     _astream_chat = reasoning_aware(without_llamaindex_retries(OpenAILike._astream_chat))
 
-    # -- the Batch API (glue in ``llama_index/batch.py``) --
+    # -- the Batch API (inputs and answers read in ``llama_index/batch.py``) --
 
     def submit_batch(
         self,
@@ -372,13 +379,15 @@ class KlusterLLM(OpenAILike):
             job.wait()
             [r.message.content for r in job.results()]
         """
-        return _batch.submit_batch(
-            self,
-            inputs,
+        client, async_client = self._batch_clients()
+        return submit_inputs(
+            client,
+            _batch.chat_inputs(inputs),
+            self._batch_codec(kwargs),
+            async_client=async_client,
             completion_window=completion_window,
             custom_ids=custom_ids,
             max_requests_per_batch=max_requests_per_batch,
-            kwargs=kwargs,
         )
 
     async def asubmit_batch(
@@ -391,18 +400,40 @@ class KlusterLLM(OpenAILike):
         **kwargs: Any,
     ) -> KlusterBatch:
         """``submit_batch`` with the uploads on the async client."""
-        return await _batch.asubmit_batch(
-            self,
-            inputs,
+        client, async_client = self._batch_clients()
+        return await asubmit_inputs(
+            client,
+            async_client,
+            _batch.chat_inputs(inputs),
+            self._batch_codec(kwargs),
             completion_window=completion_window,
             custom_ids=custom_ids,
             max_requests_per_batch=max_requests_per_batch,
-            kwargs=kwargs,
         )
 
     def get_batch(self, batch_id: str) -> KlusterBatch:
         """Re-attach to a job by its ``id``; results are ``ChatResponse`` objects."""
-        return _batch.get_batch(self, batch_id)
+        client, async_client = self._batch_clients()
+        return attach(
+            client, batch_id, async_client=async_client, convert=self._batch_codec({}).result_from
+        )
+
+    def _batch_codec(self, kwargs: dict[str, Any]) -> BatchCodec:
+        """Each input's messages as the request ``chat`` would send, each answer as the
+        ``ChatResponse`` it returns."""
+        return _batch.chat_codec(
+            model=self.model,
+            model_kwargs=lambda: self._get_model_kwargs(**kwargs),
+            prepare=self._prepare,
+            token_counts=self._get_response_token_counts,
+            modalities=self.modalities or ["text"],
+        )
+
+    def _batch_clients(self) -> tuple[openai.OpenAI, openai.AsyncOpenAI]:
+        return (
+            openai.OpenAI(**self._get_credential_kwargs()),
+            openai.AsyncOpenAI(**self._get_credential_kwargs(is_async=True)),
+        )
 
     # -- structured output: JSON asked for in the prompt, never tool_choice/response_format --
 

@@ -2,9 +2,12 @@
 
 Modules: ``writer`` (JSONL to disk, split at 100 MB or a request cap), ``submit`` (upload
 and start batches; re-attach by id), ``job`` (``KlusterBatch``: status, wait with a
-progress bar, results in input order, cancel), ``reader`` (output and error files mapped
-back by ``custom_id``), ``errors``. The LangChain and LlamaIndex adapters build the request
-bodies and convert the answers; everything else is here.
+progress bar, results in input order, cancel), ``status`` (``BatchStatus``), ``polling``
+(the waits between polls, retries, the deadline), ``download`` (files fetched to names of
+our own, capped, retried), ``reader`` (output and error files mapped back by
+``custom_id``), ``codec`` (``BatchCodec``: how an adapter's inputs become requests and its
+answers results). Each adapter's model builds its codec (the requests and answers a
+real-time call makes and reads); everything else is here.
 
 Example::
 
@@ -13,31 +16,52 @@ Example::
     job.results(return_exceptions=True)
 """
 
-from kluster_integrations.core.batch.job import BatchStatus, KlusterBatch
-from kluster_integrations.core.batch.submit import asubmit_requests, attach, submit_requests
+from kluster_integrations.core.batch.codec import BatchCodec
+from kluster_integrations.core.batch.job import KlusterBatch
+from kluster_integrations.core.batch.status import BatchStatus
+from kluster_integrations.core.batch.submit import (
+    asubmit_inputs,
+    asubmit_requests,
+    attach,
+    submit_inputs,
+    submit_requests,
+)
 from kluster_integrations.core.errors import (
     AdaptiveInferenceQueuedError,
+    BatchDownloadError,
+    BatchFileIdError,
+    BatchFileTooLargeError,
     BatchInputError,
     BatchItemError,
     BatchNotFinishedError,
     BatchNotFoundError,
     BatchOutputError,
+    BatchOutputLineError,
     BatchResultsError,
+    BatchStatusUnavailableError,
     BatchTimeoutError,
 )
 
 __all__ = [
     "AdaptiveInferenceQueuedError",
+    "BatchCodec",
+    "BatchDownloadError",
+    "BatchFileIdError",
+    "BatchFileTooLargeError",
     "BatchInputError",
     "BatchItemError",
     "BatchNotFinishedError",
     "BatchNotFoundError",
     "BatchOutputError",
+    "BatchOutputLineError",
     "BatchResultsError",
     "BatchStatus",
+    "BatchStatusUnavailableError",
     "BatchTimeoutError",
     "KlusterBatch",
+    "asubmit_inputs",
     "asubmit_requests",
     "attach",
+    "submit_inputs",
     "submit_requests",
 ]

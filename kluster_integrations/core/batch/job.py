@@ -21,15 +21,25 @@ import asyncio
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import openai
 
-from kluster_integrations.core.batch.polling import Poller
+from kluster_integrations.core.batch.download import (
+    DEFAULT_MAX_FILE_BYTES,
+    BatchFile,
+    adownload,
+    batch_files,
+    download,
+    saved_name,
+)
+from kluster_integrations.core.batch.polling import Poller, may_heal
 from kluster_integrations.core.batch.reader import ResultIndex, ResultItem, read_custom_ids
-from kluster_integrations.core.contract import BATCH_ACTIVE_STATUSES, BATCH_FINAL_STATUSES
+from kluster_integrations.core.batch.status import BatchStatus, combined_status
+from kluster_integrations.core.config import DEFAULT_MAX_RESPONSE_BYTES
+from kluster_integrations.core.connection import guarded_async_http_client
+from kluster_integrations.core.contract import BATCH_FINAL_STATUSES
 from kluster_integrations.core.errors import (
     BatchItemError,
     BatchNotFinishedError,
@@ -39,47 +49,21 @@ from kluster_integrations.core.errors import (
 
 #: Separates the kluster batch ids in the id of a job that spans several batches.
 JOB_ID_SEPARATOR = "+"
-_SEVERITY = ("failed", "expired", "cancelled", "completed")
-
-
-@dataclass(frozen=True)
-class BatchStatus:
-    """Where a job stands: kluster's status (combined over its batches) and the counts."""
-
-    status: str
-    total: int
-    completed: int
-    failed: int
-    batches: tuple[Any, ...] = field(default=(), repr=False)
-
-    @property
-    def done(self) -> bool:
-        return self.status in BATCH_FINAL_STATUSES
-
-
-def combined_status(batches: Sequence[Any], known_total: int | None = None) -> BatchStatus:
-    """One status for several batches: the least advanced while any runs, else the worst."""
-    statuses = [batch.status for batch in batches]
-    active = [s for s in BATCH_ACTIVE_STATUSES if s in statuses]
-    unknown = [s for s in statuses if s not in BATCH_ACTIVE_STATUSES + BATCH_FINAL_STATUSES]
-    if active or unknown:  # a status kluster.ai adds later counts as still running
-        status = active[0] if active else unknown[0]
-    else:
-        status = next(s for s in _SEVERITY if s in statuses)
-    counts = [batch.request_counts for batch in batches]
-    total = sum(c.total for c in counts if c is not None)
-    return BatchStatus(
-        status=status,
-        total=max(total, known_total or 0),
-        completed=sum(c.completed for c in counts if c is not None),
-        failed=sum(c.failed for c in counts if c is not None),
-        batches=tuple(batches),
-    )
 
 
 class KlusterBatch:
     """A submitted batch job (see the module docstring). Made by ``submit_batch`` or
-    ``get_batch``; not constructed directly."""
+    ``get_batch``; not constructed directly.
+
+    Results are read one line at a time: ``max_line_bytes`` bounds one result line, and
+    ``max_file_bytes`` one downloaded file (set either on the job to change it).
+    """
+
+    #: Bytes one line of an output or error file may hold; a longer one is that request's
+    #: ``BatchOutputLineError``.
+    max_line_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    #: Bytes one downloaded file may hold (``BatchFileTooLargeError`` past it).
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
 
     def __init__(
         self,
@@ -120,23 +104,32 @@ class KlusterBatch:
 
     def status(self) -> BatchStatus:
         """kluster's status and ``total`` / ``completed`` / ``failed`` counts, now."""
-        return combined_status([self._retrieve(i) for i in self._batch_ids], self._known_total())
+        return self._status(self._client)
 
     async def astatus(self) -> BatchStatus:
-        client = self._aclient()
+        return await self._astatus(self._aclient())
+
+    def _status(self, client: openai.OpenAI, poller: Poller | None = None) -> BatchStatus:
         batches = []
         for batch_id in self._batch_ids:
+            timeout = poller.request_timeout(client.timeout) if poller else openai.NOT_GIVEN
             try:
-                batches.append(await client.batches.retrieve(batch_id))
+                batches.append(client.batches.retrieve(batch_id, timeout=timeout))
             except openai.NotFoundError as err:
                 raise BatchNotFoundError(batch_id) from err
         return combined_status(batches, self._known_total())
 
-    def _retrieve(self, batch_id: str) -> Any:
-        try:
-            return self._client.batches.retrieve(batch_id)
-        except openai.NotFoundError as err:
-            raise BatchNotFoundError(batch_id) from err
+    async def _astatus(
+        self, client: openai.AsyncOpenAI, poller: Poller | None = None
+    ) -> BatchStatus:
+        batches = []
+        for batch_id in self._batch_ids:
+            timeout = poller.request_timeout(client.timeout) if poller else openai.NOT_GIVEN
+            try:
+                batches.append(await client.batches.retrieve(batch_id, timeout=timeout))
+            except openai.NotFoundError as err:
+                raise BatchNotFoundError(batch_id) from err
+        return combined_status(batches, self._known_total())
 
     def cancel(self) -> BatchStatus:
         """Ask kluster to cancel every batch of the job that still runs."""
@@ -163,13 +156,27 @@ class KlusterBatch:
         """Poll until every batch is finished; returns the final status.
 
         ``poll_interval``: seconds between polls (default: from 1 s, growing to 30 s).
-        ``timeout``: raise ``BatchTimeoutError`` after this many seconds (the job goes on).
+        ``timeout``: raise ``BatchTimeoutError`` after this many seconds (the job goes on);
+        it bounds the whole wait, each status request included.
         ``progress``: a tqdm bar of completed / total requests (works in notebooks).
+
+        Status requests that fail with HTTP 408, 409, 429 or 5xx, a timeout or a lost
+        connection are retried (after ``Retry-After``, or backing off up to 30 s; the bar
+        says so) until ``timeout``; without one, 15 minutes of failures in a row raise
+        ``BatchStatusUnavailableError`` (``core.batch.polling.GIVE_UP_AFTER``). Other errors
+        (401, an unknown batch) end the wait at once.
         """
         poller = Poller(self.id, poll_interval, timeout, progress)
+        client = self._client.with_options(max_retries=0)  # the poller retries, in time
         try:
             while True:
-                state = self.status()
+                try:
+                    state = self._status(client, poller)
+                except openai.OpenAIError as error:
+                    if not may_heal(error):
+                        raise
+                    time.sleep(poller.after_failure(error))
+                    continue
                 delay = poller.after(state)
                 if delay is None:
                     return state
@@ -186,9 +193,16 @@ class KlusterBatch:
     ) -> BatchStatus:
         """``wait`` for async code (``await job.async_wait()``)."""
         poller = Poller(self.id, poll_interval, timeout, progress)
+        client = self._aclient().with_options(max_retries=0)
         try:
             while True:
-                state = await self.astatus()
+                try:
+                    state = await self._astatus(client, poller)
+                except openai.OpenAIError as error:
+                    if not may_heal(error):
+                        raise
+                    await asyncio.sleep(poller.after_failure(error))
+                    continue
                 delay = poller.after(state)
                 if delay is None:
                     return state
@@ -203,7 +217,8 @@ class KlusterBatch:
 
         A request with no answer (failed, or never ran in an expired, cancelled or failed
         batch) is a ``BatchItemError`` (``custom_id``, ``index``, ``status_code``,
-        ``message``). With ``return_exceptions=False`` any such item raises one
+        ``message``); one whose result line the files leave out, repeat or garble is a
+        ``BatchOutputLineError``. With ``return_exceptions=False`` any such item raises one
         ``BatchResultsError`` carrying every item; with ``True`` they are in place. Before
         the job is finished this raises ``BatchNotFinishedError``, or waits with
         ``wait=True``. For very large jobs, ``iter_results`` keeps memory flat.
@@ -217,9 +232,14 @@ class KlusterBatch:
         self._require_done(state)
         with tempfile.TemporaryDirectory(prefix="kluster-batch-") as tmp:
             folder = Path(tmp)
-            for number, batch in enumerate(state.batches):
-                for name in _file_ids(batch, self._custom_ids[number] is None):
-                    await _adownload(self._aclient(), name, folder / name)
+            for file in self._files_to_fetch(state):
+                await adownload(
+                    self._aclient(),
+                    file,
+                    folder / file.name,
+                    max_bytes=self.max_file_bytes,
+                    batch_id=state.batches[file.batch_number].id,
+                )
             items = [self._converted(item) for item in self._read(state, folder)]
         return self._finish(items, return_exceptions)
 
@@ -236,15 +256,39 @@ class KlusterBatch:
         ``body`` or the ``error``) in input order, unconverted (used by the command line)."""
         yield from self._items(self.status(), convert=False)
 
+    def download_files(self, folder: Path | str) -> list[Path]:
+        """Save every batch's input, output and error file in ``folder`` (made if needed),
+        as ``batch-<n>-<input|output|error>.jsonl``; returns the paths. For inspecting a job
+        whose results cannot be read."""
+        state = self.status()
+        target = Path(folder)
+        target.mkdir(parents=True, exist_ok=True)
+        files = batch_files(self.id, state.batches, [True] * len(state.batches))
+        self._fetch(state, files, target)
+        return [target / file.name for file in files]
+
     def _items(self, state: BatchStatus, *, convert: bool = True) -> Iterator[Any]:
         self._require_done(state)
+        files = self._files_to_fetch(state)
         with tempfile.TemporaryDirectory(prefix="kluster-batch-") as tmp:
             folder = Path(tmp)
-            for number, batch in enumerate(state.batches):
-                for name in _file_ids(batch, self._custom_ids[number] is None):
-                    _download(self._client, name, folder / name)
+            self._fetch(state, files, folder)
             for item in self._read(state, folder):
                 yield self._converted(item) if convert else item
+
+    def _files_to_fetch(self, state: BatchStatus) -> list[BatchFile]:
+        need_input = [ids is None for ids in self._custom_ids]
+        return batch_files(self.id, state.batches, need_input)
+
+    def _fetch(self, state: BatchStatus, files: list[BatchFile], folder: Path) -> None:
+        for file in files:
+            download(
+                self._client,
+                file,
+                folder / file.name,
+                max_bytes=self.max_file_bytes,
+                batch_id=state.batches[file.batch_number].id,
+            )
 
     def _require_done(self, state: BatchStatus) -> None:
         if not state.done:
@@ -255,11 +299,14 @@ class KlusterBatch:
         for number, batch in enumerate(state.batches):
             ids = self._custom_ids[number]
             if ids is None:
-                ids = self._custom_ids[number] = read_custom_ids(folder / batch.input_file_id)
-            index = ResultIndex(batch.id, ids, first_index=start)
-            for file_id in (batch.output_file_id, batch.error_file_id):
-                if file_id:
-                    index.add_file(folder / file_id)
+                ids = self._custom_ids[number] = read_custom_ids(
+                    folder / saved_name(number, "input"), self.max_line_bytes
+                )
+            index = ResultIndex(batch.id, ids, start, self.max_line_bytes)
+            for kind in ("output", "error"):
+                path = folder / saved_name(number, kind)
+                if path.exists():
+                    index.add_file(path)
             yield from index.items(not_run=_not_run_reason(batch))
             start += len(ids)
 
@@ -294,16 +341,10 @@ class KlusterBatch:
                 api_key=self._client.api_key,
                 base_url=self._client.base_url,
                 max_retries=self._client.max_retries,
+                http_client=guarded_async_http_client(self._client.timeout),
                 timeout=self._client.timeout,
             )
         return self._async_client
-
-
-def _file_ids(batch: Any, need_input: bool) -> list[str]:
-    names = [batch.output_file_id, batch.error_file_id]
-    if need_input:
-        names.append(batch.input_file_id)
-    return [name for name in names if name]
 
 
 def _not_run_reason(batch: Any) -> tuple[str, str] | None:
@@ -317,16 +358,3 @@ def _not_run_reason(batch: Any) -> tuple[str, str] | None:
         f"batch_{batch.status}",
         f"batch {batch.id} ended {batch.status} before this request ran{detail}",
     )
-
-
-def _download(client: openai.OpenAI, file_id: str, path: Path) -> None:
-    with client.files.with_streaming_response.content(file_id) as response, path.open("wb") as out:
-        for chunk in response.iter_bytes(1 << 20):
-            out.write(chunk)
-
-
-async def _adownload(client: openai.AsyncOpenAI, file_id: str, path: Path) -> None:
-    async with client.files.with_streaming_response.content(file_id) as response:
-        with path.open("wb") as out:
-            async for chunk in response.iter_bytes(1 << 20):
-                out.write(chunk)

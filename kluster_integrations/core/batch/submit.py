@@ -11,6 +11,10 @@ Example::
     job = submit_requests(client, bodies, completion_window="24h")
     job.wait(); job.results()                    # chat-completion dicts, input order
     attach(client, job.id).results()             # the same, from another process
+
+An adapter submits its own inputs with ``submit_inputs(client, inputs, codec)`` (see
+``codec.BatchCodec``): the requests are built as the file is written, and the results are
+what the adapter returns.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 
 import openai
 
+from kluster_integrations.core.batch.codec import BatchCodec
 from kluster_integrations.core.batch.job import JOB_ID_SEPARATOR, KlusterBatch
 from kluster_integrations.core.batch.writer import BatchFileWriter, BatchPart
 from kluster_integrations.core.contract import (
@@ -201,6 +206,51 @@ async def asubmit_requests(
         custom_ids=[p.custom_ids for p in parts],
         async_client=async_client,
         convert=convert,
+    )
+
+
+def submit_inputs(
+    client: openai.OpenAI,
+    inputs: Iterable[Any],
+    codec: BatchCodec,
+    *,
+    async_client: openai.AsyncOpenAI | None = None,
+    completion_window: str = "24h",
+    custom_ids: Sequence[str] | None = None,
+    max_requests_per_batch: int | None = None,
+) -> KlusterBatch:
+    """``submit_requests`` for an adapter's ``inputs``: each made a request by
+    ``codec.request_for``, each answer read by ``codec.result_from``."""
+    return submit_requests(
+        client,
+        map(codec.request_for, inputs),
+        completion_window=completion_window,
+        custom_ids=custom_ids,
+        max_requests_per_batch=max_requests_per_batch,
+        convert=codec.result_from,
+        async_client=async_client,
+    )
+
+
+async def asubmit_inputs(
+    client: openai.OpenAI,
+    async_client: openai.AsyncOpenAI,
+    inputs: Iterable[Any],
+    codec: BatchCodec,
+    *,
+    completion_window: str = "24h",
+    custom_ids: Sequence[str] | None = None,
+    max_requests_per_batch: int | None = None,
+) -> KlusterBatch:
+    """``submit_inputs`` with the uploads through the async client."""
+    return await asubmit_requests(
+        client,
+        async_client,
+        map(codec.request_for, inputs),
+        completion_window=completion_window,
+        custom_ids=custom_ids,
+        max_requests_per_batch=max_requests_per_batch,
+        convert=codec.result_from,
     )
 
 

@@ -64,7 +64,27 @@ def test_errors_are_one_line_and_exit_1(kluster_env, kluster_batches):
     code, rows, err = run("status", "batch_nope")
     assert (code, rows) == (1, [])
     assert err.startswith("error: kluster.ai has no batch 'batch_nope'")
-    kluster_batches.add_fault(BatchFault(seconds_per_line=0.05))
+    kluster_batches.add_fault(BatchFault(seconds_per_line=1.0))  # still running when asked
     job = ChatKluster().submit_batch(["a", "b"])
     code, _, err = run("results", job.id)
     assert code == 1 and "still" in err and "wait" in err
+
+
+def test_files_are_saved_under_names_of_our_own_in_the_folder_given(
+    kluster_env, kluster_batches, tmp_path
+):
+    kluster_batches.add_fault(BatchFault(failing_lines=frozenset({"request-1"})))
+    job = ChatKluster().submit_batch(["a", "b", "c"])
+    job.wait(poll_interval=0.01, progress=False)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["files", job.id, "--to", str(tmp_path / "raw")], out=out, err=err) == 0
+    names = ["batch-0-input.jsonl", "batch-0-output.jsonl", "batch-0-error.jsonl"]
+    assert out.getvalue().splitlines() == [str(tmp_path / "raw" / name) for name in names]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(["raw", *names])
+    [batch] = kluster_batches.batches.values()
+    for name, field in zip(names, ("input", "output", "error"), strict=True):
+        stored = kluster_batches.files[batch[f"{field}_file_id"]]
+        assert (tmp_path / "raw" / name).read_bytes() == stored.content
+    # a folder that cannot be made is one line too, not a traceback
+    code, _, err = run("files", job.id, "--to", str(tmp_path / "raw" / names[0]))
+    assert code == 1 and err.startswith("error: ") and err.count("\n") == 1

@@ -15,7 +15,7 @@ from kluster_integrations.core.batch import (
     BatchItemError,
     BatchNotFinishedError,
     BatchNotFoundError,
-    BatchOutputError,
+    BatchOutputLineError,
     BatchResultsError,
     BatchTimeoutError,
 )
@@ -252,16 +252,21 @@ def test_an_output_line_that_is_not_json_is_a_typed_error(kluster_env, kluster_b
         return b"".join([first[: len(first) // 2] + b"\n", *rest])
 
     corrupt_output(kluster_batches, job, truncate_first_line)
-    with pytest.raises(BatchOutputError, match="not JSON"):
-        job.results(return_exceptions=True)
+    results = job.results(return_exceptions=True)
+    [broken] = [r for r in results if isinstance(r, BatchOutputLineError)]
+    assert broken.code == "unreadable_line" and "not JSON" in str(broken)
+    assert [isinstance(r, AIMessage) for r in results].count(True) == 1
 
 
 def test_an_output_file_missing_lines_is_a_typed_error(kluster_env, kluster_batches):
     job = ChatKluster().submit_batch(["a", "b"])
     job.wait(**FAST)
     corrupt_output(kluster_batches, job, lambda c: c.splitlines(keepends=True)[0])
-    with pytest.raises(BatchOutputError, match="1 of 2 requests are in neither"):
-        job.results(return_exceptions=True)
+    results = job.results(return_exceptions=True)
+    [missing] = [r for r in results if isinstance(r, BatchOutputLineError)]
+    assert missing.code == "missing_line" and "no line of the output" in str(missing)
+    with pytest.raises(BatchResultsError, match="1 of 2 requests"):
+        job.results()
 
 
 def test_the_adaptive_inference_placeholder_is_never_an_answer(kluster_env):

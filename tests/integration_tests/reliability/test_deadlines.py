@@ -55,3 +55,25 @@ def test_slow_but_live_stream_is_not_cut(call: ChatCall, kluster_env: KlusterEmu
     kluster_env.settings.chunk_delay = 0.3
     kluster_env.queue_replies("one two three four five")
     assert call.run(stream_idle_timeout=1.0, max_retries=0) == "one two three four five"
+
+
+@pytest.mark.parametrize("call", STREAMING_CALLS, ids=str)
+def test_comment_mentioning_data_is_not_progress(
+    call: ChatCall, kluster_env: KlusterEmulator
+) -> None:
+    """``: no data: here`` every 0.2 s: a comment line, whatever it contains."""
+    kluster_env.add_fault(answer="keepalive_mentioning_data")
+    with pytest.raises(StreamIdleTimeoutError):
+        call.run(stream_idle_timeout=1.0, timeout=5, max_retries=0)
+
+
+@pytest.mark.parametrize("call", [STREAMING_CALLS[0], STREAMING_CALLS[3]], ids=str)
+def test_stream_sent_one_byte_per_read_is_not_idle(
+    call: ChatCall, kluster_env: KlusterEmulator
+) -> None:
+    """About 1,650 bytes, one per network write at least 1 ms apart, in events of about
+    230 bytes: each event completes well within the 1.5 s idle limit (about 0.5 s here),
+    the whole stream takes longer than the limit."""
+    kluster_env.add_fault(answer="byte_by_byte_stream")
+    text = call.run(stream_idle_timeout=1.5, timeout=5, max_retries=0)
+    assert text.split() == "one two three four five six".split()

@@ -79,6 +79,18 @@ def test_tags_split_across_chunks_never_leak() -> None:
     ]
 
 
+@pytest.mark.parametrize("space", [" ", "\n"])
+def test_long_whitespace_around_the_tags_one_character_at_a_time(space: str) -> None:
+    # Quadratic before (leading and trailing whitespace were joined again for every piece):
+    # 200,000 pieces took about 15 s on each side of the block.
+    pieces = [space] * 200_000 + [OPEN_TAG, "plan", CLOSE_TAG] + [space] * 200_000 + ["Hi."]
+    splitter = ReasoningSplitter()
+    splits = [splitter.feed(piece) for piece in pieces] + [splitter.finish()]
+    assert "".join(s.reasoning for s in splits) == "plan"
+    assert "".join(s.answer for s in splits) == "Hi."
+    assert splitter.prefix == splitter.gap == space * 200_000
+
+
 def test_reasoning_arrives_as_it_is_written() -> None:
     splitter = ReasoningSplitter()
     assert splitter.feed("<think>first") == Split("first", "")

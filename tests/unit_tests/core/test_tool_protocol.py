@@ -13,6 +13,8 @@ from kluster_integrations.core.errors import InvalidToolError, KlusterError
 from kluster_integrations.core.tool_calling import PromptedTools
 from kluster_integrations.core.tool_protocol import (
     TOOLS_HEADING,
+    ParsedCall,
+    ParsedReply,
     ReplyStream,
     ToolChoice,
     ToolSpec,
@@ -52,7 +54,6 @@ def calls(text: str) -> list[tuple[str, dict | None, bool]]:
         '{"name": "ADD", "parameters": {"a": 1, "b": 2}}',
         '[{"type": "function", "function": {"name": "add", "arguments": "{\\"a\\":1,\\"b\\":2}"}}]',
         '{"action": "add", "action_input": {"a": 1, "b": 2}}',
-        'I will not use JSON here {broken and then {"name": "add", "input": {"a": 1, "b": 2}}',
     ],
 )
 def test_the_parser_reads_every_shape_of_call(reply: str) -> None:
@@ -106,6 +107,8 @@ def test_unusable_calls_come_back_invalid_with_the_reason(reply: str, problem: s
         "<think>",
         '{"name": "Ada", "age": 36}',
         "```python\nprint({'a': 1})\n```",
+        # JSON in prose is a call only as an envelope
+        'I will not use JSON here {broken and then {"name": "add", "input": {"a": 1, "b": 2}}',
     ],
 )
 def test_a_plain_answer_is_text_and_no_call(reply: str) -> None:
@@ -241,3 +244,175 @@ def test_fuzz_hostile_replies_never_crash_the_parser(value: object, noise: str) 
 def test_fuzz_arbitrary_text_never_crashes(text: str) -> None:
     parse_tool_reply(text, TOOLS)
     stream_all([text])
+
+
+# --- hostile replies: read in one pass, and envelope JSON never reaches the text ----------
+
+_CODE_LINES = (
+    '    for (int i = 0; i < n; i++) { buf[i] = table[j] + f(x, "s{"); }\n'
+    "    if (a[0] > 1) { int b[] = {1, 2, 3}; memcpy(out, b, sizeof b); }\n"
+)
+
+
+def code_reply(size: int) -> str:
+    """About ``size`` characters of C in a fence, with prose around it."""
+    body = (_CODE_LINES * (size // len(_CODE_LINES) + 1))[:size]
+    return f"Here is the program:\n```c\nint main(void) {{\n{body}}}\n```\nDone."
+
+
+def streamed(
+    text: str, size: int, tools: list[ToolSpec] = TOOLS
+) -> tuple[list[str], str, ParsedReply]:
+    """What a ``ReplyStream`` shows for each ``size``-character piece of ``text``, what it
+    shows at the end, and its reply."""
+    splitter = ReplyStream(tools)
+    shown = [splitter.feed(text[i : i + size]) for i in range(0, len(text), size)]
+    reply, rest = splitter.finish()
+    return shown, rest, reply
+
+
+def summary(calls: tuple[ParsedCall, ...]) -> list[tuple[str, object, str | None]]:
+    return [(c.name, c.arguments, c.error) for c in calls]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        code_reply(1_000_000),
+        "[" * 100_000,
+        '{"a": ' * 100_000 + "1" + "}" * 100_000,
+        "{" * 100_000,
+        '{"tool_calls" ' * 50_000,
+    ],
+    ids=["1 MB of code", "100k [", "100k-deep object", "100k {", "50k markers without :"],
+)
+def test_big_and_deep_replies_are_text_read_in_one_pass(text: str) -> None:
+    # Before the parser was linear these took from 10 s to minutes (benchmarks/tool_parsing.py).
+    assert parse_tool_reply(text, TOOLS) == ParsedReply(text)
+
+
+def test_an_envelope_nested_too_deep_is_an_invalid_call() -> None:
+    deep = '{"a": ' * 100_000 + "1" + "}" * 100_000
+    reply = parse_tool_reply(f'{{"tool_calls": [{{"name": "add", "arguments": {deep}}}]}}', TOOLS)
+    (call,) = reply.calls
+    assert call.name == "add" and call.arguments is None and "deeper than" in (call.error or "")
+    assert reply.text == ""
+
+
+def test_a_long_stream_in_small_pieces_passes_through_as_it_arrives() -> None:
+    code = code_reply(2_000_000)
+    shown, rest, reply = streamed(code, 64)
+    assert "".join(shown) + rest == reply.text == code
+    assert rest == "" and all(shown)  # nothing held back: code cannot open an envelope
+
+
+def test_text_around_an_envelope_streams_and_only_the_envelope_is_held() -> None:
+    text = "Let me check {the set}.\n" + ENVELOPE + "\nThen {more} text."
+    shown, rest, reply = streamed(text, 1)
+    prefix = "Let me check {the set}.\n"
+    assert "".join(shown[: len(prefix)]) == prefix  # each character as it arrived
+    assert "".join(shown) + rest == reply.text == prefix + "Then {more} text."
+    assert summary(reply.calls) == [("add", {"a": 1, "b": 2}, None)]
+
+
+def test_whitespace_before_thinking_in_one_character_pieces() -> None:
+    pieces = [" "] * 200_000 + ["<think>", '{"tool_calls": []}', "</think>", "\n", ENVELOPE]
+    splitter = ReplyStream(TOOLS)
+    shown = "".join(splitter.feed(piece) for piece in pieces)
+    reply, rest = splitter.finish()
+    assert shown + rest == reply.text == " " * 200_000 + '<think>{"tool_calls": []}</think>\n'
+    assert [c.name for c in reply.calls] == ["add"]
+
+
+@pytest.mark.parametrize(
+    ("reply", "text", "problem"),
+    [
+        # cut off after a whole call: not a call, and '{"tool_calls":' stays out of the text
+        (
+            'Let me add. {"tool_calls": [{"name": "add", "arguments": {"a": 1, "b": 2}}',
+            "Let me add. ",
+            "cut off",
+        ),
+        ('{"tool_calls": [{"name": "add", "arguments": {"a": 1', "", "cut off"),
+        ('{"tool_calls": [{"name": "add" "arguments": {"a": 1, "b": 2}}]}', "", "not valid JSON"),
+        (
+            '{"tool_calls": [{"name": "add", "arguments": {"a": 1, "b": 2}]]} Done.',
+            "Done.",
+            "belongs",
+        ),
+        ('{"tool_calls": [{"name": "add", "a": 1, "b": 2}]}', "", "beside its name"),
+        ('```json\n{"tool_calls": "add"}\n```', "", "list of calls"),
+        ('{"tool_calls": [{"arguments": {"a": 1, "b": 2}}]}', "", "name"),
+    ],
+)
+def test_an_envelope_that_cannot_be_read_is_one_invalid_call_and_no_text(
+    reply: str, text: str, problem: str
+) -> None:
+    parsed = parse_tool_reply(reply, TOOLS)
+    (call,) = parsed.calls
+    assert not call.is_valid and call.arguments is None and problem in (call.error or "")
+    assert parsed.text == text
+    shown, rest, streamed_reply = streamed(reply, 3)
+    assert "".join(shown) + rest == text
+    assert summary(streamed_reply.calls) == summary(parsed.calls)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        '{"name": "add", "a": 6}',
+        'The tool takes {"name": "add", "a": 6}.',
+        'Call it as {"name": "add", "arguments": {"a": 1, "b": 2}} in your code.',
+        '[{"name": "add", "a": 6}]',
+    ],
+)
+def test_a_bare_object_is_no_call_and_no_arguments_are_dropped(reply: str) -> None:
+    assert parse_tool_reply(reply, TOOLS) == ParsedReply(reply)
+    assert stream_all([reply[:9], reply[9:]]) == (reply, [])
+
+
+_PIECES = st.sampled_from(
+    [
+        " ",
+        "\n\n",
+        "Sure.",
+        "{x}",
+        "[1]",
+        "```",
+        "```json\n",
+        "\n```",
+        "`",
+        "{",
+        "}",
+        "]",
+        '"',
+        "<think>",
+        "</think>",
+        '{"tool_calls":',
+        ENVELOPE,
+        ENVELOPE[:-3],
+        '{"tool_calls": [{"name": "add" "arguments": {}}]}',
+        '{"name": "add", "arguments": {"a": 1, "b": 2}}',
+        '{"name": "add", "a": 6}',
+        '"tool_calls"',
+    ]
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    parts=st.lists(_PIECES | st.text(max_size=6), max_size=8),
+    cuts=st.lists(st.integers(0, 400), max_size=8),
+)
+def test_fuzz_a_stream_gives_the_text_and_calls_of_the_whole_reply(
+    parts: list[str], cuts: list[int]
+) -> None:
+    text = "".join(parts)
+    whole = parse_tool_reply(text, TOOLS)
+    points = sorted({min(c, len(text)) for c in cuts})
+    pieces = [text[a:b] for a, b in zip([0, *points], [*points, len(text)], strict=True)]
+    splitter = ReplyStream(TOOLS)
+    shown = "".join(splitter.feed(piece) for piece in pieces)
+    reply, rest = splitter.finish()
+    assert shown + rest == reply.text == whole.text
+    assert summary(reply.calls) == summary(whole.calls)
