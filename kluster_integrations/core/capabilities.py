@@ -42,7 +42,8 @@ def current_catalog() -> Mapping[str, ModelInfo]:
 
 
 def use_catalog(models: Iterable[ModelInfo]) -> None:
-    """Merge ``models`` (from ``fetch_models`` or built by hand) into the catalog in use."""
+    """Merge ``models`` (from ``fetch_models`` or built by hand) into the catalog in use:
+    each replaces the entry of its id, capabilities included."""
     global _catalog
     with _lock:
         _catalog = merge_catalog(_catalog, models)
@@ -56,7 +57,11 @@ def reset_catalog() -> None:
 
 
 def refresh_capabilities(client: OpenAI) -> Mapping[str, ModelInfo]:
-    """Read ``GET /v1/models?extended=true`` and use it from now on; returns the catalog."""
+    """Read ``GET /v1/models?extended=true`` and use it from now on; returns the catalog.
+
+    The list is the truth for each model it describes (it can withdraw a capability); values
+    that cannot be right keep the built-in ones, with a ``ModelListingWarning``. An answer
+    that is not a model list raises ``MalformedResponseError`` and changes nothing."""
     use_catalog(fetch_models(client, extended=True))
     return _catalog
 

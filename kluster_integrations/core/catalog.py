@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 # Defined in core.errors; re-exported here, where they used to live.
 from kluster_integrations.core.errors import UnknownModelWarning as UnknownModelWarning
 from kluster_integrations.core.errors import WrongModelPurposeError as WrongModelPurposeError
+from kluster_integrations.core.guards import call_scope
+from kluster_integrations.core.model_listing import ListedModel, listed_model, listed_models
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -163,53 +165,72 @@ def check_model(
     return info
 
 
-def model_from_listing(entry: Mapping[str, Any]) -> ModelInfo:
-    """Build a ``ModelInfo`` from one entry of ``GET /v1/models?extended=true``.
+#: Capabilities a field of the listing decides; ``tags`` decide the others.
+_DECIDED_BY_FIELD = frozenset({"tools", "reasoning", "embeddings"})
 
-    Plain listings carry only ``id``; the missing figures come from the known catalog, or
-    from the fallbacks.
+
+def model_from_listing(entry: Mapping[str, Any] | ListedModel) -> ModelInfo:
+    """The ``ModelInfo`` of one entry of ``GET /v1/models?extended=true``.
+
+    What the entry says wins, capabilities it leaves out included (``tools_supported:
+    false`` removes tools); a field it lacks or that was dropped as invalid (with a
+    ``ModelListingWarning``, see ``core.model_listing``) comes from the built-in catalog, or
+    the fallbacks. Plain listings carry only ``id``, so they change nothing known.
+
+    >>> model_from_listing({"id": "google/gemma-3-27b-it", "tags": []}).capabilities
+    frozenset()
     """
-    model_id = str(entry["id"])
-    known = KNOWN_MODELS.get(model_id)
-    caps = set(known.capabilities) if known else set()
-    caps.update(str(tag) for tag in entry.get("tags") or ())
-    if entry.get("tools_supported") in (True, "yes"):
-        caps.add("tools")
-    if entry.get("reasoning_model") in (True, "yes", "optional"):
-        caps.add("reasoning")
-    purpose = entry.get("model_purpose") or (known.purpose if known else "chat")
-    if purpose == "embeddings":
-        caps.add("embeddings")
+    listed = entry if isinstance(entry, ListedModel) else listed_model(entry)
+    known = KNOWN_MODELS.get(listed.id)
+    built_in = known.capabilities if known else frozenset()
+    caps = set(built_in - _DECIDED_BY_FIELD if listed.tags is None else listed.tags)
+    purpose = known.purpose if known else "chat"
+    if listed.model_purpose is not None:
+        purpose = "embeddings" if listed.model_purpose == "embeddings" else "chat"
+    decided = {
+        "tools": listed.tools_supported,
+        "reasoning": listed.reasoning_model,
+        "embeddings": purpose == "embeddings" if listed.model_purpose is not None else None,
+    }
+    for capability, listed_has_it in decided.items():
+        if listed_has_it is None:  # not in the entry: the built-in table's word, or a tag's
+            listed_has_it = capability in built_in or capability in caps
+        (caps.add if listed_has_it else caps.discard)(capability)
+    fallback = known or unknown_model(listed.id)
+    context, output = listed.context_length, listed.output_length
     return ModelInfo(
-        id=model_id,
-        context_window=int(
-            entry.get("context_length")
-            or (known.context_window if known else FALLBACK_CONTEXT_WINDOW)
-        ),
-        max_output_tokens=int(
-            entry.get("output_length")
-            or (known.max_output_tokens if known else FALLBACK_MAX_OUTPUT)
-        ),
+        id=listed.id,
+        context_window=fallback.context_window if context is None else context,
+        max_output_tokens=fallback.max_output_tokens if output is None else output,
         capabilities=frozenset(caps),
-        purpose="embeddings" if purpose == "embeddings" else "chat",
+        purpose=purpose,
     )
 
 
 def fetch_models(client: OpenAI, *, extended: bool = True) -> list[ModelInfo]:
-    """Read the live model list through the openai SDK (``GET /v1/models``)."""
+    """Read the live model list through the openai SDK (``GET /v1/models``).
+
+    ``MalformedResponseError`` when the answer is not a model list; values that cannot be
+    right are dropped with a ``ModelListingWarning`` (``core.model_listing``)."""
     query = {"extended": "true"} if extended else None
-    page = client.models.list(extra_query=query)
-    return [model_from_listing(model.model_dump()) for model in page]
+    with call_scope():  # one deadline for all the SDK's attempts, as for every call
+        response = client.models.with_raw_response.list(extra_query=query).http_response
+    try:
+        answer = response.json()
+    except ValueError:  # not JSON: shown as the text it is
+        answer = response.text
+    listed = listed_models(
+        answer, key=client.api_key, content_type=response.headers.get("content-type")
+    )
+    return [model_from_listing(model) for model in listed]
 
 
 def merge_catalog(
     known: Mapping[str, ModelInfo], live: Iterable[ModelInfo]
 ) -> dict[str, ModelInfo]:
-    """The known catalog updated by the live list; live figures win where both have one."""
+    """The known catalog updated by the live list: a model's live entry replaces its known
+    one, capabilities included (``model_from_listing`` has filled the entry's gaps from the
+    built-in catalog already)."""
     merged = dict(known)
-    for info in live:
-        if info.id in merged:
-            old = merged[info.id]
-            info = replace(info, capabilities=old.capabilities | info.capabilities)
-        merged[info.id] = info
+    merged.update((info.id, info) for info in live)
     return merged

@@ -79,6 +79,7 @@ them on as they are, without retrying)::
       + UnknownModelWarning
       + UnsupportedParameterWarning
       + BaseURLWarning
+      + ModelListingWarning
 
 Example::
 
@@ -98,7 +99,7 @@ Example::
 from __future__ import annotations
 
 import reprlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from openai import APIConnectionError, OpenAIError
@@ -157,6 +158,36 @@ class UnsupportedParameterWarning(KlusterWarning):
 
 class BaseURLWarning(KlusterWarning):
     """The base URL is probably wrong or unsafe; the message says why and what to do."""
+
+
+class ModelListingWarning(KlusterWarning):
+    """kluster.ai's live model list (``GET /v1/models``) holds values that cannot be right
+    (a negative context length, tags that are not a list of words, ...); they were ignored.
+
+    ``model`` names the entry (its id, or ``"entry 3"`` for one without a usable id, which
+    was skipped); ``problems`` maps each ignored field to what is wrong with it."""
+
+    def __init__(self, model: str, problems: Mapping[str, str]) -> None:
+        self.model = model
+        self.problems = dict(problems)
+        if "id" in self.problems:
+            found = f"an entry that describes no model ({model} {self.problems['id']}), skipped"
+        else:
+            details = "; ".join(f"{name} {problem}" for name, problem in self.problems.items())
+            found = (
+                f"values for {model} that cannot be right ({details}); they were ignored and "
+                "the built-in values are used (conservative defaults for a model the package "
+                "does not know)"
+            )
+        super().__init__(
+            f"kluster.ai's model list has {found}. If kluster.ai changed its model list, a "
+            "newer kluster-integrations may read it; else check that the base URL points at "
+            "the kluster.ai API."
+        )
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(self.problems)
 
 
 class WrongModelPurposeError(ConfigurationError, ValueError):

@@ -40,7 +40,7 @@ from kluster_integrations.emulator import reasoning, replies
 from kluster_integrations.emulator import tools as tool_replies
 from kluster_integrations.emulator.batches import batch_routes
 from kluster_integrations.emulator.control import control_routes
-from kluster_integrations.emulator.drift import accepted_anyway
+from kluster_integrations.emulator.drift import accepted_anyway, changed_listing
 from kluster_integrations.emulator.hostile import hostile_answer
 from kluster_integrations.emulator.refusals import contract_violations, embedding_violations
 from kluster_integrations.emulator.sse import quiet_uvicorn_logs, stream_completion
@@ -299,8 +299,9 @@ def create_app(state: EmulatorState) -> Starlette:
         if stop is not None:
             return stop
         extended = request.query_params.get("extended") == "true"
+        listing = [_model_entry(m, extended) for m in KNOWN_MODELS.values()]
         return JSONResponse(
-            {"object": "list", "data": [_model_entry(m, extended) for m in KNOWN_MODELS.values()]}
+            {"object": "list", "data": changed_listing(listing, state.settings.listing_changes)}
         )
 
     return Starlette(

@@ -8,16 +8,20 @@ Example::
 
     emulator.add_fault(answer="html_page")                         # a login page, HTTP 200
     emulator.add_fault(answer="reversed", path="/v1/embeddings")   # right indexes, wrong order
+    emulator.add_fault(answer="nan_element", path="/v1/embeddings")  # vector 1 holds a NaN
     emulator.add_fault(answer="gzip_bomb", answer_bytes=8_000_000)
     emulator.add_fault(answer="echo_key_401_json_unicode")        # the key as \\u0041...
     emulator.add_fault(answer="echo_key_header", path=None)        # fine answer, key in headers
     emulator.add_fault(answer="stacked_gzip_bomb", answer_bytes=50_000_000)  # gzip, gzip
+    emulator.add_fault(answer="listing_data_not_a_list", path="/v1/models")
 
 Encoded answers (``Content-Encoding``) are compressed in pieces, so even a bomb of
 gigabytes costs the emulator little memory. ``zstd`` needs the ``zstandard`` package (it
 comes with langsmith); ``br`` is compressed only where ``brotli`` is installed, otherwise
 the body is sent as it is under a ``br`` label (a client without brotli refuses it from
 the header alone).
+
+Field by field changes of the model list are drift, not faults: ``Settings.listing_changes``.
 """
 
 from __future__ import annotations
@@ -199,24 +203,53 @@ def _embedding_data(body: Any, dimensions: int | None = None) -> list[dict[str, 
     data = []
     for i, text in enumerate(inputs):
         vector = replies.embed_text(str(text))[:dimensions]
-        encoded: Any = (
-            base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
-            if as_base64
-            else vector
-        )
+        encoded: Any = _base64(_float32(vector)) if as_base64 else vector
         data.append({"object": "embedding", "index": i, "embedding": encoded})
     return data
 
 
-def _embeddings(data: list[dict[str, Any]], body: Any) -> JSONResponse:
-    return JSONResponse(
-        {
-            "object": "list",
-            "data": data,
-            "model": body.get("model"),
-            "usage": {"prompt_tokens": 1, "total_tokens": 1},
-        }
-    )
+def _embeddings(data: list[dict[str, Any]], body: Any) -> Response:
+    answer = {
+        "object": "list",
+        "data": data,
+        "model": body.get("model"),
+        "usage": {"prompt_tokens": 1, "total_tokens": 1},
+    }
+    # json.dumps writes NaN and Infinity (as Python's json reads them); JSONResponse refuses.
+    return Response(json.dumps(answer), media_type="application/json")
+
+
+#: Which vector ``_broken_vector`` breaks (the last one when there are fewer), and which
+#: number in it ``_with_element`` replaces.
+BROKEN_VECTOR_INDEX = 1
+BROKEN_ELEMENT = 7
+
+
+def _broken_vector(body: Any, vector: Callable[[list[float]], Any]) -> Response:
+    """Embeddings (in the encoding asked for) whose vector ``BROKEN_VECTOR_INDEX`` is
+    replaced by ``vector(the good floats)``."""
+    data = _embedding_data(body)
+    broken = data[min(BROKEN_VECTOR_INDEX, len(data) - 1)]
+    broken["embedding"] = vector(replies.embed_text("broken"))
+    return _embeddings(data, body)
+
+
+def _with_element(value: Any) -> Callable[[list[float]], list[Any]]:
+    """The good floats with ``value`` at ``BROKEN_ELEMENT``."""
+    return lambda good: [*good[:BROKEN_ELEMENT], value, *good[BROKEN_ELEMENT + 1 :]]
+
+
+def _float32(values: list[float]) -> bytes:
+    return struct.pack(f"<{len(values)}f", *values)
+
+
+def _base64(packed: bytes) -> str:
+    return base64.b64encode(packed).decode()
+
+
+#: Entries of ``listing_entries_not_objects`` that describe no model; the last one does.
+_NOT_MODELS = [1, "google/gemma-3-27b-it", None, ["id"], {"object": "model"}, {"id": ""}]
+LISTED_NEW_MODEL = "brand/listed-model"
 
 
 def _json_unicode(key: str) -> str:
@@ -360,4 +393,26 @@ HOSTILE_ANSWERS: dict[str, Callable[[Any, str, int], Response]] = {
         [{**entry, "index": 0} for entry in _embedding_data(body)], body
     ),
     "wrong_dimensions": lambda body, key, size: _embeddings(_embedding_data(body, 3), body),
+    # a vector that is not numbers (whatever encoding was asked for)
+    "null_vector": lambda body, key, size: _broken_vector(body, lambda good: None),
+    "vector_not_a_list": lambda body, key, size: _broken_vector(body, lambda good: {"v": good}),
+    "none_elements": lambda body, key, size: _broken_vector(body, lambda good: [None] * len(good)),
+    "text_elements": lambda body, key, size: _broken_vector(body, lambda good: ["x"] * len(good)),
+    "bool_elements": lambda body, key, size: _broken_vector(body, lambda good: [True] * len(good)),
+    "nan_element": lambda body, key, size: _broken_vector(body, _with_element(float("nan"))),
+    "infinite_element": lambda body, key, size: _broken_vector(body, _with_element(float("inf"))),
+    "not_base64": lambda body, key, size: _broken_vector(body, lambda good: "not base64!"),
+    "base64_nan": lambda body, key, size: _broken_vector(
+        body, lambda good: _base64(_float32(_with_element(float("nan"))(good)))
+    ),
+    "base64_cut": lambda body, key, size: _broken_vector(
+        body, lambda good: _base64(_float32(good)[:-1])
+    ),
+    # model lists (GET /v1/models) that are not a list of model objects
+    "listing_data_not_a_list": lambda body, key, size: JSONResponse(
+        {"object": "list", "data": {"id": "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"}}
+    ),
+    "listing_entries_not_objects": lambda body, key, size: JSONResponse(
+        {"object": "list", "data": [*_NOT_MODELS, {"id": LISTED_NEW_MODEL, "context_length": 8192}]}
+    ),
 }

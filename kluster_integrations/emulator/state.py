@@ -73,6 +73,8 @@ class Settings:
     ``extra_models``: ids accepted besides the catalog and ``ft:`` fine-tunes.
     ``accepts_anyway``: parameters and message fields accepted although the contract refuses
     them, to emulate a kluster.ai that drifted (``emulator/drift.py``).
+    ``listing_changes``: model id -> fields of its ``GET /v1/models`` entry replaced
+    (``drift.REMOVED`` deletes one; an id the catalog lacks is listed with those fields).
     ``reasoning_field``: send reasoning models' thinking in this response field
     (``"reasoning_content"`` or ``"reasoning"``) instead of a ``<think>`` block in ``content``.
 
@@ -86,6 +88,7 @@ class Settings:
     stream_usage: bool = True
     extra_models: set[str] = field(default_factory=set)
     accepts_anyway: set[str] = field(default_factory=set)
+    listing_changes: dict[str, dict[str, Any]] = field(default_factory=dict)
     reasoning_field: str | None = None
 
 

@@ -44,6 +44,7 @@ CORE = [
     "MalformedResponseError",
     "MissingAPIKeyError",
     "ModelInfo",
+    "ModelListingWarning",
     "RequestRefusedError",
     "ResponseError",
     "ResponseTooLargeError",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from kluster_integrations.core.errors import (
     MalformedResponseError,
 )
 from kluster_integrations.emulator import KlusterEmulator
+from kluster_integrations.emulator.hostile import BROKEN_ELEMENT, BROKEN_VECTOR_INDEX
 from kluster_integrations.langchain import KlusterEmbeddings
 from kluster_integrations.llama_index import KlusterEmbedding
 
@@ -27,18 +29,31 @@ def _run_async(method: Callable[[list[str]], object]) -> Embed:
     return lambda texts: asyncio.run(method(texts))  # type: ignore[arg-type]
 
 
-EMBEDDERS: dict[str, Callable[[], Embed]] = {
-    "langchain-embed_documents": lambda: KlusterEmbeddings(max_retries=0).embed_documents,
-    "langchain-aembed_documents": lambda: _run_async(
-        KlusterEmbeddings(max_retries=0).aembed_documents
-    ),
-    "llama_index-get_text_embedding_batch": lambda: (
-        KlusterEmbedding(max_retries=0).get_text_embedding_batch
-    ),
-    "llama_index-aget_text_embedding_batch": lambda: _run_async(
-        KlusterEmbedding(max_retries=0).aget_text_embedding_batch
-    ),
-}
+def embedders(
+    langchain: dict[str, Any], llama_index: dict[str, Any]
+) -> dict[str, Callable[[], Embed]]:
+    """The four embedding paths, each class made with the options given for it."""
+
+    def lc() -> KlusterEmbeddings:
+        return KlusterEmbeddings(max_retries=0, **langchain)
+
+    def li() -> KlusterEmbedding:
+        return KlusterEmbedding(max_retries=0, **llama_index)
+
+    return {
+        "langchain-embed_documents": lambda: lc().embed_documents,
+        "langchain-aembed_documents": lambda: _run_async(lc().aembed_documents),
+        "llama_index-get_text_embedding_batch": lambda: li().get_text_embedding_batch,
+        "llama_index-aget_text_embedding_batch": lambda: _run_async(li().aget_text_embedding_batch),
+    }
+
+
+EMBEDDERS = embedders({}, {})
+#: The same paths asking for vectors as JSON numbers rather than base64.
+FLOAT_EMBEDDERS = embedders(
+    {"model_kwargs": {"encoding_format": "float"}},
+    {"additional_kwargs": {"encoding_format": "float"}},
+)
 
 
 @pytest.fixture(params=sorted(EMBEDDERS))
@@ -100,3 +115,78 @@ def test_answer_that_is_not_an_embedding_list(
         embed(TEXTS)
     assert not isinstance(caught.value, EmbeddingMismatchError)
     assert len(kluster_env.embedding_requests()) == 1
+
+
+#: Hostile answers whose vector 1 is not numbers, and what the error says about it (the
+#: emulator's ``BROKEN_VECTOR_INDEX`` and ``BROKEN_ELEMENT``).
+NOT_NUMBERS = {
+    "null_vector": "is None, not a list of numbers",
+    "vector_not_a_list": "is dict, not a list of numbers",
+    "none_elements": "holds None at position 0",
+    "text_elements": "holds 'x' at position 0",
+    "bool_elements": "holds True at position 0",
+    "nan_element": f"holds nan at position {BROKEN_ELEMENT}",
+    "infinite_element": f"holds inf at position {BROKEN_ELEMENT}",
+    "not_base64": "is not valid base64",
+    "base64_nan": f"holds nan at position {BROKEN_ELEMENT}",
+    "base64_cut": "decodes to 4095 bytes",
+}
+
+
+@pytest.mark.parametrize("answer", sorted(NOT_NUMBERS))
+def test_vector_that_is_not_numbers_names_its_index(
+    embed: Embed, answer: str, kluster_env: KlusterEmulator
+) -> None:
+    kluster_env.add_fault(answer=answer, path="/v1/embeddings")
+    with pytest.raises(MalformedResponseError) as caught:
+        embed(TEXTS)
+    assert f"vector at index {BROKEN_VECTOR_INDEX} {NOT_NUMBERS[answer]}" in str(caught.value)
+    assert kluster_env.embedding_requests()[0]["encoding_format"] == "base64"  # as before
+    assert len(kluster_env.embedding_requests()) == 1
+
+
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        ("nan_element", NOT_NUMBERS["nan_element"]),
+        ("bool_elements", NOT_NUMBERS["bool_elements"]),
+        ("not_base64", "is str, not a list of numbers"),
+    ],
+)
+@pytest.mark.parametrize("embedder", sorted(FLOAT_EMBEDDERS))
+def test_float_encoding_checks_the_numbers_too(
+    embedder: str, answer: str, problem: str, kluster_env: KlusterEmulator
+) -> None:
+    embed = FLOAT_EMBEDDERS[embedder]()
+    kluster_env.add_fault(answer=answer, path="/v1/embeddings")
+    with pytest.raises(MalformedResponseError, match=f"vector at index 1 {problem}"):
+        embed(TEXTS)
+    assert kluster_env.embedding_requests()[0]["encoding_format"] == "float"
+    float32 = KlusterEmbeddings().embed_query(TEXTS[0])  # the default wire format
+    assert embed(TEXTS)[0] == pytest.approx(float32, abs=1e-7)  # good answers pass
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: KlusterEmbeddings(max_retries=0).embed_query,
+        lambda: KlusterEmbedding().get_query_embedding,
+    ],
+    ids=["langchain", "llama_index"],
+)
+def test_a_single_null_vector_is_named(
+    make: Callable[[], Callable[[str], object]], kluster_env: KlusterEmulator
+) -> None:
+    kluster_env.add_fault(answer="null_vector", path="/v1/embeddings")
+    with pytest.raises(MalformedResponseError, match="vector at index 0 is None"):
+        make()("kluster.ai")
+
+
+def test_base64_asked_for_by_name_gives_the_same_vectors(kluster_env: KlusterEmulator) -> None:
+    as_base64 = embedders(
+        {"model_kwargs": {"encoding_format": "base64"}},
+        {"additional_kwargs": {"encoding_format": "base64"}},
+    )
+    default = EMBEDDERS["langchain-embed_documents"]()(TEXTS)
+    for name, embed in sorted(as_base64.items()):
+        assert embed()(TEXTS) == default, name

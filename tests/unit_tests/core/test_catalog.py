@@ -51,7 +51,7 @@ def test_listing_entry_fills_gaps_from_known_and_fallbacks():
     assert bare.context_window == FALLBACK_CONTEXT_WINDOW
 
 
-def test_merge_prefers_live_figures_and_keeps_capabilities():
+def test_merge_takes_the_live_entry_capabilities_included():
     live = [
         ModelInfo("google/gemma-3-27b-it", 32_000, 4_000, frozenset({"tools"})),
         ModelInfo("brand/new", 10, 10),
@@ -59,6 +59,6 @@ def test_merge_prefers_live_figures_and_keeps_capabilities():
     merged = merge_catalog(KNOWN_MODELS, live)
     gemma = merged["google/gemma-3-27b-it"]
     assert (gemma.context_window, gemma.max_output_tokens) == (32_000, 4_000)
-    assert gemma.capabilities == {"vision", "tools"}
+    assert gemma.capabilities == {"tools"}  # the live entry no longer lists vision
     assert "brand/new" in merged
     assert len(merged) == len(KNOWN_MODELS) + 1
