@@ -211,7 +211,7 @@ async def _carry(
                 500,
                 {
                     "error": {
-                        "message": "Emulated fault: HTTP 500.",
+                        "message": fault.failure_message,
                         "type": "server_error",
                         "param": None,
                         "code": None,

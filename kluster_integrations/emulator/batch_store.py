@@ -39,7 +39,8 @@ class BatchFault:
     - ``fail``: the batch fails while validating, with this message;
     - ``expire_after``: it expires after this many lines ran (partial output, the rest
       in the error file as ``batch_expired``);
-    - ``failing_lines``: these ``custom_id``\\ s fail with HTTP 500;
+    - ``failing_lines``: these ``custom_id``\\ s fail with HTTP 500, their error saying
+      ``failure_message`` (a server that echoes the key puts it there);
     - ``seconds_per_line``: a slow batch (overrides the clock).
 
     What a broken or hostile server does with the result files:
@@ -57,6 +58,7 @@ class BatchFault:
     fail: str | None = None
     expire_after: int | None = None
     failing_lines: frozenset[str] = frozenset()
+    failure_message: str = "Emulated fault: HTTP 500."
     seconds_per_line: float | None = None
     duplicated_lines: frozenset[str] = frozenset()
     dropped_lines: frozenset[str] = frozenset()

@@ -18,6 +18,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import json
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -46,6 +47,7 @@ from kluster_integrations.core.errors import (
     BatchNotFoundError,
     BatchResultsError,
 )
+from kluster_integrations.core.key_masking import mask_key
 
 #: Separates the kluster batch ids in the id of a job that spans several batches.
 JOB_ID_SEPARATOR = "+"
@@ -273,7 +275,10 @@ class KlusterBatch:
         with tempfile.TemporaryDirectory(prefix="kluster-batch-") as tmp:
             folder = Path(tmp)
             self._fetch(state, files, folder)
+            key = self._client.api_key
             for item in self._read(state, folder):
+                if item.error is not None:
+                    mask_item_error(item.error, key)
                 yield self._converted(item) if convert else item
 
     def _files_to_fetch(self, state: BatchStatus) -> list[BatchFile]:
@@ -358,3 +363,19 @@ def _not_run_reason(batch: Any) -> tuple[str, str] | None:
         f"batch_{batch.status}",
         f"batch {batch.id} ended {batch.status} before this request ran{detail}",
     )
+
+
+def mask_item_error(error: BatchItemError, key: str | None) -> None:
+    """Mask ``key``, in every form a server may echo it, in what ``error`` shows: its
+    message, ``args`` and ``body`` (result lines come from the server like any answer)."""
+    message = mask_key(error.message, key)
+    text = json.dumps(error.body)
+    masked_text = mask_key(text, key)
+    if message == error.message and masked_text == text:
+        return
+    error.message = message
+    error.args = tuple(mask_key(str(arg), key) for arg in error.args)
+    try:
+        error.body = json.loads(masked_text)
+    except ValueError:  # the mask split an escape: keep the text, masked
+        error.body = masked_text
