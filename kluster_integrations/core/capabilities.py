@@ -21,39 +21,24 @@ Refreshing from the live list through the openai SDK::
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from kluster_integrations.core.catalog import KNOWN_MODELS, ModelInfo, fetch_models, merge_catalog
+from kluster_integrations.core.catalog import (
+    ModelInfo,
+    current_catalog,
+    fetch_models,
+    lookup_model,
+    use_catalog,
+)
+
+# The catalog in use lives in core.catalog (one lookup); re-exported where it used to live.
+from kluster_integrations.core.catalog import reset_catalog as reset_catalog
 from kluster_integrations.core.contract import IMAGE_CAPABILITY, IMAGE_PART_TYPES
 from kluster_integrations.core.errors import ImageInputNotSupportedError
 
 if TYPE_CHECKING:
     from openai import OpenAI
-
-_lock = threading.Lock()
-_catalog: Mapping[str, ModelInfo] = KNOWN_MODELS
-
-
-def current_catalog() -> Mapping[str, ModelInfo]:
-    """The catalog capabilities are read from (the live list once loaded)."""
-    return _catalog
-
-
-def use_catalog(models: Iterable[ModelInfo]) -> None:
-    """Merge ``models`` (from ``fetch_models`` or built by hand) into the catalog in use:
-    each replaces the entry of its id, capabilities included."""
-    global _catalog
-    with _lock:
-        _catalog = merge_catalog(_catalog, models)
-
-
-def reset_catalog() -> None:
-    """Go back to the built-in catalog."""
-    global _catalog
-    with _lock:
-        _catalog = KNOWN_MODELS
 
 
 def refresh_capabilities(client: OpenAI) -> Mapping[str, ModelInfo]:
@@ -63,24 +48,29 @@ def refresh_capabilities(client: OpenAI) -> Mapping[str, ModelInfo]:
     that cannot be right keep the built-in ones, with a ``ModelListingWarning``. An answer
     that is not a model list raises ``MalformedResponseError`` and changes nothing."""
     use_catalog(fetch_models(client, extended=True))
-    return _catalog
+    return current_catalog()
 
 
 def model_info(model_id: Any) -> ModelInfo | None:
-    """The current catalog's entry for ``model_id`` (the live list once loaded), or ``None``."""
-    return _catalog.get(str(model_id))
+    """The current catalog's entry for ``model_id`` (the live list once loaded), or ``None``
+    (``lookup_model``)."""
+    return lookup_model(model_id)
 
 
 def capabilities_of(model_id: Any) -> frozenset[str]:
     """The capabilities of ``model_id`` (empty for ids the catalog does not know)."""
-    info = _catalog.get(str(model_id))
+    info = current_catalog().get(str(model_id))
     return info.capabilities if info is not None else frozenset()
 
 
 def models_with(capability: str) -> list[str]:
     """Ids of the chat models that have ``capability``, sorted case-insensitively."""
     return sorted(
-        (info.id for info in _catalog.values() if info.is_chat and info.supports(capability)),
+        (
+            info.id
+            for info in current_catalog().values()
+            if info.is_chat and info.supports(capability)
+        ),
         key=str.lower,
     )
 

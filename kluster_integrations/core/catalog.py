@@ -4,7 +4,8 @@ Figures are the paid-tier limits from kluster-ai/docs ``get-started/models.md`` 
 ``.snippets/text/get-started/rate-limit.md`` (July 2025). The Trial tier caps every model
 at 32k context and 4k output. Ids the catalog does not know (fine-tuned ``ft:...``, dedicated
 deployments, new models) are still valid: ``lookup_model`` returns ``None`` and callers fall
-back to conservative defaults.
+back to conservative defaults. ``lookup_model`` reads the catalog in use: the built-in table,
+merged with the live list once ``refresh_capabilities`` / ``use_catalog`` loaded it.
 
 Example::
 
@@ -21,6 +22,7 @@ Reading the live list (``GET /v1/models?extended=true``) through the openai SDK:
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -121,11 +123,34 @@ def unknown_model(model_id: str) -> ModelInfo:
     return ModelInfo(model_id, FALLBACK_CONTEXT_WINDOW, FALLBACK_MAX_OUTPUT)
 
 
-def lookup_model(
-    model_id: str, catalog: Mapping[str, ModelInfo] = KNOWN_MODELS
-) -> ModelInfo | None:
-    """The catalog entry for ``model_id``, or ``None`` when it is not known."""
-    return catalog.get(model_id)
+_lock = threading.Lock()
+_catalog: Mapping[str, ModelInfo] = KNOWN_MODELS
+
+
+def current_catalog() -> Mapping[str, ModelInfo]:
+    """The catalog in use: the built-in one, merged with the live list once loaded."""
+    return _catalog
+
+
+def use_catalog(models: Iterable[ModelInfo]) -> None:
+    """Merge ``models`` (from ``fetch_models`` or built by hand) into the catalog in use:
+    each replaces the entry of its id, capabilities included."""
+    global _catalog
+    with _lock:
+        _catalog = merge_catalog(_catalog, models)
+
+
+def reset_catalog() -> None:
+    """Go back to the built-in catalog."""
+    global _catalog
+    with _lock:
+        _catalog = KNOWN_MODELS
+
+
+def lookup_model(model_id: str, catalog: Mapping[str, ModelInfo] | None = None) -> ModelInfo | None:
+    """The entry for ``model_id`` in ``catalog`` (default: the catalog in use, the live list
+    once loaded), or ``None`` when it is not known. The one model lookup of the package."""
+    return (_catalog if catalog is None else catalog).get(str(model_id))
 
 
 def check_model(

@@ -143,7 +143,7 @@ def create_app(state: EmulatorState) -> Starlette:
         return body, fault, None
 
     def known_model(model_id: Any) -> ModelInfo | Response:
-        info = lookup_model(str(model_id))
+        info = lookup_model(str(model_id), KNOWN_MODELS)  # the server's own table
         if info is not None:
             return info
         if str(model_id).startswith(FINE_TUNED_PREFIX) or model_id in state.settings.extra_models:

@@ -52,3 +52,23 @@ def test_reasoning_mode_follows_the_live_catalog() -> None:
         ]
     )
     assert resolve_reasoning_mode(MODEL, None) == "separate"
+
+
+def test_one_lookup_a_model_only_the_live_list_knows_is_known() -> None:
+    """``lookup_model`` / ``check_model`` and ``model_info`` read the same catalog: a model
+    the live list added is no longer an unknown model."""
+    import warnings
+
+    from kluster_integrations.core.capabilities import model_info
+    from kluster_integrations.core.catalog import check_model, lookup_model
+    from kluster_integrations.core.errors import UnknownModelWarning
+
+    new = ModelInfo("vendor/New-Model-2026", 200_000, 16_000, frozenset({"tools"}))
+    use_catalog([new])
+    assert lookup_model(new.id) == model_info(new.id) == new
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnknownModelWarning)
+        assert check_model(new.id, purpose="chat") == new
+    reset_catalog()
+    assert lookup_model(new.id) is None
+    assert lookup_model(new.id, KNOWN_MODELS) is None
