@@ -176,6 +176,23 @@ def split_reasoning(content: str | None, reasoning: str | None = None) -> Split:
     return Split(first.reasoning + rest.reasoning, first.answer + rest.answer)
 
 
+def answer_start(text: str) -> int:
+    """Where the answer starts in a whole reply, by the rules above: just after a leading
+    ``<think>...</think>`` block (the first closing tag ends it), ``len(text)`` when the
+    block is not closed, else 0. ``text[answer_start(text):].lstrip()`` is the answer
+    ``split_reasoning`` gives; prompted tools and structured output read only that part.
+
+    >>> text = "<think>add them</think> 4"
+    >>> text[answer_start(text):]
+    ' 4'
+    """
+    start = len(text) - len(text.lstrip())
+    if not text.startswith(OPEN_TAG, start):
+        return 0
+    end = text.find(CLOSE_TAG, start + len(OPEN_TAG))
+    return end + len(CLOSE_TAG) if end >= 0 else len(text)
+
+
 def reasoning_field(message: Any) -> str | None:
     """The reasoning a response message or delta carries in a field (dict or SDK object)."""
     if isinstance(message, dict):

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kluster_integrations.core.errors import StructuredOutputError
+from kluster_integrations.core.reasoning import answer_start
 
 #: The emulator looks for this heading to find the schema and answer with matching JSON.
 SCHEMA_HEADING = "JSON schema of the answer:"
@@ -57,10 +58,10 @@ def extract_json(text: str) -> Any:
     """The first JSON object or array in ``text``; raises ``StructuredOutputError``.
 
     Looks inside code fences first, then at the whole text, then at the first ``{`` or
-    ``[`` that starts a complete JSON value. A reasoning model's ``<think>`` block is
-    skipped.
+    ``[`` that starts a complete JSON value. A reasoning model's leading ``<think>`` block
+    is skipped (``core.reasoning.answer_start``, the one rule for it).
     """
-    body = _strip_thinking(text)
+    body = text[answer_start(text) :]
     candidates = [m.group(1) for m in _FENCE.finditer(body)] + [body]
     for candidate in candidates:
         candidate = candidate.strip()
@@ -72,11 +73,6 @@ def extract_json(text: str) -> Any:
         if found is not None:
             return found
     raise StructuredOutputError("no JSON object found in the reply", text)
-
-
-def _strip_thinking(text: str) -> str:
-    end = text.find("</think>")
-    return text[end + len("</think>") :] if end >= 0 else text
 
 
 def _first_json_value(text: str) -> Any:

@@ -50,10 +50,9 @@ import jsonschema
 
 from kluster_integrations.core.errors import InvalidToolError
 from kluster_integrations.core.json_extent import JsonExtent
+from kluster_integrations.core.reasoning import answer_start
 from kluster_integrations.core.reply_reader import (
     ENVELOPE_KEY,
-    THINK_CLOSE,
-    THINK_OPEN,
     ReplyReader,
     text_without,
 )
@@ -276,7 +275,7 @@ def parse_bare_arguments(text: str, tool: ToolSpec) -> ParsedReply | None:
     """
     if not isinstance(text, str):
         return None
-    at = _after_thinking(text)
+    at = answer_start(text)
     while (start := text.find("{", at)) >= 0:
         extent = JsonExtent(strict=True)
         end = extent.feed(text, start)
@@ -300,15 +299,6 @@ def _with_fence(text: str, begin: int, end: int) -> tuple[int, int]:
     if opening is not None and closing is not None:
         return opening.start(), closing.end()
     return begin, end
-
-
-def _after_thinking(text: str) -> int:
-    """Where the answer starts: after a leading ``<think>...</think>`` block, if any."""
-    stripped = len(text) - len(text.lstrip())
-    if text.startswith(THINK_OPEN, stripped):
-        end = text.find(THINK_CLOSE, stripped)
-        return end + len(THINK_CLOSE) if end >= 0 else len(text)
-    return 0
 
 
 class _Calls:

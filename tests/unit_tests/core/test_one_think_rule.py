@@ -1,0 +1,25 @@
+"""One ``<think>`` rule for reasoning, prompted tools and structured output: whatever the
+reply, the answer the reasoning splitter gives is where tools and JSON are looked for."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kluster_integrations.core.reasoning import answer_start, split_reasoning
+from kluster_integrations.core.structured import extract_json
+
+PIECES = st.sampled_from(["<think>", "</think>", " ", "\n", "a", '{"x": 1}', '{"x": 2}', "<"])
+
+
+@given(st.lists(PIECES, max_size=12).map("".join))
+def test_the_splitter_and_answer_start_agree(reply: str) -> None:
+    start = answer_start(reply)
+    after = reply[start:].lstrip() if start else reply  # the gap after </think> is dropped
+    assert after == split_reasoning(reply).answer
+
+
+def test_a_closing_tag_without_an_opening_one_is_answer_text() -> None:
+    """Structured output used to cut at any ``</think>``, even one in the answer."""
+    assert extract_json('{"x": 1} and then </think> {"x": 2}') == {"x": 1}
+    assert extract_json('<think>maybe {"x": 2}</think>{"x": 1}') == {"x": 1}
