@@ -7,7 +7,7 @@ Read from the package's source with ``ast``; what is checked, everywhere else:
 - no name, attribute or string ``__pydantic_private__``, ``__pydantic_extra__``,
   ``__wrapped__``;
 - no ``_``-prefixed name (or module) imported from langchain_core, langchain_openai,
-  langchain, llama_index or openai;
+  langchain, llama_index, openai or pydantic;
 - no ``obj._name`` where ``_name`` is a private member of one of the library classes the
   adapters build on and ``obj`` is not ``self``, ``cls`` or ``super()``;
 - on ``self``/``super()``, only the private hooks the ``_framework`` modules list as
@@ -39,7 +39,7 @@ FRAMEWORK_MODULES = {
     PACKAGE / "core" / "_sdk.py",
 }
 PRIVATE_DUNDERS = {"__pydantic_private__", "__pydantic_extra__", "__wrapped__"}
-LIBRARIES = ("langchain_core", "langchain_openai", "langchain", "llama_index", "openai")
+LIBRARIES = ("langchain_core", "langchain_openai", "langchain", "llama_index", "openai", "pydantic")
 LIBRARY_CLASSES = (
     BaseChatModel,
     ChatOpenAI,
@@ -117,6 +117,7 @@ def test_no_private_library_parts_outside_the_framework_modules(path: Path) -> N
         "f.__wrapped__",
         "from langchain_core.language_models.chat_models import _gen_info_and_msg_metadata",
         "from openai._models import construct_type",
+        "import pydantic._internal",
         "model._convert_input(value)",
         "self._get_credential_kwargs()",
     ],
