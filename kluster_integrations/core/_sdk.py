@@ -1,14 +1,15 @@
 """Every private part of the openai SDK and pydantic that the core and both adapters use.
 
 Nothing outside this module and the adapters' ``_framework`` modules names them
-(``tests/unit_tests/test_framework_boundary.py`` checks it); ``tests/unit_tests/core/
-test_sdk.py`` goes red when the installed library changes one of them.
+(``tests/unit_tests/test_framework_boundary.py`` checks it);
+``tests/unit_tests/core/test_sdk.py`` goes red when the installed library changes one.
 
 - **The SDK's ``build`` hook** (openai, ``BaseClient._process_response_data``): a class
   with a ``build(*, response, data)`` class method, given to ``raw_response.parse(to=...)``
-  or as a stream's item type, builds the answer itself (``openai._models.
-  ModelBuilderProtocol``; undocumented). ``CompletionParser`` and ``ChunkParser`` build with
-  pydantic's validator instead of the SDK's loose constructor (see ``core/parsing.py``).
+  or as a stream's item type, builds the answer itself
+  (``openai._models.ModelBuilderProtocol``; undocumented). ``CompletionParser`` and
+  ``ChunkParser`` build with pydantic's validator instead of the SDK's loose constructor
+  (see ``core/parsing.py``).
   If the hook goes, answers are built the SDK's way again (slower, nothing breaks); the test
   goes red so that this module is changed with it.
 - **``BaseModel.construct``** (openai's override of pydantic's deprecated v1 name): the
