@@ -4,7 +4,8 @@ The openai SDK turns each answer's JSON into ``ChatCompletion`` / ``ChatCompleti
 objects without validating them (``construct``), walking the type hints in Python: about
 65 µs for a short completion and 30 µs per streamed chunk, more than everything this package
 adds to a call. ``CompletionParser`` and ``ChunkParser`` plug into the SDK's own hook for
-building answers (a class with a ``build`` class method, given to ``parse(to=...)``) and
+building answers (a class with a ``build`` class method, given to ``parse(to=...)``; kept in
+``core/_sdk.py`` with the SDK's other private parts) and
 build the same objects with ``model_validate`` (about 4 µs); the one difference is that a
 value the schema's type accepts is converted (a numeric string ``created`` becomes an int).
 An answer that does not fit the SDK's schema is built the SDK's way, so nothing that was
@@ -23,41 +24,21 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
-import httpx
-import pydantic
-from openai import AsyncStream, BaseModel, Stream
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
+from openai import AsyncStream, Stream
 
-_Model = TypeVar("_Model", bound=BaseModel)
+from kluster_integrations.core._sdk import ChunkParser, CompletionParser, build_answer
 
-
-def build_answer(model: type[_Model], data: object) -> _Model | object:
-    """``data`` as a ``model``: validated, else constructed as the SDK does; data that is not
-    an object is returned as it is (the answer checks report it)."""
-    if not isinstance(data, Mapping):
-        return data
-    try:
-        return model.model_validate(data)
-    except pydantic.ValidationError:
-        return model.construct(**data)
-
-
-class CompletionParser(ChatCompletion):
-    """``raw_response.parse(to=CompletionParser)`` gives a ``ChatCompletion``."""
-
-    @classmethod
-    def build(cls, *, response: httpx.Response, data: object) -> ChatCompletion | object:
-        return build_answer(ChatCompletion, data)
-
-
-class ChunkParser(ChatCompletionChunk):
-    """``Stream[ChunkParser]`` yields ``ChatCompletionChunk`` objects."""
-
-    @classmethod
-    def build(cls, *, response: httpx.Response, data: object) -> ChatCompletionChunk | object:
-        return build_answer(ChatCompletionChunk, data)
+__all__ = [
+    "ChunkParser",
+    "CompletionParser",
+    "ParsedRawResponse",
+    "aparsed_create",
+    "build_answer",
+    "parsed_create",
+    "parser_for",
+]
 
 
 def parser_for(request: Mapping[str, Any], *, is_async: bool = False) -> Any:

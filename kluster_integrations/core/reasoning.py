@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NamedTuple, get_args
 
+from kluster_integrations.core._sdk import pydantic_extra
 from kluster_integrations.core.capabilities import model_info
 from kluster_integrations.core.errors import InvalidReasoningModeError
 
@@ -198,9 +199,9 @@ def reasoning_field(message: Any) -> str | None:
     if isinstance(message, dict):
         fields: Mapping[str, Any] = message
     else:
-        # openai SDK objects keep fields they do not declare in ``__pydantic_extra__``;
+        # openai SDK objects keep fields they do not declare in pydantic's extra dict;
         # reading the dicts is several times faster than getattr on a missing name.
-        extra = getattr(message, "__pydantic_extra__", None) or {}
+        extra = pydantic_extra(message) or {}
         declared = getattr(message, "__dict__", None)
         if declared is None:
             fields = {name: getattr(message, name, None) for name in REASONING_FIELDS}

@@ -20,11 +20,11 @@ from collections.abc import Callable
 from typing import Any
 
 from langchain_core.language_models import LanguageModelInput
-from langchain_core.language_models.chat_models import _gen_info_and_msg_metadata
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatResult
 
 from kluster_integrations.core.batch import BatchCodec
+from kluster_integrations.langchain._framework import response_metadata
 from kluster_integrations.langchain.structured_output import JsonReplyParser
 
 
@@ -44,7 +44,7 @@ def chat_codec(
         # What BaseChatModel does with a real-time result before handing it over.
         message.response_metadata = {
             **(result.llm_output or {}),
-            **_gen_info_and_msg_metadata(generation),
+            **response_metadata(generation),
         }
         if message.id is None and body.get("id"):
             message.id = str(body["id"])

@@ -40,6 +40,7 @@ from typing_extensions import is_typeddict
 
 from kluster_integrations.core.errors import StructuredOutputError
 from kluster_integrations.core.structured import extract_json, schema_instruction
+from kluster_integrations.langchain._framework import input_messages
 
 #: What ``method=`` may be: ``function_calling`` binds the schema as a tool (native or
 #: prompted), the other two put it in the prompt (kluster.ai has no ``response_format``).
@@ -93,7 +94,7 @@ def add_instruction(
     model: Any, json_schema: Mapping[str, Any], value: LanguageModelInput
 ) -> list[BaseMessage]:
     """The input as messages, with the schema instruction added to the system message."""
-    messages = list(model._convert_input(value).to_messages())
+    messages = input_messages(model, value)
     instruction = schema_instruction(json_schema)
     if messages and isinstance(messages[0], SystemMessage):
         first = messages[0]

@@ -27,6 +27,7 @@ from langchain_core.messages import AIMessage
 from langchain_core.messages.tool import invalid_tool_call
 from langchain_core.outputs import ChatResult
 
+from kluster_integrations.core._sdk import pydantic_extra
 from kluster_integrations.core.capabilities import current_catalog
 from kluster_integrations.core.catalog import FALLBACK_CONTEXT_WINDOW, FALLBACK_MAX_OUTPUT
 from kluster_integrations.core.errors import ToolCallingNotSupportedError
@@ -183,7 +184,7 @@ def add_invalid_calls(result: ChatResult, response: Any) -> ChatResult:
     raw = (
         message.get("invalid_tool_calls")
         if isinstance(message, dict)
-        else (getattr(message, "__pydantic_extra__", None) or {}).get("invalid_tool_calls")
+        else (pydantic_extra(message) or {}).get("invalid_tool_calls")
     )
     if not raw:
         return result

@@ -9,7 +9,7 @@ the core sanitizer and validator, carries out prompted tool calling
 (``core.tool_calling.send``), and guards streamed answers.
 
 ``KlusterLLM._get_model_kwargs`` tags the request with the names of the parameters the user
-chose (``llama_index._internals.USER_CHOSEN_KEY``); ``KlusterLLM._prepare`` removes the tag
+chose (``llama_index._framework.USER_CHOSEN_KEY``); ``KlusterLLM._prepare`` removes the tag
 and runs the core ``RequestPreparer`` before anything is sent.
 
 Example::
@@ -32,6 +32,7 @@ from kluster_integrations.core.parsing import aparsed_create, parsed_create
 from kluster_integrations.core.responses import readable_response
 from kluster_integrations.core.streaming import aguard_stream, guard_stream
 from kluster_integrations.core.tool_calling import asend, send
+from kluster_integrations.llama_index._framework import past_llamaindex_retries
 
 #: Turns a request as LlamaIndex built it into the one to send (``KlusterLLM._prepare``).
 Preparer = Callable[[dict[str, Any]], dict[str, Any]]
@@ -114,7 +115,7 @@ class _Completions:
 
     def create(self, **request: Any) -> Any:
         clean = self._prepare(request)
-        with readable_response():
+        with past_llamaindex_retries(), readable_response():
             response = send(_checking(parsed_create(self._completions)), clean)
         if clean.get("stream"):
             return _guarded(response)
@@ -125,7 +126,7 @@ class _Completions:
 class _AsyncCompletions(_Completions):
     async def create(self, **request: Any) -> Any:
         clean = self._prepare(request)
-        with readable_response():
+        with past_llamaindex_retries(), readable_response():
             response = await asend(_achecking(aparsed_create(self._completions)), clean)
         if clean.get("stream"):
             return _aguarded(response)

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import openai
-from llama_index.core.base.llms.types import LLMMetadata
+from llama_index.core.base.llms.types import ChatMessage, LLMMetadata
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.events.llm import (
@@ -42,6 +42,7 @@ from llama_index.core.instrumentation.events.llm import (
 )
 from llama_index.llms.openai_like import OpenAILike
 
+from kluster_integrations.core._sdk import private_values
 from kluster_integrations.core.batch import (
     BatchCodec,
     KlusterBatch,
@@ -68,9 +69,11 @@ from kluster_integrations.core.tool_calling import ToolCallingMode, check_mode, 
 from kluster_integrations.llama_index import batch as _batch
 from kluster_integrations.llama_index._client import AsyncPreparedOpenAI, PreparedOpenAI
 from kluster_integrations.llama_index._connection import with_guarded_clients
-from kluster_integrations.llama_index._internals import (
+from kluster_integrations.llama_index._framework import (
     USER_CHOSEN_KEY,
-    without_llamaindex_retries,
+    credential_kwargs,
+    response_token_counts,
+    sdk_retries_only,
 )
 from kluster_integrations.llama_index.reasoning import ReasoningClient, reasoning_aware
 from kluster_integrations.llama_index.structured import schema_program
@@ -322,8 +325,8 @@ class KlusterLLM(OpenAILike):
     @property
     def _request_preparer(self) -> RequestPreparer:
         """``self._preparer`` read straight from pydantic's private values: the attribute
-        itself is found only after an ``AttributeError`` (about 1.7 µs on every request)."""
-        return cast(dict[str, Any], self.__pydantic_private__)["_preparer"]
+        itself is found only after an ``AttributeError`` (see ``core/_sdk.py``)."""
+        return cast(RequestPreparer, private_values(self)["_preparer"])
 
     def _prepare(self, request: dict[str, Any]) -> dict[str, Any]:
         """The request LlamaIndex built, as kluster.ai accepts it (see ``core.preparation``)."""
@@ -352,10 +355,27 @@ class KlusterLLM(OpenAILike):
     def _reasoning_mode(self) -> ReasoningMode:
         return resolve_reasoning_mode(self.model, self.reasoning)
 
-    _chat = reasoning_aware(without_llamaindex_retries(OpenAILike._chat))
-    _stream_chat = reasoning_aware(without_llamaindex_retries(OpenAILike._stream_chat))
-    _achat = reasoning_aware(without_llamaindex_retries(OpenAILike._achat))
-    _astream_chat = reasoning_aware(without_llamaindex_retries(OpenAILike._astream_chat))
+    # LlamaIndex's retries switched off, the SDK's kept (see ``_framework.sdk_retries_only``).
+
+    @reasoning_aware
+    @sdk_retries_only
+    def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> Any:
+        return super()._chat(messages, **kwargs)
+
+    @reasoning_aware
+    @sdk_retries_only
+    def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> Any:
+        return super()._stream_chat(messages, **kwargs)
+
+    @reasoning_aware
+    @sdk_retries_only
+    async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> Any:
+        return await super()._achat(messages, **kwargs)
+
+    @reasoning_aware
+    @sdk_retries_only
+    async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> Any:
+        return await super()._astream_chat(messages, **kwargs)
 
     # -- the Batch API (inputs and answers read in ``llama_index/batch.py``) --
 
@@ -425,14 +445,14 @@ class KlusterLLM(OpenAILike):
             model=self.model,
             model_kwargs=lambda: self._get_model_kwargs(**kwargs),
             prepare=self._prepare,
-            token_counts=self._get_response_token_counts,
+            token_counts=lambda raw: response_token_counts(self, raw),
             modalities=self.modalities or ["text"],
         )
 
     def _batch_clients(self) -> tuple[openai.OpenAI, openai.AsyncOpenAI]:
         return (
-            openai.OpenAI(**self._get_credential_kwargs()),
-            openai.AsyncOpenAI(**self._get_credential_kwargs(is_async=True)),
+            openai.OpenAI(**credential_kwargs(self)),
+            openai.AsyncOpenAI(**credential_kwargs(self, is_async=True)),
         )
 
     # -- structured output: JSON asked for in the prompt, never tool_choice/response_format --

@@ -31,6 +31,7 @@ from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole, TextBlock, ThinkingBlock
 
+from kluster_integrations.core._sdk import pydantic_extra
 from kluster_integrations.core.reasoning import (
     REASONING_FIELDS,
     ReasoningMode,
@@ -50,7 +51,7 @@ def _place(target: Any, answer: str, reasoning: str, mode: ReasoningMode) -> Non
     them)."""
     target.content = answer
     value = reasoning if mode == "separate" else None
-    extra = getattr(target, "__pydantic_extra__", None)
+    extra = pydantic_extra(target)
     declared = getattr(target, "__dict__", {})
     for name in REASONING_FIELDS:
         wanted = value if name == FIELD else None

@@ -1,0 +1,90 @@
+"""The private langchain-core and langchain-openai parts listed in ``langchain/_framework.py``
+still exist with the shape ``ChatKluster`` and ``KlusterEmbeddings`` rely on; these go red
+when langchain-core or langchain-openai changes them."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from langchain_core.language_models.chat_models import GATEWAY_METADATA_RESPONSE_KEY
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.outputs import ChatGeneration
+from langchain_core.prompt_values import ChatPromptValue
+from langchain_openai import ChatOpenAI, OpenAIEmbeddings
+
+from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.langchain._framework import (
+    CALLED_METHODS,
+    CHAT_OPENAI_CLIENTS,
+    EMBEDDINGS_CLIENTS,
+    OVERRIDDEN_HOOKS,
+    combined_llm_output,
+    input_messages,
+    response_metadata,
+)
+
+#: Nothing is sent: building the clients opens no connection.
+UNUSED_URL = "http://127.0.0.1:9/v1"
+
+
+def stock_model() -> ChatOpenAI:
+    return ChatOpenAI(model="m", api_key="k", base_url=UNUSED_URL, temperature=0.3)
+
+
+@pytest.mark.parametrize("name", sorted({**OVERRIDDEN_HOOKS, **CALLED_METHODS}))
+def test_chat_openai_methods_keep_their_signatures(name: str) -> None:
+    expected = {**OVERRIDDEN_HOOKS, **CALLED_METHODS}[name]
+    found = inspect.getattr_static(ChatOpenAI, name)
+    if expected is None:
+        assert isinstance(found, property)
+    else:
+        assert list(inspect.signature(getattr(ChatOpenAI, name)).parameters) == expected
+
+
+def test_every_private_override_of_chat_kluster_is_listed() -> None:
+    """A private name ``ChatKluster`` defines that ``ChatOpenAI`` has too is a hook it
+    overrides: it must be in ``OVERRIDDEN_HOOKS`` (and so checked above)."""
+    own = {name for name in vars(ChatKluster) if name.startswith("_") and "__" not in name}
+    own.discard("_abc_impl")  # abc's own, on every abstract class
+    assert own & set(dir(ChatOpenAI)) == set(OVERRIDDEN_HOOKS)
+
+
+def test_default_params_is_a_property_returning_the_request_parameters() -> None:
+    assert stock_model()._default_params["temperature"] == 0.3
+
+
+def test_input_messages_reads_every_input_form() -> None:
+    hi = HumanMessage("hi")
+    assert input_messages(stock_model(), "hi") == [hi]
+    assert input_messages(stock_model(), [("system", "s"), hi]) == [SystemMessage("s"), hi]
+    assert input_messages(stock_model(), ChatPromptValue(messages=[hi])) == [hi]
+
+
+def test_combined_llm_output_sums_token_usage() -> None:
+    outputs = [{"token_usage": {"total_tokens": 3}}, None, {"token_usage": {"total_tokens": 4}}]
+    combined = combined_llm_output(stock_model(), outputs)
+    assert combined["token_usage"] == {"total_tokens": 7} and combined["model_name"] == "m"
+
+
+def test_response_metadata_is_generation_info_and_message_metadata() -> None:
+    generation = ChatGeneration(
+        message=AIMessage("x", response_metadata={"model_name": "m"}),
+        generation_info={"finish_reason": "stop", GATEWAY_METADATA_RESPONSE_KEY: {"g": 1}},
+    )
+    assert response_metadata(generation) == {"finish_reason": "stop", "model_name": "m"}
+
+
+def test_chat_clients_are_the_chat_completions_resource() -> None:
+    stock = ChatOpenAI(model="m", api_key="k", base_url=UNUSED_URL)
+    assert set(CHAT_OPENAI_CLIENTS) <= set(ChatOpenAI.model_fields)
+    assert stock.client is stock.root_client.chat.completions
+    assert stock.async_client is stock.root_async_client.chat.completions
+    assert callable(stock.client.with_raw_response.create)
+
+
+def test_embeddings_clients_are_the_embeddings_resource() -> None:
+    stock = OpenAIEmbeddings(model="m", api_key="k", base_url=UNUSED_URL)
+    assert set(EMBEDDINGS_CLIENTS) <= set(OpenAIEmbeddings.model_fields)
+    assert callable(stock.client.create) and callable(stock.async_client.create)
+    assert "embeddings" in type(stock.client).__module__
