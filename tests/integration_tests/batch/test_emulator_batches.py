@@ -58,8 +58,9 @@ def records(client, file_id) -> list[dict]:
 
 
 def test_a_batch_moves_through_its_states_and_answers_every_line(kluster_env, kluster_batches):
+    # Each state lasts long enough (0.25 s, 0.5 s) for a poll to see it on a busy machine.
     kluster_batches.clock = BatchClock(
-        validating_seconds=0.05, seconds_per_line=0.01, finalizing_seconds=0.05
+        validating_seconds=0.05, seconds_per_line=0.05, finalizing_seconds=0.5
     )
     client = client_for(kluster_env)
     batch = start(client, [line(f"q-{i}") for i in range(5)])
