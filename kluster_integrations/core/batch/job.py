@@ -275,10 +275,7 @@ class KlusterBatch:
         with tempfile.TemporaryDirectory(prefix="kluster-batch-") as tmp:
             folder = Path(tmp)
             self._fetch(state, files, folder)
-            key = self._client.api_key
             for item in self._read(state, folder):
-                if item.error is not None:
-                    mask_item_error(item.error, key)
                 yield self._converted(item) if convert else item
 
     def _files_to_fetch(self, state: BatchStatus) -> list[BatchFile]:
@@ -300,6 +297,8 @@ class KlusterBatch:
             raise BatchNotFinishedError(self.id, state.status)
 
     def _read(self, state: BatchStatus, folder: Path) -> Iterator[ResultItem]:
+        """Every result item in input order, with the key masked in failed items' errors."""
+        key = self._client.api_key
         start = 0
         for number, batch in enumerate(state.batches):
             ids = self._custom_ids[number]
@@ -312,7 +311,10 @@ class KlusterBatch:
                 path = folder / saved_name(number, kind)
                 if path.exists():
                     index.add_file(path)
-            yield from index.items(not_run=_not_run_reason(batch))
+            for item in index.items(not_run=_not_run_reason(batch)):
+                if item.error is not None:
+                    mask_item_error(item.error, key)
+                yield item
             start += len(ids)
 
     def _converted(self, item: ResultItem) -> Any:
