@@ -26,6 +26,7 @@ import re
 import threading
 import urllib.parse
 from functools import lru_cache
+from typing import Any
 
 MASK = "***"
 #: Shorter keys are not masked: they would mask ordinary words.
@@ -167,6 +168,29 @@ def mask_key(text: str, key: str | None, *, cut: bool = False) -> str:
     if not key or len(key) < MIN_KEY_LENGTH:
         return text
     return key_forms(key).mask(text, cut=cut)
+
+
+def mask_error_fields(error: Any, key: str | None) -> None:
+    """Mask ``key`` in place in what an error carrying a server's text shows: its
+    ``message``, ``args`` and ``body`` (the SDK's ``APIError``, ``BatchItemError``).
+
+    Example::
+
+        except openai.APIError as error:
+            mask_error_fields(error, key)
+            raise
+    """
+    message = mask_key(error.message, key)
+    text = json.dumps(error.body)
+    masked_text = mask_key(text, key)
+    if message == error.message and masked_text == text:
+        return
+    error.message = message
+    error.args = tuple(mask_key(str(arg), key) for arg in error.args)
+    try:
+        error.body = json.loads(masked_text)
+    except ValueError:  # the mask split an escape: keep the text, masked
+        error.body = masked_text
 
 
 def masked_start(text: str, key: str | None, length: int) -> str:

@@ -2,7 +2,8 @@
 
 A stream that stops before a chunk with ``finish_reason`` is an incomplete answer, whether
 the connection dropped (httpx raises a transport error) or the body just ended. Both become
-``StreamInterruptedError``. An event whose JSON cannot be read is
+``StreamInterruptedError``. An error event (the SDK's ``APIError``) has the API key masked
+in its message, ``args`` and ``body``. An event whose JSON cannot be read is
 ``MalformedResponseError``, except ``[DONE]`` padded with spaces, which ends the stream as
 the plain marker does. The adapters wrap their chunk iterators with these guards.
 
@@ -20,9 +21,11 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import TypeVar
 
 import httpx
+import openai
 
 from kluster_integrations.core.errors import MalformedResponseError, StreamInterruptedError
-from kluster_integrations.core.guards import masked_excerpt
+from kluster_integrations.core.guards import masked_excerpt, request_key
+from kluster_integrations.core.key_masking import mask_error_fields
 
 T = TypeVar("T")
 
@@ -41,6 +44,9 @@ def guard_stream(
             received += len(text(chunk) or "")
             finished = finished or bool(finish_reason(chunk))
             yield chunk
+    except openai.APIError as exc:  # an error event may quote the key (HTTP 200: unmasked)
+        mask_error_fields(exc, request_key())
+        raise
     except httpx.TransportError as exc:
         raise StreamInterruptedError(received) from exc
     except json.JSONDecodeError as exc:
@@ -73,6 +79,9 @@ async def aguard_stream(
             received += len(text(chunk) or "")
             finished = finished or bool(finish_reason(chunk))
             yield chunk
+    except openai.APIError as exc:  # an error event may quote the key (HTTP 200: unmasked)
+        mask_error_fields(exc, request_key())
+        raise
     except httpx.TransportError as exc:
         raise StreamInterruptedError(received) from exc
     except json.JSONDecodeError as exc:

@@ -12,6 +12,7 @@ Example::
     emulator.add_fault(answer="gzip_bomb", answer_bytes=8_000_000)
     emulator.add_fault(answer="echo_key_401_json_unicode")        # the key as \\u0041...
     emulator.add_fault(answer="echo_key_header", path=None)        # fine answer, key in headers
+    emulator.add_fault(answer="echo_key_sse_error")               # key in a 200 error event
     emulator.add_fault(answer="stacked_gzip_bomb", answer_bytes=50_000_000)  # gzip, gzip
     emulator.add_fault(answer="listing_data_not_a_list", path="/v1/models")
 
@@ -292,6 +293,15 @@ def _echo_key_401(echo: Callable[[str], str]) -> Callable[[Any, str, int], Respo
     return answer
 
 
+def _echo_key_sse_error(body: Any, key: str, size: int) -> Response:
+    """A 200 event stream that starts a reply, then sends an error event quoting the key
+    raw and in every ``KEY_ECHOES`` form (the SDK raises ``APIError`` with that text)."""
+    error = {"message": "Invalid API key: ECHO", "type": "authentication_error"}
+    echoes = " ".join([json.dumps(key)[1:-1], *(echo(key) for echo in KEY_ECHOES.values())])
+    event = json.dumps({"error": error}).replace("ECHO", echoes)  # escapes kept as sent
+    return _events(_chunk({"role": "assistant", "content": "Hello"}), f"data: {event}\n\n")
+
+
 def _echo_key_header(body: Any, key: str, size: int) -> Response:
     """A good answer (chat, stream or embeddings) with the key echoed in headers, raw and in
     every ``KEY_ECHOES`` form."""
@@ -337,6 +347,7 @@ HOSTILE_ANSWERS: dict[str, Callable[[Any, str, int], Response]] = {
     ),
     **{f"echo_key_401_{name}": _echo_key_401(echo) for name, echo in KEY_ECHOES.items()},
     "echo_key_header": _echo_key_header,
+    "echo_key_sse_error": _echo_key_sse_error,
     # streams that are not a usable event stream
     "bad_sse_json": lambda body, key, size: _events(
         _chunk({"role": "assistant", "content": "Hello"}), 'data: {"choices": [{\n\n'

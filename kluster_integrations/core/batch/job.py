@@ -18,7 +18,6 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import json
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -47,7 +46,7 @@ from kluster_integrations.core.errors import (
     BatchNotFoundError,
     BatchResultsError,
 )
-from kluster_integrations.core.key_masking import mask_key
+from kluster_integrations.core.key_masking import mask_error_fields
 
 #: Separates the kluster batch ids in the id of a job that spans several batches.
 JOB_ID_SEPARATOR = "+"
@@ -370,14 +369,4 @@ def _not_run_reason(batch: Any) -> tuple[str, str] | None:
 def mask_item_error(error: BatchItemError, key: str | None) -> None:
     """Mask ``key``, in every form a server may echo it, in what ``error`` shows: its
     message, ``args`` and ``body`` (result lines come from the server like any answer)."""
-    message = mask_key(error.message, key)
-    text = json.dumps(error.body)
-    masked_text = mask_key(text, key)
-    if message == error.message and masked_text == text:
-        return
-    error.message = message
-    error.args = tuple(mask_key(str(arg), key) for arg in error.args)
-    try:
-        error.body = json.loads(masked_text)
-    except ValueError:  # the mask split an escape: keep the text, masked
-        error.body = masked_text
+    mask_error_fields(error, key)

@@ -236,3 +236,15 @@ def test_callable_key_echoed_in_headers_is_not_in_debug_logs(
     kluster_env.add_fault(answer="echo_key_header")
     assert ChatKluster(api_key=lambda: key, max_retries=0).invoke("hi").text == "Hello."
     assert_logs_hide(debug_logs, echoes_of(key))
+
+
+@pytest.mark.parametrize("call", [call for call in CHAT_CALLS if call.streams], ids=str)
+def test_key_echoed_in_a_stream_error_event_is_masked(
+    call: ChatCall, odd_secret_env: KlusterEmulator
+) -> None:
+    odd_secret_env.add_fault(answer="echo_key_sse_error")
+    with pytest.raises(openai.APIError) as caught:
+        call.run(max_retries=0)
+    error = caught.value
+    assert "Invalid API key: ***" in error.message
+    assert_no_echo([*shown_parts(error), error.message, repr(error.body), json.dumps(error.body)])
