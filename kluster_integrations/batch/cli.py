@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -33,6 +34,8 @@ from kluster_integrations.core.errors import BatchOutputLineError, KlusterError
 
 #: Unreadable results named in the summary line (the rest are counted).
 _BAD_SHOWN = 5
+#: A surrogate code point (only ever lone in a ``str`` from JSON): no encoding can write it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -112,7 +115,7 @@ def main(
             if args.wait:
                 job.wait(progress=False)
             return _results(job, out, err)
-    except (KlusterError, openai.OpenAIError, httpx.HTTPError, OSError) as error:
+    except (KlusterError, openai.OpenAIError, httpx.HTTPError, OSError, UnicodeError) as error:
         _report(err, str(error) or type(error).__name__)
         return 1
     return 0
@@ -177,7 +180,15 @@ def _status(job: KlusterBatch, state: BatchStatus) -> dict[str, Any]:
 
 
 def _print(out: TextIO, record: dict[str, Any]) -> None:
-    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    """``record`` as one JSON line; text as is, but a lone surrogate as its ``\\u`` escape,
+    and all non-ASCII escaped for an ``out`` that cannot encode it (an ASCII locale)."""
+    text = _SURROGATE.sub(
+        lambda found: f"\\u{ord(found[0]):04x}", json.dumps(record, ensure_ascii=False)
+    )
+    try:
+        out.write(text + "\n")
+    except UnicodeEncodeError:  # a text stream encodes the whole text before writing any
+        out.write(json.dumps(record) + "\n")
 
 
 def _report(err: TextIO, message: str) -> None:

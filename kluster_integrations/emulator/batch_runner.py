@@ -220,6 +220,8 @@ async def _carry(
             )
         else:
             status, answer = await _answer_line(app, auth, batch["id"], line)
+            if status == 200 and fault.reply_text is not None:
+                answer["choices"][0]["message"]["content"] = fault.reply_text
         result = _result_line(store, line, status, answer, None)
         written = _damaged(fault, line["custom_id"], result)
         if status == 200:

@@ -41,7 +41,9 @@ class BatchFault:
       in the error file as ``batch_expired``);
     - ``failing_lines``: these ``custom_id``\\ s fail with HTTP 500, their error saying
       ``failure_message`` (a server that echoes the key puts it there);
-    - ``seconds_per_line``: a slow batch (overrides the clock).
+    - ``seconds_per_line``: a slow batch (overrides the clock);
+    - ``reply_text``: every answered line replies with this text, any ``str`` (a lone
+      surrogate too: the result file holds it JSON-escaped, as ``\\ud800``).
 
     What a broken or hostile server does with the result files:
 
@@ -60,6 +62,7 @@ class BatchFault:
     failing_lines: frozenset[str] = frozenset()
     failure_message: str = "Emulated fault: HTTP 500."
     seconds_per_line: float | None = None
+    reply_text: str | None = None
     duplicated_lines: frozenset[str] = frozenset()
     dropped_lines: frozenset[str] = frozenset()
     garbled_lines: frozenset[str] = frozenset()

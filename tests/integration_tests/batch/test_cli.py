@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from kluster_integrations.batch import main
 from kluster_integrations.emulator.batches import BatchFault
 from kluster_integrations.langchain import ChatKluster
@@ -88,3 +90,17 @@ def test_files_are_saved_under_names_of_our_own_in_the_folder_given(
     # a folder that cannot be made is one line too, not a traceback
     code, _, err = run("files", job.id, "--to", str(tmp_path / "raw" / names[0]))
     assert code == 1 and err.startswith("error: ") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "ascii"])
+def test_a_lone_surrogate_in_a_result_is_printed_escaped(kluster_env, kluster_batches, encoding):
+    kluster_batches.add_fault(BatchFault(reply_text="é \ud800"))
+    job = ChatKluster().submit_batch(["a"])
+    job.wait(poll_interval=0.01, progress=False)
+    stdout = io.TextIOWrapper(io.BytesIO(), encoding=encoding)  # as a terminal or pipe
+    err = io.StringIO()
+    code = main(["results", job.id], out=stdout, err=err)
+    stdout.flush()
+    [row] = stdout.buffer.getvalue().decode(encoding).splitlines()
+    assert (code, err.getvalue()) == (0, "")
+    assert json.loads(row)["response"]["choices"][0]["message"]["content"] == "é \ud800"
