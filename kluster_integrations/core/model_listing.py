@@ -139,7 +139,7 @@ def listed_model(entry: Any, *, key: str | None = None) -> ListedModel:
     problems = {
         name: f"= {_shown(entry[name], key)} {rule}" for name, rule in _RULES.items() if name in bad
     }
-    warnings.warn(ModelListingWarning(listed.id, problems), stacklevel=2)
+    warnings.warn(ModelListingWarning(mask_key(listed.id, key), problems), stacklevel=2)
     return listed
 
 

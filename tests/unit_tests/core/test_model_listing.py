@@ -17,6 +17,7 @@ from kluster_integrations.core.catalog import (
 )
 from kluster_integrations.core.errors import MalformedResponseError, ModelListingWarning
 from kluster_integrations.core.model_listing import listed_models
+from kluster_integrations.emulator.hostile import KEY_ECHOES
 
 GEMMA = "google/gemma-3-27b-it"
 TOOL_MODEL = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"
@@ -138,3 +139,16 @@ def test_entries_that_describe_no_model_are_skipped_with_a_warning_each() -> Non
 def test_an_entry_without_an_id_is_a_typed_error_on_its_own() -> None:
     with pytest.raises(MalformedResponseError, match="id"):
         model_from_listing({"context_length": 5})
+
+
+@pytest.mark.parametrize("form", ["raw", *KEY_ECHOES])
+def test_a_model_id_echoing_the_key_is_masked_in_the_warning(form: str) -> None:
+    key = "kl/SECRET+5f0e=1d2c3b4a9e8d7c6b"
+    echoed = key if form == "raw" else KEY_ECHOES[form](key)
+    answer = {"data": [{"id": f"model.{echoed}", "context_length": -5}]}
+    with pytest.warns(ModelListingWarning) as caught:
+        listed_models(answer, key=key)
+    warning = only_warning(caught)
+    assert warning.model == "model.***"
+    for shown in (str(warning), repr(warning), repr(warning.args), warning.model):
+        assert key not in shown and echoed not in shown
