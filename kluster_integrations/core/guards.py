@@ -5,8 +5,10 @@ HTTP work and check each answer while it is read, without copying bodies:
 
 - the **deadline**: a non-streamed call (all its attempts; the adapters mark where a call
   starts with ``call_scope``) may take ``deadline`` seconds (default
-  ``DEFAULT_DEADLINE``); a stream only when ``deadline`` was given. Each read waits at
-  most the time left, so a server that drips one byte at a time cannot stretch a call;
+  ``DEFAULT_DEADLINE``); a stream or a file download (``GET /files/{id}/content``) only
+  when ``deadline`` was given. ``deadline_cap`` sets an earlier end for the requests made
+  inside it (the batch poller's ``wait(timeout=)``). Each read waits at most the time
+  left, so a server that drips one byte at a time cannot stretch a call;
 - an **idle stream**: each event carrying data must complete (its blank line arrive)
   within ``stream_idle_timeout`` seconds of the one before (of the answer's headers for
   the first), checked as each piece of the body arrives. Comment lines (``: ...``, even
@@ -147,7 +149,9 @@ class _Reading:
         self.is_stream = head.is_event_stream
         #: Streams and downloaded files are capped per line, other bodies as a whole.
         self.capped_per_line = self.is_stream or is_download
-        self.deadline_at = deadlines.explicit_at if self.is_stream else deadlines.at
+        #: A file download may outlast a call's default deadline, as a stream may.
+        open_ended = self.is_stream or is_download
+        self.deadline_at = deadlines.explicit_at if open_ended else deadlines.at
         self.started = deadlines.started
         self.size = 0
         self.last_data = time.monotonic()

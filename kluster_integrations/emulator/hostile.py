@@ -15,6 +15,7 @@ Example::
     emulator.add_fault(answer="stacked_gzip_bomb", answer_bytes=50_000_000)  # gzip, gzip
     emulator.add_fault(answer="listing_data_not_a_list", path="/v1/models")
     emulator.add_fault(answer="drip_batch", path="/v1/batches")  # a running batch, dripped
+    emulator.add_fault(answer="drip_file", path="/v1/files")      # a file's content, dripped
 
 Encoded answers (``Content-Encoding``) are compressed in pieces, so even a bomb of
 gigabytes costs the emulator little memory. ``zstd`` needs the ``zstandard`` package (it
@@ -71,6 +72,8 @@ def _completion(body: Any, text: str = "Hello.") -> dict[str, Any]:
     }
 
 
+#: The file ``drip_file`` sends (``GET /v1/files/{id}/content``), byte by byte: ~2 s.
+DRIPPED_FILE = b'{"id": 1}\n'
 #: A batch still running (``GET /v1/batches/{id}``), as ``drip_batch`` sends it.
 _RUNNING_BATCH = {
     "id": "batch_hostile",
@@ -383,6 +386,9 @@ HOSTILE_ANSWERS: dict[str, Callable[[Any, str, int], Response]] = {
     ),
     "drip_batch": lambda body, key, size: _slow(
         lambda: _drip(json.dumps(_RUNNING_BATCH).encode()), "application/json"
+    ),
+    "drip_file": lambda body, key, size: _slow(
+        lambda: _drip(DRIPPED_FILE), "application/octet-stream"
     ),
     "oversized": lambda body, key, size: JSONResponse(_completion(body, "x" * size)),
     "oversized_line": lambda body, key, size: _events(

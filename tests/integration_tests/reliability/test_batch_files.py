@@ -15,6 +15,7 @@ import openai
 import pytest
 
 from kluster_integrations.batch import main as cli
+from kluster_integrations.core import guards
 from kluster_integrations.core.batch import (
     BatchDownloadError,
     BatchFileIdError,
@@ -24,8 +25,12 @@ from kluster_integrations.core.batch import (
     BatchResultsError,
     KlusterBatch,
 )
+from kluster_integrations.core.batch.download import BatchFile, adownload, download
+from kluster_integrations.core.connection import guard_options, guarded_http_clients
 from kluster_integrations.core.errors import ResponseTooLargeError
 from kluster_integrations.emulator.batches import FILES_PATH, BatchFault
+from kluster_integrations.emulator.hostile import DRIPPED_FILE
+from kluster_integrations.emulator.server import EMULATOR_API_KEY
 from kluster_integrations.langchain import ChatKluster
 
 FAST = {"poll_interval": 0.01, "progress": False}
@@ -150,6 +155,24 @@ def test_a_file_over_max_file_bytes_stops_the_download(kluster_batches, kluster_
     job.max_file_bytes = 1_000_000
     with pytest.raises(BatchFileTooLargeError, match="1,000,000 bytes"):
         job.results()
+
+
+def test_a_download_is_not_cut_by_the_default_deadline(
+    kluster_env: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Only an explicit ``deadline`` bounds a file download, as a stream: a big output file
+    may take longer than the default deadline of a call."""
+    monkeypatch.setattr(guards, "DEFAULT_DEADLINE", 1.0)
+    sync_http, async_http = guarded_http_clients(guard_options())
+    where = {"base_url": kluster_env.base_url, "api_key": EMULATOR_API_KEY}
+    client = openai.OpenAI(http_client=sync_http, **where)
+    aclient = openai.AsyncOpenAI(http_client=async_http, **where)
+    file = BatchFile(0, "output", "file-slow")
+    kluster_env.add_fault(answer="drip_file", path=FILES_PATH, times=2)  # ~2 s each
+    download(client, file, tmp_path / "sync.jsonl", max_bytes=1000, batch_id="b")
+    asyncio.run(adownload(aclient, file, tmp_path / "async.jsonl", max_bytes=1000, batch_id="b"))
+    assert (tmp_path / "sync.jsonl").read_bytes() == DRIPPED_FILE
+    assert (tmp_path / "async.jsonl").read_bytes() == DRIPPED_FILE
 
 
 # --- item 10: repeated and missing lines spoil only their own requests ---------------------
