@@ -16,10 +16,11 @@ HTTP work and check each answer while it is read, without copying bodies:
   progress: keep-alive comments or an event dripped byte by byte stop the stream, while a
   stream read one byte at a time whose events each complete in time goes on
   (``core.stream_events``);
-- the **size cap**: a body, or one line of a stream or of a downloaded file (batch
-  output, read line by line), may grow to ``max_response_bytes``
-  after decompression. The transport undoes every ``Content-Encoding`` itself, whatever
-  the chain (stacked values, repeated headers, gzip, deflate, zstd, br), in bounded pieces
+- the **size cap**: a body, or one line of a stream, may grow to ``max_response_bytes``
+  after decompression; a downloaded file (batch output) is not capped here, its download
+  caps the file (``core.batch.download``) and its reader each line, per request. The
+  transport undoes every ``Content-Encoding`` itself, whatever the chain (stacked values,
+  repeated headers, gzip, deflate, zstd, br), in bounded pieces
   (``core.content_decoding``), and hands httpx the decoded body, so a bomb stops at the
   cap; an encoding it cannot decode so raises ``UnsupportedContentEncodingError``;
 - an **unusable answer**: a 2xx answer that is neither JSON nor an event stream (a login
@@ -147,8 +148,9 @@ class _Reading:
     ) -> None:
         self.options = options
         self.is_stream = head.is_event_stream
-        #: Streams and downloaded files are capped per line, other bodies as a whole.
-        self.capped_per_line = self.is_stream or is_download
+        #: A downloaded file has no size cap here: the batch download caps the file
+        #: (``max_file_bytes``), the reader each line (``max_line_bytes``, per request).
+        self.is_download = is_download and not self.is_stream
         #: A file download may outlast a call's default deadline, as a stream may.
         open_ended = self.is_stream or is_download
         self.deadline_at = deadlines.explicit_at if open_ended else deadlines.at
@@ -184,21 +186,17 @@ class _Reading:
 
     def check(self, piece: bytes) -> None:
         limit = self.options.max_response_bytes
-        if not self.capped_per_line:
-            self.size += len(piece)
-            if self.size > limit:
-                raise ResponseTooLargeError(limit, "body")
+        if not self.is_stream:
+            if not self.is_download:
+                self.size += len(piece)
+                if self.size > limit:
+                    raise ResponseTooLargeError(limit, "body")
             self.check_time()
             return
         if self.size + len(piece) > limit and _longest_line(piece, self.size) > limit:
-            raise ResponseTooLargeError(
-                limit, "single stream line" if self.is_stream else "single line of a file"
-            )
+            raise ResponseTooLargeError(limit, "single stream line")
         newline = piece.rfind(b"\n")
         self.size = self.size + len(piece) if newline < 0 else len(piece) - newline - 1
-        if not self.is_stream:
-            self.check_time()
-            return
         now = time.monotonic()
         if self.events is not None and self.events.completed_in(piece):
             self.last_data = now
