@@ -5,8 +5,10 @@ HTTP work and check each answer while it is read, without copying bodies:
 
 - the **deadline**: a non-streamed call (all its attempts; the adapters mark where a call
   starts with ``call_scope``) may take ``deadline`` seconds (default
-  ``DEFAULT_DEADLINE``); a stream only when ``deadline`` was given. Each read waits at
-  most the time left, so a server that drips one byte at a time cannot stretch a call;
+  ``DEFAULT_DEADLINE``); a stream or a file download (``GET /files/{id}/content``) only
+  when ``deadline`` was given. ``deadline_cap`` sets an earlier end for the requests made
+  inside it (the batch poller's ``wait(timeout=)``). Each read waits at most the time
+  left, so a server that drips one byte at a time cannot stretch a call;
 - an **idle stream**: each event carrying data must complete (its blank line arrive)
   within ``stream_idle_timeout`` seconds of the one before (of the answer's headers for
   the first), checked as each piece of the body arrives. Comment lines (``: ...``, even
@@ -14,10 +16,11 @@ HTTP work and check each answer while it is read, without copying bodies:
   progress: keep-alive comments or an event dripped byte by byte stop the stream, while a
   stream read one byte at a time whose events each complete in time goes on
   (``core.stream_events``);
-- the **size cap**: a body, or one line of a stream or of a downloaded file (batch
-  output, read line by line), may grow to ``max_response_bytes``
-  after decompression. The transport undoes every ``Content-Encoding`` itself, whatever
-  the chain (stacked values, repeated headers, gzip, deflate, zstd, br), in bounded pieces
+- the **size cap**: a body, or one line of a stream, may grow to ``max_response_bytes``
+  after decompression; a downloaded file (batch output) is not capped here, its download
+  caps the file (``core.batch.download``) and its reader each line, per request. The
+  transport undoes every ``Content-Encoding`` itself, whatever the chain (stacked values,
+  repeated headers, gzip, deflate, zstd, br), in bounded pieces
   (``core.content_decoding``), and hands httpx the decoded body, so a bomb stops at the
   cap; an encoding it cannot decode so raises ``UnsupportedContentEncodingError``;
 - an **unusable answer**: a 2xx answer that is neither JSON nor an event stream (a login
@@ -67,6 +70,8 @@ _EXCERPT_CHARS = 120
 
 #: When the current call (all its attempts) started; set by ``call_scope``.
 _call_started: ContextVar[float | None] = ContextVar("kluster_call_started", default=None)
+#: The latest moment a request in this context may end (``deadline_cap``), or ``None``.
+_deadline_cap: ContextVar[float | None] = ContextVar("kluster_deadline_cap", default=None)
 #: The headers of the last request in this context, to mask its key in error excerpts
 #: (read only when an error is reported).
 _sent_headers: ContextVar[httpx.Headers | None] = ContextVar("kluster_sent_headers", default=None)
@@ -97,6 +102,30 @@ class call_scope:
         _call_started.reset(self._token)
 
 
+class deadline_cap:
+    """Requests made inside end by ``at`` (a ``time.monotonic()`` reading), whole: headers,
+    body and streams, however slowly a server drips them (``DeadlineExceededError``).
+    An outer, earlier cap stays in force.
+
+    Example::
+
+        with deadline_cap(time.monotonic() + 5):
+            client.batches.retrieve(batch_id)  # DeadlineExceededError after 5 s at most
+    """
+
+    __slots__ = ("_at", "_token")
+
+    def __init__(self, at: float) -> None:
+        self._at = at
+
+    def __enter__(self) -> None:
+        outer = _deadline_cap.get()
+        self._token = _deadline_cap.set(self._at if outer is None else min(outer, self._at))
+
+    def __exit__(self, *exc_info: object) -> None:
+        _deadline_cap.reset(self._token)
+
+
 @dataclass(frozen=True)
 class GuardOptions:
     """Limits for every answer; ``None`` for ``deadline`` means the non-streamed default
@@ -113,16 +142,19 @@ class _Reading:
     def __init__(
         self,
         options: GuardOptions,
-        deadline_at: float,
-        explicit_deadline_at: float | None,
+        deadlines: _Deadlines,
         head: _Head,
         is_download: bool = False,
     ) -> None:
         self.options = options
         self.is_stream = head.is_event_stream
-        #: Streams and downloaded files are capped per line, other bodies as a whole.
-        self.capped_per_line = self.is_stream or is_download
-        self.deadline_at = explicit_deadline_at if self.is_stream else deadline_at
+        #: A downloaded file has no size cap here: the batch download caps the file
+        #: (``max_file_bytes``), the reader each line (``max_line_bytes``, per request).
+        self.is_download = is_download and not self.is_stream
+        #: A file download may outlast a call's default deadline, as a stream may.
+        open_ended = self.is_stream or is_download
+        self.deadline_at = deadlines.explicit_at if open_ended else deadlines.at
+        self.started = deadlines.started
         self.size = 0
         self.last_data = time.monotonic()
         self.events = DataEvents() if self.is_stream else None
@@ -131,12 +163,9 @@ class _Reading:
     def check_time(self) -> None:
         now = time.monotonic()
         if self.deadline_at is not None and now > self.deadline_at:
-            raise DeadlineExceededError(self._deadline_seconds())
+            raise DeadlineExceededError(self.deadline_at - self.started)
         if self.is_stream and now - self.last_data > self.options.stream_idle_timeout:
             raise StreamIdleTimeoutError(self.options.stream_idle_timeout)
-
-    def _deadline_seconds(self) -> float:
-        return self.options.deadline or DEFAULT_DEADLINE
 
     def pieces(self, raw: bytes) -> Iterator[bytes]:
         """``raw`` decoded, in pieces of bounded size, each one checked."""
@@ -157,28 +186,24 @@ class _Reading:
 
     def check(self, piece: bytes) -> None:
         limit = self.options.max_response_bytes
-        if not self.capped_per_line:
-            self.size += len(piece)
-            if self.size > limit:
-                raise ResponseTooLargeError(limit, "body")
+        if not self.is_stream:
+            if not self.is_download:
+                self.size += len(piece)
+                if self.size > limit:
+                    raise ResponseTooLargeError(limit, "body")
             self.check_time()
             return
         if self.size + len(piece) > limit and _longest_line(piece, self.size) > limit:
-            raise ResponseTooLargeError(
-                limit, "single stream line" if self.is_stream else "single line of a file"
-            )
+            raise ResponseTooLargeError(limit, "single stream line")
         newline = piece.rfind(b"\n")
         self.size = self.size + len(piece) if newline < 0 else len(piece) - newline - 1
-        if not self.is_stream:
-            self.check_time()
-            return
         now = time.monotonic()
         if self.events is not None and self.events.completed_in(piece):
             self.last_data = now
         elif now - self.last_data > self.options.stream_idle_timeout:
             raise StreamIdleTimeoutError(self.options.stream_idle_timeout)
         if self.deadline_at is not None and now > self.deadline_at:
-            raise DeadlineExceededError(self._deadline_seconds())
+            raise DeadlineExceededError(self.deadline_at - self.started)
 
 
 def _longest_line(piece: bytes, carried: int) -> int:
@@ -190,10 +215,24 @@ def _longest_line(piece: bytes, carried: int) -> int:
     return max(longest, length + len(piece) - start)
 
 
-def _deadlines(options: GuardOptions) -> tuple[float, float | None]:
-    started = _call_started.get() or time.monotonic()
+class _Deadlines(NamedTuple):
+    """When a request must end: ``at`` for a body, ``explicit_at`` (a given ``deadline`` or
+    ``deadline_cap``, else none) for a stream; ``started``, when its call started."""
+
+    at: float
+    explicit_at: float | None
+    started: float
+
+
+def _deadlines(options: GuardOptions) -> _Deadlines:
+    now = time.monotonic()
+    started = _call_started.get() or now
     explicit = started + options.deadline if options.deadline is not None else None
-    return (explicit if explicit is not None else started + DEFAULT_DEADLINE), explicit
+    at = explicit if explicit is not None else started + DEFAULT_DEADLINE
+    cap = _deadline_cap.get()
+    if cap is not None and (explicit is None or cap < explicit):
+        explicit, at = cap, min(at, cap)
+    return _Deadlines(at, explicit, started)
 
 
 _TIMEOUT_NAMES = ("connect", "read", "write", "pool")
@@ -208,14 +247,14 @@ def _raw_header(headers: httpx.Headers, lowercase_name: bytes) -> bytes | None:
     return None
 
 
-def _prepare(request: httpx.Request, options: GuardOptions) -> tuple[float, float | None]:
+def _prepare(request: httpx.Request, options: GuardOptions) -> _Deadlines:
     """Ask only for decodable encodings; refuse to start past the deadline; cap each wait
     at the time left."""
     _sent_headers.set(request.headers)
-    deadline_at, explicit = _deadlines(options)
-    left = deadline_at - time.monotonic()
+    deadlines = _deadlines(options)
+    left = deadlines.at - time.monotonic()
     if left <= 0:
-        raise DeadlineExceededError(options.deadline or DEFAULT_DEADLINE)
+        raise DeadlineExceededError(deadlines.at - deadlines.started)
     if _raw_header(request.headers, b"accept-encoding") != _ACCEPTED_ENCODINGS_RAW:
         request.headers["Accept-Encoding"] = ACCEPTED_ENCODINGS
     timeouts = request.extensions.get("timeout") or {}
@@ -225,7 +264,7 @@ def _prepare(request: httpx.Request, options: GuardOptions) -> tuple[float, floa
             value = timeouts.get(name)
             capped[name] = left if value is None or value > left else value
         request.extensions["timeout"] = capped
-    return deadline_at, explicit
+    return deadlines
 
 
 class _Head(NamedTuple):
@@ -390,13 +429,11 @@ class GuardedTransport(httpx.BaseTransport):
         self._options = options
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        deadline_at, explicit = _prepare(request, self._options)
+        deadlines = _prepare(request, self._options)
         response = self._inner.handle_request(request)
         head = _Head.of(response)
         try:
-            reading = _Reading(
-                self._options, deadline_at, explicit, head, is_download=_is_download(request)
-            )
+            reading = _Reading(self._options, deadlines, head, is_download=_is_download(request))
         except UnsupportedContentEncodingError:
             response.close()
             raise
@@ -420,13 +457,11 @@ class AsyncGuardedTransport(httpx.AsyncBaseTransport):
         self._options = options
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        deadline_at, explicit = _prepare(request, self._options)
+        deadlines = _prepare(request, self._options)
         response = await self._inner.handle_async_request(request)
         head = _Head.of(response)
         try:
-            reading = _Reading(
-                self._options, deadline_at, explicit, head, is_download=_is_download(request)
-            )
+            reading = _Reading(self._options, deadlines, head, is_download=_is_download(request))
         except UnsupportedContentEncodingError:
             await response.aclose()
             raise

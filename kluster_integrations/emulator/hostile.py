@@ -15,6 +15,8 @@ Example::
     emulator.add_fault(answer="echo_key_sse_error")               # key in a 200 error event
     emulator.add_fault(answer="stacked_gzip_bomb", answer_bytes=50_000_000)  # gzip, gzip
     emulator.add_fault(answer="listing_data_not_a_list", path="/v1/models")
+    emulator.add_fault(answer="drip_batch", path="/v1/batches")  # a running batch, dripped
+    emulator.add_fault(answer="drip_file", path="/v1/files")      # a file's content, dripped
 
 Encoded answers (``Content-Encoding``) are compressed in pieces, so even a bomb of
 gigabytes costs the emulator little memory. ``zstd`` needs the ``zstandard`` package (it
@@ -69,6 +71,21 @@ def _completion(body: Any, text: str = "Hello.") -> dict[str, Any]:
         ],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
+
+
+#: The file ``drip_file`` sends (``GET /v1/files/{id}/content``), byte by byte: ~2 s.
+DRIPPED_FILE = b'{"id": 1}\n'
+#: A batch still running (``GET /v1/batches/{id}``), as ``drip_batch`` sends it.
+_RUNNING_BATCH = {
+    "id": "batch_hostile",
+    "object": "batch",
+    "endpoint": "/v1/chat/completions",
+    "completion_window": "24h",
+    "input_file_id": "file_hostile",
+    "created_at": 1,
+    "status": "in_progress",
+    "request_counts": {"total": 1, "completed": 0, "failed": 0},
+}
 
 
 def _chunk(delta: dict[str, Any], finish: str | None = None) -> str:
@@ -377,6 +394,12 @@ HOSTILE_ANSWERS: dict[str, Callable[[Any, str, int], Response]] = {
     "drip_stream": lambda body, key, size: _slow(
         lambda: _drip(_chunk({"role": "assistant", "content": "Hello " * 50}).encode()),
         "text/event-stream",
+    ),
+    "drip_batch": lambda body, key, size: _slow(
+        lambda: _drip(json.dumps(_RUNNING_BATCH).encode()), "application/json"
+    ),
+    "drip_file": lambda body, key, size: _slow(
+        lambda: _drip(DRIPPED_FILE), "application/octet-stream"
     ),
     "oversized": lambda body, key, size: JSONResponse(_completion(body, "x" * size)),
     "oversized_line": lambda body, key, size: _events(

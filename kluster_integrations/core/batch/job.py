@@ -172,7 +172,8 @@ class KlusterBatch:
         try:
             while True:
                 try:
-                    state = self._status(client, poller)
+                    with poller.request_deadline():
+                        state = self._status(client, poller)
                 except openai.OpenAIError as error:
                     if not may_heal(error):
                         raise
@@ -198,7 +199,8 @@ class KlusterBatch:
         try:
             while True:
                 try:
-                    state = await self._astatus(client, poller)
+                    with poller.request_deadline():
+                        state = await self._astatus(client, poller)
                 except openai.OpenAIError as error:
                     if not may_heal(error):
                         raise

@@ -4,17 +4,20 @@ A status request that fails for a reason that may heal (HTTP 408, 409, 429 or 5x
 timeout, a lost connection) is retried here, with the openai SDK's own retries turned off,
 so nothing outlives the deadline: the delay is the server's ``Retry-After`` (up to
 ``MAX_RETRY_AFTER``) or a back-off doubling from the poll interval up to ``MAX_POLL``.
-With ``timeout`` set, every status request waits at most the time left and the wait ends
-with ``BatchTimeoutError`` at the deadline, failures or not. Without one, a run of failures
-lasting ``GIVE_UP_AFTER`` seconds ends it with ``BatchStatusUnavailableError``; the job keeps
-running on kluster.ai either way. Any other error (401, 404, ...) ends the wait at once.
+With ``timeout`` set, every status request waits at most the time left (each wait of
+httpx, and with the package's guarded clients the whole answer, however slowly dripped),
+and the wait ends with ``BatchTimeoutError`` at the deadline, failures or not. Without
+one, a run of failures lasting ``GIVE_UP_AFTER`` seconds ends it with
+``BatchStatusUnavailableError``; the job keeps running on kluster.ai either way. Any
+other error (401, 404, ...) ends the wait at once.
 
 Example::
 
     poller = Poller(job_id, interval=None, timeout=600, progress=True)
     while True:
         try:
-            state = job_status(timeout=poller.request_timeout(client.timeout))
+            with poller.request_deadline():
+                state = job_status(timeout=poller.request_timeout(client.timeout))
         except openai.OpenAIError as error:
             if not may_heal(error):
                 raise
@@ -28,6 +31,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import random
 import time
@@ -42,6 +46,7 @@ from kluster_integrations.core.errors import (
     BatchTimeoutError,
     DeadlineExceededError,
 )
+from kluster_integrations.core.guards import deadline_cap
 
 FIRST_POLL = 1.0
 MAX_POLL = 30.0
@@ -126,6 +131,11 @@ class Poller:
             raise self._timed_out() from self.last_failure
         limits = httpx.Timeout(client_timeout).as_dict()
         return httpx.Timeout(**{name: min(v or left, left) for name, v in limits.items()})
+
+    def request_deadline(self) -> contextlib.AbstractContextManager[None]:
+        """Status requests made inside end by the deadline, however slowly a server drips
+        its answer (the package's guarded clients, ``core.guards.deadline_cap``)."""
+        return contextlib.nullcontext() if self.deadline is None else deadline_cap(self.deadline)
 
     def after(self, state: BatchStatus) -> float | None:
         """Seconds to wait before the next poll, or ``None`` when the job is finished."""

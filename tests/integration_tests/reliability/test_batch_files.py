@@ -15,6 +15,7 @@ import openai
 import pytest
 
 from kluster_integrations.batch import main as cli
+from kluster_integrations.core import guards
 from kluster_integrations.core.batch import (
     BatchDownloadError,
     BatchFileIdError,
@@ -24,8 +25,11 @@ from kluster_integrations.core.batch import (
     BatchResultsError,
     KlusterBatch,
 )
-from kluster_integrations.core.errors import ResponseTooLargeError
+from kluster_integrations.core.batch.download import BatchFile, adownload, download
+from kluster_integrations.core.connection import guard_options, guarded_http_clients
 from kluster_integrations.emulator.batches import FILES_PATH, BatchFault
+from kluster_integrations.emulator.hostile import DRIPPED_FILE
+from kluster_integrations.emulator.server import EMULATOR_API_KEY
 from kluster_integrations.langchain import ChatKluster
 
 FAST = {"poll_interval": 0.01, "progress": False}
@@ -139,10 +143,18 @@ def test_an_output_file_far_over_the_cap_collects_when_each_line_is_under_it(
     assert asyncio.run(job.aresults())[59].content == "x" * 70_000
 
 
-def test_one_result_line_over_the_cap_still_stops_the_download(kluster_batches, kluster_env):
-    job = large_job(kluster_env, CAP, count=2)
-    with pytest.raises(ResponseTooLargeError, match="single line of a file"):
-        job.results()
+def test_one_result_line_over_the_cap_spoils_only_its_request(kluster_batches, kluster_env):
+    """The client's ``max_response_bytes`` does not stop a download; ``max_line_bytes``
+    turns the one long line into its request's ``line_too_large``."""
+    kluster_env.queue_replies("short", "x" * CAP, "short")
+    job = ChatKluster(max_response_bytes=CAP).submit_batch(["q0", "q1", "q2"])
+    job.wait(**FAST)
+    job.max_line_bytes = CAP
+    results = job.results(return_exceptions=True)
+    assert [type(r).__name__ for r in results] == ["AIMessage", "BatchOutputLineError", "AIMessage"]
+    assert results[0].content == results[2].content == "short"
+    assert (results[1].index, results[1].code) == (1, "line_too_large")
+    assert f"over {CAP:,} bytes" in str(results[1])
 
 
 def test_a_file_over_max_file_bytes_stops_the_download(kluster_batches, kluster_env):
@@ -150,6 +162,36 @@ def test_a_file_over_max_file_bytes_stops_the_download(kluster_batches, kluster_
     job.max_file_bytes = 1_000_000
     with pytest.raises(BatchFileTooLargeError, match="1,000,000 bytes"):
         job.results()
+
+
+def test_a_download_is_not_cut_by_the_default_deadline(
+    kluster_env: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Only an explicit ``deadline`` bounds a file download, as a stream: a big output file
+    may take longer than the default deadline of a call."""
+    monkeypatch.setattr(guards, "DEFAULT_DEADLINE", 1.0)
+    sync_http, async_http = guarded_http_clients(guard_options())
+    where = {"base_url": kluster_env.base_url, "api_key": EMULATOR_API_KEY}
+    client = openai.OpenAI(http_client=sync_http, **where)
+    aclient = openai.AsyncOpenAI(http_client=async_http, **where)
+    file = BatchFile(0, "output", "file-slow")
+    kluster_env.add_fault(answer="drip_file", path=FILES_PATH, times=2)  # ~2 s each
+    download(client, file, tmp_path / "sync.jsonl", max_bytes=1000, batch_id="b")
+    asyncio.run(adownload(aclient, file, tmp_path / "async.jsonl", max_bytes=1000, batch_id="b"))
+    assert (tmp_path / "sync.jsonl").read_bytes() == DRIPPED_FILE
+    assert (tmp_path / "async.jsonl").read_bytes() == DRIPPED_FILE
+
+
+def test_a_compressed_download_bomb_stops_at_max_file_bytes(kluster_env: Any, tmp_path: Path):
+    """No size cap of the client applies to a download: its own file cap stops a bomb, the
+    body decoded in bounded pieces."""
+    where = {"base_url": kluster_env.base_url, "api_key": EMULATOR_API_KEY}
+    client = openai.OpenAI(http_client=guarded_http_clients(guard_options())[0], **where)
+    kluster_env.add_fault(answer="gzip_bomb", answer_bytes=50_000_000, path=FILES_PATH)
+    with pytest.raises(BatchFileTooLargeError, match="1,000,000 bytes"):
+        download(
+            client, BatchFile(0, "output", "f"), tmp_path / "o", max_bytes=1_000_000, batch_id="b"
+        )
 
 
 # --- item 10: repeated and missing lines spoil only their own requests ---------------------

@@ -20,6 +20,7 @@ from kluster_integrations.core.batch import (
     KlusterBatch,
     polling,
 )
+from kluster_integrations.core.errors import DeadlineExceededError
 from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.emulator.batches import BATCHES_PATH
 from kluster_integrations.langchain import ChatKluster
@@ -51,8 +52,9 @@ def submitted(emulator: KlusterEmulator) -> KlusterBatch:
     [
         ({"delay": 20.0}, 2, "a timeout", openai.APITimeoutError),
         ({"status": 429}, 1, "HTTP 429", openai.RateLimitError),
+        ({"answer": "drip_batch"}, 2, "a timeout", DeadlineExceededError),
     ],
-    ids=["hanging", "429s"],
+    ids=["hanging", "429s", "dripped"],
 )
 def test_failing_status_requests_do_not_outlive_the_timeout(
     way: str,

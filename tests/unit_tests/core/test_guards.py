@@ -7,6 +7,7 @@ import gzip
 import importlib
 import importlib.util
 import sys
+import time
 import tracemalloc
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -18,6 +19,7 @@ import pytest
 from kluster_integrations.core import guards
 from kluster_integrations.core.content_decoding import optional_module
 from kluster_integrations.core.errors import (
+    DeadlineExceededError,
     MalformedResponseError,
     ResponseTooLargeError,
     StreamIdleTimeoutError,
@@ -106,6 +108,35 @@ def test_waits_shorter_than_the_time_left_are_kept() -> None:
     client = recording_client(GuardOptions(deadline=60.0), timeout=httpx.Timeout(5.0, read=None))
     timeouts = seen_by_the_server(client).extensions["timeout"]
     assert timeouts["connect"] == 5.0 and 55 < timeouts["read"] <= 60.0
+
+
+def test_a_deadline_cap_caps_each_wait_of_a_call_without_a_deadline() -> None:
+    client = recording_client(GuardOptions(), timeout=httpx.Timeout(300.0))
+    with guards.deadline_cap(time.monotonic() + 2.0):
+        timeouts = seen_by_the_server(client).extensions["timeout"]
+    assert all(0 < value <= 2.0 for value in timeouts.values())
+
+
+class _TickingStream(httpx.SyncByteStream):
+    """An event every 50 ms, 40 in all: a stream that is never idle."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        for _ in range(40):
+            time.sleep(0.05)
+            yield b"data: {}\n\n"
+
+
+def test_a_deadline_cap_ends_a_stream_read_after_its_block() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, headers={"content-type": "text/event-stream"}, stream=_TickingStream()
+        )
+
+    client = httpx.Client(transport=GuardedTransport(httpx.MockTransport(answer), GuardOptions()))
+    with guards.deadline_cap(time.monotonic() + 0.2):
+        response = client.send(client.build_request("GET", "http://kluster.test/v1/x"), stream=True)
+    with pytest.raises(DeadlineExceededError):
+        response.read()
 
 
 def test_only_encodings_the_guard_can_bound_are_asked_for() -> None:
