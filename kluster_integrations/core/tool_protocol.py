@@ -59,6 +59,9 @@ from kluster_integrations.core.reply_reader import (
 
 #: The emulator looks for this heading to know the package's protocol is in use.
 TOOLS_HEADING = "Tools you can call (name, description, JSON schema of the arguments):"
+#: The most JSON objects ``parse_bare_arguments`` checks against the tool's schema: a reply
+#: that gives the arguments bare gives them once, perhaps after an example or two.
+MAX_SCHEMA_CHECKS = 8
 
 _FENCE_OPENING = re.compile(r"```[A-Za-z]*[ \t\r\n]*\Z")
 _FENCE_CLOSING = re.compile(r"[ \t\r\n]*```")
@@ -271,12 +274,15 @@ def parse_bare_arguments(text: str, tool: ToolSpec) -> ParsedReply | None:
     (for a reply that gives the arguments without the envelope), else ``None``.
 
     One pass over ``text``: an object that is not valid JSON is skipped whole, and an
-    object that never closes ends the search.
+    object that never closes ends the search. Only objects holding the schema's required
+    keys are checked against it, and at most ``MAX_SCHEMA_CHECKS`` of them (a check costs
+    far more than reading the object).
     """
     if not isinstance(text, str):
         return None
     at = answer_start(text)
-    while (start := text.find("{", at)) >= 0:
+    checks_left = MAX_SCHEMA_CHECKS
+    while checks_left and (start := text.find("{", at)) >= 0:
         extent = JsonExtent(strict=True)
         end = extent.feed(text, start)
         if end < 0:
@@ -285,11 +291,23 @@ def parse_bare_arguments(text: str, tool: ToolSpec) -> ParsedReply | None:
         if extent.problem is not None:
             continue
         value = _loads(text[start:end])
-        if isinstance(value, dict) and _schema_problem(value, tool.parameters) is None:
+        if not isinstance(value, dict) or not _has_required_keys(value, tool.parameters):
+            continue
+        checks_left -= 1
+        if _schema_problem(value, tool.parameters) is None:
             call = ParsedCall(new_call_id(), tool.name, value, _dumps(value))
             begin, end = _with_fence(text, start, end)
             return ParsedReply(text_without(text, begin, end), (call,), ((begin, end),))
     return None
+
+
+def _has_required_keys(value: dict[str, Any], schema: Mapping[str, Any]) -> bool:
+    """Whether ``value`` holds every key ``schema`` requires (a schema that lists none, or
+    not as a list of names, passes: its own check decides)."""
+    required = schema.get("required")
+    if not isinstance(required, list):
+        return True
+    return all(key in value for key in required if isinstance(key, str))
 
 
 def _with_fence(text: str, begin: int, end: int) -> tuple[int, int]:
