@@ -49,7 +49,7 @@ from typing import Any, Literal
 import jsonschema
 
 from kluster_integrations.core.errors import InvalidToolError
-from kluster_integrations.core.json_extent import JsonExtent
+from kluster_integrations.core.json_extent import MAX_DEPTH, JsonExtent
 from kluster_integrations.core.reasoning import answer_start
 from kluster_integrations.core.reply_reader import (
     ENVELOPE_KEY,
@@ -62,6 +62,13 @@ TOOLS_HEADING = "Tools you can call (name, description, JSON schema of the argum
 #: The most JSON objects ``parse_bare_arguments`` checks against the tool's schema: a reply
 #: that gives the arguments bare gives them once, perhaps after an example or two.
 MAX_SCHEMA_CHECKS = 8
+_DECODER = json.JSONDecoder()
+#: How an object that may be JSON starts: a key or its end after the opening brace.
+_OBJECT_START = re.compile(r'\{[ \t\n\r]*["}]')
+#: The most text JSON's decoder is given to read one object: its errors take time in
+#: proportion to where in that text they are (the line number), so longer objects are
+#: left to ``JsonExtent``.
+_DECODED_WINDOW = 1024
 
 _FENCE_OPENING = re.compile(r"```[A-Za-z]*[ \t\r\n]*\Z")
 _FENCE_CLOSING = re.compile(r"[ \t\r\n]*```")
@@ -281,17 +288,14 @@ def parse_bare_arguments(text: str, tool: ToolSpec) -> ParsedReply | None:
     if not isinstance(text, str):
         return None
     at = answer_start(text)
+    required = _required_keys(tool.parameters)
     checks_left = MAX_SCHEMA_CHECKS
     while checks_left and (start := text.find("{", at)) >= 0:
-        extent = JsonExtent(strict=True)
-        end = extent.feed(text, start)
+        end, value = _object_at(text, start)
         if end < 0:
             return None
         at = end
-        if extent.problem is not None:
-            continue
-        value = _loads(text[start:end])
-        if not isinstance(value, dict) or not _has_required_keys(value, tool.parameters):
+        if not isinstance(value, dict) or not value.keys() >= required:
             continue
         checks_left -= 1
         if _schema_problem(value, tool.parameters) is None:
@@ -301,13 +305,39 @@ def parse_bare_arguments(text: str, tool: ToolSpec) -> ParsedReply | None:
     return None
 
 
-def _has_required_keys(value: dict[str, Any], schema: Mapping[str, Any]) -> bool:
-    """Whether ``value`` holds every key ``schema`` requires (a schema that lists none, or
-    not as a list of names, passes: its own check decides)."""
+def _object_at(text: str, start: int) -> tuple[int, Any]:
+    """Where the object opening at ``text[start]`` ends and its value (``None`` when it is
+    not JSON, the end then being where that shows); the end is -1 when it never closes.
+
+    JSON's own decoder reads it (fast) when it is short; ``JsonExtent`` what that decoder
+    refuses or does not reach, and what may nest deeper than ``MAX_DEPTH`` (which is skipped
+    as ``JsonExtent`` skips it).
+    """
+    if _OBJECT_START.match(text, start):  # else not JSON: JsonExtent says where that shows
+        try:
+            value, length = _DECODER.raw_decode(text[start : start + _DECODED_WINDOW])
+        except (ValueError, RecursionError):
+            pass
+        else:
+            end = start + length
+            if length <= 2 * MAX_DEPTH or (
+                text.count("{", start, end) + text.count("[", start, end) <= MAX_DEPTH
+            ):
+                return end, value
+    extent = JsonExtent(strict=True)
+    end = extent.feed(text, start)
+    if end < 0 or extent.problem is not None:
+        return end, None
+    return end, _loads(text[start:end])
+
+
+def _required_keys(schema: Mapping[str, Any]) -> frozenset[str]:
+    """The keys ``schema`` requires at its top (none when it lists them otherwise than as
+    a list of names: its own check decides)."""
     required = schema.get("required")
     if not isinstance(required, list):
-        return True
-    return all(key in value for key in required if isinstance(key, str))
+        return frozenset()
+    return frozenset(key for key in required if isinstance(key, str))
 
 
 def _with_fence(text: str, begin: int, end: int) -> tuple[int, int]:
