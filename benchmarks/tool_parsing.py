@@ -10,7 +10,9 @@ linearly with the reply keeps its per-MB figure as the size doubles; quadratic w
 - ``ReplyStream.feed`` on a code reply in 64-character pieces, with the share of the text
   shown before the reply ended (the rest was held back as a possible tool call);
 - ``ReasoningSplitter.feed`` / ``ReplyStream.feed`` on whitespace before ``<think>``, one
-  character per chunk.
+  character per chunk;
+- ``parse_bare_arguments`` on many small objects that do not fit the tool (``{}`` repeated,
+  objects without the required keys, objects that are not JSON).
 """
 
 from __future__ import annotations
@@ -20,7 +22,12 @@ import time
 from collections.abc import Callable
 
 from kluster_integrations.core.reasoning import ReasoningSplitter
-from kluster_integrations.core.tool_protocol import ReplyStream, ToolSpec, parse_tool_reply
+from kluster_integrations.core.tool_protocol import (
+    ReplyStream,
+    ToolSpec,
+    parse_bare_arguments,
+    parse_tool_reply,
+)
 
 MB = 1_000_000
 TOOLS = [
@@ -134,6 +141,14 @@ def main() -> None:
             "MB",
             seconds,
             f"{shown:.1%} shown before the end",
+        )
+    for what, piece in (("{}", "{}"), ('{"x": 1}', '{"x": 1}'), ("{x}", "{x}")):
+        text = piece * int(MB * scale / len(piece)) + "x"
+        row(
+            f"parse_bare_arguments, {what} repeated",
+            len(text) / MB,
+            "MB",
+            timed(lambda text=text: parse_bare_arguments(text, TOOLS[0])),
         )
     chunks = int(80_000 * scale)
     reasoning_s, replies_s = think_after_whitespace(chunks)

@@ -48,6 +48,9 @@ MAX_CODINGS = 4
 _ZSTD_SLICE = 64
 #: The largest zstd window a client must accept for HTTP (RFC 9659); larger ones are refused.
 _ZSTD_MAX_WINDOW = 8 * 1024 * 1024
+#: The output limit asked of brotli: its C binding stops growing its buffer only once
+#: the buffer reaches the limit, so one step can yield more (64 KB asked: up to 96 KB).
+_BROTLI_LIMIT = PIECE // 4
 _ASKED_FOR = "The client asks for gzip or deflate only (Accept-Encoding)"
 
 
@@ -258,14 +261,14 @@ class _Brotli:
         if decompressor.is_finished():
             return
         try:
-            piece = decompressor.process(data, output_buffer_limit=PIECE)
-            if piece:
-                yield piece
-            while not decompressor.can_accept_more_data():  # more output held back
-                piece = decompressor.process(b"", output_buffer_limit=PIECE)
-                if not piece:  # never expected; a loop that yields nothing would hang
-                    raise self._brotli.error("no output from a decoder that holds some")
-                yield piece
+            step = decompressor.process(data, output_buffer_limit=_BROTLI_LIMIT)
+            # Output held back by the limit comes out on calls without input, until one
+            # returns nothing; can_accept_more_data() may already be True before that
+            # (brotli 1.2.1), so only an empty answer says the decoder holds nothing more.
+            while step:
+                for start in range(0, len(step), PIECE):
+                    yield step[start : start + PIECE]
+                step = decompressor.process(b"", output_buffer_limit=_BROTLI_LIMIT)
         except self._brotli.error as error:
             raise _corrupt("br", error) from error
 

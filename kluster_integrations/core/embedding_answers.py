@@ -42,6 +42,7 @@ from kluster_integrations.core.errors import (
 )
 from kluster_integrations.core.guards import masked_excerpt
 from kluster_integrations.core.parsing import build_answer
+from kluster_integrations.core.responses import parsed_answer
 from kluster_integrations.core.text import lone_surrogate_problem
 
 
@@ -253,7 +254,7 @@ class _AnswerCheck:
     def built(self, raw: Any) -> Any:
         """The checked ``CreateEmbeddingResponse`` of the raw response ``raw``: its JSON is
         checked as sent (a ``true`` in a vector is still a bool), then built by pydantic."""
-        data = raw.parse(to=object)
+        data = parsed_answer(raw, object)
         checked_embedding_answer(
             data, inputs=self.inputs, model=self.model, decode_base64=self.decode_base64
         )

@@ -29,6 +29,7 @@ from typing import Any
 from openai import AsyncStream, Stream
 
 from kluster_integrations.core._sdk import ChunkParser, CompletionParser, build_answer
+from kluster_integrations.core.responses import parsed_answer
 
 __all__ = [
     "ChunkParser",
@@ -53,7 +54,7 @@ def parsed_create(completions: Any) -> Callable[..., Any]:
     ``ChunkParser``."""
 
     def create(**request: Any) -> Any:
-        return completions.with_raw_response.create(**request).parse(to=parser_for(request))
+        return parsed_answer(completions.with_raw_response.create(**request), parser_for(request))
 
     return create
 
@@ -63,7 +64,7 @@ def aparsed_create(completions: Any) -> Callable[..., Awaitable[Any]]:
 
     async def create(**request: Any) -> Any:
         raw = await completions.with_raw_response.create(**request)
-        return raw.parse(to=parser_for(request, is_async=True))
+        return parsed_answer(raw, parser_for(request, is_async=True))
 
     return create
 
@@ -77,7 +78,7 @@ class ParsedRawResponse:
         self._to = parser_for(request, is_async=is_async)
 
     def parse(self) -> Any:
-        return self._raw.parse(to=self._to)
+        return parsed_answer(self._raw, self._to)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._raw, name)

@@ -49,7 +49,7 @@ from typing import Any, Literal
 import jsonschema
 
 from kluster_integrations.core.errors import InvalidToolError
-from kluster_integrations.core.json_extent import JsonExtent
+from kluster_integrations.core.json_extent import MAX_DEPTH, JsonExtent
 from kluster_integrations.core.reasoning import answer_start
 from kluster_integrations.core.reply_reader import (
     ENVELOPE_KEY,
@@ -59,6 +59,16 @@ from kluster_integrations.core.reply_reader import (
 
 #: The emulator looks for this heading to know the package's protocol is in use.
 TOOLS_HEADING = "Tools you can call (name, description, JSON schema of the arguments):"
+#: The most JSON objects ``parse_bare_arguments`` checks against the tool's schema: a reply
+#: that gives the arguments bare gives them once, perhaps after an example or two.
+MAX_SCHEMA_CHECKS = 8
+_DECODER = json.JSONDecoder()
+#: How an object that may be JSON starts: a key or its end after the opening brace.
+_OBJECT_START = re.compile(r'\{[ \t\n\r]*["}]')
+#: The most text JSON's decoder is given to read one object: its errors take time in
+#: proportion to where in that text they are (the line number), so longer objects are
+#: left to ``JsonExtent``.
+_DECODED_WINDOW = 1024
 
 _FENCE_OPENING = re.compile(r"```[A-Za-z]*[ \t\r\n]*\Z")
 _FENCE_CLOSING = re.compile(r"[ \t\r\n]*```")
@@ -271,25 +281,63 @@ def parse_bare_arguments(text: str, tool: ToolSpec) -> ParsedReply | None:
     (for a reply that gives the arguments without the envelope), else ``None``.
 
     One pass over ``text``: an object that is not valid JSON is skipped whole, and an
-    object that never closes ends the search.
+    object that never closes ends the search. Only objects holding the schema's required
+    keys are checked against it, and at most ``MAX_SCHEMA_CHECKS`` of them (a check costs
+    far more than reading the object).
     """
     if not isinstance(text, str):
         return None
     at = answer_start(text)
-    while (start := text.find("{", at)) >= 0:
-        extent = JsonExtent(strict=True)
-        end = extent.feed(text, start)
+    required = _required_keys(tool.parameters)
+    checks_left = MAX_SCHEMA_CHECKS
+    while checks_left and (start := text.find("{", at)) >= 0:
+        end, value = _object_at(text, start)
         if end < 0:
             return None
         at = end
-        if extent.problem is not None:
+        if not isinstance(value, dict) or not value.keys() >= required:
             continue
-        value = _loads(text[start:end])
-        if isinstance(value, dict) and _schema_problem(value, tool.parameters) is None:
+        checks_left -= 1
+        if _schema_problem(value, tool.parameters) is None:
             call = ParsedCall(new_call_id(), tool.name, value, _dumps(value))
             begin, end = _with_fence(text, start, end)
             return ParsedReply(text_without(text, begin, end), (call,), ((begin, end),))
     return None
+
+
+def _object_at(text: str, start: int) -> tuple[int, Any]:
+    """Where the object opening at ``text[start]`` ends and its value (``None`` when it is
+    not JSON, the end then being where that shows); the end is -1 when it never closes.
+
+    JSON's own decoder reads it (fast) when it is short; ``JsonExtent`` what that decoder
+    refuses or does not reach, and what may nest deeper than ``MAX_DEPTH`` (which is skipped
+    as ``JsonExtent`` skips it).
+    """
+    if _OBJECT_START.match(text, start):  # else not JSON: JsonExtent says where that shows
+        try:
+            value, length = _DECODER.raw_decode(text[start : start + _DECODED_WINDOW])
+        except (ValueError, RecursionError):
+            pass
+        else:
+            end = start + length
+            if length <= 2 * MAX_DEPTH or (
+                text.count("{", start, end) + text.count("[", start, end) <= MAX_DEPTH
+            ):
+                return end, value
+    extent = JsonExtent(strict=True)
+    end = extent.feed(text, start)
+    if end < 0 or extent.problem is not None:
+        return end, None
+    return end, _loads(text[start:end])
+
+
+def _required_keys(schema: Mapping[str, Any]) -> frozenset[str]:
+    """The keys ``schema`` requires at its top (none when it lists them otherwise than as
+    a list of names: its own check decides)."""
+    required = schema.get("required")
+    if not isinstance(required, list):
+        return frozenset()
+    return frozenset(key for key in required if isinstance(key, str))
 
 
 def _with_fence(text: str, begin: int, end: int) -> tuple[int, int]:

@@ -17,6 +17,7 @@ Example::
     emulator.add_fault(answer="listing_data_not_a_list", path="/v1/models")
     emulator.add_fault(answer="drip_batch", path="/v1/batches")  # a running batch, dripped
     emulator.add_fault(answer="drip_file", path="/v1/files")      # a file's content, dripped
+    emulator.add_fault(answer="huge_integer", path=None)           # 5,000 digits in usage
 
 Encoded answers (``Content-Encoding``) are compressed in pieces, so even a bomb of
 gigabytes costs the emulator little memory. ``zstd`` needs the ``zstandard`` package (it
@@ -340,6 +341,28 @@ def _echo_key_header(body: Any, key: str, size: int) -> Response:
     return answer
 
 
+#: Digits of the integer ``huge_integer`` sends: more than the 4,300 that Python reads into
+#: an int from text by default (``sys.get_int_max_str_digits``), so ``json.loads`` fails.
+HUGE_INTEGER_DIGITS = 5_000
+
+
+def _huge_integer(body: Any, key: str, size: int) -> Response:
+    """The usual answer (a completion, or embeddings for an embeddings request) whose
+    ``usage.prompt_tokens`` is an integer of ``HUGE_INTEGER_DIGITS`` digits."""
+    if isinstance(body, dict) and "input" in body:
+        answer: dict[str, Any] = {
+            "object": "list",
+            "data": _embedding_data(body),
+            "model": body.get("model"),
+            "usage": {"total_tokens": 1},
+        }
+    else:
+        answer = _completion(body)
+    answer["usage"]["prompt_tokens"] = "(huge)"
+    text = json.dumps(answer).replace('"(huge)"', "9" * HUGE_INTEGER_DIGITS)
+    return Response(text, media_type="application/json")
+
+
 def hostile_answer(name: str, body: Any, key: str, size: int = 0) -> Response:
     """The answer called ``name`` (see ``HOSTILE_ANSWERS``) to a request with ``body``."""
     return HOSTILE_ANSWERS[name](body, key, size)
@@ -355,6 +378,7 @@ HOSTILE_ANSWERS: dict[str, Callable[[Any, str, int], Response]] = {
         {k: v for k, v in _completion(body).items() if k != "choices"}
     ),
     "empty_choices": lambda body, key, size: JSONResponse({**_completion(body), "choices": []}),
+    "huge_integer": _huge_integer,
     "echo_key_200": lambda body, key, size: JSONResponse(
         {"message": f"Key {key} may not use this gateway."}
     ),

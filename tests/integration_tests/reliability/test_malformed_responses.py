@@ -41,16 +41,19 @@ def test_stream_answer_that_is_not_events(call: ChatCall, kluster_env: KlusterEm
         call.run(max_retries=0)
 
 
-EMBEDDING_CALLS: dict[str, Callable[[], object]] = {
-    "langchain-embed_query": lambda: KlusterEmbeddings(max_retries=0).embed_query("x"),
-    "langchain-aembed_documents": lambda: asyncio.run(
-        KlusterEmbeddings(max_retries=0).aembed_documents(["x"])
-    ),
-    "llama_index-get_text_embedding": lambda: KlusterEmbedding(max_retries=0).get_text_embedding(
+#: Each embeddings path, called with the ``max_retries`` given.
+EMBEDDING_CALLS: dict[str, Callable[[int], object]] = {
+    "langchain-embed_query": lambda retries: KlusterEmbeddings(max_retries=retries).embed_query(
         "x"
     ),
-    "llama_index-aget_query_embedding": lambda: asyncio.run(
-        KlusterEmbedding(max_retries=0).aget_query_embedding("x")
+    "langchain-aembed_documents": lambda retries: asyncio.run(
+        KlusterEmbeddings(max_retries=retries).aembed_documents(["x"])
+    ),
+    "llama_index-get_text_embedding": lambda retries: KlusterEmbedding(
+        max_retries=retries
+    ).get_text_embedding("x"),
+    "llama_index-aget_query_embedding": lambda retries: asyncio.run(
+        KlusterEmbedding(max_retries=retries).aget_query_embedding("x")
     ),
 }
 
@@ -59,6 +62,33 @@ EMBEDDING_CALLS: dict[str, Callable[[], object]] = {
 def test_embedding_answer_that_is_not_json(name: str, kluster_env: KlusterEmulator) -> None:
     kluster_env.add_fault(malformed=True, path="/v1/embeddings")
     with pytest.raises(MalformedResponseError) as caught:
-        EMBEDDING_CALLS[name]()
+        EMBEDDING_CALLS[name](0)
     assert_malformed(caught)
+    assert len(kluster_env.embedding_requests()) == 1
+
+
+# An integer longer than Python reads from text (4,300 digits): an unusable answer, not
+# retried, whichever path read it.
+
+
+def assert_unreadable_number(caught: pytest.ExceptionInfo[MalformedResponseError]) -> None:
+    assert isinstance(caught.value.__cause__, ValueError)
+    assert "JSON cannot be read" in str(caught.value) and "4300 digits" in str(caught.value)
+
+
+@pytest.mark.parametrize("call", [c for c in CHAT_CALLS if not c.streams], ids=str)
+def test_chat_answer_with_a_huge_integer(call: ChatCall, kluster_env: KlusterEmulator) -> None:
+    kluster_env.add_fault(answer="huge_integer", times=3)
+    with pytest.raises(MalformedResponseError) as caught:
+        call.run(max_retries=2)
+    assert_unreadable_number(caught)
+    assert len(kluster_env.chat_requests()) == 1
+
+
+@pytest.mark.parametrize("name", sorted(EMBEDDING_CALLS))
+def test_embedding_answer_with_a_huge_integer(name: str, kluster_env: KlusterEmulator) -> None:
+    kluster_env.add_fault(answer="huge_integer", path="/v1/embeddings", times=3)
+    with pytest.raises(MalformedResponseError) as caught:
+        EMBEDDING_CALLS[name](2)
+    assert_unreadable_number(caught)
     assert len(kluster_env.embedding_requests()) == 1

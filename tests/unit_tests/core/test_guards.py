@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import importlib
 import importlib.util
+import json
 import sys
 import time
 import tracemalloc
@@ -17,7 +18,7 @@ import openai
 import pytest
 
 from kluster_integrations.core import guards
-from kluster_integrations.core.content_decoding import optional_module
+from kluster_integrations.core.content_decoding import PIECE, content_decoder, optional_module
 from kluster_integrations.core.errors import (
     DeadlineExceededError,
     MalformedResponseError,
@@ -316,6 +317,31 @@ def test_brotli_is_decoded_within_the_cap() -> None:
     peak, error = traced_read(client)
     assert peak < 10_000_000  # the decoded bomb is 50 MB
     assert isinstance(error, ResponseTooLargeError)
+
+
+SEVERAL_MB_JSON = json.dumps(
+    [{"index": i, "text": "kluster " * (i % 9)} for i in range(60_000)]
+).encode()
+
+
+@pytest.mark.skipif(not bounded_brotli(), reason="needs brotli or brotlicffi >= 1.2")
+@pytest.mark.parametrize("piece_size", [1, 7, 1000, None])
+def test_brotli_body_of_several_mb_is_decoded_whole_in_bounded_pieces(
+    piece_size: int | None,
+) -> None:
+    brotli = optional_module("brotli") or optional_module("brotlicffi")
+    body = brotli.compress(SEVERAL_MB_JSON, quality=5)  # the default, 11, takes seconds
+    size = piece_size or len(body)
+    decoder = content_decoder(b"br", status=200)
+    assert decoder is not None
+    decoded = [
+        piece
+        for start in range(0, len(body), size)
+        for piece in decoder.decode(body[start : start + size])
+    ]
+    decoded += decoder.finish()
+    assert b"".join(decoded) == SEVERAL_MB_JSON
+    assert max(map(len, decoded)) <= PIECE
 
 
 def test_corrupt_gzip_is_an_httpx_decoding_error() -> None:

@@ -4,11 +4,13 @@ streaming splitter that never lets envelope JSON through as answer text."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kluster_integrations.core import tool_protocol
 from kluster_integrations.core.errors import InvalidToolError, KlusterError
 from kluster_integrations.core.tool_calling import PromptedTools
 from kluster_integrations.core.tool_protocol import (
@@ -19,6 +21,7 @@ from kluster_integrations.core.tool_protocol import (
     ToolChoice,
     ToolSpec,
     normalize_tool_choice,
+    parse_bare_arguments,
     parse_tool_reply,
     tools_instruction,
 )
@@ -125,6 +128,37 @@ def test_a_bare_object_counts_as_the_call_only_when_one_tool_is_required() -> No
     }
     assert PromptedTools((ADD,), ToolChoice("auto")).parse(bare).calls == ()
     assert PromptedTools((ADD,), ToolChoice("required")).parse('{"a": "x"}').calls == ()
+
+
+def test_a_bare_object_that_fits_is_found_after_objects_that_do_not() -> None:
+    reply = 'Not {"a": "x", "b": 1}, nor {"c": 1}: {"a": 1, "b": 2}'
+    found = parse_bare_arguments(reply, ADD)
+    assert found is not None and found.calls[0].arguments == {"a": 1, "b": 2}
+    assert found.text == 'Not {"a": "x", "b": 1}, nor {"c": 1}: '
+
+
+def schema_checks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The arguments ``parse_bare_arguments`` checks against the schema from now on."""
+    checked: list[object] = []
+    check = tool_protocol._schema_problem
+
+    def counted(arguments: object, schema: Any) -> str | None:
+        checked.append(arguments)
+        return check(arguments, schema)
+
+    monkeypatch.setattr(tool_protocol, "_schema_problem", counted)
+    return checked
+
+
+@pytest.mark.parametrize(("candidate", "count"), [("{}", 200_000), ('{"a": "x", "b": 2} ', 20_000)])
+def test_many_objects_that_do_not_fit_are_not_each_checked_against_the_schema(
+    candidate: str, count: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile reply of many small objects: the schema check (slow) runs on a few only;
+    the speed is measured in benchmarks/tool_parsing.py."""
+    checked = schema_checks(monkeypatch)
+    assert parse_bare_arguments(candidate * count + "x", ADD) is None
+    assert len(checked) <= tool_protocol.MAX_SCHEMA_CHECKS
 
 
 def test_the_instruction_lists_every_tool_and_the_rule_for_the_choice() -> None:
