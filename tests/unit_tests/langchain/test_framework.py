@@ -4,10 +4,10 @@ when langchain-core or langchain-openai changes them."""
 
 from __future__ import annotations
 
+import importlib
 import inspect
 
 import pytest
-from langchain_core.language_models.chat_models import GATEWAY_METADATA_RESPONSE_KEY
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.outputs import ChatGeneration
 from langchain_core.prompt_values import ChatPromptValue
@@ -67,10 +67,21 @@ def test_combined_llm_output_sums_token_usage() -> None:
     assert combined["token_usage"] == {"total_tokens": 7} and combined["model_name"] == "m"
 
 
+#: LangChain's gateway key, left out of response metadata; langchain-core has it since 1.3
+#: or so (None before: the lowest version this package allows has no gateway metadata).
+GATEWAY_KEY = getattr(
+    importlib.import_module("langchain_core.language_models.chat_models"),
+    "GATEWAY_METADATA_RESPONSE_KEY",
+    None,
+)
+
+
 def test_response_metadata_is_generation_info_and_message_metadata() -> None:
+    info: dict[str, object] = {"finish_reason": "stop"}
+    if GATEWAY_KEY is not None:
+        info[GATEWAY_KEY] = {"g": 1}
     generation = ChatGeneration(
-        message=AIMessage("x", response_metadata={"model_name": "m"}),
-        generation_info={"finish_reason": "stop", GATEWAY_METADATA_RESPONSE_KEY: {"g": 1}},
+        message=AIMessage("x", response_metadata={"model_name": "m"}), generation_info=info
     )
     assert response_metadata(generation) == {"finish_reason": "stop", "model_name": "m"}
 
