@@ -109,7 +109,21 @@ if TYPE_CHECKING:
 
 
 class KlusterError(Exception):
-    """Base class of every error this package raises itself."""
+    """Base class of every error this package raises itself.
+
+    Pickled as its class, ``args`` and attributes, so an error whose constructor takes
+    other arguments than its message (``DeadlineExceededError(5.0)``) crosses process
+    boundaries (multiprocessing, Celery) unchanged."""
+
+    def __reduce__(self) -> Any:
+        return (_restore_error, (type(self), self.args, self.__dict__))
+
+
+def _restore_error(cls: type[BaseException], args: tuple[Any, ...], state: dict) -> Any:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigurationError(KlusterError):
