@@ -20,13 +20,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from kluster_integrations.core.errors import StructuredOutputError
+from kluster_integrations.core.json_extent import JsonExtent
 from kluster_integrations.core.reasoning import answer_start
 
 #: The emulator looks for this heading to find the schema and answer with matching JSON.
 SCHEMA_HEADING = "JSON schema of the answer:"
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
-_DECODER = json.JSONDecoder()
+_VALUE_START = re.compile(r"[\[{]")
 
 
 def schema_instruction(schema: Mapping[str, Any]) -> str:
@@ -67,7 +68,7 @@ def extract_json(text: str) -> Any:
         candidate = candidate.strip()
         try:
             return json.loads(candidate)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
             pass
         found = _first_json_value(candidate)
         if found is not None:
@@ -76,10 +77,21 @@ def extract_json(text: str) -> Any:
 
 
 def _first_json_value(text: str) -> Any:
-    for match in re.finditer(r"[\[{]", text):
-        try:
-            value, _ = _DECODER.raw_decode(text, match.start())
-        except json.JSONDecodeError:
-            continue
-        return value
+    """The first complete JSON object or array in ``text``, in one forward pass: each
+    candidate's extent is found by ``JsonExtent`` (bounded nesting) and the search goes on
+    from where it showed it is not JSON, or past a balanced span that does not decode. An
+    opening that never closes ends the search (model output is hostile: no re-scans)."""
+    at = 0
+    while (match := _VALUE_START.search(text, at)) is not None:
+        start = match.start()
+        extent = JsonExtent(strict=True)
+        end = extent.feed(text, start)
+        if end < 0:
+            return None
+        if extent.problem is None:
+            try:
+                return json.loads(text[start:end])
+            except ValueError:
+                pass
+        at = max(end, start + 1)
     return None

@@ -37,3 +37,23 @@ def test_extract_json_error_quotes_the_reply():
         extract_json("I cannot do that.")
     assert "I cannot do that." in str(info.value)
     assert info.value.text == "I cannot do that."
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "{" * 300_000,
+        "x{" * 300_000,
+        "[1, " * 250_000,
+        '{"a": x} ' * 100_000 + '{"found": 1}',
+    ],
+    ids=["open-braces", "brace-in-prose", "deep-array", "bad-spans-then-json"],
+)
+def test_hostile_replies_are_read_in_one_pass(reply: str) -> None:
+    """About 1 MB each; the old search decoded from every bracket (about 85 s for 1 MB of
+    ``x{``) and let a deep array out as a bare ``RecursionError``."""
+    if reply.endswith('{"found": 1}'):
+        assert extract_json(reply) == {"found": 1}
+    else:
+        with pytest.raises(StructuredOutputError):
+            extract_json(reply)
