@@ -559,18 +559,6 @@ class BatchItemError(BatchError):
         where = f"HTTP {status_code}" if status_code is not None else (code or "not run")
         super().__init__(f"Batch request {custom_id!r} (input {index}) failed ({where}): {message}")
 
-    def __reduce__(self) -> Any:
-        return (
-            _rebuild_item_error,
-            (self.custom_id, self.index, self.message, self.status_code, self.code, self.body),
-        )
-
-
-def _rebuild_item_error(
-    custom_id: str, index: int, message: str, status_code: int | None, code: str | None, body: Any
-) -> BatchItemError:
-    return BatchItemError(custom_id, index, message, status_code=status_code, code=code, body=body)
-
 
 class BatchOutputLineError(BatchItemError):
     """A request whose result the batch's files get wrong; ``code`` says how:
@@ -585,9 +573,6 @@ class BatchOutputLineError(BatchItemError):
             "results(return_exceptions=True) and iter_results() return them, with this "
             "error in this request's place.",
         )
-
-    def __reduce__(self) -> Any:
-        return (type(self), (self.custom_id, self.index, self.message, self.code))
 
 
 class BatchResultsError(BatchError):

@@ -43,8 +43,9 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from kluster_integrations.core.json_extent import MAX_DEPTH, JsonExtent
+from kluster_integrations.core.reasoning import CLOSE_TAG, OPEN_TAG
 
-THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
+THINK_OPEN, THINK_CLOSE = OPEN_TAG, CLOSE_TAG  # the one pair, from core.reasoning
 #: The envelope's only key (``{"tool_calls": [...]}``), and how it opens the envelope.
 ENVELOPE_KEY = "tool_calls"
 MARKER_KEY = json.dumps(ENVELOPE_KEY)

@@ -331,11 +331,12 @@ def as_tool_completion(
     choice = body["choices"][0]
     message = choice["message"]
     message["content"] = reply.text or (None if reply.calls else "")
-    if plan.sent_calls(reply):
-        message["tool_calls"] = [_call_dict(c) for c in plan.sent_calls(reply)]
+    sent, invalid = plan.sent_calls(reply), plan.held_invalid(reply)
+    if sent:
+        message["tool_calls"] = [_call_dict(c) for c in sent]
         choice["finish_reason"] = "tool_calls"
-    if plan.held_invalid(reply):
-        message["invalid_tool_calls"] = [_invalid_dict(c) for c in plan.held_invalid(reply)]
+    if invalid:
+        message["invalid_tool_calls"] = [_invalid_dict(c) for c in invalid]
     return ChatCompletion.model_validate(body)
 
 

@@ -554,16 +554,9 @@ class ReplyStream:
         self._calls = _Calls(tools)
         self._reader = ReplyReader(self._calls)
         self._parallel = parallel
-        self._pieces: list[str] = []
-
-    @property
-    def text(self) -> str:
-        """The reply as received so far."""
-        return "".join(self._pieces)
 
     def feed(self, delta: str) -> str:
         """Add ``delta``; return the part of the reply that can be shown now."""
-        self._pieces.append(delta)
         self._reader.feed(delta)
         return self._reader.take()
 

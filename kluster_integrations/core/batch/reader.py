@@ -153,10 +153,6 @@ class ResultIndex:
         if len(self._strays) < _STRAYS_SHOWN:
             self._strays.append(description)
 
-    def missing(self) -> int:
-        """How many inputs no file answers."""
-        return self._file_of.count(_MISSING)
-
     def items(self, *, not_run: tuple[str, str] | None) -> Iterator[ResultItem]:
         """Every input's outcome in input order. An input no file answers is an error with
         ``not_run`` (code, message) as reason; with ``None`` (a completed batch must answer

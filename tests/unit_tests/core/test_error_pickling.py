@@ -32,3 +32,14 @@ def test_an_error_survives_pickle(error: KlusterError) -> None:
     assert type(back) is type(error)
     assert str(back) == str(error) and back.args == error.args
     assert vars(back) == vars(error)
+
+
+def test_batch_item_errors_survive_pickle_with_their_fields() -> None:
+    from kluster_integrations.core.errors import BatchItemError, BatchOutputLineError
+
+    for error in (
+        BatchItemError("a", 0, "boom", status_code=500, code="server_error", body={"x": 1}),
+        BatchOutputLineError("b", 1, "missing", code="missing_line"),
+    ):
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error) and vars(back) == vars(error) and str(back) == str(error)
