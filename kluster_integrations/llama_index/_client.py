@@ -32,7 +32,6 @@ from kluster_integrations.core.parsing import aparsed_create, parsed_create
 from kluster_integrations.core.responses import readable_response
 from kluster_integrations.core.streaming import aguard_stream, guard_stream
 from kluster_integrations.core.tool_calling import asend, send
-from kluster_integrations.llama_index._framework import past_llamaindex_retries
 
 #: Turns a request as LlamaIndex built it into the one to send (``KlusterLLM._prepare``).
 Preparer = Callable[[dict[str, Any]], dict[str, Any]]
@@ -115,7 +114,7 @@ class _Completions:
 
     def create(self, **request: Any) -> Any:
         clean = self._prepare(request)
-        with past_llamaindex_retries(), readable_response():
+        with readable_response():
             response = send(_checking(parsed_create(self._completions)), clean)
         if clean.get("stream"):
             return _guarded(response)
@@ -126,7 +125,7 @@ class _Completions:
 class _AsyncCompletions(_Completions):
     async def create(self, **request: Any) -> Any:
         clean = self._prepare(request)
-        with past_llamaindex_retries(), readable_response():
+        with readable_response():
             response = await asend(_achecking(aparsed_create(self._completions)), clean)
         if clean.get("stream"):
             return _aguarded(response)

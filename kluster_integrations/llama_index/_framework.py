@@ -30,35 +30,25 @@ OpenAI-compatible integrations override; a renamed one would silently stop being
 clients, built as the LLM's own) and ``OpenAI._get_response_token_counts(raw_response)``
 in ``response_token_counts`` (a Batch API answer's usage, as ``chat`` reports it).
 
-**LlamaIndex's own retries, without a private name.** ``OpenAI``'s chat methods carry
-``llm_retry_decorator`` (tenacity), which retries openai's connection, timeout, rate-limit
-and server errors on top of the openai SDK's ``max_retries``: a failure cost
-``(1 + n) * n`` requests. ``max_retries=0`` would switch off the SDK's retries too. So
-``sdk_retries_only`` marks the time a chat method runs, and ``past_llamaindex_retries``
-(around the SDK call in ``_client.py``) carries any error out of it inside an exception
-that is not openai's, which the retry layer lets through; ``sdk_retries_only`` raises the
-original error again. (This replaced taking the undecorated method from ``__wrapped__``.)
-If LlamaIndex began retrying every exception, the carried error would be retried: the
-retry-count tests in ``test_framework.py`` and ``reliability/test_defaults.py`` go red.
+**LlamaIndex's own retries, skipped through ``__wrapped__``.** ``OpenAI``'s chat methods
+carry ``llm_retry_decorator`` (tenacity), which retries openai's connection, timeout,
+rate-limit and server errors on top of the openai SDK's ``max_retries`` (a failure cost
+``(1 + n) * n`` requests) and builds a new retrier on every call (about 58 µs).
+``max_retries=0`` would switch off the SDK's retries too, so ``without_llamaindex_retries``
+takes the undecorated method the decorator keeps as ``__wrapped__`` (the method itself
+when it is not wrapped). If LlamaIndex stops keeping it, the retry-count tests in
+``test_framework.py`` and ``reliability/test_defaults.py`` go red.
 
 Example::
 
     class KlusterLLM(OpenAILike):
-        @sdk_retries_only
-        def _chat(self, messages, **kwargs):
-            return super()._chat(messages, **kwargs)
-
-    with past_llamaindex_retries():               # around client.chat.completions.create
-        response = completions.create(**request)
+        _chat = without_llamaindex_retries(OpenAILike, "_chat")
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
-from contextvars import ContextVar
-from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from llama_index.llms.openai import OpenAI
 
@@ -114,65 +104,10 @@ def response_token_counts(llm: OpenAI, raw_response: Any) -> dict[str, Any]:
     return llm._get_response_token_counts(raw_response)
 
 
-_IN_RETRIED_METHOD: ContextVar[bool] = ContextVar("in_llamaindex_retried", default=False)
-
-
-class _PastRetries(Exception):
-    """An error on its way out of a chat method, past LlamaIndex's retry layer."""
-
-    def __init__(self, error: Exception) -> None:
-        super().__init__(error)
-        self.error = error
-
-
-class _CarryPastRetries:
-    """The context manager ``past_llamaindex_retries`` returns (a class: a third of the cost
-    of ``contextlib.contextmanager`` on every request)."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> None:
-        if isinstance(error, Exception) and _IN_RETRIED_METHOD.get():
-            raise _PastRetries(error) from None
-
-
-_CARRY_PAST_RETRIES = _CarryPastRetries()
-
-
-def past_llamaindex_retries() -> _CarryPastRetries:
-    """Inside a chat method under ``sdk_retries_only``, an error raised in the block
-    leaves as a ``_PastRetries``; elsewhere (a stream read later) it leaves as it is."""
-    return _CARRY_PAST_RETRIES
-
-
-def sdk_retries_only(method: Callable[..., Any]) -> Callable[..., Any]:
-    """``method`` (an override of one of ``OpenAI``'s retried chat methods that calls the
-    stock one) with errors carried past LlamaIndex's retry layer and raised as they were."""
-    if inspect.iscoroutinefunction(method):
-
-        @wraps(method)
-        async def arun(*args: Any, **kwargs: Any) -> Any:
-            marked = _IN_RETRIED_METHOD.set(True)
-            try:
-                return await method(*args, **kwargs)
-            except _PastRetries as carried:
-                error = carried.error
-            finally:
-                _IN_RETRIED_METHOD.reset(marked)
-            raise error
-
-        return arun
-
-    @wraps(method)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        marked = _IN_RETRIED_METHOD.set(True)
-        try:
-            return method(*args, **kwargs)
-        except _PastRetries as carried:
-            error = carried.error
-        finally:
-            _IN_RETRIED_METHOD.reset(marked)
-        raise error
-
-    return run
+def without_llamaindex_retries(owner: type, name: str) -> Callable[..., Any]:
+    """``owner.<name>`` (one of ``OpenAI``'s chat methods) without LlamaIndex's own retry
+    decorator, which it keeps as ``__wrapped__``: the openai SDK already retries each
+    request, and the decorator builds a new tenacity retrier on every call (about 58 µs)
+    and retries on top of the SDK's retries. The method itself when it is not wrapped."""
+    method = getattr(owner, name)
+    return cast(Callable[..., Any], getattr(method, "__wrapped__", method))

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import openai
-from llama_index.core.base.llms.types import ChatMessage, LLMMetadata
+from llama_index.core.base.llms.types import LLMMetadata
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.events.llm import (
@@ -73,7 +73,7 @@ from kluster_integrations.llama_index._framework import (
     USER_CHOSEN_KEY,
     credential_kwargs,
     response_token_counts,
-    sdk_retries_only,
+    without_llamaindex_retries,
 )
 from kluster_integrations.llama_index.reasoning import ReasoningClient, reasoning_aware
 from kluster_integrations.llama_index.structured import schema_program
@@ -355,27 +355,11 @@ class KlusterLLM(OpenAILike):
     def _reasoning_mode(self) -> ReasoningMode:
         return resolve_reasoning_mode(self.model, self.reasoning)
 
-    # LlamaIndex's retries switched off, the SDK's kept (see ``_framework.sdk_retries_only``).
-
-    @reasoning_aware
-    @sdk_retries_only
-    def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> Any:
-        return super()._chat(messages, **kwargs)
-
-    @reasoning_aware
-    @sdk_retries_only
-    def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> Any:
-        return super()._stream_chat(messages, **kwargs)
-
-    @reasoning_aware
-    @sdk_retries_only
-    async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> Any:
-        return await super()._achat(messages, **kwargs)
-
-    @reasoning_aware
-    @sdk_retries_only
-    async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> Any:
-        return await super()._astream_chat(messages, **kwargs)
+    # LlamaIndex's retries switched off, the SDK's kept (``_framework.without_llamaindex_retries``).
+    _chat = reasoning_aware(without_llamaindex_retries(OpenAILike, "_chat"))
+    _stream_chat = reasoning_aware(without_llamaindex_retries(OpenAILike, "_stream_chat"))
+    _achat = reasoning_aware(without_llamaindex_retries(OpenAILike, "_achat"))
+    _astream_chat = reasoning_aware(without_llamaindex_retries(OpenAILike, "_astream_chat"))
 
     # -- the Batch API (inputs and answers read in ``llama_index/batch.py``) --
 

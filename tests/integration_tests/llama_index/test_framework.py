@@ -87,7 +87,7 @@ def rate_limited(kluster_env: KlusterEmulator) -> None:
 
 
 def test_the_stock_chat_methods_retry_on_top_of_the_sdk(kluster_env: KlusterEmulator) -> None:
-    """LlamaIndex's retry layer is still there (else ``sdk_retries_only`` is not needed
+    """LlamaIndex's retry layer is still there (else ``without_llamaindex_retries`` is not needed
     any more): two attempts of three SDK requests each with ``max_retries=2``."""
     stock = stock_llm(OpenAILike, kluster_env, max_retries=2)
     rate_limited(kluster_env)
@@ -184,3 +184,15 @@ def test_model_kwargs_reach_create_unchanged(kluster_env: KlusterEmulator) -> No
     assert len(seen) == 4
     assert all(request[USER_CHOSEN_KEY] >= {"top_p"} for request in seen)
     assert all(USER_CHOSEN_KEY not in body for body in kluster_env.chat_requests())
+
+
+def test_the_stock_chat_methods_keep_their_undecorated_form() -> None:
+    """``without_llamaindex_retries`` reads the method LlamaIndex's retry decorator keeps as
+    ``__wrapped__``; the form it returns is not the decorated one."""
+    from llama_index.llms.openai_like import OpenAILike
+
+    from kluster_integrations.llama_index._framework import without_llamaindex_retries
+
+    for name in ("_chat", "_stream_chat", "_achat", "_astream_chat"):
+        assert hasattr(getattr(OpenAILike, name), "__wrapped__"), name
+        assert without_llamaindex_retries(OpenAILike, name) is not getattr(OpenAILike, name)

@@ -25,8 +25,6 @@ from kluster_integrations.core.errors import KlusterError, KlusterWarning
 #: Exceptions that never leave the package, with the reason.
 INTERNAL = {
     "StreamCut": "the emulator's stream generator raises and catches it to cut a stream",
-    "_PastRetries": "carries an error past LlamaIndex's retry layer inside KlusterLLM's chat "
-    "methods; llama_index/_framework.sdk_retries_only raises the original error again",
 }
 
 #: Errors in no group, with the reason.
