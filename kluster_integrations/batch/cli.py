@@ -29,7 +29,7 @@ from kluster_integrations.core.config import (
     resolve_api_key,
     resolve_base_url,
 )
-from kluster_integrations.core.connection import guard_options, guarded_http_clients
+from kluster_integrations.core.connection import guarded_sync_http_client
 from kluster_integrations.core.errors import BatchOutputLineError, KlusterError
 
 #: Unreadable results named in the summary line (the rest are counted).
@@ -77,7 +77,7 @@ def main(
             api_key=resolve_api_key(),
             base_url=resolve_base_url(),
             max_retries=DEFAULT_MAX_RETRIES,
-            http_client=guarded_http_clients(guard_options())[0],
+            http_client=guarded_sync_http_client(),
         )
         if args.command == "list":
             for batch in client.batches.list(limit=args.limit).data:

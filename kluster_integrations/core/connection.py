@@ -111,20 +111,27 @@ def _read_timeout(timeout: Any) -> float:
 def guarded_http_clients(options: GuardOptions) -> tuple[httpx.Client, httpx.AsyncClient]:
     """A sync and an async httpx client with the openai SDK's defaults and the guards; the
     key is masked in the DEBUG logs of openai, httpx and httpcore from now on."""
+    return guarded_sync_http_client(options), guarded_async_http_client(options)
+
+
+def guarded_sync_http_client(options: GuardOptions | None = None) -> httpx.Client:
+    """The sync client of ``guarded_http_clients`` alone (guards at their defaults unless
+    ``options`` says), for a sync openai client such as the batch command line's."""
     install_log_masking()
-    sync_transport = GuardedTransport(httpx.HTTPTransport(limits=POOL_LIMITS), options)
-    async_transport = AsyncGuardedTransport(LoopLocalAsyncTransport(), options)
-    headers = {"Accept-Encoding": ACCEPTED_ENCODINGS}  # the transports would set it anyway
-    return (
-        _ClosedWhenCollected(transport=sync_transport, headers=headers),
-        openai.DefaultAsyncHttpxClient(transport=async_transport, headers=headers),
-    )
+    transport = GuardedTransport(httpx.HTTPTransport(limits=POOL_LIMITS), options or GuardOptions())
+    return _ClosedWhenCollected(transport=transport, headers=_HEADERS)
 
 
-def guarded_async_http_client(timeout: Any = None) -> httpx.AsyncClient:
-    """An async httpx client with the guards at their defaults (``timeout`` sets the idle
-    limit), for an async openai client built beside a sync one the caller gave."""
-    return guarded_http_clients(guard_options(timeout=timeout))[1]
+def guarded_async_http_client(options: GuardOptions | None = None) -> httpx.AsyncClient:
+    """The async client of ``guarded_http_clients`` alone, e.g. for an async openai client
+    built beside a sync one the caller gave."""
+    install_log_masking()
+    transport = AsyncGuardedTransport(LoopLocalAsyncTransport(), options or GuardOptions())
+    return openai.DefaultAsyncHttpxClient(transport=transport, headers=_HEADERS)
+
+
+#: The transports would set it anyway; set here, httpx does not rewrite it per request.
+_HEADERS = {"Accept-Encoding": ACCEPTED_ENCODINGS}
 
 
 class _ClosedWhenCollected(openai.DefaultHttpxClient):

@@ -48,14 +48,16 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.chat_models import _gen_info_and_msg_metadata
 from langchain_core.messages import BaseMessage
-from langchain_core.outputs import ChatGeneration
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk
 from langchain_openai.chat_models.base import BaseChatOpenAI
+
+from kluster_integrations.core.errors import KlusterTimeoutError
 
 #: ``ChatOpenAI`` hooks ``ChatKluster`` overrides, with their parameter names (``None``: a
 #: property).
@@ -107,3 +109,23 @@ def combined_llm_output(
 def response_metadata(generation: ChatGeneration) -> dict[str, Any]:
     """The metadata ``BaseChatModel`` adds to a real-time result's message."""
     return _gen_info_and_msg_metadata(generation)
+
+
+async def own_stream_timeouts(
+    chunks: AsyncIterator[ChatGenerationChunk],
+) -> AsyncIterator[ChatGenerationChunk]:
+    """``chunks``, with the deadline and idle-stream errors raised as themselves.
+
+    Relies on how langchain-openai's private ``_astream_with_chunk_timeout`` (behind
+    ``stream_chunk_timeout``) raises: it takes any ``TimeoutError`` out of the stream for its
+    own and raises ``StreamChunkTimeoutError`` *from* it (naming its own limit); its own
+    timeouts pass unchanged. ``reliability/test_deadlines.py`` goes red if that changes."""
+    try:
+        async for chunk in chunks:
+            yield chunk
+        return
+    except TimeoutError as error:
+        own = error.__cause__
+        if not isinstance(own, KlusterTimeoutError):
+            raise
+    raise own  # outside the except block, so its traceback does not show the wrapper

@@ -55,7 +55,7 @@ from kluster_integrations.core.batch import (
 from kluster_integrations.core.batch.adaptive import reject_placeholder
 from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_CHAT_MODEL
-from kluster_integrations.core.errors import InvalidRequestError, KlusterTimeoutError
+from kluster_integrations.core.errors import InvalidRequestError
 from kluster_integrations.core.preparation import RequestPreparer, refuse_unsupported
 from kluster_integrations.core.reasoning import (
     ReasoningMode,
@@ -69,7 +69,11 @@ from kluster_integrations.core.tool_calling import ToolCallingMode, check_mode, 
 from kluster_integrations.core.tool_protocol import normalize_tool_choice
 from kluster_integrations.langchain import batch as _batch
 from kluster_integrations.langchain._connection import with_kluster_connection
-from kluster_integrations.langchain._framework import combined_llm_output, input_messages
+from kluster_integrations.langchain._framework import (
+    combined_llm_output,
+    input_messages,
+    own_stream_timeouts,
+)
 from kluster_integrations.langchain.reasoning import (
     aseparate_stream,
     copy_delta_reasoning,
@@ -494,7 +498,7 @@ class ChatKluster(ChatOpenAI):
 
     async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
         kwargs["stream_usage"] = False
-        streamed = _own_timeouts(super()._astream(*args, **kwargs))
+        streamed = own_stream_timeouts(super()._astream(*args, **kwargs))
         chunks = aseparate_stream(streamed, self._reasoning_mode)
         async for chunk in aguard_stream(chunks, finish_reason=_finish_reason, text=_chunk_text):
             yield chunk
@@ -725,25 +729,6 @@ def _with_kluster_defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
             stacklevel=3,
         )
     return kwargs
-
-
-async def _own_timeouts(
-    chunks: AsyncIterator[ChatGenerationChunk],
-) -> AsyncIterator[ChatGenerationChunk]:
-    """``chunks``, with the deadline and idle-stream errors raised as themselves.
-
-    langchain-openai's ``stream_chunk_timeout`` takes any ``TimeoutError`` out of the stream
-    for its own and raises ``StreamChunkTimeoutError`` from it (naming its own limit); its
-    own timeouts pass unchanged."""
-    try:
-        async for chunk in chunks:
-            yield chunk
-        return
-    except TimeoutError as error:
-        own = error.__cause__
-        if not isinstance(own, KlusterTimeoutError):
-            raise
-    raise own  # outside the except block, so its traceback does not show the wrapper
 
 
 def _finish_reason(chunk: ChatGenerationChunk) -> str | None:

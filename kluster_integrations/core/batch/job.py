@@ -38,7 +38,7 @@ from kluster_integrations.core.batch.polling import Poller, may_heal
 from kluster_integrations.core.batch.reader import ResultIndex, ResultItem, read_custom_ids
 from kluster_integrations.core.batch.status import BatchStatus, combined_status
 from kluster_integrations.core.config import DEFAULT_MAX_RESPONSE_BYTES
-from kluster_integrations.core.connection import guarded_async_http_client
+from kluster_integrations.core.connection import guard_options, guarded_async_http_client
 from kluster_integrations.core.contract import BATCH_FINAL_STATUSES
 from kluster_integrations.core.errors import (
     BatchItemError,
@@ -349,7 +349,7 @@ class KlusterBatch:
                 api_key=self._client.api_key,
                 base_url=self._client.base_url,
                 max_retries=self._client.max_retries,
-                http_client=guarded_async_http_client(self._client.timeout),
+                http_client=guarded_async_http_client(guard_options(timeout=self._client.timeout)),
                 timeout=self._client.timeout,
             )
         return self._async_client
