@@ -269,6 +269,8 @@ def refused_parameters(capabilities: frozenset[str] = frozenset()) -> Mapping[st
 #: statuses, and the text a queued adaptive-inference chat call answers with.
 BATCH_ENDPOINT = "/v1/chat/completions"
 BATCH_COMPLETION_WINDOWS = ("24h", "48h", "72h")
+#: The window a job gets when none is asked for: the shortest (and dearest) one.
+DEFAULT_COMPLETION_WINDOW = BATCH_COMPLETION_WINDOWS[0]
 BATCH_MAX_FILE_BYTES = 100 * 1024 * 1024
 BATCH_TRIAL_MAX_REQUESTS = 999
 BATCH_FILE_PURPOSE: Literal["batch"] = "batch"

@@ -55,6 +55,7 @@ from kluster_integrations.core.batch import (
 from kluster_integrations.core.batch.adaptive import reject_placeholder
 from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_CHAT_MODEL
+from kluster_integrations.core.contract import DEFAULT_COMPLETION_WINDOW
 from kluster_integrations.core.errors import InvalidRequestError
 from kluster_integrations.core.preparation import RequestPreparer, refuse_unsupported
 from kluster_integrations.core.reasoning import (
@@ -529,7 +530,7 @@ class ChatKluster(ChatOpenAI):
         self,
         inputs: Sequence[LanguageModelInput],
         *,
-        completion_window: str = "24h",
+        completion_window: str = DEFAULT_COMPLETION_WINDOW,
         custom_ids: Sequence[str] | None = None,
         schema: Any = None,
         max_requests_per_batch: int | None = None,
@@ -565,7 +566,7 @@ class ChatKluster(ChatOpenAI):
         self,
         inputs: Sequence[LanguageModelInput],
         *,
-        completion_window: str = "24h",
+        completion_window: str = DEFAULT_COMPLETION_WINDOW,
         custom_ids: Sequence[str] | None = None,
         schema: Any = None,
         max_requests_per_batch: int | None = None,

@@ -58,6 +58,7 @@ from kluster_integrations.core.catalog import (
 )
 from kluster_integrations.core.config import DEFAULT_CHAT_MODEL, resolve_api_key, resolve_base_url
 from kluster_integrations.core.connection import connection_defaults
+from kluster_integrations.core.contract import DEFAULT_COMPLETION_WINDOW
 from kluster_integrations.core.preparation import RequestPreparer, refuse_unsupported
 from kluster_integrations.core.reasoning import (
     ReasoningMode,
@@ -367,7 +368,7 @@ class KlusterLLM(OpenAILike):
         self,
         inputs: Sequence[Any],
         *,
-        completion_window: str = "24h",
+        completion_window: str = DEFAULT_COMPLETION_WINDOW,
         custom_ids: Sequence[str] | None = None,
         max_requests_per_batch: int | None = None,
         **kwargs: Any,
@@ -398,7 +399,7 @@ class KlusterLLM(OpenAILike):
         self,
         inputs: Sequence[Any],
         *,
-        completion_window: str = "24h",
+        completion_window: str = DEFAULT_COMPLETION_WINDOW,
         custom_ids: Sequence[str] | None = None,
         max_requests_per_batch: int | None = None,
         **kwargs: Any,

@@ -36,6 +36,7 @@ from kluster_integrations.core.contract import (
     BATCH_FILE_PURPOSE,
     BATCH_LINE_STREAM_FIELDS,
     BATCH_MAX_FILE_BYTES,
+    DEFAULT_COMPLETION_WINDOW,
 )
 from kluster_integrations.core.errors import BatchInputError, BatchNotFoundError
 from kluster_integrations.core.tool_calling import PLAN_KEY
@@ -119,7 +120,7 @@ def submit_requests(
     client: openai.OpenAI,
     bodies: Iterable[Mapping[str, Any]],
     *,
-    completion_window: str = "24h",
+    completion_window: str = DEFAULT_COMPLETION_WINDOW,
     custom_ids: Sequence[str] | None = None,
     id_prefix: str = DEFAULT_ID_PREFIX,
     max_requests_per_batch: int | None = None,
@@ -166,7 +167,7 @@ async def asubmit_requests(
     async_client: openai.AsyncOpenAI,
     bodies: Iterable[Mapping[str, Any]],
     *,
-    completion_window: str = "24h",
+    completion_window: str = DEFAULT_COMPLETION_WINDOW,
     custom_ids: Sequence[str] | None = None,
     id_prefix: str = DEFAULT_ID_PREFIX,
     max_requests_per_batch: int | None = None,
@@ -215,7 +216,7 @@ def submit_inputs(
     codec: BatchCodec,
     *,
     async_client: openai.AsyncOpenAI | None = None,
-    completion_window: str = "24h",
+    completion_window: str = DEFAULT_COMPLETION_WINDOW,
     custom_ids: Sequence[str] | None = None,
     max_requests_per_batch: int | None = None,
 ) -> KlusterBatch:
@@ -238,7 +239,7 @@ async def asubmit_inputs(
     inputs: Iterable[Any],
     codec: BatchCodec,
     *,
-    completion_window: str = "24h",
+    completion_window: str = DEFAULT_COMPLETION_WINDOW,
     custom_ids: Sequence[str] | None = None,
     max_requests_per_batch: int | None = None,
 ) -> KlusterBatch:
