@@ -65,8 +65,8 @@ def bench_preparation(count: int, rounds: int, chunk: int = 2_000) -> None:
     in the machine's load (it is shared) hits every case alike; best total of ``rounds``."""
     from langchain_openai import ChatOpenAI
 
-    from kluster_integrations.core.batch.writer import BatchFileWriter
-    from kluster_integrations.langchain import ChatKluster
+    from kluster_integrations.core.batch_api._writer import BatchFileWriter
+    from kluster_integrations.langchain.chat_models import ChatKluster
 
     url = "http://127.0.0.1:9/v1"
     stock = ChatOpenAI(model=MODEL, base_url=url, api_key=KEY)
@@ -116,7 +116,7 @@ def bench_preparation(count: int, rounds: int, chunk: int = 2_000) -> None:
 def bench_submit_and_collect(base_url: str, count: int) -> None:
     import openai
 
-    from kluster_integrations.langchain import ChatKluster
+    from kluster_integrations.langchain.chat_models import ChatKluster
 
     llm = ChatKluster(model=MODEL, base_url=base_url, api_key=KEY)
     inputs = texts(count)
@@ -183,7 +183,7 @@ def bench_submit_and_collect(base_url: str, count: int) -> None:
 def bench_large_answers(base_url: str, count: int = 1_000, answer_bytes: int = 70_000) -> None:
     import httpx
 
-    from kluster_integrations.langchain import ChatKluster
+    from kluster_integrations.langchain.chat_models import ChatKluster
 
     answer = "x" * answer_bytes
     httpx.post(

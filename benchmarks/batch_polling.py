@@ -23,8 +23,9 @@ from typing import Any
 import httpx
 from run import KEY, MODEL, emulator_process, table
 
-from kluster_integrations.core.batch import BatchTimeoutError, KlusterBatch
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.core.batch_api import KlusterBatch
+from kluster_integrations.core.errors import BatchTimeoutError
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 BATCHES = "/v1/batches"
 

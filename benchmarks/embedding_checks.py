@@ -7,9 +7,9 @@ openai SDK answers from a canned body (an ``httpx.MockTransport`` in this proces
 (base64, which the SDK asks for unless told otherwise) and in ``encoding_format="float"``.
 Rows give µs per ``embeddings.create`` call, the best of interleaved rounds: the bare SDK,
 and the SDK behind ``CheckedEmbeddings`` (order, count, dimension and value checks of
-``core.embedding_answers``).
+``core.answer``).
 
-``--before FILE`` adds a column for another version of ``core/embedding_answers.py`` (for
+``--before FILE`` adds a column for another version of ``core/answer/_embeddings.py`` (for
 example ``git show <rev>:kluster_integrations/core/embedding_answers.py > /tmp/before.py``),
 run in the same rounds, so that a change is compared on equal terms.
 """
@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 import openai
 
-from kluster_integrations.core.embedding_answers import CheckedEmbeddings
+from kluster_integrations.core.answer import CheckedEmbeddings
 
 MODEL = "BAAI/bge-m3"
 DIMENSIONS = 1024
@@ -90,7 +90,7 @@ def interleaved_best_us(calls: dict[str, Any], number: int, rounds: int) -> dict
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--before", help="another core/embedding_answers.py to compare")
+    parser.add_argument("--before", help="another core/answer/_embeddings.py to compare")
     args = parser.parse_args()
     rounds = 3 if args.quick else 9
     wrappers = {"checked": CheckedEmbeddings}

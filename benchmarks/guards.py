@@ -1,4 +1,4 @@
-"""What the answer guards (``core.guards``) cost per call, at the httpx level, no network.
+"""What the answer guards (``core.transport``) cost per call, at the httpx level, no network.
 
 Run ``.venv/bin/python benchmarks/guards.py`` (``--quick`` for a smoke run). Each case reads
 one canned answer through an ``httpx.Client`` whose transport yields the body in the pieces
@@ -28,7 +28,7 @@ from collections.abc import Iterator
 
 import httpx
 
-from kluster_integrations.core.guards import GuardedTransport, GuardOptions
+from kluster_integrations.core.transport import GuardedTransport, GuardOptions
 
 try:
     import zstandard

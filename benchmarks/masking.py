@@ -3,13 +3,13 @@
 Run ``.venv/bin/python benchmarks/masking.py`` (``--quick`` for smaller texts). No server is
 involved. It prints:
 
-- the one-time cost of compiling a key's forms (``core.key_masking.key_forms``);
+- the one-time cost of compiling a key's forms (``core.transport.key_forms``);
 - masking throughput on texts of growing size, with no key, with the key (raw and as base64)
   echoed up to a million times, with a key prefix repeated (many near matches), and with
   dense backslashes (every place may start an escape): the time per MB stays flat as the
   text grows, so masking is linear;
 - a log call on an openai / httpcore logger with DEBUG off and on, with the filter of
-  ``core.log_masking`` and without: with DEBUG off the filter never runs.
+  ``core.transport`` and without: with DEBUG off the filter never runs.
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ import time
 import timeit
 from collections.abc import Callable
 
-from kluster_integrations.core.key_masking import KeyForms, mask_key, remember_key
-from kluster_integrations.core.log_masking import KeyMaskingFilter
+from kluster_integrations.core.transport import KeyForms, KeyMaskingFilter, mask_key, remember_key
 
 KEY = "kl-3f9a2c71-5b0e-4d8c-9e16-a4b7c2d9f081"
 MB = 1_000_000

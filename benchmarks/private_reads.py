@@ -1,4 +1,4 @@
-"""What each private part kept in ``core/_sdk.py`` saves, per use (best of 5, µs).
+"""What each private part kept in ``core/transport/_sdk.py`` saves, per use (best of 5, µs).
 
 - ``private_values(model)["_preparer"]`` against ``model._preparer`` (pydantic's
   ``__getattr__``, reached only after the normal lookup fails) on ``ChatKluster`` and
@@ -19,10 +19,10 @@ from collections.abc import Callable
 from openai.types.chat import ChatCompletionMessage
 from run import bench_answer_building
 
-from kluster_integrations.core._sdk import private_values, pydantic_extra
 from kluster_integrations.core.reasoning import REASONING_FIELDS
-from kluster_integrations.langchain import ChatKluster
-from kluster_integrations.llama_index import KlusterLLM
+from kluster_integrations.core.transport import private_values, pydantic_extra
+from kluster_integrations.langchain.chat_models import ChatKluster
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 NUMBER = 20_000
 UNUSED_URL = "http://127.0.0.1:9/v1"

@@ -22,8 +22,8 @@ from langchain_openai import ChatOpenAI
 from openai.types.chat import ChatCompletionChunk
 
 from kluster_integrations.core.reasoning import ReasoningSplitter
-from kluster_integrations.langchain.reasoning import separate_stream
-from kluster_integrations.llama_index.reasoning import separate_chunks
+from kluster_integrations.langchain._reasoning import separate_stream
+from kluster_integrations.llama_index._reasoning import separate_chunks
 
 THINKING = " ".join(f"step{i}" for i in range(200))
 ANSWER = " ".join(f"word{i}" for i in range(100))
@@ -114,7 +114,7 @@ def main() -> None:
 
     n = len(RAW)
     rows = [
-        ("existing: a chunk built by validation (core.parsing)", per_chunk(sdk_parse, n)),
+        ("existing: a chunk built by validation (core.answer)", per_chunk(sdk_parse, n)),
         ("existing: ChatOpenAI converts a chunk", per_chunk(chatopenai_convert, n)),
         ("splitter, one word per chunk", per_chunk(splitter_over(PIECES), n, 200)),
         ("splitter, one character per chunk", per_chunk(splitter_over(CHARS), len(CHARS), 20)),

@@ -118,8 +118,8 @@ def bench_calls(base_url: str, rounds: int) -> None:
     from llama_index.core.llms import ChatMessage
     from llama_index.llms.openai_like import OpenAILike
 
-    from kluster_integrations.langchain import ChatKluster
-    from kluster_integrations.llama_index import KlusterLLM
+    from kluster_integrations.langchain.chat_models import ChatKluster
+    from kluster_integrations.llama_index.llms import KlusterLLM
 
     raw = openai.OpenAI(base_url=base_url, api_key=KEY)
     stock = ChatOpenAI(model=MODEL, base_url=base_url, api_key=KEY)
@@ -215,7 +215,7 @@ def bench_calls(base_url: str, rounds: int) -> None:
 
 
 def bench_sanitizer() -> None:
-    from kluster_integrations.core.sanitizer import sanitize_request
+    from kluster_integrations.core.request import sanitize_request
 
     def history(size: int, dirty: bool) -> dict[str, object]:
         messages: list[dict[str, object]] = [{"role": "system", "content": "Be brief."}]
@@ -275,8 +275,8 @@ def bench_preparation() -> None:
     from llama_index.llms.openai.utils import to_openai_message_dicts
     from llama_index.llms.openai_like import OpenAILike
 
-    from kluster_integrations.langchain import ChatKluster
-    from kluster_integrations.llama_index import KlusterLLM
+    from kluster_integrations.langchain.chat_models import ChatKluster
+    from kluster_integrations.llama_index.llms import KlusterLLM
 
     url = "http://127.0.0.1:9/v1"
     stock = ChatOpenAI(model=MODEL, base_url=url, api_key=KEY)
@@ -322,11 +322,11 @@ def bench_preparation() -> None:
 
 def bench_answer_building() -> None:
     """Building the SDK's answer objects from their JSON: the SDK's loose constructor (what
-    stock classes use) against ``core.parsing`` (what the adapters use)."""
+    stock classes use) against ``core.answer`` (what the adapters use)."""
     from openai._models import construct_type  # the SDK's own builder, to time it
     from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-    from kluster_integrations.core.parsing import build_answer
+    from kluster_integrations.core.transport import build_answer
 
     completion = {
         "id": "chatcmpl-1",
@@ -365,7 +365,7 @@ def bench_answer_building() -> None:
     table(
         "Building an answer object from its JSON (best of 5)",
         rows,
-        ("answer", "openai SDK (stock classes) µs", "core.parsing (adapters) µs"),
+        ("answer", "openai SDK (stock classes) µs", "core.answer (adapters) µs"),
     )
 
 
@@ -399,9 +399,9 @@ def bench_client_work(rounds: int) -> None:
     from llama_index.core.llms import ChatMessage
     from llama_index.llms.openai_like import OpenAILike
 
-    from kluster_integrations.core.guards import GuardedTransport, GuardOptions
-    from kluster_integrations.langchain import ChatKluster
-    from kluster_integrations.llama_index import KlusterLLM
+    from kluster_integrations.core.transport import GuardedTransport, GuardOptions
+    from kluster_integrations.langchain.chat_models import ChatKluster
+    from kluster_integrations.llama_index.llms import KlusterLLM
 
     url = "https://kluster.test/v1"
 
@@ -458,7 +458,7 @@ def bench_throughput(
     import openai
     from langchain_openai import ChatOpenAI
 
-    from kluster_integrations.langchain import ChatKluster
+    from kluster_integrations.langchain.chat_models import ChatKluster
 
     async def raw_run(http_client: httpx.AsyncClient | None = None) -> float:
         client = openai.AsyncOpenAI(base_url=base_url, api_key=KEY, http_client=http_client)
@@ -551,7 +551,7 @@ def bench_imports(repeats: int) -> None:
 
 
 def bench_stream_passthrough(chunk_delay: float) -> None:
-    from kluster_integrations.langchain import ChatKluster
+    from kluster_integrations.langchain.chat_models import ChatKluster
 
     with emulator_process(chunk_delay=chunk_delay) as base_url:
         model = ChatKluster(model=MODEL, base_url=base_url, api_key=KEY)
@@ -575,7 +575,7 @@ def bench_stream_passthrough(chunk_delay: float) -> None:
 def bench_memory(base_url: str, calls: int) -> None:
     from langchain_openai import ChatOpenAI
 
-    from kluster_integrations.langchain import ChatKluster
+    from kluster_integrations.langchain.chat_models import ChatKluster
 
     rows = []
     for name, model in [

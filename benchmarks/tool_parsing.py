@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 
 from kluster_integrations.core.reasoning import ReasoningSplitter
-from kluster_integrations.core.tool_protocol import (
+from kluster_integrations.core.tools import (
     ReplyStream,
     ToolSpec,
     parse_bare_arguments,

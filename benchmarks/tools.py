@@ -42,8 +42,8 @@ def bench_tool_calls(base_url: str, rounds: int) -> None:
     from llama_index.core.tools import FunctionTool
     from llama_index.llms.openai_like import OpenAILike
 
-    from kluster_integrations.langchain import ChatKluster
-    from kluster_integrations.llama_index import KlusterLLM
+    from kluster_integrations.langchain.chat_models import ChatKluster
+    from kluster_integrations.llama_index.llms import KlusterLLM
 
     lc_tool = tool(multiply)
     li_tool = FunctionTool.from_defaults(multiply)
@@ -95,7 +95,7 @@ def bench_tool_preparation(repeats: int) -> None:
     from langchain_core.tools import tool
     from langchain_openai import ChatOpenAI
 
-    from kluster_integrations.langchain import ChatKluster
+    from kluster_integrations.langchain.chat_models import ChatKluster
 
     lc_tool = tool(multiply)
     stock = ChatOpenAI(model=TOOL_MODEL, base_url="http://127.0.0.1:9/v1", api_key=KEY)
@@ -124,8 +124,8 @@ def bench_tool_preparation(repeats: int) -> None:
 def bench_prompted(base_url: str, rounds: int, repeats: int) -> None:
     from langchain_core.tools import tool
 
-    from kluster_integrations.core.tool_protocol import ReplyStream, ToolSpec, parse_tool_reply
-    from kluster_integrations.langchain import ChatKluster
+    from kluster_integrations.core.tools import ReplyStream, ToolSpec, parse_tool_reply
+    from kluster_integrations.langchain.chat_models import ChatKluster
 
     spec = ToolSpec(
         "multiply",

@@ -52,7 +52,7 @@ def last_request_keys() -> list[str]:
 # `mistralai/Mistral-Nemo-Instruct-2407` does not.
 
 # %%
-from kluster_integrations.core.capabilities import tool_models
+from kluster_integrations.core.models import tool_models
 
 TOOL_MODEL = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"
 TEXT_MODEL = "mistralai/Mistral-Nemo-Instruct-2407"
@@ -65,7 +65,7 @@ print("kluster.ai's tool models:", *tool_models(), sep="\n  ")
 from langchain.agents import create_agent
 from langchain_core.tools import tool
 
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 
 @tool
@@ -114,7 +114,7 @@ for chunk, _ in agent.stream(
 # %%
 from llama_index.core.agent.workflow import FunctionAgent
 
-from kluster_integrations.llama_index import KlusterLLM
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 
 def times(a: int, b: int) -> int:

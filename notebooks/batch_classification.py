@@ -42,7 +42,7 @@ print(f"Running on {backend.description}.")
 if backend.is_emulated:
     # The emulator runs a batch in well under a second; slow it to 2 ms per request so the
     # progress bar below has something to show.
-    from kluster_integrations.emulator.batches import BatchClock, batch_store
+    from kluster_integrations.emulator.batch_store import BatchClock, batch_store
 
     batch_store(backend.emulator.state).clock = BatchClock(seconds_per_line=0.002)
 
@@ -92,7 +92,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 
 class Review(BaseModel):
@@ -126,7 +126,7 @@ print(status.status, f"- {status.completed} completed, {status.failed} failed")
 # %%
 from collections import Counter
 
-from kluster_integrations.core.batch import BatchItemError
+from kluster_integrations.core.errors import BatchItemError
 
 reviews = job.results(return_exceptions=True)
 failed = [r for r in reviews if isinstance(r, BatchItemError)]
@@ -142,8 +142,8 @@ for text, review in list(zip(texts, reviews, strict=True))[:3]:
 # re-attaches (pass the same `schema`), and the command line works too:
 #
 # ```
-# python -m kluster_integrations.batch status  BATCH_ID
-# python -m kluster_integrations.batch results BATCH_ID > reviews.jsonl
+# kluster-batch status  BATCH_ID
+# kluster-batch results BATCH_ID > reviews.jsonl
 # ```
 
 # %%

@@ -58,7 +58,7 @@ print(f"Running on {backend.description}.")
 # `max_tokens` is sent as `max_completion_tokens`, the name kluster.ai expects.
 
 # %%
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 llm = ChatKluster(
     model="klusterai/Meta-Llama-3.3-70B-Instruct-Turbo",
@@ -198,7 +198,7 @@ for warning in caught:
 # tests and CI to catch code that relies on features kluster.ai does not have.
 
 # %%
-from kluster_integrations.langchain import UnsupportedParameterError
+from kluster_integrations.core.errors import UnsupportedParameterError
 
 strict_llm = ChatKluster(temperature=0.2, strict_parameters=True)
 try:

@@ -51,7 +51,8 @@ print(f"Running on {backend.description}.")
 # %%
 from llama_index.core import Settings
 
-from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
+from kluster_integrations.llama_index.embeddings import KlusterEmbedding
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 Settings.llm = KlusterLLM(
     model="klusterai/Meta-Llama-3.3-70B-Instruct-Turbo",

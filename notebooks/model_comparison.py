@@ -71,7 +71,7 @@ for label, model_id in {**CONTENDERS, "judge": JUDGE}.items():
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableParallel
 
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 prompt = ChatPromptTemplate.from_messages(
     [

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 OTHER_MODEL = "deepseek-ai/DeepSeek-V3-0324"
 

@@ -1,21 +1,27 @@
 """The framework-free core: the kluster.ai contract as data, and what enforces it.
 
-Modules: ``contract`` (what the API refuses), ``sanitizer`` and ``history`` (clean a
-request), ``preparation`` (what adapters run per request), ``validation`` (values known bad before
-sending), ``embeddings`` (the embeddings endpoint's rules), ``catalog`` (models), ``config``
-(key, URL, client defaults), ``structured`` (JSON through the prompt), ``streaming`` and
-``responses`` (incomplete or unreadable answers), ``http`` (a pool per event loop),
-``capabilities`` (what each model can do), ``tool_calling`` and ``tool_protocol`` (native or
-prompted tools), ``reasoning`` (thinking apart from the answer), ``batch`` (the Batch API
-engine), ``connection`` and ``guards`` (client defaults; deadline, idle-stream, size and
-shape guards on every answer; ``content_decoding`` and ``stream_events`` read bodies for
-them), ``answers`` and ``embedding_answers`` (usable answers only),
-``input_checks``, ``text`` and ``base_url`` (inputs and URLs checked before sending),
-``errors``. Nothing here imports LangChain or LlamaIndex.
+Sub-packages, one job each (their modules are private; each ``__init__`` says what it
+offers):
+
+- ``contract``: kluster.ai facts as data, dated and cited (parameters, models and limits,
+  the Batch API's rules, the client defaults);
+- ``models``: one model lookup, the built-in table merged with the live list;
+- ``request``: the request path (sanitize, rewrite the history, validate) before sending;
+- ``answer``: the answer path (read, check, make whole) after;
+- ``transport``: key and URL, HTTP clients and their guards, pools, masking the key;
+- ``tools``: native or prompted tool calling and structured output through the prompt;
+- ``reasoning``: ``<think>`` blocks apart from the answer;
+- ``batch_api``: the Batch API engine and its command line (``kluster-batch``).
+
+``errors`` holds every typed error. Nothing here imports LangChain or LlamaIndex; this
+module re-exports what users reach for.
 """
 
-from kluster_integrations.core.batch import (
+from kluster_integrations.core.batch_api import BatchStatus, KlusterBatch
+from kluster_integrations.core.contract import DEFAULT_BASE_URL, KNOWN_MODELS, ModelInfo
+from kluster_integrations.core.errors import (
     AdaptiveInferenceQueuedError,
+    BaseURLWarning,
     BatchDownloadError,
     BatchError,
     BatchFileIdError,
@@ -27,20 +33,8 @@ from kluster_integrations.core.batch import (
     BatchOutputError,
     BatchOutputLineError,
     BatchResultsError,
-    BatchStatus,
     BatchStatusUnavailableError,
     BatchTimeoutError,
-    KlusterBatch,
-)
-from kluster_integrations.core.catalog import (
-    KNOWN_MODELS,
-    ModelInfo,
-    lookup_model,
-)
-from kluster_integrations.core.changes import Change
-from kluster_integrations.core.config import DEFAULT_BASE_URL
-from kluster_integrations.core.errors import (
-    BaseURLWarning,
     ConfigurationError,
     DeadlineExceededError,
     EmbeddingMismatchError,
@@ -71,7 +65,8 @@ from kluster_integrations.core.errors import (
     UnsupportedParameterWarning,
     WrongModelPurposeError,
 )
-from kluster_integrations.core.sanitizer import SanitizedRequest, sanitize_request
+from kluster_integrations.core.models import lookup_model
+from kluster_integrations.core.request import Change, SanitizedRequest, sanitize_request
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -427,7 +427,7 @@ class BatchNotFinishedError(BatchError, RuntimeError):
         super().__init__(
             f"Batch {job_id} is still {status}; its results are not ready. Call job.wait() "
             "first (or job.results(wait=True)), or look again later with "
-            f"`python -m kluster_integrations.batch status {job_id}`."
+            f"`kluster-batch status {job_id}`."
         )
 
 
@@ -470,7 +470,7 @@ class BatchStatusUnavailableError(BatchTimeoutError, OpenAIError):
             f"{seconds:.0f} s ({failures} status requests in a row failed, the last "
             f"with {last_error}). The batch may still be running on kluster.ai: wait again "
             f"later (job.wait(timeout=...) retries until its timeout), re-attach with "
-            f"get_batch({job_id!r}), or run `python -m kluster_integrations.batch status "
+            f"get_batch({job_id!r}), or run `kluster-batch status "
             f"{job_id}`.",
         )
 
@@ -488,7 +488,7 @@ class BatchOutputError(BatchError, ResponseError, ValueError):
             "reordered list is returned. "
             + (
                 fix
-                or "Save the batch's files with `python -m kluster_integrations.batch files "
+                or "Save the batch's files with `kluster-batch files "
                 f"{job_id} --to FOLDER` to inspect them."
             )
         )
@@ -598,8 +598,8 @@ class AdaptiveInferenceQueuedError(ResponseError, RuntimeError):
         super().__init__(
             "kluster.ai queued this request for adaptive inference (metadata "
             "{'@kluster.ai': {'async': True}}) and answered with a placeholder, not an answer. "
-            "The result will appear as a batch job: list them with `python -m "
-            "kluster_integrations.batch list` and collect it with `... results BATCH_ID`. To "
+            "The result will appear as a batch job: list them with `kluster-batch list` and "
+            "collect it with `kluster-batch results BATCH_ID`. To "
             "get answers back in your program, use submit_batch(...) instead."
         )
 

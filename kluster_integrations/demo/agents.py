@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from langchain_core.tools import tool
 
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 Emit = Callable[..., None]
 

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from kluster_integrations.core.config import API_KEY_ENV, BASE_URL_ENV, resolve_base_url
+from kluster_integrations.core.contract import API_KEY_ENV, BASE_URL_ENV
+from kluster_integrations.core.transport import resolve_base_url
 
 
 @dataclass
@@ -40,7 +41,7 @@ def start_backend() -> Backend:
     ``KLUSTER_BASE_URL`` / ``KLUSTER_API_KEY`` at it for the rest of the process."""
     if os.environ.get(API_KEY_ENV, "").strip():
         return Backend(resolve_base_url(), None)
-    from kluster_integrations.emulator import EMULATOR_API_KEY, KlusterEmulator
+    from kluster_integrations.emulator.server import EMULATOR_API_KEY, KlusterEmulator
 
     emulator = KlusterEmulator().start()
     os.environ[BASE_URL_ENV] = emulator.base_url

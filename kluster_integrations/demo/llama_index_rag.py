@@ -19,7 +19,8 @@ from importlib.resources import files
 from llama_index.core import Document, VectorStoreIndex
 from llama_index.core.base.response.schema import StreamingResponse
 
-from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
+from kluster_integrations.llama_index.embeddings import KlusterEmbedding
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 QUESTION = "How many dimensions do the BAAI/bge-m3 embedding vectors have?"
 

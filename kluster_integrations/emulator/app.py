@@ -27,15 +27,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from kluster_integrations.core.catalog import (
+from kluster_integrations.core.contract import (
+    EMBEDDING_MAX_INPUTS,
     FINE_TUNED_PREFIX,
     KNOWN_MODELS,
     ModelInfo,
-    lookup_model,
     unknown_model,
 )
-from kluster_integrations.core.contract import EMBEDDING_MAX_INPUTS
-from kluster_integrations.core.validation import request_problems
+from kluster_integrations.core.models import lookup_model
+from kluster_integrations.core.request import request_problems
 from kluster_integrations.emulator import reasoning, replies
 from kluster_integrations.emulator import tools as tool_replies
 from kluster_integrations.emulator.batches import batch_routes

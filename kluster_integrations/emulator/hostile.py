@@ -43,7 +43,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from kluster_integrations.core.content_decoding import optional_module
+from kluster_integrations.core.transport import optional_module
 from kluster_integrations.emulator import replies
 from kluster_integrations.emulator.sse import chunk_event
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from kluster_integrations.core.config import API_KEY_ENV, BASE_URL_ENV
+from kluster_integrations.core.contract import API_KEY_ENV, BASE_URL_ENV
 
 if TYPE_CHECKING:
     from kluster_integrations.emulator.server import KlusterEmulator
@@ -68,7 +68,7 @@ def kluster_env(
 def kluster_batches(kluster_env: KlusterEmulator) -> Iterator[Any]:
     """The emulator's Batch API store (``emulator.batches.BatchStore``), emptied, on a fast
     clock; ``KLUSTER_*`` point at the emulator as with ``kluster_env``."""
-    from kluster_integrations.emulator.batches import batch_store
+    from kluster_integrations.emulator.batch_store import batch_store
 
     store = batch_store(kluster_env.state)
     store.reset()

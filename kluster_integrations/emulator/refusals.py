@@ -5,7 +5,7 @@ Example::
     >>> contract_violations({"model": "m", "messages": [], "tools": []})
     [('tools', 'kluster.ai takes tool definitions only on its tool models.')]
 
-What a model may receive depends on its capabilities (``core.capabilities``): tool models
+What a model may receive depends on its capabilities (``core.models``): tool models
 take ``tools`` and tool-call history, vision models take images.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kluster_integrations.core.capabilities import capabilities_of, image_locations, vision_models
 from kluster_integrations.core.contract import (
     EMBEDDING_ENCODINGS,
     IMAGE_CAPABILITY,
@@ -26,6 +25,7 @@ from kluster_integrations.core.contract import (
     forbidden_message_fields,
     refused_parameters,
 )
+from kluster_integrations.core.models import capabilities_of, image_locations, vision_models
 
 
 def contract_violations(

@@ -2,7 +2,7 @@
 
 The same request always gets the same answer, so tests and notebooks are repeatable:
 
-- a prompt that carries a JSON schema (``core.structured.schema_instruction``) gets an
+- a prompt that carries a JSON schema (``core.tools.schema_instruction``) gets an
   example value that validates against it;
 - a question asked over some context (retrieval-augmented prompts) gets the context
   sentence sharing most words with it;
@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kluster_integrations.core.contract import EMBEDDING_DIMENSIONS
-from kluster_integrations.core.structured import find_schema
+from kluster_integrations.core.tools import find_schema
 
 _WORD = re.compile(r"[a-z0-9]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")

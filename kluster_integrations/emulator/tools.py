@@ -7,7 +7,7 @@ protocol everywhere, so agents run offline end to end.
   of the tool's schema, with numbers and quoted strings of the user's message filled into
   number and string properties in order (``magic_function(3)`` gives ``{"input": 3}``).
 - A request whose last message is a tool result gets a final text that quotes it.
-- A request whose system prompt carries ``core.tool_protocol.TOOLS_HEADING`` is answered
+- A request whose system prompt carries ``core.tools.TOOLS_HEADING`` is answered
   the same way, with the JSON envelope as text (or the final text after a tool result).
 
 Example::
@@ -26,8 +26,8 @@ import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
-from kluster_integrations.core.history import TOOL_RESULT_PREFIX
-from kluster_integrations.core.tool_protocol import ENVELOPE_KEY, TOOLS_HEADING
+from kluster_integrations.core.request import TOOL_RESULT_PREFIX
+from kluster_integrations.core.tools import ENVELOPE_KEY, TOOLS_HEADING
 from kluster_integrations.emulator.replies import chat_reply, example_for_schema, message_text
 from kluster_integrations.emulator.sse import chunk_event
 from kluster_integrations.emulator.state import EmulatorState, Fault

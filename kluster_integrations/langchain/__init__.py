@@ -9,7 +9,7 @@ Example::
     KlusterEmbeddings().embed_query("Hello!")
 """
 
-from kluster_integrations.core.batch import KlusterBatch
+from kluster_integrations.core.batch_api import KlusterBatch
 from kluster_integrations.core.errors import (
     ImageInputNotSupportedError,
     InvalidToolError,
@@ -19,9 +19,9 @@ from kluster_integrations.core.errors import (
     ToolCallRequiredError,
     UnsupportedParameterError,
 )
+from kluster_integrations.langchain._structured_output import StructuredOutputParseError
 from kluster_integrations.langchain.chat_models import ChatKluster
 from kluster_integrations.langchain.embeddings import KlusterEmbeddings
-from kluster_integrations.langchain.structured_output import StructuredOutputParseError
 
 __all__ = [
     "ChatKluster",

@@ -4,7 +4,7 @@
 ``$KLUSTER_API_KEY``, else ``MissingAPIKeyError``), the base URL (``base_url=`` else
 ``$KLUSTER_BASE_URL`` else the public endpoint), the package's retry and timeout defaults,
 and sync and async HTTP clients with the answer guards (``deadline``,
-``stream_idle_timeout``, ``max_response_bytes``; see ``core.connection``), the async one
+``stream_idle_timeout``, ``max_response_bytes``; see ``core.transport``), the async one
 safe across event loops, unless the caller brought their own client or proxy.
 
 Example::
@@ -19,8 +19,12 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from kluster_integrations.core.config import resolve_api_key, resolve_base_url
-from kluster_integrations.core.connection import connection_defaults, with_guarded_http_clients
+from kluster_integrations.core.transport import (
+    connection_defaults,
+    resolve_api_key,
+    resolve_base_url,
+    with_guarded_http_clients,
+)
 
 _KEY_NAMES = ("api_key", "openai_api_key")
 _URL_NAMES = ("base_url", "openai_api_base")

@@ -4,7 +4,7 @@
 Nothing else in ``kluster_integrations/langchain`` names a private part of a library
 (``tests/unit_tests/test_framework_boundary.py`` checks it); ``tests/unit_tests/langchain/
 test_framework.py`` goes red when the installed langchain-core or langchain-openai changes
-one of them. pydantic's and the openai SDK's are in ``core/_sdk.py``.
+one of them. pydantic's and the openai SDK's are in ``core/transport/_sdk.py``.
 
 **Overridden hooks** (``OVERRIDDEN_HOOKS``, with the parameters relied on). langchain-openai's
 ``BaseChatOpenAI`` has no public hooks for changing a request or reading an answer; these

@@ -43,52 +43,63 @@ from langchain_openai import ChatOpenAI
 from langchain_openai.chat_models.base import LangSmithParams
 from pydantic import Field, PrivateAttr
 
-from kluster_integrations.core._sdk import private_values
-from kluster_integrations.core.answers import check_chat_chunk, check_chat_completion
-from kluster_integrations.core.batch import (
+from kluster_integrations.core.answer import (
+    aguard_stream,
+    check_chat_chunk,
+    check_chat_completion,
+    guard_stream,
+    readable_response,
+    reject_placeholder,
+)
+from kluster_integrations.core.batch_api import (
     BatchCodec,
     KlusterBatch,
     asubmit_inputs,
     attach,
     submit_inputs,
 )
-from kluster_integrations.core.batch.adaptive import reject_placeholder
-from kluster_integrations.core.catalog import check_model
-from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_CHAT_MODEL
-from kluster_integrations.core.contract import DEFAULT_COMPLETION_WINDOW
+from kluster_integrations.core.contract import (
+    API_KEY_ENV,
+    DEFAULT_CHAT_MODEL,
+    DEFAULT_COMPLETION_WINDOW,
+)
 from kluster_integrations.core.errors import InvalidRequestError
-from kluster_integrations.core.preparation import RequestPreparer, refuse_unsupported
+from kluster_integrations.core.models import check_model
 from kluster_integrations.core.reasoning import (
     ReasoningMode,
     check_reasoning_mode,
     resolve_reasoning_mode,
     strip_history_reasoning,
 )
-from kluster_integrations.core.responses import readable_response
-from kluster_integrations.core.streaming import aguard_stream, guard_stream
-from kluster_integrations.core.tool_calling import ToolCallingMode, check_mode, plan_request
-from kluster_integrations.core.tool_protocol import normalize_tool_choice
-from kluster_integrations.langchain import batch as _batch
+from kluster_integrations.core.request import RequestPreparer, refuse_unsupported
+from kluster_integrations.core.tools import (
+    ToolCallingMode,
+    check_mode,
+    normalize_tool_choice,
+    plan_request,
+)
+from kluster_integrations.core.transport import private_values
+from kluster_integrations.langchain import _batch_api as _batch
 from kluster_integrations.langchain._connection import with_kluster_connection
 from kluster_integrations.langchain._framework import (
     combined_llm_output,
     input_messages,
     own_stream_timeouts,
 )
-from kluster_integrations.langchain.reasoning import (
+from kluster_integrations.langchain._reasoning import (
     aseparate_stream,
     copy_delta_reasoning,
     history_with_reasoning,
     separate_result,
     separate_stream,
 )
-from kluster_integrations.langchain.structured_output import (
+from kluster_integrations.langchain._structured_output import (
     PROMPT_METHODS,
     JsonReplyParser,
     add_instruction,
     target_for,
 )
-from kluster_integrations.langchain.tools import (
+from kluster_integrations.langchain._tools import (
     add_invalid_calls,
     kluster_profile,
     tools_off_error,
@@ -314,7 +325,7 @@ class ChatKluster(ChatOpenAI):
 
     deadline: float | None = None
     """Seconds the whole call may take, retries included (``None``: 600 for non-streamed
-    calls, no limit for streams); see ``core.guards``."""
+    calls, no limit for streams); see ``core.transport``."""
     stream_idle_timeout: float | None = None
     """Seconds a stream may go without a data event (``None``: ``timeout``)."""
     max_response_bytes: int | None = None
@@ -426,7 +437,7 @@ class ChatKluster(ChatOpenAI):
     @property
     def _request_preparer(self) -> RequestPreparer:
         """``self._preparer`` read straight from pydantic's private values: the attribute
-        itself is found only after an ``AttributeError`` (see ``core/_sdk.py``)."""
+        itself is found only after an ``AttributeError`` (see ``core/transport/_sdk.py``)."""
         return cast(RequestPreparer, private_values(self)["_preparer"])
 
     def _user_chosen(self, call_kwargs: Mapping[str, Any]) -> set[str]:

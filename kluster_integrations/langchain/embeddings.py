@@ -22,13 +22,16 @@ from typing import Any
 from langchain_openai import OpenAIEmbeddings
 from pydantic import Field
 
-from kluster_integrations.core.catalog import check_model
-from kluster_integrations.core.config import API_KEY_ENV, DEFAULT_EMBEDDING_MODEL
-from kluster_integrations.core.contract import EMBEDDING_MAX_INPUT_TOKENS, EMBEDDING_MAX_INPUTS
-from kluster_integrations.core.embedding_answers import CheckedEmbeddings
-from kluster_integrations.core.embeddings import check_batch_size, check_embedding_parameters
+from kluster_integrations.core.answer import CheckedEmbeddings, readable_response
+from kluster_integrations.core.contract import (
+    API_KEY_ENV,
+    DEFAULT_EMBEDDING_MODEL,
+    EMBEDDING_MAX_INPUT_TOKENS,
+    EMBEDDING_MAX_INPUTS,
+)
 from kluster_integrations.core.errors import InvalidRequestError
-from kluster_integrations.core.responses import readable_response
+from kluster_integrations.core.models import check_model
+from kluster_integrations.core.request import check_batch_size, check_embedding_parameters
 from kluster_integrations.langchain._connection import with_kluster_connection
 
 
@@ -124,7 +127,7 @@ class KlusterEmbeddings(OpenAIEmbeddings):
     """Async httpx client (default: the guarded per-event-loop client); not serialized."""
     deadline: float | None = None
     """Seconds the whole call may take, retries included (``None``: 600 for non-streamed
-    calls, no limit for streams); see ``core.guards``."""
+    calls, no limit for streams); see ``core.transport``."""
     stream_idle_timeout: float | None = None
     """Seconds a stream may go without a data event (``None``: ``timeout``)."""
     max_response_bytes: int | None = None

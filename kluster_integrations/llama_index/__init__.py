@@ -13,11 +13,11 @@ Example::
 Needs the ``llama-index`` extra: ``pip install "kluster-integrations[llama-index]"``.
 """
 
-from kluster_integrations.core.batch import KlusterBatch
+from kluster_integrations.core.batch_api import KlusterBatch
 from kluster_integrations.core.errors import UnknownModelWarning
+from kluster_integrations.llama_index._structured import SchemaOutputParser
 from kluster_integrations.llama_index.embeddings import KlusterEmbedding
 from kluster_integrations.llama_index.llms import KlusterLLM
-from kluster_integrations.llama_index.structured import SchemaOutputParser
 
 __all__ = [
     "KlusterBatch",

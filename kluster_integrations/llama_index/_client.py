@@ -6,7 +6,7 @@ the parameters and ``to_openai_message_dicts`` makes the messages, and the two m
 in ``client.chat.completions.create(messages=..., **kwargs)``. So the adapter hands
 LlamaIndex a client whose ``chat.completions.create`` first runs the whole request through
 the core sanitizer and validator, carries out prompted tool calling
-(``core.tool_calling.send``), and guards streamed answers.
+(``core.tools.send``), and guards streamed answers.
 
 ``KlusterLLM._get_model_kwargs`` tags the request with the names of the parameters the user
 chose (``llama_index._framework.USER_CHOSEN_KEY``); ``KlusterLLM._prepare`` removes the tag
@@ -26,12 +26,17 @@ from typing import Any
 
 from openai import AsyncOpenAI, OpenAI
 
-from kluster_integrations.core.answers import check_chat_chunk, check_chat_completion
-from kluster_integrations.core.batch.adaptive import reject_placeholder_completion
-from kluster_integrations.core.parsing import aparsed_create, parsed_create
-from kluster_integrations.core.responses import readable_response
-from kluster_integrations.core.streaming import aguard_stream, guard_stream
-from kluster_integrations.core.tool_calling import asend, send
+from kluster_integrations.core.answer import (
+    aguard_stream,
+    aparsed_create,
+    check_chat_chunk,
+    check_chat_completion,
+    guard_stream,
+    parsed_create,
+    readable_response,
+    reject_placeholder_completion,
+)
+from kluster_integrations.core.tools import asend, send
 
 #: Turns a request as LlamaIndex built it into the one to send (``KlusterLLM._prepare``).
 Preparer = Callable[[dict[str, Any]], dict[str, Any]]
@@ -66,7 +71,7 @@ class _CheckedChunks:
 
 
 def _checking(create: Callable[..., Any]) -> Callable[..., Any]:
-    """``create`` whose answers are checked (``core.answers``) before the prompted-tool
+    """``create`` whose answers are checked (``core.answer``) before the prompted-tool
     layer or LlamaIndex reads them."""
 
     def checked(**request: Any) -> Any:

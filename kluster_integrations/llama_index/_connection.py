@@ -1,7 +1,7 @@
 """The HTTP clients ``KlusterLLM`` and ``KlusterEmbedding`` are built with.
 
 ``with_guarded_clients(kwargs)`` sets ``http_client`` and ``async_http_client`` (LlamaIndex's
-names) to the core's guarded clients (``core.connection``), configured from the
+names) to the core's guarded clients (``core.transport``), configured from the
 ``deadline``, ``stream_idle_timeout`` and ``max_response_bytes`` arguments, unless the
 caller brought their own.
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
-from kluster_integrations.core.connection import with_guarded_http_clients
+from kluster_integrations.core.transport import with_guarded_http_clients
 
 
 def with_guarded_clients(kwargs: MutableMapping[str, Any]) -> MutableMapping[str, Any]:

@@ -4,7 +4,7 @@ place.
 Nothing else in ``kluster_integrations/llama_index`` names a private part of a library
 (``tests/unit_tests/test_framework_boundary.py`` checks it);
 ``tests/integration_tests/llama_index/test_framework.py`` goes red when the installed
-LlamaIndex changes one of them. pydantic's and the openai SDK's are in ``core/_sdk.py``.
+LlamaIndex changes one of them. pydantic's and the openai SDK's are in ``core/transport/_sdk.py``.
 
 **Overridden hooks** (``LLM_HOOKS``, ``EMBEDDING_HOOKS``, with the parameters relied on):
 the private methods of ``llama_index.llms.openai.OpenAI`` and ``OpenAIEmbedding`` that

@@ -11,7 +11,7 @@ Example:
 
 Batches hold at most ``embed_batch_size`` texts (never more than kluster.ai's per-call
 limit). ``dimensions`` raises ``UnsupportedParameterError``: kluster.ai's vectors have a
-fixed size (see ``core.embeddings``).
+fixed size (see ``core.request``).
 """
 
 from __future__ import annotations
@@ -24,20 +24,20 @@ from typing import Any
 from llama_index.core.bridge.pydantic import Field
 from llama_index.embeddings.openai import OpenAIEmbedding, OpenAIEmbeddingModelType
 
-from kluster_integrations.core.catalog import check_model
-from kluster_integrations.core.config import (
-    DEFAULT_EMBEDDING_MODEL,
+from kluster_integrations.core.answer import (
+    WithCheckedEmbeddings,
+    embedding_input_problems,
+    readable_response,
+)
+from kluster_integrations.core.contract import DEFAULT_EMBEDDING_MODEL
+from kluster_integrations.core.errors import InvalidRequestError
+from kluster_integrations.core.models import check_model
+from kluster_integrations.core.request import check_batch_size, without_refused_parameters
+from kluster_integrations.core.transport import (
+    connection_defaults,
     resolve_api_key,
     resolve_base_url,
 )
-from kluster_integrations.core.connection import connection_defaults
-from kluster_integrations.core.embedding_answers import (
-    WithCheckedEmbeddings,
-    embedding_input_problems,
-)
-from kluster_integrations.core.embeddings import check_batch_size, without_refused_parameters
-from kluster_integrations.core.errors import InvalidRequestError
-from kluster_integrations.core.responses import readable_response
 from kluster_integrations.llama_index._connection import with_guarded_clients
 
 DEFAULT_EMBED_BATCH_SIZE = 100

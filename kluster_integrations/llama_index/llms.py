@@ -42,32 +42,35 @@ from llama_index.core.instrumentation.events.llm import (
 )
 from llama_index.llms.openai_like import OpenAILike
 
-from kluster_integrations.core._sdk import private_values
-from kluster_integrations.core.batch import (
+from kluster_integrations.core.batch_api import (
     BatchCodec,
     KlusterBatch,
     asubmit_inputs,
     attach,
     submit_inputs,
 )
-from kluster_integrations.core.capabilities import model_info
-from kluster_integrations.core.catalog import (
+from kluster_integrations.core.contract import (
+    DEFAULT_CHAT_MODEL,
+    DEFAULT_COMPLETION_WINDOW,
     FALLBACK_CONTEXT_WINDOW,
     FALLBACK_MAX_OUTPUT,
-    check_model,
 )
-from kluster_integrations.core.config import DEFAULT_CHAT_MODEL, resolve_api_key, resolve_base_url
-from kluster_integrations.core.connection import connection_defaults
-from kluster_integrations.core.contract import DEFAULT_COMPLETION_WINDOW
-from kluster_integrations.core.preparation import RequestPreparer, refuse_unsupported
+from kluster_integrations.core.models import check_model, model_info
 from kluster_integrations.core.reasoning import (
     ReasoningMode,
     check_reasoning_mode,
     resolve_reasoning_mode,
     strip_history_reasoning,
 )
-from kluster_integrations.core.tool_calling import ToolCallingMode, check_mode, plan_request
-from kluster_integrations.llama_index import batch as _batch
+from kluster_integrations.core.request import RequestPreparer, refuse_unsupported
+from kluster_integrations.core.tools import ToolCallingMode, check_mode, plan_request
+from kluster_integrations.core.transport import (
+    connection_defaults,
+    private_values,
+    resolve_api_key,
+    resolve_base_url,
+)
+from kluster_integrations.llama_index import _batch_api as _batch
 from kluster_integrations.llama_index._client import AsyncPreparedOpenAI, PreparedOpenAI
 from kluster_integrations.llama_index._connection import with_guarded_clients
 from kluster_integrations.llama_index._framework import (
@@ -76,9 +79,9 @@ from kluster_integrations.llama_index._framework import (
     response_token_counts,
     without_llamaindex_retries,
 )
-from kluster_integrations.llama_index.reasoning import ReasoningClient, reasoning_aware
-from kluster_integrations.llama_index.structured import schema_program
-from kluster_integrations.llama_index.tools import tools_off_error
+from kluster_integrations.llama_index._reasoning import ReasoningClient, reasoning_aware
+from kluster_integrations.llama_index._structured import schema_program
+from kluster_integrations.llama_index._tools import tools_off_error
 
 dispatcher = get_dispatcher(__name__)
 
@@ -326,11 +329,11 @@ class KlusterLLM(OpenAILike):
     @property
     def _request_preparer(self) -> RequestPreparer:
         """``self._preparer`` read straight from pydantic's private values: the attribute
-        itself is found only after an ``AttributeError`` (see ``core/_sdk.py``)."""
+        itself is found only after an ``AttributeError`` (see ``core/transport/_sdk.py``)."""
         return cast(RequestPreparer, private_values(self)["_preparer"])
 
     def _prepare(self, request: dict[str, Any]) -> dict[str, Any]:
-        """The request LlamaIndex built, as kluster.ai accepts it (see ``core.preparation``)."""
+        """The request LlamaIndex built, as kluster.ai accepts it (see ``core.request``)."""
         request = dict(request)
         user_chosen = request.pop(USER_CHOSEN_KEY, ())
         if not self.keep_reasoning_in_history and "messages" in request:
@@ -500,7 +503,7 @@ class KlusterLLM(OpenAILike):
         program = schema_program(output_cls, prompt, self)
         return await program.astream_call(llm_kwargs=llm_kwargs, **prompt_args)
 
-    # -- tools: OpenAI's function calling; core.tool_calling decides native or prompted --
+    # -- tools: OpenAI's function calling; core.tools decides native or prompted --
 
     def _prepare_chat_with_tools(self, tools: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         if self.tool_calling == "off":

@@ -2,7 +2,7 @@
 
 ``python -m kluster_integrations.probe`` sends minimal requests to the API at
 ``--base-url`` / ``$KLUSTER_BASE_URL`` with ``$KLUSTER_API_KEY`` and checks each rule of
-``core.contract`` and ``core.catalog``: every refused parameter and message field, native
+``core.contract`` and ``core.models``: every refused parameter and message field, native
 tools and images per catalog model, the embeddings ``dimensions`` rule and vector size, and
 usage in streams. It prints a drift report (``--json`` for JSON) and exits 1 on drift, 2 when
 it could not probe, 0 otherwise (also when no key is set: then nothing is sent).

@@ -1,6 +1,6 @@
 """What the probe sends and what the contract data says the answer should be.
 
-Every probe is read from ``core.contract`` and ``core.catalog``: one request per refused
+Every probe is read from ``core.contract`` and ``core.models``: one request per refused
 parameter and message field (on one cheap model, since those rules do not depend on the
 model), one request with a tool and one with an image per catalog chat model (accepted or
 refused as ``ModelInfo.supports`` says), the temperature range, the embeddings rules, and
@@ -19,9 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from kluster_integrations.core import contract
-from kluster_integrations.core.catalog import KNOWN_MODELS, ModelInfo
-from kluster_integrations.core.config import DEFAULT_EMBEDDING_MODEL
+from kluster_integrations.core.contract import DEFAULT_EMBEDDING_MODEL, KNOWN_MODELS, ModelInfo
+from kluster_integrations.core.contract import _api as contract
 
 #: A chat model with no special capabilities, cheap per token, for model-independent rules.
 PROBE_MODEL = "mistralai/Mistral-Nemo-Instruct-2407"

@@ -14,8 +14,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from kluster_integrations.core.catalog import CATALOG_DATE
-from kluster_integrations.core.contract import CONTRACT_DATE, CONTRACT_SOURCE
+from kluster_integrations.core.contract import CATALOG_DATE, CONTRACT_DATE, CONTRACT_SOURCE
 
 #: ``ok``: as the contract says; ``drift``: the API contradicts it; ``note``: observed, no
 #: rule to judge it by; ``untested``: a rule the probe has no test value for (not sent);
@@ -101,7 +100,7 @@ class ProbeReport:
             lines.append(f"Stopped early: {self.aborted}")
         elif self.drift:
             lines.append(
-                "Drift: update core/contract.py or core/catalog.py (dated, with the "
+                "Drift: update core/contract/_api.py or core/models/_catalog.py (dated, with the "
                 "source), or report it to kluster.ai."
             )
         return "\n".join(lines)

@@ -14,7 +14,7 @@ from typing import Any
 
 import openai
 
-from kluster_integrations.core import contract
+from kluster_integrations.core.contract import _api as contract
 from kluster_integrations.core.errors import KlusterError
 from kluster_integrations.probe.plan import MAX_COMPLETION_TOKENS, PROBE_MODEL, Probe, plan
 from kluster_integrations.probe.report import Check, ProbeReport, Status

@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from kluster_integrations.core.config import API_KEY_ENV
+from kluster_integrations.core.contract import API_KEY_ENV
 
 #: The cheapest chat model in the catalog; every call asks for a handful of tokens.
 LIVE_MODEL = os.environ.get("KLUSTER_LIVE_MODEL", "klusterai/Meta-Llama-3.1-8B-Instruct-Turbo")

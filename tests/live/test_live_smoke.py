@@ -19,14 +19,14 @@ PROMPT = "Reply with the single word OK."
 
 @pytest.fixture
 def chat_model():
-    from kluster_integrations.langchain import ChatKluster
+    from kluster_integrations.langchain.chat_models import ChatKluster
 
     return ChatKluster(model=LIVE_MODEL, max_tokens=MAX_TOKENS, temperature=0)
 
 
 @pytest.fixture
 def llm():
-    from kluster_integrations.llama_index import KlusterLLM
+    from kluster_integrations.llama_index.llms import KlusterLLM
 
     return KlusterLLM(model=LIVE_MODEL, max_tokens=MAX_TOKENS, temperature=0)
 
@@ -51,7 +51,7 @@ async def test_langchain_async(chat_model) -> None:
 
 
 def test_langchain_embeddings() -> None:
-    from kluster_integrations.langchain import KlusterEmbeddings
+    from kluster_integrations.langchain.embeddings import KlusterEmbeddings
 
     embeddings = KlusterEmbeddings()
     documents = embeddings.embed_documents(["kluster.ai", "embeddings"])
@@ -78,7 +78,7 @@ async def test_llama_index_async(llm) -> None:
 
 
 def test_llama_index_embeddings() -> None:
-    from kluster_integrations.llama_index import KlusterEmbedding
+    from kluster_integrations.llama_index.embeddings import KlusterEmbedding
 
     embedding = KlusterEmbedding()
     assert len(embedding.get_text_embedding("kluster.ai")) == EMBEDDING_DIMENSIONS

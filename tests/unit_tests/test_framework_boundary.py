@@ -1,6 +1,6 @@
 """Private parts of LangChain, LlamaIndex, the openai SDK and pydantic are touched only in the
 three ``_framework`` modules (``langchain/_framework.py``, ``llama_index/_framework.py``,
-``core/_sdk.py``), where each use is listed and checked against the installed library.
+``core/transport/_sdk.py``), where each use is listed and checked against the installed library.
 
 Read from the package's source with ``ast``; what is checked, everywhere else:
 
@@ -39,7 +39,7 @@ PACKAGE = Path(kluster_integrations.__file__).parent
 FRAMEWORK_MODULES = {
     PACKAGE / "langchain" / "_framework.py",
     PACKAGE / "llama_index" / "_framework.py",
-    PACKAGE / "core" / "_sdk.py",
+    PACKAGE / "core" / "transport" / "_sdk.py",
 }
 PRIVATE_DUNDERS = {"__pydantic_private__", "__pydantic_extra__", "__wrapped__"}
 LIBRARIES = ("langchain_core", "langchain_openai", "langchain", "llama_index", "openai", "pydantic")
@@ -151,7 +151,7 @@ def test_no_private_library_parts_outside_the_framework_modules(path: Path) -> N
     found = list(private_uses(ast.parse(path.read_text(encoding="utf-8"))))
     assert not found, (
         f"{path.relative_to(PACKAGE)} touches private parts of a library: {found}; "
-        "wrap them in the adapter's _framework module (or core/_sdk.py)"
+        "wrap them in the adapter's _framework module (or core/transport/_sdk.py)"
     )
 
 

@@ -1,4 +1,4 @@
-"""``python -m kluster_integrations.batch``: status, wait, results, cancel, list."""
+"""``python -m kluster_integrations.core.batch_api``: status, wait, results, cancel, list."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from kluster_integrations.batch import main
-from kluster_integrations.emulator.batches import BatchFault
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.core.batch_api._cli import main
+from kluster_integrations.emulator.batch_store import BatchFault
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -31,7 +31,7 @@ def test_results_print_jsonl_in_input_order_from_another_process(kluster_env, kl
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-m", "kluster_integrations.batch", "results", job.id, "--wait"],
+        [sys.executable, "-m", "kluster_integrations.core.batch_api", "results", job.id, "--wait"],
         capture_output=True,
         text=True,
         env=env,

@@ -7,15 +7,10 @@ from __future__ import annotations
 import openai
 import pytest
 
-from kluster_integrations.core.batch import (
-    BatchCodec,
-    BatchInputError,
-    asubmit_inputs,
-    attach,
-    submit_inputs,
-)
-from kluster_integrations.core.config import DEFAULT_CHAT_MODEL
-from kluster_integrations.emulator.batches import BATCH_LINE_HEADER
+from kluster_integrations.core.batch_api import BatchCodec, asubmit_inputs, attach, submit_inputs
+from kluster_integrations.core.contract import DEFAULT_CHAT_MODEL
+from kluster_integrations.core.errors import BatchInputError
+from kluster_integrations.emulator.batch_runner import BATCH_LINE_HEADER
 from kluster_integrations.emulator.server import EMULATOR_API_KEY
 
 FAST = {"poll_interval": 0.01, "progress": False}

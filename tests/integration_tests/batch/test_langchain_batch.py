@@ -9,7 +9,8 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.prompts import ChatPromptTemplate
 from pydantic import BaseModel
 
-from kluster_integrations.core.batch import (
+from kluster_integrations.core.contract import ADAPTIVE_INFERENCE_PLACEHOLDER
+from kluster_integrations.core.errors import (
     AdaptiveInferenceQueuedError,
     BatchInputError,
     BatchItemError,
@@ -19,10 +20,10 @@ from kluster_integrations.core.batch import (
     BatchResultsError,
     BatchTimeoutError,
 )
-from kluster_integrations.core.contract import ADAPTIVE_INFERENCE_PLACEHOLDER
-from kluster_integrations.emulator.batches import BATCH_LINE_HEADER, BatchFault
+from kluster_integrations.emulator.batch_runner import BATCH_LINE_HEADER
+from kluster_integrations.emulator.batch_store import BatchFault
 from kluster_integrations.emulator.refusals import contract_violations
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 FAST = {"poll_interval": 0.01, "progress": False}
 

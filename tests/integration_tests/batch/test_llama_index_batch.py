@@ -7,16 +7,17 @@ import json
 import pytest
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse
 
-from kluster_integrations.core.batch import (
+from kluster_integrations.core.contract import ADAPTIVE_INFERENCE_PLACEHOLDER
+from kluster_integrations.core.errors import (
     AdaptiveInferenceQueuedError,
     BatchInputError,
     BatchItemError,
     BatchResultsError,
 )
-from kluster_integrations.core.contract import ADAPTIVE_INFERENCE_PLACEHOLDER
-from kluster_integrations.emulator.batches import BATCH_LINE_HEADER, BatchFault
+from kluster_integrations.emulator.batch_runner import BATCH_LINE_HEADER
+from kluster_integrations.emulator.batch_store import BatchFault
 from kluster_integrations.emulator.refusals import contract_violations
-from kluster_integrations.llama_index import KlusterLLM
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 FAST = {"poll_interval": 0.01, "progress": False}
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import openai
 import pytest
 
-from kluster_integrations.core.capabilities import (
+from kluster_integrations.core.contract import ModelInfo
+from kluster_integrations.core.errors import ImageInputNotSupportedError
+from kluster_integrations.core.models import (
     capabilities_of,
     refresh_capabilities,
     reset_catalog,
@@ -13,12 +15,10 @@ from kluster_integrations.core.capabilities import (
     use_catalog,
     vision_models,
 )
-from kluster_integrations.core.catalog import ModelInfo
-from kluster_integrations.core.errors import ImageInputNotSupportedError
-from kluster_integrations.core.sanitizer import sanitize_request
-from kluster_integrations.core.tool_calling import model_capabilities, plan_request
-from kluster_integrations.emulator import EMULATOR_API_KEY, KlusterEmulator
+from kluster_integrations.core.request import sanitize_request
+from kluster_integrations.core.tools import model_capabilities, plan_request
 from kluster_integrations.emulator.refusals import contract_violations
+from kluster_integrations.emulator.server import EMULATOR_API_KEY, KlusterEmulator
 
 TOOL_MODEL = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"
 TEXT_MODEL = "mistralai/Mistral-Nemo-Instruct-2407"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import openai
 
-from kluster_integrations.core.catalog import KNOWN_MODELS, fetch_models
+from kluster_integrations.core.contract import KNOWN_MODELS
+from kluster_integrations.core.models import fetch_models
 
 
 def test_fetch_models_reads_the_extended_listing_over_http(kluster_emulator):

@@ -7,8 +7,8 @@ import asyncio
 import openai
 import pytest
 
-from kluster_integrations.core.config import DEFAULT_CHAT_MODEL
-from kluster_integrations.core.http import LoopLocalAsyncTransport
+from kluster_integrations.core.contract import DEFAULT_CHAT_MODEL
+from kluster_integrations.core.transport import LoopLocalAsyncTransport
 
 HELLO = [{"role": "user", "content": "hi"}]
 

@@ -12,7 +12,7 @@ from kluster_integrations.core.contract import (
     UNSUPPORTED_MESSAGE_FIELDS,
     UNSUPPORTED_PARAMETERS,
 )
-from kluster_integrations.core.structured import schema_instruction
+from kluster_integrations.core.tools import schema_instruction
 
 #: A text-only model without native tools: the strictest contract.
 MODEL = "mistralai/Mistral-Nemo-Instruct-2407"

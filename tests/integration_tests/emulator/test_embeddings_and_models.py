@@ -5,9 +5,12 @@ import math
 import openai
 import pytest
 
-from kluster_integrations.core.catalog import KNOWN_MODELS
-from kluster_integrations.core.config import DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDING_MODEL
-from kluster_integrations.core.contract import EMBEDDING_MAX_INPUTS
+from kluster_integrations.core.contract import (
+    DEFAULT_CHAT_MODEL,
+    DEFAULT_EMBEDDING_MODEL,
+    EMBEDDING_MAX_INPUTS,
+    KNOWN_MODELS,
+)
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import httpx
 import openai
 import pytest
 
-from kluster_integrations.core.config import DEFAULT_CHAT_MODEL
-from kluster_integrations.emulator import Fault
+from kluster_integrations.core.contract import DEFAULT_CHAT_MODEL
+from kluster_integrations.emulator.state import Fault
 
 HELLO = [{"role": "user", "content": "hi"}]
 

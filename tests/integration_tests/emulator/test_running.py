@@ -11,8 +11,8 @@ import httpx
 import openai
 import pytest
 
-from kluster_integrations.core.config import DEFAULT_CHAT_MODEL
-from kluster_integrations.emulator import KlusterEmulator
+from kluster_integrations.core.contract import DEFAULT_CHAT_MODEL
+from kluster_integrations.emulator.server import KlusterEmulator
 
 HELLO = [{"role": "user", "content": "hi"}]
 

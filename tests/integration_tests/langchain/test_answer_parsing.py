@@ -1,6 +1,6 @@
 """ChatKluster reads each answer into the same message ChatOpenAI makes of it.
 
-ChatKluster has the openai SDK build answers with pydantic's validator (``core/parsing.py``)
+ChatKluster has the openai SDK build answers with pydantic's validator (``core/answer/_parsing.py``)
 rather than its loose constructor. Here both classes get the same answers from the emulator
 (text, a native tool call, a reasoning model's reply, streamed and not, sync and async) and
 their messages are compared field by field; only the completion id differs per request.
@@ -17,8 +17,8 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
 
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 TOOL_MODEL = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"
 REASONING_MODEL = "deepseek-ai/DeepSeek-R1-0528"

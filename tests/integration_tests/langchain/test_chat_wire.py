@@ -11,19 +11,19 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.tools import tool
 
-from kluster_integrations.core.config import DEFAULT_CHAT_MODEL
+from kluster_integrations.core.contract import DEFAULT_CHAT_MODEL
 from kluster_integrations.core.errors import (
     InvalidRequestError,
     MissingAPIKeyError,
     StreamInterruptedError,
     ToolCallingNotSupportedError,
     UnsupportedParameterError,
+    UnsupportedParameterWarning,
 )
-from kluster_integrations.core.sanitizer import UnsupportedParameterWarning
-from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.emulator.refusals import contract_violations
+from kluster_integrations.emulator.server import KlusterEmulator
 from kluster_integrations.emulator.state import CHAT_PATH
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 #: A model without native tools, so tool-call history is rewritten to text.
 TEXT_ONLY_MODEL = "mistralai/Mistral-Nemo-Instruct-2407"

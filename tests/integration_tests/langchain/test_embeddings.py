@@ -6,16 +6,15 @@ import asyncio
 
 import pytest
 
-from kluster_integrations.core.config import DEFAULT_EMBEDDING_MODEL
-from kluster_integrations.core.contract import EMBEDDING_MAX_INPUTS
+from kluster_integrations.core.contract import DEFAULT_EMBEDDING_MODEL, EMBEDDING_MAX_INPUTS
 from kluster_integrations.core.errors import (
     InvalidRequestError,
     MissingAPIKeyError,
     UnsupportedParameterError,
 )
-from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.emulator.refusals import embedding_violations
-from kluster_integrations.langchain import KlusterEmbeddings
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.langchain.embeddings import KlusterEmbeddings
 
 
 def assert_clean_wire(emulator: KlusterEmulator) -> list[dict]:

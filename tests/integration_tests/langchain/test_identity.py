@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from langchain_core.callbacks import BaseCallbackHandler
 
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 
 def test_trace_metadata_names_kluster(emulator: KlusterEmulator) -> None:

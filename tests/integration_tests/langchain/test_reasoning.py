@@ -13,10 +13,9 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from pydantic import BaseModel
 
-from kluster_integrations.core.errors import KlusterError
-from kluster_integrations.core.reasoning import InvalidReasoningModeError
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.core.errors import InvalidReasoningModeError, KlusterError
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 R1 = "deepseek-ai/DeepSeek-R1-0528"
 LLAMA = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"
@@ -95,7 +94,7 @@ def test_content_blocks_come_from_the_kluster_translator(emulator: KlusterEmulat
     changed between releases; the blocks after the reasoning are OpenAI's."""
     from langchain_core.messages.block_translators import get_translator
 
-    from kluster_integrations.langchain.reasoning import translate_content
+    from kluster_integrations.langchain._reasoning import translate_content
 
     assert get_translator("kluster")["translate_content"] is translate_content
     message = ChatKluster(model=R1).invoke(QUESTION)

@@ -18,12 +18,9 @@ from langchain_tests.integration_tests import (
     EmbeddingsIntegrationTests,
 )
 
-from kluster_integrations.core.config import (
-    DEFAULT_CHAT_MODEL,
-    DEFAULT_EMBEDDING_MODEL,
-)
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.langchain import KlusterEmbeddings
+from kluster_integrations.core.contract import DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDING_MODEL
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.langchain.embeddings import KlusterEmbeddings
 from tests.chat_kluster_capabilities import ChatKlusterCapabilities
 
 _NO_IMAGE_TOOL_RESULTS = (

@@ -2,7 +2,7 @@
 
 ``mistralai/Mistral-Nemo-Instruct-2407`` takes no ``tools`` on kluster.ai, so in
 ``tool_calling="auto"`` ChatKluster writes the tools into the system prompt and reads the
-calls back (``core.tool_protocol``); the emulator follows the same protocol. The suite's
+calls back (``core.tools``); the emulator follows the same protocol. The suite's
 tool-calling tests run unchanged; the tests listed in ``API_LIMITS`` are skipped with the
 reason (tests/integration_tests/langchain/conftest.py applies them).
 """
@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.langchain.chat_models import ChatKluster
 from tests.integration_tests.langchain import test_standard_suites as native
 
 TEXT_ONLY_MODEL = "mistralai/Mistral-Nemo-Instruct-2407"

@@ -14,9 +14,9 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel
 
-from kluster_integrations.core.config import DEFAULT_CHAT_MODEL
-from kluster_integrations.emulator import EMULATOR_API_KEY, KlusterEmulator
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.core.contract import DEFAULT_CHAT_MODEL
+from kluster_integrations.emulator.server import EMULATOR_API_KEY, KlusterEmulator
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 
 class Person(BaseModel):

@@ -12,11 +12,10 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from kluster_integrations.core.errors import StructuredOutputError, ToolCallingNotSupportedError
-from kluster_integrations.core.structured import SCHEMA_HEADING
-from kluster_integrations.core.tool_protocol import TOOLS_HEADING
-from kluster_integrations.emulator import KlusterEmulator
+from kluster_integrations.core.tools import SCHEMA_HEADING, TOOLS_HEADING
 from kluster_integrations.emulator.refusals import contract_violations
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 TEXT_ONLY_MODEL = "mistralai/Mistral-Nemo-Instruct-2407"
 

@@ -20,11 +20,10 @@ from kluster_integrations.core.errors import (
     InvalidToolError,
     ToolCallRequiredError,
 )
-from kluster_integrations.core.tool_calling import CORRECTION
-from kluster_integrations.core.tool_protocol import TOOLS_HEADING
-from kluster_integrations.emulator import KlusterEmulator
+from kluster_integrations.core.tools import CORRECTION, TOOLS_HEADING
 from kluster_integrations.emulator.refusals import contract_violations
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 TOOL_MODEL = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"
 TEXT_MODEL = "mistralai/Mistral-Nemo-Instruct-2407"

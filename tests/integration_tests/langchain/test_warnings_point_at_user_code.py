@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import warnings
 
-from kluster_integrations.core.sanitizer import UnsupportedParameterWarning
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.core.errors import UnsupportedParameterWarning
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 
 def test_unsupported_parameter_warning_points_here(kluster_env):

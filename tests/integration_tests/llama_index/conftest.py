@@ -10,9 +10,10 @@ import pytest
 from llama_index.core import Settings, VectorStoreIndex
 
 from kluster_integrations.demo.llama_index_rag import load_corpus
-from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.emulator.refusals import contract_violations, embedding_violations
-from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.llama_index.embeddings import KlusterEmbedding
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 
 def assert_contract_kept(emulator: KlusterEmulator) -> None:

@@ -1,6 +1,6 @@
 """KlusterLLM reads each answer into the same response OpenAILike makes of it.
 
-KlusterLLM has the openai SDK build answers with pydantic's validator (``core/parsing.py``)
+KlusterLLM has the openai SDK build answers with pydantic's validator (``core/answer/_parsing.py``)
 rather than its loose constructor. Both classes get the same emulator answers; their
 ``ChatResponse`` objects, including the raw SDK object, are compared with the completion id
 and creation time left out (they differ per request).
@@ -15,9 +15,9 @@ from llama_index.core.llms import ChatMessage, ChatResponse
 from llama_index.llms.openai_like import OpenAILike
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-from kluster_integrations.core.config import DEFAULT_CHAT_MODEL
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.llama_index import KlusterLLM
+from kluster_integrations.core.contract import DEFAULT_CHAT_MODEL
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 MESSAGES = [ChatMessage(role="user", content="Say hello.")]
 

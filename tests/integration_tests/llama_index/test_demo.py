@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kluster_integrations.demo import llama_index_rag
-from kluster_integrations.emulator import KlusterEmulator
+from kluster_integrations.emulator.server import KlusterEmulator
 
 from .conftest import assert_contract_kept
 

@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-from kluster_integrations.core.config import DEFAULT_EMBEDDING_MODEL
-from kluster_integrations.core.contract import EMBEDDING_MAX_INPUTS
+from kluster_integrations.core.contract import DEFAULT_EMBEDDING_MODEL, EMBEDDING_MAX_INPUTS
 from kluster_integrations.core.errors import (
     InvalidRequestError,
     MissingAPIKeyError,
+    UnknownModelWarning,
     UnsupportedParameterError,
 )
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.llama_index import KlusterEmbedding, UnknownModelWarning
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.llama_index.embeddings import KlusterEmbedding
 
 from .conftest import assert_contract_kept
 

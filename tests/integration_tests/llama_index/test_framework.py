@@ -15,8 +15,7 @@ from llama_index.embeddings.openai import OpenAIEmbedding
 from llama_index.llms.openai import OpenAI
 from llama_index.llms.openai_like import OpenAILike
 
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
+from kluster_integrations.emulator.server import KlusterEmulator
 from kluster_integrations.llama_index._framework import (
     CALLED_METHODS,
     EMBEDDING_HOOKS,
@@ -25,6 +24,8 @@ from kluster_integrations.llama_index._framework import (
     credential_kwargs,
     response_token_counts,
 )
+from kluster_integrations.llama_index.embeddings import KlusterEmbedding
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 MESSAGES = [ChatMessage(role="user", content="hi")]
 

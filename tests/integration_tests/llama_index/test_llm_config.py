@@ -6,15 +6,20 @@ import warnings
 
 import pytest
 
-from kluster_integrations.core.catalog import (
+from kluster_integrations.core.contract import (
+    DEFAULT_BASE_URL,
+    DEFAULT_CHAT_MODEL,
     FALLBACK_CONTEXT_WINDOW,
     FALLBACK_MAX_OUTPUT,
-    lookup_model,
 )
-from kluster_integrations.core.config import DEFAULT_BASE_URL, DEFAULT_CHAT_MODEL
-from kluster_integrations.core.errors import MissingAPIKeyError, ToolCallingNotSupportedError
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.llama_index import KlusterLLM, UnknownModelWarning
+from kluster_integrations.core.errors import (
+    MissingAPIKeyError,
+    ToolCallingNotSupportedError,
+    UnknownModelWarning,
+)
+from kluster_integrations.core.models import lookup_model
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 
 def test_defaults_come_from_the_environment(kluster_env: KlusterEmulator) -> None:

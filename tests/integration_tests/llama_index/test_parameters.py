@@ -8,10 +8,13 @@ import pytest
 from llama_index.core.llms import ChatMessage
 from pydantic import BaseModel
 
-from kluster_integrations.core.errors import InvalidRequestError, UnsupportedParameterError
-from kluster_integrations.core.sanitizer import UnsupportedParameterWarning
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.llama_index import KlusterLLM
+from kluster_integrations.core.errors import (
+    InvalidRequestError,
+    UnsupportedParameterError,
+    UnsupportedParameterWarning,
+)
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 from .conftest import assert_contract_kept
 

@@ -10,10 +10,9 @@ from llama_index.core.base.llms.types import ChatMessage, TextBlock, ThinkingBlo
 from llama_index.core.prompts import PromptTemplate
 from pydantic import BaseModel
 
-from kluster_integrations.core.errors import KlusterError
-from kluster_integrations.core.reasoning import InvalidReasoningModeError
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.llama_index import KlusterLLM
+from kluster_integrations.core.errors import InvalidReasoningModeError, KlusterError
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 from .conftest import assert_contract_kept
 

@@ -8,9 +8,10 @@ import logging
 import openai
 import pytest
 
-from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.emulator.hostile import KEY_ECHOES
-from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.llama_index.embeddings import KlusterEmbedding
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 SECRET = "kluster-secret-0123456789"
 #: A key JSON writes differently: ``/`` may become ``\\/``, ``"`` becomes ``\\"``.

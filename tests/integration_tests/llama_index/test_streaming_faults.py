@@ -6,8 +6,8 @@ import pytest
 from llama_index.core.llms import ChatMessage
 
 from kluster_integrations.core.errors import StreamInterruptedError
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.llama_index import KlusterLLM
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 HI = [ChatMessage(role="user", content="Tell me about kluster.ai batch jobs.")]
 LONG_REPLY = "Batch jobs run many requests at once and finish within the window you pick."

@@ -16,10 +16,10 @@ from llama_index.core.tools import FunctionTool, ToolMetadata
 from pydantic import BaseModel
 
 from kluster_integrations.core.errors import ImageInputNotSupportedError, InvalidToolError
-from kluster_integrations.core.tool_protocol import TOOLS_HEADING
-from kluster_integrations.emulator import KlusterEmulator
+from kluster_integrations.core.tools import TOOLS_HEADING
 from kluster_integrations.emulator.refusals import contract_violations
-from kluster_integrations.llama_index import KlusterLLM
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 # The workflows package walks agent objects with inspect.getmembers, which touches
 # pydantic's deprecated attributes; those warnings are LlamaIndex's, not the adapter's.

@@ -6,8 +6,8 @@ import warnings
 
 from llama_index.core.llms import ChatMessage
 
-from kluster_integrations.core.sanitizer import UnsupportedParameterWarning
-from kluster_integrations.llama_index import KlusterLLM
+from kluster_integrations.core.errors import UnsupportedParameterWarning
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 
 def test_unsupported_parameter_warning_points_here(kluster_env):

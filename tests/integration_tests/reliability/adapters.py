@@ -21,8 +21,8 @@ from typing import Any
 
 from llama_index.core.llms import ChatMessage
 
-from kluster_integrations.langchain import ChatKluster
-from kluster_integrations.llama_index import KlusterLLM
+from kluster_integrations.langchain.chat_models import ChatKluster
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 PROMPT = "Tell me about kluster.ai batch jobs."
 LLAMA_INDEX_PROMPT = [ChatMessage(role="user", content=PROMPT)]

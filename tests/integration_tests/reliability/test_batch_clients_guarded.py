@@ -10,11 +10,11 @@ import io
 import openai
 import pytest
 
-from kluster_integrations.batch import main
-from kluster_integrations.core.batch import attach
+from kluster_integrations.core.batch_api import attach
+from kluster_integrations.core.batch_api._cli import main
 from kluster_integrations.core.errors import MalformedResponseError
-from kluster_integrations.emulator.batches import BatchFault
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.emulator.batch_store import BatchFault
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 
 def submitted(kluster_batches) -> str:

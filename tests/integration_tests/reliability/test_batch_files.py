@@ -14,23 +14,24 @@ from typing import Any
 import openai
 import pytest
 
-from kluster_integrations.batch import main as cli
-from kluster_integrations.core import guards
-from kluster_integrations.core.batch import (
+from kluster_integrations.core.batch_api import KlusterBatch
+from kluster_integrations.core.batch_api._cli import main as cli
+from kluster_integrations.core.batch_api._download import BatchFile, adownload, download
+from kluster_integrations.core.errors import (
     BatchDownloadError,
     BatchFileIdError,
     BatchFileTooLargeError,
     BatchItemError,
     BatchOutputLineError,
     BatchResultsError,
-    KlusterBatch,
 )
-from kluster_integrations.core.batch.download import BatchFile, adownload, download
-from kluster_integrations.core.connection import guard_options, guarded_http_clients
-from kluster_integrations.emulator.batches import FILES_PATH, BatchFault
+from kluster_integrations.core.transport import _guards as guards
+from kluster_integrations.core.transport import guard_options, guarded_http_clients
+from kluster_integrations.emulator.batch_store import BatchFault
+from kluster_integrations.emulator.batches import FILES_PATH
 from kluster_integrations.emulator.hostile import DRIPPED_FILE
 from kluster_integrations.emulator.server import EMULATOR_API_KEY
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 FAST = {"poll_interval": 0.01, "progress": False}
 IDS = ["a", "b", "c", "d", "e"]

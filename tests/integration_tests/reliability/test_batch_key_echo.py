@@ -10,9 +10,9 @@ import json
 import pytest
 
 from kluster_integrations.core.errors import BatchItemError
-from kluster_integrations.emulator.batches import BatchFault
+from kluster_integrations.emulator.batch_store import BatchFault
 from kluster_integrations.emulator.server import EMULATOR_API_KEY
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 ECHOES = {
     "raw": f"invalid key {EMULATOR_API_KEY}",

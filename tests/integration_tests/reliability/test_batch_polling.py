@@ -13,17 +13,17 @@ from typing import Any
 import openai
 import pytest
 
-from kluster_integrations.core.batch import (
+from kluster_integrations.core.batch_api import KlusterBatch
+from kluster_integrations.core.batch_api import _polling as polling
+from kluster_integrations.core.errors import (
     BatchNotFoundError,
     BatchStatusUnavailableError,
     BatchTimeoutError,
-    KlusterBatch,
-    polling,
+    DeadlineExceededError,
 )
-from kluster_integrations.core.errors import DeadlineExceededError
-from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.emulator.batches import BATCHES_PATH
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 WAYS = ["wait", "async_wait"]
 FAST = 0.01

@@ -10,12 +10,12 @@ from collections.abc import Callable
 
 import pytest
 
-from kluster_integrations.core.base_url import BaseURLWarning
-from kluster_integrations.core.errors import EmptyAPIKeyError, MissingAPIKeyError
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.emulator.server import EMULATOR_API_KEY
-from kluster_integrations.langchain import ChatKluster, KlusterEmbeddings
-from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
+from kluster_integrations.core.errors import BaseURLWarning, EmptyAPIKeyError, MissingAPIKeyError
+from kluster_integrations.emulator.server import EMULATOR_API_KEY, KlusterEmulator
+from kluster_integrations.langchain.chat_models import ChatKluster
+from kluster_integrations.langchain.embeddings import KlusterEmbeddings
+from kluster_integrations.llama_index.embeddings import KlusterEmbedding
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 Make = Callable[..., object]
 #: Each class with its own names for the key and the URL.

@@ -11,8 +11,8 @@ import langchain_openai
 import pytest
 
 from kluster_integrations.core.errors import DeadlineExceededError, StreamIdleTimeoutError
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.langchain.chat_models import ChatKluster
 from tests.integration_tests.reliability.adapters import CHAT_CALLS, STREAMING_CALLS, ChatCall
 
 WHOLE_CALLS = [call for call in CHAT_CALLS if not call.streams]

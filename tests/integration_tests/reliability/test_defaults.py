@@ -1,5 +1,5 @@
-"""The four classes share one set of client defaults and model checks (core.config,
-core.catalog), whatever their frameworks' own defaults are."""
+"""The four classes share one set of client defaults and model checks (core.transport,
+core.models), whatever their frameworks' own defaults are."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.messages.utils import trim_messages
 
-from kluster_integrations.core.catalog import UnknownModelWarning
-from kluster_integrations.core.config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
-from kluster_integrations.langchain import ChatKluster, KlusterEmbeddings
-from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
+from kluster_integrations.core.contract import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from kluster_integrations.core.errors import UnknownModelWarning
+from kluster_integrations.langchain.chat_models import ChatKluster
+from kluster_integrations.langchain.embeddings import KlusterEmbeddings
+from kluster_integrations.llama_index.embeddings import KlusterEmbedding
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 CLASSES = [ChatKluster, KlusterEmbeddings, KlusterLLM, KlusterEmbedding]
 

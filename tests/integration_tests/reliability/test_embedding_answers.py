@@ -16,10 +16,10 @@ from kluster_integrations.core.errors import (
     InvalidRequestError,
     MalformedResponseError,
 )
-from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.emulator.hostile import BROKEN_ELEMENT, BROKEN_VECTOR_INDEX
-from kluster_integrations.langchain import KlusterEmbeddings
-from kluster_integrations.llama_index import KlusterEmbedding
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.langchain.embeddings import KlusterEmbeddings
+from kluster_integrations.llama_index.embeddings import KlusterEmbedding
 
 TEXTS = ["kluster.ai", "LangChain", "LlamaIndex"]
 Embed = Callable[[list[str]], list[list[float]]]
@@ -89,7 +89,7 @@ def test_unsendable_input_is_refused_before_sending(
     assert kluster_env.embedding_requests() == []
 
 
-@pytest.mark.filterwarnings("ignore::kluster_integrations.core.catalog.UnknownModelWarning")
+@pytest.mark.filterwarnings("ignore::kluster_integrations.core.models._catalog.UnknownModelWarning")
 @pytest.mark.parametrize(
     "make",
     [

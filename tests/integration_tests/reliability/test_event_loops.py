@@ -9,8 +9,10 @@ from collections.abc import Awaitable, Callable
 import pytest
 from llama_index.core.llms import ChatMessage
 
-from kluster_integrations.langchain import ChatKluster, KlusterEmbeddings
-from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
+from kluster_integrations.langchain.chat_models import ChatKluster
+from kluster_integrations.langchain.embeddings import KlusterEmbeddings
+from kluster_integrations.llama_index.embeddings import KlusterEmbedding
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 HI = [ChatMessage(role="user", content="hi")]
 

@@ -11,9 +11,9 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from llama_index.core.llms import ChatMessage
 
 from kluster_integrations.core.errors import InvalidRequestError
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.langchain import ChatKluster
-from kluster_integrations.llama_index import KlusterLLM
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.langchain.chat_models import ChatKluster
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 FIVE_STOPS = ["a", "b", "c", "d", "e"]
 

@@ -17,14 +17,16 @@ from typing import Any
 
 import pytest
 
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.langchain import ChatKluster, KlusterEmbeddings
-from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.langchain.chat_models import ChatKluster
+from kluster_integrations.langchain.embeddings import KlusterEmbeddings
+from kluster_integrations.llama_index.embeddings import KlusterEmbedding
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 #: 300 requests at once show descriptors bounded by the pool as surely as 1,000: growth in
 #: proportion to the requests would be far past KEEP_ALIVE_BOUND.
 REQUESTS = int(os.environ.get("LOAD_REQUESTS", "300"))
-#: The adapters' pools (core.http) keep at most 20 idle connections; both ends are counted,
+#: The adapters' pools (core.transport) keep at most 20 idle connections; both ends are counted,
 #: and the margin absorbs descriptors the test process opens for other reasons.
 KEEP_ALIVE_BOUND = 2 * 20 + 40
 

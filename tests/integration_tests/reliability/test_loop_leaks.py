@@ -19,8 +19,10 @@ from collections.abc import Awaitable, Callable
 import pytest
 from llama_index.core.llms import ChatMessage
 
-from kluster_integrations.langchain import ChatKluster, KlusterEmbeddings
-from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
+from kluster_integrations.langchain.chat_models import ChatKluster
+from kluster_integrations.langchain.embeddings import KlusterEmbeddings
+from kluster_integrations.llama_index.embeddings import KlusterEmbedding
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 #: 100 runs expose a leak of one descriptor (or one loop) per run as surely as 1,000: the
 #: slack below is far under 100. ``LOOP_RUNS=1000`` runs the long version.

@@ -12,9 +12,9 @@ from kluster_integrations.core.errors import (
     KlusterError,
     MalformedResponseError,
 )
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.langchain import KlusterEmbeddings
-from kluster_integrations.llama_index import KlusterEmbedding
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.langchain.embeddings import KlusterEmbeddings
+from kluster_integrations.llama_index.embeddings import KlusterEmbedding
 from tests.integration_tests.reliability.adapters import CHAT_CALLS, ChatCall
 
 

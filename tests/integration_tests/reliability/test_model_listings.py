@@ -13,19 +13,19 @@ import pytest
 from langchain_core.tools import tool
 from llama_index.core.tools import FunctionTool
 
-from kluster_integrations.core.capabilities import (
+from kluster_integrations.core.contract import KNOWN_MODELS, ModelInfo
+from kluster_integrations.core.errors import MalformedResponseError, ModelListingWarning
+from kluster_integrations.core.models import (
     capabilities_of,
     current_catalog,
     refresh_capabilities,
     reset_catalog,
 )
-from kluster_integrations.core.catalog import KNOWN_MODELS, ModelInfo
-from kluster_integrations.core.errors import MalformedResponseError, ModelListingWarning
-from kluster_integrations.core.tool_protocol import TOOLS_HEADING
-from kluster_integrations.emulator import EMULATOR_API_KEY, KlusterEmulator
+from kluster_integrations.core.tools import TOOLS_HEADING
 from kluster_integrations.emulator.hostile import LISTED_NEW_MODEL
-from kluster_integrations.langchain import ChatKluster
-from kluster_integrations.llama_index import KlusterLLM
+from kluster_integrations.emulator.server import EMULATOR_API_KEY, KlusterEmulator
+from kluster_integrations.langchain.chat_models import ChatKluster
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 GEMMA = "google/gemma-3-27b-it"
 TOOL_MODEL = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"

@@ -9,9 +9,9 @@ import openai
 import pytest
 
 from kluster_integrations.core.errors import DeadlineExceededError, MalformedResponseError
-from kluster_integrations.core.guards import GuardedTransport, GuardOptions
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.core.transport import GuardedTransport, GuardOptions
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 
 def own_client(**options: float) -> httpx.Client:

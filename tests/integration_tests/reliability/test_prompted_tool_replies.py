@@ -12,10 +12,10 @@ from langchain_core.tools import tool
 from llama_index.core.tools import FunctionTool
 
 from kluster_integrations.core.errors import InvalidToolCallError
-from kluster_integrations.core.tool_protocol import TOOLS_HEADING
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.langchain import ChatKluster
-from kluster_integrations.llama_index import KlusterLLM
+from kluster_integrations.core.tools import TOOLS_HEADING
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.langchain.chat_models import ChatKluster
+from kluster_integrations.llama_index.llms import KlusterLLM
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -18,11 +18,13 @@ import pytest
 from langchain_core.load import dumps
 
 from kluster_integrations.core.errors import InvalidAPIKeyError
-from kluster_integrations.emulator import KlusterEmulator
 from kluster_integrations.emulator.hostile import KEY_ECHOES
+from kluster_integrations.emulator.server import KlusterEmulator
 from kluster_integrations.emulator.state import EMBEDDINGS_PATH
-from kluster_integrations.langchain import ChatKluster, KlusterEmbeddings
-from kluster_integrations.llama_index import KlusterEmbedding, KlusterLLM
+from kluster_integrations.langchain.chat_models import ChatKluster
+from kluster_integrations.langchain.embeddings import KlusterEmbeddings
+from kluster_integrations.llama_index.embeddings import KlusterEmbedding
+from kluster_integrations.llama_index.llms import KlusterLLM
 from tests.integration_tests.reliability.adapters import CHAT_CALLS, ChatCall
 
 SECRET = "kl-SECRET-5f0e1d2c3b4a"

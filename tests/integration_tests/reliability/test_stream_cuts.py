@@ -13,9 +13,9 @@ import pytest
 from langchain_core.output_parsers import StrOutputParser
 
 from kluster_integrations.core.errors import StreamInterruptedError
-from kluster_integrations.emulator import KlusterEmulator
-from kluster_integrations.langchain import ChatKluster
-from kluster_integrations.llama_index import KlusterLLM
+from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.langchain.chat_models import ChatKluster
+from kluster_integrations.llama_index.llms import KlusterLLM
 from tests.integration_tests.reliability.adapters import PROMPT, STREAMING_CALLS, ChatCall
 
 REPLY = "Batch jobs run many requests at once and finish within the window you pick."

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from kluster_integrations.core.batch.job import combined_status
+from kluster_integrations.core.batch_api._status import combined_status
 
 
 def batch(status: str, total: int = 2, completed: int = 1) -> SimpleNamespace:

@@ -8,20 +8,20 @@ from types import SimpleNamespace
 
 import pytest
 
-from kluster_integrations.core.batch import (
-    BatchFileIdError,
-    BatchInputError,
-    BatchOutputError,
-    BatchOutputLineError,
-)
-from kluster_integrations.core.batch.download import batch_files, is_plain_file_id
-from kluster_integrations.core.batch.reader import (
+from kluster_integrations.core.batch_api._download import batch_files, is_plain_file_id
+from kluster_integrations.core.batch_api._reader import (
     ResultIndex,
     bounded_lines,
     custom_id_of,
     read_custom_ids,
 )
-from kluster_integrations.core.batch.submit import check_custom_ids, write_parts
+from kluster_integrations.core.batch_api._submit import check_custom_ids, write_parts
+from kluster_integrations.core.errors import (
+    BatchFileIdError,
+    BatchInputError,
+    BatchOutputError,
+    BatchOutputLineError,
+)
 
 BODY = {"model": "m", "messages": [{"role": "user", "content": 'héllo "quoted"'}]}
 
@@ -214,13 +214,13 @@ def test_every_file_id_is_checked_before_any_is_used():
 
 
 def running(status="in_progress"):
-    from kluster_integrations.core.batch import BatchStatus
+    from kluster_integrations.core.batch_api import BatchStatus
 
     return BatchStatus(status, total=10, completed=3, failed=0)
 
 
 def test_polling_backs_off_to_thirty_seconds_unless_an_interval_is_given():
-    from kluster_integrations.core.batch.polling import Poller
+    from kluster_integrations.core.batch_api._polling import Poller
 
     backing_off = Poller("job", None, None, progress=False)
     delays = [backing_off.after(running()) for _ in range(12)]
@@ -234,8 +234,8 @@ def test_polling_backs_off_to_thirty_seconds_unless_an_interval_is_given():
 
 
 def test_the_last_wait_is_cut_to_the_deadline():
-    from kluster_integrations.core.batch import BatchTimeoutError
-    from kluster_integrations.core.batch.polling import Poller
+    from kluster_integrations.core.batch_api._polling import Poller
+    from kluster_integrations.core.errors import BatchTimeoutError
 
     poller = Poller("job", 30.0, 0.5, progress=False)
     assert poller.after(running()) <= 0.5

@@ -10,8 +10,8 @@ import httpx
 import openai
 import pytest
 
-from kluster_integrations.core.batch import BatchTimeoutError
-from kluster_integrations.core.batch.polling import MAX_POLL, Poller, may_heal, retry_after
+from kluster_integrations.core.batch_api._polling import MAX_POLL, Poller, may_heal, retry_after
+from kluster_integrations.core.errors import BatchTimeoutError
 
 REQUEST = httpx.Request("GET", "https://api.kluster.ai/v1/batches/batch_1")
 

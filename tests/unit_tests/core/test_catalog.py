@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from kluster_integrations.core.catalog import (
+from kluster_integrations.core.contract import (
+    DEFAULT_CHAT_MODEL,
+    DEFAULT_EMBEDDING_MODEL,
     FALLBACK_CONTEXT_WINDOW,
     KNOWN_MODELS,
     ModelInfo,
-    lookup_model,
-    merge_catalog,
-    model_from_listing,
 )
-from kluster_integrations.core.config import DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDING_MODEL
+from kluster_integrations.core.models import lookup_model, merge_catalog, model_from_listing
 
 
 def test_defaults_are_in_the_catalog():

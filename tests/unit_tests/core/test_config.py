@@ -2,14 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from kluster_integrations.core.config import (
-    API_KEY_ENV,
-    BASE_URL_ENV,
-    DEFAULT_BASE_URL,
-    resolve_api_key,
-    resolve_base_url,
-)
+from kluster_integrations.core.contract import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL
 from kluster_integrations.core.errors import MissingAPIKeyError
+from kluster_integrations.core.transport import resolve_api_key, resolve_base_url
 
 
 def test_missing_key_names_the_variable_and_the_fix(monkeypatch):

@@ -1,4 +1,4 @@
-"""The value limits in ``core/contract.py`` are the ones enforced: temperature range and
+"""The value limits in ``core/contract/_api.py`` are the ones enforced: temperature range and
 the embeddings input length, read from the contract rather than restated."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 
 from kluster_integrations.core.contract import EMBEDDING_MAX_INPUT_TOKENS, TEMPERATURE_RANGE
 from kluster_integrations.core.errors import InvalidRequestError, KlusterError
-from kluster_integrations.core.validation import request_problems
+from kluster_integrations.core.request import request_problems
 
 LOW, HIGH = TEMPERATURE_RANGE
 
@@ -35,7 +35,7 @@ def test_temperatures_outside_the_contract_range_are_named(temperature: float) -
 def test_token_mode_embeddings_error_quotes_the_contract_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from kluster_integrations.langchain import KlusterEmbeddings
+    from kluster_integrations.langchain.embeddings import KlusterEmbeddings
 
     monkeypatch.setenv("KLUSTER_API_KEY", "a-key")  # raised in the constructor: nothing is sent
     with pytest.raises(InvalidRequestError) as caught:

@@ -9,10 +9,7 @@ import struct
 
 import pytest
 
-from kluster_integrations.core.embedding_answers import (
-    checked_embedding_answer,
-    embedding_input_problems,
-)
+from kluster_integrations.core.answer import checked_embedding_answer, embedding_input_problems
 from kluster_integrations.core.errors import EmbeddingMismatchError, MalformedResponseError
 
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 import pytest
 
 from kluster_integrations.core.contract import EMBEDDING_MAX_INPUTS
-from kluster_integrations.core.embeddings import (
+from kluster_integrations.core.errors import InvalidRequestError, UnsupportedParameterError
+from kluster_integrations.core.request import (
     check_batch_size,
     check_embedding_parameters,
     without_refused_parameters,
 )
-from kluster_integrations.core.errors import InvalidRequestError, UnsupportedParameterError
 
 
 def test_dimensions_is_an_error_naming_the_fix():

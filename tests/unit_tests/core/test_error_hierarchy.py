@@ -19,8 +19,8 @@ from langchain_core.exceptions import OutputParserException
 
 import kluster_integrations
 from kluster_integrations.core import errors
-from kluster_integrations.core.catalog import check_model
 from kluster_integrations.core.errors import KlusterError, KlusterWarning
+from kluster_integrations.core.models import check_model
 
 #: Exceptions that never leave the package, with the reason.
 INTERNAL = {
@@ -199,7 +199,8 @@ def test_errors_keep_the_bases_old_handlers_catch(name: str) -> None:
 
 
 def test_errors_keep_their_old_homes_and_bases() -> None:
-    from kluster_integrations.core import catalog, sanitizer
+    from kluster_integrations.core.models import _catalog as catalog
+    from kluster_integrations.core.request import _sanitizer as sanitizer
 
     assert catalog.WrongModelPurposeError is errors.WrongModelPurposeError
     assert catalog.UnknownModelWarning is errors.UnknownModelWarning

@@ -17,8 +17,6 @@ import httpx
 import openai
 import pytest
 
-from kluster_integrations.core import guards
-from kluster_integrations.core.content_decoding import PIECE, content_decoder, optional_module
 from kluster_integrations.core.errors import (
     DeadlineExceededError,
     MalformedResponseError,
@@ -26,7 +24,14 @@ from kluster_integrations.core.errors import (
     StreamIdleTimeoutError,
     UnsupportedContentEncodingError,
 )
-from kluster_integrations.core.guards import GuardedTransport, GuardOptions
+from kluster_integrations.core.transport import (
+    PIECE,
+    GuardedTransport,
+    GuardOptions,
+    content_decoder,
+    optional_module,
+)
+from kluster_integrations.core.transport import _guards as guards
 from kluster_integrations.emulator.hostile import bomb_body, encoded_body
 
 

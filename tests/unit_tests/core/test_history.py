@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kluster_integrations.core.contract import forbidden_message_fields
-from kluster_integrations.core.sanitizer import sanitize_request
+from kluster_integrations.core.request import sanitize_request
 
 #: A vision model without native tools: images pass, tool-call history becomes text.
 MODEL = "google/gemma-3-27b-it"

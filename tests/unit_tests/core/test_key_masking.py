@@ -17,10 +17,14 @@ from typing import Any
 import httpx
 import pytest
 
-from kluster_integrations.core import key_masking
-from kluster_integrations.core.guards import GuardedTransport, GuardOptions, mask_key
-from kluster_integrations.core.key_masking import masked_start
-from kluster_integrations.core.log_masking import KeyMaskingFilter
+from kluster_integrations.core.transport import (
+    GuardedTransport,
+    GuardOptions,
+    KeyMaskingFilter,
+    mask_key,
+    masked_start,
+)
+from kluster_integrations.core.transport import _key_masking as key_masking
 from kluster_integrations.emulator.hostile import KEY_ECHOES
 
 KEYS = [

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from kluster_integrations.core.capabilities import reset_catalog, use_catalog
-from kluster_integrations.core.catalog import KNOWN_MODELS, ModelInfo
+from kluster_integrations.core.contract import KNOWN_MODELS, ModelInfo
+from kluster_integrations.core.models import reset_catalog, use_catalog
 from kluster_integrations.core.reasoning import resolve_reasoning_mode
-from kluster_integrations.core.validation import request_problems
+from kluster_integrations.core.request import request_problems
 
 MODEL = "google/gemma-3-27b-it"
 
@@ -59,9 +59,8 @@ def test_one_lookup_a_model_only_the_live_list_knows_is_known() -> None:
     the live list added is no longer an unknown model."""
     import warnings
 
-    from kluster_integrations.core.capabilities import model_info
-    from kluster_integrations.core.catalog import check_model, lookup_model
     from kluster_integrations.core.errors import UnknownModelWarning
+    from kluster_integrations.core.models import check_model, lookup_model, model_info
 
     new = ModelInfo("vendor/New-Model-2026", 200_000, 16_000, frozenset({"tools"}))
     use_catalog([new])

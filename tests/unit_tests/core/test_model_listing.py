@@ -9,14 +9,13 @@ from typing import Any
 
 import pytest
 
-from kluster_integrations.core.catalog import (
+from kluster_integrations.core.contract import (
     FALLBACK_CONTEXT_WINDOW,
     FALLBACK_MAX_OUTPUT,
     KNOWN_MODELS,
-    model_from_listing,
 )
 from kluster_integrations.core.errors import MalformedResponseError, ModelListingWarning
-from kluster_integrations.core.model_listing import listed_models
+from kluster_integrations.core.models import listed_models, model_from_listing
 from kluster_integrations.emulator.hostile import KEY_ECHOES
 
 GEMMA = "google/gemma-3-27b-it"

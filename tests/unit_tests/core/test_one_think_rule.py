@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kluster_integrations.core.reasoning import answer_start, split_reasoning
-from kluster_integrations.core.structured import extract_json
+from kluster_integrations.core.tools import extract_json
 
 PIECES = st.sampled_from(["<think>", "</think>", " ", "\n", "a", '{"x": 1}', '{"x": 2}', "<"])
 

@@ -1,4 +1,4 @@
-"""Answers built by ``core.parsing`` are the objects the openai SDK builds, only sooner.
+"""Answers built by ``core.answer`` are the objects the openai SDK builds, only sooner.
 
 The SDK builds answers with ``Model.construct(**data)`` (``openai._models.construct_type``);
 these tests compare ``build_answer`` with exactly that, field by field (``model_dump``),
@@ -16,12 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-from kluster_integrations.core.parsing import (
-    ChunkParser,
-    CompletionParser,
-    build_answer,
-    parser_for,
-)
+from kluster_integrations.core.answer import parser_for
+from kluster_integrations.core.transport import ChunkParser, CompletionParser, build_answer
 
 MODEL = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"
 

@@ -5,9 +5,12 @@ import warnings
 
 import pytest
 
-from kluster_integrations.core.errors import InvalidRequestError, UnsupportedParameterError
-from kluster_integrations.core.preparation import RequestPreparer
-from kluster_integrations.core.sanitizer import UnsupportedParameterWarning
+from kluster_integrations.core.errors import (
+    InvalidRequestError,
+    UnsupportedParameterError,
+    UnsupportedParameterWarning,
+)
+from kluster_integrations.core.request import RequestPreparer
 
 REQUEST = {
     "model": "m",
@@ -60,7 +63,7 @@ def test_changes_are_logged_without_values(caplog):
 
 
 def test_refuse_unsupported_checks_configured_parameters():
-    from kluster_integrations.core.preparation import refuse_unsupported
+    from kluster_integrations.core.request import refuse_unsupported
 
     refuse_unsupported({"temperature": 0.2, "n": 1, "extra_body": {"top_k": 5}})
     with pytest.raises(UnsupportedParameterError) as info:

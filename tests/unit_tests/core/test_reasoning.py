@@ -9,11 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kluster_integrations.core.errors import KlusterError
+from kluster_integrations.core.errors import InvalidReasoningModeError, KlusterError
 from kluster_integrations.core.reasoning import (
     CLOSE_TAG,
     OPEN_TAG,
-    InvalidReasoningModeError,
     ReasoningSplitter,
     Split,
     resolve_reasoning_mode,

@@ -8,11 +8,8 @@ import warnings
 import pytest
 
 from kluster_integrations.core.contract import RENAMED_PARAMETERS, UNSUPPORTED_PARAMETERS
-from kluster_integrations.core.errors import UnsupportedParameterError
-from kluster_integrations.core.sanitizer import (
-    UnsupportedParameterWarning,
-    sanitize_request,
-)
+from kluster_integrations.core.errors import UnsupportedParameterError, UnsupportedParameterWarning
+from kluster_integrations.core.request import sanitize_request
 
 # A value for each refused parameter that is not neutral (so a policy applies to it).
 MEANINGFUL = {

@@ -14,7 +14,7 @@ from kluster_integrations.core.contract import (
     UNSUPPORTED_PARAMETERS,
     forbidden_message_fields,
 )
-from kluster_integrations.core.sanitizer import sanitize_request
+from kluster_integrations.core.request import sanitize_request
 from kluster_integrations.emulator.refusals import contract_violations
 
 REFUSED = sorted(UNSUPPORTED_PARAMETERS) + sorted(RENAMED_PARAMETERS)
@@ -73,7 +73,7 @@ request = st.builds(
 
 
 @pytest.mark.filterwarnings(
-    "ignore::kluster_integrations.core.sanitizer.UnsupportedParameterWarning"
+    "ignore::kluster_integrations.core.request._sanitizer.UnsupportedParameterWarning"
 )
 @settings(max_examples=300, deadline=None)
 @given(request, st.sampled_from(["drop", "warn"]), st.sets(st.sampled_from(REFUSED)))

@@ -1,5 +1,5 @@
-"""The private parts of the openai SDK and pydantic kept in ``core/_sdk.py`` still behave as
-relied on; these go red when the installed openai or pydantic changes them."""
+"""The private parts of the openai SDK and pydantic kept in ``core/transport/_sdk.py`` still
+behave as relied on; these go red when the installed openai or pydantic changes them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import openai
 import pydantic
 from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionMessage
 
-from kluster_integrations.core._sdk import (
+from kluster_integrations.core.transport import (
     ChunkParser,
     CompletionParser,
     build_answer,

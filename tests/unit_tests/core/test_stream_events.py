@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kluster_integrations.core.stream_events import DataEvents
+from kluster_integrations.core.transport import DataEvents
 
 LINES = [b"data: {}", b"data", b"data:", b": data: no", b":", b"event: ping", b"datafoo: x", b""]
 LINE_ENDS = [b"\n", b"\r\n", b"\r"]

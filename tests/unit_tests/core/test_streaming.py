@@ -3,8 +3,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from kluster_integrations.core.answer import aguard_stream, guard_stream
 from kluster_integrations.core.errors import StreamInterruptedError
-from kluster_integrations.core.streaming import aguard_stream, guard_stream
 
 CHUNKS = [("Hel", None), ("lo", None), ("", "stop")]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from kluster_integrations.core.errors import StructuredOutputError
-from kluster_integrations.core.structured import extract_json, find_schema, schema_instruction
+from kluster_integrations.core.tools import extract_json, find_schema, schema_instruction
 
 SCHEMA = {"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]}
 

@@ -10,13 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kluster_integrations.core import tool_protocol
 from kluster_integrations.core.errors import InvalidToolError, KlusterError
-from kluster_integrations.core.tool_calling import PromptedTools
-from kluster_integrations.core.tool_protocol import (
+from kluster_integrations.core.tools import (
     TOOLS_HEADING,
     ParsedCall,
     ParsedReply,
+    PromptedTools,
     ReplyStream,
     ToolChoice,
     ToolSpec,
@@ -25,6 +24,7 @@ from kluster_integrations.core.tool_protocol import (
     parse_tool_reply,
     tools_instruction,
 )
+from kluster_integrations.core.tools import _protocol as tool_protocol
 
 ADD = ToolSpec(
     "add",

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from kluster_integrations.core.config import DEFAULT_CHAT_MODEL
+from kluster_integrations.core.contract import DEFAULT_CHAT_MODEL
 from kluster_integrations.core.errors import InvalidRequestError
-from kluster_integrations.core.validation import check_request, request_problems
+from kluster_integrations.core.request import check_request, request_problems
 
 OK = {"model": DEFAULT_CHAT_MODEL, "messages": [{"role": "user", "content": "hi"}]}
 
@@ -44,7 +44,7 @@ def test_unknown_models_get_no_token_ceiling():
 
 
 def test_token_ceiling_is_the_models_exact_limit():
-    from kluster_integrations.core.catalog import lookup_model
+    from kluster_integrations.core.models import lookup_model
 
     limit = lookup_model("google/gemma-3-27b-it").max_output_tokens
     at_limit = {**OK, "model": "google/gemma-3-27b-it", "max_completion_tokens": limit}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kluster_integrations.core.catalog import KNOWN_MODELS
+from kluster_integrations.core.contract import KNOWN_MODELS
 
 AGENTS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "agents.md"
 

@@ -13,7 +13,6 @@ from langchain_core.outputs import ChatGeneration
 from langchain_core.prompt_values import ChatPromptValue
 from langchain_openai import ChatOpenAI, OpenAIEmbeddings
 
-from kluster_integrations.langchain import ChatKluster
 from kluster_integrations.langchain._framework import (
     CALLED_METHODS,
     CHAT_OPENAI_CLIENTS,
@@ -23,6 +22,7 @@ from kluster_integrations.langchain._framework import (
     input_messages,
     response_metadata,
 )
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 #: Nothing is sent: building the clients opens no connection.
 UNUSED_URL = "http://127.0.0.1:9/v1"

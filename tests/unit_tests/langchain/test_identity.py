@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from langchain_core.load import dumpd, dumps, loads
 
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 SECRET = "sk-kluster-very-secret-value"
 

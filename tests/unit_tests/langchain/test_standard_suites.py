@@ -12,12 +12,12 @@ import pytest
 from langchain_core.language_models import BaseChatModel
 from langchain_tests.unit_tests import ChatModelUnitTests, EmbeddingsUnitTests
 
-from kluster_integrations.core.config import (
+from kluster_integrations.core.contract import (
     DEFAULT_BASE_URL,
     DEFAULT_CHAT_MODEL,
     DEFAULT_EMBEDDING_MODEL,
 )
-from kluster_integrations.langchain import KlusterEmbeddings
+from kluster_integrations.langchain.embeddings import KlusterEmbeddings
 from tests.chat_kluster_capabilities import ChatKlusterCapabilities
 
 ENV = {"KLUSTER_API_KEY": "env-key", "KLUSTER_BASE_URL": "https://kluster.example/v1"}

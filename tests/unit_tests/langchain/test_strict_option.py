@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kluster_integrations import InvalidRequestError, UnsupportedParameterError
-from kluster_integrations.langchain import ChatKluster
+from kluster_integrations.langchain.chat_models import ChatKluster
 
 
 def test_strict_names_strict_parameters() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kluster_integrations.core.catalog import KNOWN_MODELS
+from kluster_integrations.core.contract import KNOWN_MODELS
 from kluster_integrations.probe.plan import ALL_MODELS, plan, representative_models
 
 

@@ -1,0 +1,68 @@
+"""Tools and structured output: native tool calls on the tool models, tools and JSON
+schemas written into the prompt on the others, and the replies read back in linear time.
+
+Example::
+
+    from kluster_integrations.core.tools import plan_request
+    request, capabilities = plan_request(payload, mode="auto")
+"""
+
+from kluster_integrations.core.tools._calling import (
+    CORRECTION,
+    PLAN_KEY,
+    PromptedTools,
+    ToolCallingMode,
+    asend,
+    check_mode,
+    model_capabilities,
+    plan_request,
+    send,
+)
+from kluster_integrations.core.tools._protocol import (
+    TOOLS_HEADING,
+    ParsedCall,
+    ParsedReply,
+    ReplyStream,
+    ToolChoice,
+    ToolSpec,
+    normalize_tool_choice,
+    parse_bare_arguments,
+    parse_tool_reply,
+    tools_instruction,
+)
+from kluster_integrations.core.tools._reply_reader import (
+    ENVELOPE_KEY,
+)
+from kluster_integrations.core.tools._structured import (
+    SCHEMA_HEADING,
+    extract_json,
+    find_schema,
+    schema_instruction,
+)
+
+__all__ = [
+    "CORRECTION",
+    "ENVELOPE_KEY",
+    "PLAN_KEY",
+    "SCHEMA_HEADING",
+    "TOOLS_HEADING",
+    "ParsedCall",
+    "ParsedReply",
+    "PromptedTools",
+    "ReplyStream",
+    "ToolCallingMode",
+    "ToolChoice",
+    "ToolSpec",
+    "asend",
+    "check_mode",
+    "extract_json",
+    "find_schema",
+    "model_capabilities",
+    "normalize_tool_choice",
+    "parse_bare_arguments",
+    "parse_tool_reply",
+    "plan_request",
+    "schema_instruction",
+    "send",
+    "tools_instruction",
+]
