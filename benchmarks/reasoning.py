@@ -17,13 +17,10 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from langchain_core.messages import AIMessageChunk
-from langchain_core.outputs import ChatGenerationChunk
 from langchain_openai import ChatOpenAI
 from openai.types.chat import ChatCompletionChunk
 
-from kluster_integrations.core.reasoning import ReasoningSplitter
-from kluster_integrations.langchain._reasoning import separate_stream
-from kluster_integrations.llama_index._reasoning import separate_chunks
+from kluster_integrations.core.reasoning import DeltaSplitter, ReasoningSplitter
 
 THINKING = " ".join(f"step{i}" for i in range(200))
 ANSWER = " ".join(f"word{i}" for i in range(100))
@@ -85,7 +82,6 @@ def main() -> None:
     llm = ChatOpenAI(model="m", api_key="k", base_url="http://127.0.0.1:9/v1")  # never called
     convert = llm._convert_chunk_to_generation_chunk
     sdk_chunks = [ChatCompletionChunk.model_validate(c) for c in RAW]
-    lc_chunks = [convert(c, AIMessageChunk, {}) for c in RAW]
 
     def sdk_parse() -> None:
         for c in RAW:
@@ -95,22 +91,13 @@ def main() -> None:
         for c in RAW:
             convert(c, AIMessageChunk, {})
 
-    def langchain_chunks() -> list[ChatGenerationChunk]:
-        return [
-            ChatGenerationChunk(message=c.message.model_copy(), generation_info=c.generation_info)
-            for c in lc_chunks
-        ]
-
-    def langchain_glue(chunks: list[ChatGenerationChunk]) -> None:
-        for _ in separate_stream(iter(chunks), "separate"):
-            pass
-
-    def llama_chunks() -> list[ChatCompletionChunk]:
+    def fresh_chunks() -> list[ChatCompletionChunk]:
         return [c.model_copy(deep=True) for c in sdk_chunks]
 
-    def llama_glue(chunks: list[ChatCompletionChunk]) -> None:
-        for _ in separate_chunks(iter(chunks), "separate"):
-            pass
+    def answer_path_glue(chunks: list[ChatCompletionChunk]) -> None:
+        split = DeltaSplitter("separate")
+        for chunk in chunks:
+            split(chunk)
 
     n = len(RAW)
     rows = [
@@ -123,10 +110,9 @@ def main() -> None:
             per_chunk(splitter_over(ANSWER.split(" ")), 100, 500),
         ),
         (
-            "ChatKluster glue (splitter + chunk rebuild)",
-            per_fresh_chunk(langchain_chunks, langchain_glue, n),
+            "answer path, both adapters (splitter + delta fields)",
+            per_fresh_chunk(fresh_chunks, answer_path_glue, n),
         ),
-        ("KlusterLLM glue (splitter + delta fields)", per_fresh_chunk(llama_chunks, llama_glue, n)),
     ]
     print(
         f"Per streamed chunk, median of {ROUNDS} runs ({n} word chunks, "

@@ -1,56 +1,150 @@
-"""``ChatKluster``'s answers from kluster.ai's Batch API read as a real-time call reads them.
+"""``ChatKluster``'s methods for kluster.ai's Batch API, and its answers read as a real-time
+call reads them.
 
-``ChatKluster`` builds the ``BatchCodec`` its ``submit_batch`` and ``get_batch`` hand the
-batch engine: the requests from its own ``_get_request_payload`` (the same sanitizing,
-``max_tokens`` renaming, ``model_kwargs`` and call kwargs; with ``schema=`` the schema put
-into the prompt as ``with_structured_output`` puts it), the answers through ``chat_codec``
-here, which makes each the message a real-time call returns (``_create_chat_result``:
-usage, response metadata), or parses and validates it as ``with_structured_output`` does.
-This module never imports ``ChatKluster``.
+``BatchAPIMethods`` gives ``ChatKluster`` ``submit_batch`` / ``asubmit_batch`` / ``get_batch``.
+Each input becomes the request ``invoke`` would send (``ChatKluster._prepare``: the same
+sanitizing, ``max_tokens`` renaming, ``model_kwargs`` and call kwargs; with ``schema=``
+the schema put into the prompt as ``with_structured_output`` puts it); each answer body is
+read by the core answer path and made the message a real-time call returns
+(``_results.chat_result_of``: usage, response metadata), or parsed and validated as
+``with_structured_output`` does. This module never imports ``ChatKluster``.
 
 Example::
 
-    codec = chat_codec(request_for, chat_model._create_chat_result, parser=None)
-    job = submit_inputs(client, ["Hi", "Bonjour"], codec, async_client=async_client)
+    job = llm.submit_batch(["Classify: great movie", "Classify: dull"])
+    job.wait(poll_interval=30)
+    labels = [m.content for m in job.results()]
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage
-from langchain_core.outputs import ChatResult
 
-from kluster_integrations.core.batch_api import BatchCodec
-from kluster_integrations.langchain._framework import response_metadata
-from kluster_integrations.langchain._structured_output import JsonReplyParser
+from kluster_integrations.core.answer import read_batch_answer
+from kluster_integrations.core.batch_api import (
+    BatchCodec,
+    KlusterBatch,
+    asubmit_inputs,
+    attach,
+    batch_body,
+    submit_inputs,
+)
+from kluster_integrations.core.contract import DEFAULT_COMPLETION_WINDOW
+from kluster_integrations.langchain._framework import input_messages, response_metadata
+from kluster_integrations.langchain._results import chat_result_of
+from kluster_integrations.langchain._structured_output import (
+    JsonReplyParser,
+    add_instruction,
+    target_for,
+)
 
 
-def chat_codec(
-    request_for: Callable[[LanguageModelInput], dict[str, Any]],
-    chat_result: Callable[[dict[str, Any]], ChatResult],
-    parser: JsonReplyParser | None = None,
-) -> BatchCodec:
-    """The codec for requests made by ``request_for``, whose answers ``chat_result`` reads
-    (the model's ``_create_chat_result``); results are ``AIMessage``\\ s, or what ``parser``
-    makes of their text."""
+class BatchAPIMethods:
+    """The Batch API on a ``ChatKluster`` (mixed into the class)."""
 
-    def result_from(body: dict[str, Any]) -> Any:
-        result = chat_result(body)
-        generation = result.generations[0]
-        message = generation.message
-        # What BaseChatModel does with a real-time result before handing it over.
-        message.response_metadata = {
-            **(result.llm_output or {}),
-            **response_metadata(generation),
-        }
-        if message.id is None and body.get("id"):
-            message.id = str(body["id"])
-        if parser is None:
-            return message
-        assert isinstance(message, AIMessage)
-        return parser.parse(message.text)
+    def submit_batch(
+        self,
+        inputs: Sequence[LanguageModelInput],
+        *,
+        completion_window: str = DEFAULT_COMPLETION_WINDOW,
+        custom_ids: Sequence[str] | None = None,
+        schema: Any = None,
+        max_requests_per_batch: int | None = None,
+        **kwargs: Any,
+    ) -> KlusterBatch:
+        """Send ``inputs`` (as for ``.batch()``) through kluster.ai's Batch API.
 
-    return BatchCodec(request_for=request_for, result_from=result_from)
+        Each input is the request ``invoke`` would send (``kwargs`` as for ``invoke``);
+        ``schema`` asks for structured output as ``with_structured_output`` does. Returns
+        a ``KlusterBatch``: ``.wait()`` shows progress, ``.results()`` gives ``AIMessage``
+        objects (or parsed objects) in input order. ``completion_window``: one of
+        ``core.contract.BATCH_COMPLETION_WINDOWS``; ``custom_ids``: one unique id per
+        input (default ``request-<index>``); ``max_requests_per_batch``: split into
+        several batches (Trial accounts have a cap). Jobs are split at the file size cap.
+
+        Example::
+
+            job = llm.submit_batch(["Classify: great movie", "Classify: dull"])
+            job.wait(poll_interval=30)
+            labels = [m.content for m in job.results()]
+        """
+        return submit_inputs(
+            self.root_client,  # type: ignore[attr-defined]
+            inputs,
+            self._batch_codec(schema, kwargs),
+            async_client=self.root_async_client,  # type: ignore[attr-defined]
+            completion_window=completion_window,
+            custom_ids=custom_ids,
+            max_requests_per_batch=max_requests_per_batch,
+        )
+
+    async def asubmit_batch(
+        self,
+        inputs: Sequence[LanguageModelInput],
+        *,
+        completion_window: str = DEFAULT_COMPLETION_WINDOW,
+        custom_ids: Sequence[str] | None = None,
+        schema: Any = None,
+        max_requests_per_batch: int | None = None,
+        **kwargs: Any,
+    ) -> KlusterBatch:
+        """``submit_batch`` with the uploads on the async client."""
+        return await asubmit_inputs(
+            self.root_client,  # type: ignore[attr-defined]
+            self.root_async_client,  # type: ignore[attr-defined]
+            inputs,
+            self._batch_codec(schema, kwargs),
+            completion_window=completion_window,
+            custom_ids=custom_ids,
+            max_requests_per_batch=max_requests_per_batch,
+        )
+
+    def get_batch(self, batch_id: str, *, schema: Any = None) -> KlusterBatch:
+        """Re-attach to a job by its ``id`` (from another process, or yesterday); its
+        results are read as this model reads them (pass the same ``schema``)."""
+        return attach(
+            self.root_client,  # type: ignore[attr-defined]
+            batch_id,
+            async_client=self.root_async_client,  # type: ignore[attr-defined]
+            convert=self._batch_codec(schema, {}).result_from,
+        )
+
+    def _batch_codec(self, schema: Any, kwargs: dict[str, Any]) -> BatchCodec:
+        """Each input as the request ``invoke`` would send (the schema instruction added
+        first, as ``with_structured_output`` adds it), each answer as ``invoke`` returns it
+        (then parsed, with ``schema``)."""
+        model: Any = self
+        target = None if schema is None else target_for(schema)
+        parser = None if target is None else JsonReplyParser(target=target)
+
+        def request_for(value: LanguageModelInput) -> dict[str, Any]:
+            messages = (
+                input_messages(model, value)
+                if target is None
+                else add_instruction(model, target.json_schema, value)
+            )
+            call = {k: v for k, v in kwargs.items() if k != "stop"}
+            return batch_body(model._prepare(messages, kwargs.get("stop"), call))
+
+        def result_from(body: dict[str, Any]) -> Any:
+            answer = read_batch_answer(body, model._reasoning_mode)
+            result = chat_result_of(model, [answer])
+            generation = result.generations[0]
+            message = generation.message
+            # What BaseChatModel does with a real-time result before handing it over.
+            message.response_metadata = {
+                **(result.llm_output or {}),
+                **response_metadata(generation),
+            }
+            if message.id is None and body.get("id"):
+                message.id = str(body["id"])
+            if parser is None:
+                return message
+            assert isinstance(message, AIMessage)
+            return parser.parse(message.text)
+
+        return BatchCodec(request_for=request_for, result_from=result_from)

@@ -1,4 +1,5 @@
-"""Constructor defaults shared by ``ChatKluster`` and ``KlusterEmbeddings``.
+"""Constructor defaults shared by ``ChatKluster`` and ``KlusterEmbeddings`` (and, in
+``chat_model_defaults``, those of ``ChatKluster`` alone).
 
 ``with_kluster_connection(kwargs)`` fills in the API key (``api_key=`` else
 ``$KLUSTER_API_KEY``, else ``MissingAPIKeyError``), the base URL (``base_url=`` else
@@ -15,10 +16,12 @@ Example::
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 from pydantic import SecretStr
 
+from kluster_integrations.core.errors import InvalidRequestError
 from kluster_integrations.core.transport import (
     connection_defaults,
     resolve_api_key,
@@ -52,5 +55,25 @@ def with_kluster_connection(kwargs: dict[str, Any]) -> dict[str, Any]:
             kwargs,
             async_client_name="http_async_client",
             timeout=kwargs.get("timeout", kwargs.get("request_timeout")),
+        )
+    return kwargs
+
+
+def chat_model_defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Constructor arguments with the kluster.ai connection and chat defaults filled in."""
+    if "strict" in kwargs:
+        # ChatOpenAI has no such field: it would go into model_kwargs and break every call.
+        raise InvalidRequestError(
+            [
+                "ChatKluster has no `strict` option: strict mode is `strict_parameters=True` "
+                "(for strict tool schemas, pass `strict=True` to `bind_tools`)."
+            ]
+        )
+    kwargs = with_kluster_connection(kwargs)
+    if kwargs.pop("use_responses_api", None):
+        warnings.warn(
+            "kluster.ai serves chat completions only; use_responses_api=True is ignored.",
+            UserWarning,
+            stacklevel=3,
         )
     return kwargs

@@ -12,18 +12,31 @@ private methods are the extension points its partner packages (langchain-deepsee
 langchain-xai) override too. A renamed hook would silently stop being called, so the test
 checks each name and signature:
 
-- ``_get_request_payload(input_, *, stop=None, **kwargs)``: every request passes here
-  (invoke, stream, batch, their async forms): the one place it is prepared;
-- ``_create_chat_result(response, generation_info=None)``: every whole answer;
-- ``_convert_chunk_to_generation_chunk(chunk, default_chunk_class, base_generation_info)``:
-  every streamed chunk;
-- ``_generate`` / ``_agenerate`` (``n > 1`` as one request per completion),
-  ``_stream`` / ``_astream`` (no ``stream_options``; stream guards);
+- ``_get_request_payload(input_, *, stop=None, **kwargs)``: the request body ChatOpenAI
+  builds (messages, parameters), which ``ChatKluster`` then prepares; overridden so that
+  whoever calls it gets the body as sent;
+- ``_generate`` / ``_agenerate`` / ``_stream`` / ``_astream``: each request prepared once
+  and sent through the core answer path (``n > 1`` as one request per completion);
 - ``_use_responses_api(payload)``: always ``False`` (kluster.ai has no Responses API);
 - ``_default_params`` and ``_llm_type`` (properties); ``_get_ls_params(stop, **kwargs)``;
 - ``_resolve_model_profile()``: the catalog's capabilities as a ``ModelProfile``.
 
 **Called** (through the functions below; breaks if renamed or re-signatured):
+
+- ``BaseChatOpenAI._create_chat_result(response, generation_info=None)`` and
+  ``_convert_chunk_to_generation_chunk(chunk, default_chunk_class, base_generation_info)``:
+  an answer (a chunk) made a ``ChatResult`` (a ``ChatGenerationChunk``) exactly as
+  ``ChatOpenAI`` makes it (called as the model's own methods);
+- ``langchain_openai.chat_models._client_utils._astream_with_chunk_timeout(source,
+  timeout, *, model_name)`` (langchain-openai 1.2 or so), in ``chunk_timeout``:
+  ``stream_chunk_timeout`` kept on async streams when the user set it (the package's own
+  ``stream_idle_timeout`` also sees a stream of keep-alives only, so the stock 120 s
+  default is not added); its wrapper takes any ``TimeoutError`` for its own, so the
+  package's own timeouts are raised as themselves again;
+- ``langchain_openai.chat_models.base._handle_openai_bad_request(error)`` and
+  ``_handle_openai_api_error(error)`` (the second since langchain-openai 1.2 or so), in
+  ``openai_errors``: the SDK's errors raised as langchain-openai's own types, which are
+  also langchain-core's (``ModelAuthenticationError``...), as ``ChatOpenAI`` raises them;
 
 - ``BaseChatModel._convert_input(model_input)`` (langchain-core), in ``input_messages``:
   any ``LanguageModelInput`` as messages, exactly as the model itself reads it (reasoning
@@ -34,9 +47,9 @@ checks each name and signature:
   in ``response_metadata``: the ``response_metadata`` a real-time call gives a message
   (it leaves out LangChain's gateway key), so a Batch API answer carries the same.
 
-**Replaced or read attributes** (public fields, listed because the test checks their
+**Read or replaced attributes** (public fields, listed because the test checks their
 type): ``client`` and ``async_client`` (``root_client.chat.completions``, called as
-``create(**payload)`` and ``with_raw_response.create(**payload)``) on the chat model and
+``with_raw_response.create(**body)``) on the chat model and
 ``client`` / ``async_client`` (``root_client.embeddings``) on ``OpenAIEmbeddings``; read:
 ``root_client`` and ``root_async_client`` (files and batches).
 
@@ -48,28 +61,28 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+import importlib
+import importlib.util
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
+import openai
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.chat_models import _gen_info_and_msg_metadata
 from langchain_core.messages import BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk
-from langchain_openai.chat_models.base import BaseChatOpenAI
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_openai.chat_models import base as _chat_openai_base
+from langchain_openai.chat_models.base import BaseChatOpenAI, _handle_openai_bad_request
 
 from kluster_integrations.core.errors import KlusterTimeoutError
+
+_T = TypeVar("_T")
 
 #: ``ChatOpenAI`` hooks ``ChatKluster`` overrides, with their parameter names (``None``: a
 #: property).
 OVERRIDDEN_HOOKS: dict[str, list[str] | None] = {
     "_get_request_payload": ["self", "input_", "stop", "kwargs"],
-    "_create_chat_result": ["self", "response", "generation_info"],
-    "_convert_chunk_to_generation_chunk": [
-        "self",
-        "chunk",
-        "default_chunk_class",
-        "base_generation_info",
-    ],
     "_generate": ["self", "messages", "stop", "run_manager", "kwargs"],
     "_agenerate": ["self", "messages", "stop", "run_manager", "kwargs"],
     "_stream": ["self", "args", "kwargs"],
@@ -85,6 +98,13 @@ OVERRIDDEN_HOOKS: dict[str, list[str] | None] = {
 CALLED_METHODS: dict[str, list[str]] = {
     "_convert_input": ["self", "model_input"],
     "_combine_llm_outputs": ["self", "llm_outputs"],
+    "_create_chat_result": ["self", "response", "generation_info"],
+    "_convert_chunk_to_generation_chunk": [
+        "self",
+        "chunk",
+        "default_chunk_class",
+        "base_generation_info",
+    ],
 }
 
 #: Client attributes of ``ChatOpenAI`` that this package wraps or reads.
@@ -111,15 +131,39 @@ def response_metadata(generation: ChatGeneration) -> dict[str, Any]:
     return _gen_info_and_msg_metadata(generation)
 
 
-async def own_stream_timeouts(
-    chunks: AsyncIterator[ChatGenerationChunk],
-) -> AsyncIterator[ChatGenerationChunk]:
-    """``chunks``, with the deadline and idle-stream errors raised as themselves.
+@contextmanager
+def openai_errors() -> Iterator[None]:
+    """The SDK's errors raised inside as ``ChatOpenAI`` raises them (langchain-openai's
+    types, which are also langchain-core's), or unchanged where it has no such type."""
+    try:
+        yield
+    except openai.BadRequestError as error:
+        _handle_openai_bad_request(error)
+        raise
+    except openai.APIError as error:
+        if _handle_openai_api_error is not None:
+            _handle_openai_api_error(error)
+        raise
 
-    Relies on how langchain-openai's private ``_astream_with_chunk_timeout`` (behind
-    ``stream_chunk_timeout``) raises: it takes any ``TimeoutError`` out of the stream for its
-    own and raises ``StreamChunkTimeoutError`` *from* it (naming its own limit); its own
-    timeouts pass unchanged. ``reliability/test_deadlines.py`` goes red if that changes."""
+
+#: langchain-openai's mapping of the SDK's errors to its own (``None`` before it had one).
+_handle_openai_api_error: Callable[[openai.APIError], None] | None = getattr(
+    _chat_openai_base, "_handle_openai_api_error", None
+)
+
+
+def chunk_timeout(model: BaseChatOpenAI, chunks: AsyncIterator[_T]) -> AsyncIterator[_T]:
+    """``chunks`` under langchain-openai's ``stream_chunk_timeout`` when the user set it."""
+    if _chunk_timeout_wrapper is None or "stream_chunk_timeout" not in model.model_fields_set:
+        return chunks
+    timeout = getattr(model, "stream_chunk_timeout", None)
+    return _own_timeouts(_chunk_timeout_wrapper(chunks, timeout, model_name=model.model_name))
+
+
+async def _own_timeouts(chunks: AsyncIterator[_T]) -> AsyncIterator[_T]:
+    """``chunks``, with the deadline and idle-stream errors raised as themselves: the
+    chunk-timeout wrapper raises ``StreamChunkTimeoutError`` *from* any ``TimeoutError`` out
+    of the stream; its own timeouts pass unchanged (``reliability/test_deadlines.py``)."""
     try:
         async for chunk in chunks:
             yield chunk
@@ -129,3 +173,28 @@ async def own_stream_timeouts(
         if not isinstance(own, KlusterTimeoutError):
             raise
     raise own  # outside the except block, so its traceback does not show the wrapper
+
+
+def chat_result(
+    model: BaseChatOpenAI, completion: Any, generation_info: dict[str, Any] | None
+) -> ChatResult:
+    """A whole answer made a ``ChatResult`` as ``ChatOpenAI`` makes it."""
+    return model._create_chat_result(completion, generation_info)
+
+
+def generation_chunk(
+    model: BaseChatOpenAI, chunk: dict[str, Any], chunk_class: type, info: dict[str, Any]
+) -> ChatGenerationChunk | None:
+    """A streamed chunk (as a dict) made a ``ChatGenerationChunk`` as ``ChatOpenAI`` makes it."""
+    return model._convert_chunk_to_generation_chunk(chunk, chunk_class, info)
+
+
+_chunk_timeout_wrapper: Any = (
+    getattr(
+        importlib.import_module("langchain_openai.chat_models._client_utils"),
+        "_astream_with_chunk_timeout",
+        None,
+    )
+    if importlib.util.find_spec("langchain_openai.chat_models._client_utils")
+    else None
+)

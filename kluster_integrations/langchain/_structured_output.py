@@ -25,6 +25,8 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
+from operator import itemgetter
 from typing import Any
 
 import pydantic
@@ -33,18 +35,21 @@ from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import BaseMessage, SystemMessage
 from langchain_core.output_parsers import BaseTransformOutputParser
 from langchain_core.outputs import ChatGeneration, Generation
+from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
 from langchain_core.utils.function_calling import convert_to_json_schema
 from langchain_core.utils.json import parse_partial_json
+from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import ConfigDict
 from typing_extensions import is_typeddict
 
 from kluster_integrations.core.errors import StructuredOutputError
 from kluster_integrations.core.tools import extract_json, schema_instruction
 from kluster_integrations.langchain._framework import input_messages
+from kluster_integrations.langchain._tools import tools_off_error
 
 #: What ``method=`` may be: ``function_calling`` binds the schema as a tool (native or
 #: prompted), the other two put it in the prompt (kluster.ai has no ``response_format``).
-PROMPT_METHODS = ("json_schema", "function_calling", "json_mode")
+STRUCTURED_METHODS = ("json_schema", "function_calling", "json_mode")
 
 
 class StructuredOutputParseError(StructuredOutputError, OutputParserException):
@@ -215,3 +220,52 @@ def _required_keys_check(json_schema: Mapping[str, Any]) -> Callable[[Any], Any]
         return value
 
     return check
+
+
+def prompted_structured_model(
+    model: Any, schema: Any, *, method: str, include_raw: bool, strict: bool | None
+) -> Runnable[LanguageModelInput, Any]:
+    """``with_structured_output`` through the prompt: the schema instruction added to the
+    input, the reply parsed and validated (``include_raw``: as LangChain's dict)."""
+    if method not in STRUCTURED_METHODS:
+        raise ValueError(
+            f"method must be one of {STRUCTURED_METHODS}, not {method!r}; 'function_calling' "
+            "binds the schema as a tool, the others put it in the prompt."
+        )
+    if schema is None and method != "json_mode":
+        raise ValueError(
+            f"with_structured_output(method={method!r}) needs a schema; "
+            "use method='json_mode' for free-form JSON."
+        )
+    target = target_for(schema)
+    traced = (
+        model
+        if schema is None
+        else model.bind(
+            ls_structured_output_format={
+                "kwargs": {"method": method, "strict": strict},
+                "schema": schema,
+            }
+        )
+    )
+    llm = RunnableLambda(partial(add_instruction, model, target.json_schema)) | traced
+    parser: Runnable[Any, Any] = JsonReplyParser(target=target)
+    if is_basemodel_subclass(schema):
+        parser = parser.with_types(output_type=schema)
+    if not include_raw:
+        return llm | parser
+    parse_raw = RunnablePassthrough.assign(
+        parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+    )
+    keep_raw = RunnablePassthrough.assign(parsed=lambda _: None)
+    return RunnableMap(raw=llm) | parse_raw.with_fallbacks(
+        [keep_raw], exception_key="parsing_error"
+    )
+
+
+def check_structured_arguments(model: Any, tools: Any, extra: dict[str, Any]) -> None:
+    """``with_structured_output``'s arguments checked before anything is built."""
+    if extra:
+        raise ValueError(f"with_structured_output got unsupported arguments {extra}.")
+    if tools and model.tool_calling == "off":
+        raise tools_off_error("ChatKluster.with_structured_output(tools=...)")

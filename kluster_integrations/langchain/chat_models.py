@@ -1,32 +1,14 @@
 """``ChatKluster``: LangChain's ``ChatOpenAI`` made to speak the kluster.ai contract.
 
-Swap ``ChatOpenAI(base_url=..., api_key=...)`` for ``ChatKluster(model=...)``; the key and
-URL come from ``KLUSTER_API_KEY`` / ``KLUSTER_BASE_URL``. Every request, whatever path it
-took (invoke, stream, batch, their async forms, ``bind``, ``model_kwargs``,
-``extra_body``), goes through ``core.sanitize_request`` in ``_get_request_payload``, the one
-method they all share, and always to chat completions (never the Responses API).
-
-Example:
-    ```python
-    from kluster_integrations.langchain import ChatKluster
-
-    llm = ChatKluster(model="klusterai/Meta-Llama-3.3-70B-Instruct-Turbo", max_tokens=256)
-    llm.invoke("Hello!")
-    ChatKluster(strict_parameters=True).invoke("hi", response_format={"type": "json_object"})
-    # -> UnsupportedParameterError, nothing sent
-    ```
-
-The class docstring shows streaming, async, structured output, tools, batches, token usage
-and reasoning.
+``ChatOpenAI`` builds each request body; the core prepares it (``core.request``), sends it
+and reads the answer (``core.answer``), once per direction; ``ChatOpenAI`` then makes the
+LangChain result (``_results``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from functools import partial
-from operator import itemgetter
 from typing import Any, cast
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -35,308 +17,128 @@ from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.messages.utils import count_tokens_approximately
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from langchain_core.utils.pydantic import is_basemodel_subclass
 from langchain_openai import ChatOpenAI
 from langchain_openai.chat_models.base import LangSmithParams
 from pydantic import Field, PrivateAttr
 
-from kluster_integrations.core.answer import (
-    aguard_stream,
-    check_chat_chunk,
-    check_chat_completion,
-    guard_stream,
-    readable_response,
-    reject_placeholder,
-)
-from kluster_integrations.core.batch_api import (
-    BatchCodec,
-    KlusterBatch,
-    asubmit_inputs,
-    attach,
-    submit_inputs,
-)
-from kluster_integrations.core.contract import (
-    API_KEY_ENV,
-    DEFAULT_CHAT_MODEL,
-    DEFAULT_COMPLETION_WINDOW,
-)
-from kluster_integrations.core.errors import InvalidRequestError
+from kluster_integrations.core.answer import acomplete, astream, complete, stream
+from kluster_integrations.core.contract import API_KEY_ENV, DEFAULT_CHAT_MODEL
 from kluster_integrations.core.models import check_model
 from kluster_integrations.core.reasoning import (
     ReasoningMode,
     check_reasoning_mode,
     resolve_reasoning_mode,
-    strip_history_reasoning,
 )
-from kluster_integrations.core.request import RequestPreparer, refuse_unsupported
-from kluster_integrations.core.tools import (
-    ToolCallingMode,
-    check_mode,
-    normalize_tool_choice,
-    plan_request,
+from kluster_integrations.core.request import (
+    ChatOptions,
+    PreparedRequest,
+    RequestPreparer,
+    refuse_unsupported,
 )
+from kluster_integrations.core.tools import ToolCallingMode, check_mode, normalize_tool_choice
 from kluster_integrations.core.transport import private_values
-from kluster_integrations.langchain import _batch_api as _batch
-from kluster_integrations.langchain._connection import with_kluster_connection
+from kluster_integrations.langchain._batch_api import BatchAPIMethods
+from kluster_integrations.langchain._connection import chat_model_defaults
 from kluster_integrations.langchain._framework import (
-    combined_llm_output,
+    chunk_timeout,
     input_messages,
-    own_stream_timeouts,
+    openai_errors,
 )
-from kluster_integrations.langchain._reasoning import (
-    aseparate_stream,
-    copy_delta_reasoning,
-    history_with_reasoning,
-    separate_result,
-    separate_stream,
+from kluster_integrations.langchain._reasoning import history_with_reasoning
+from kluster_integrations.langchain._results import (
+    ChunkConverter,
+    chat_result_of,
+    completions_wanted,
 )
 from kluster_integrations.langchain._structured_output import (
-    PROMPT_METHODS,
-    JsonReplyParser,
-    add_instruction,
-    target_for,
+    check_structured_arguments,
+    prompted_structured_model,
 )
 from kluster_integrations.langchain._tools import (
-    add_invalid_calls,
     kluster_profile,
     tools_off_error,
-    wrap_clients,
 )
 
 #: Per-call keyword arguments that LangChain itself puts in, not the user.
 _FRAMEWORK_KWARGS = frozenset({"stream"})
 
 
-class ChatKluster(ChatOpenAI):
+class ChatKluster(BatchAPIMethods, ChatOpenAI):
     """kluster.ai chat model integration: a `ChatOpenAI` that keeps the kluster.ai contract.
 
     Parameters kluster.ai refuses are removed before sending: those LangChain puts in
-    (`stream_options`, `n=1`, ...) silently, those you set yourself (per call, `bind`,
-    `model_kwargs`, `extra_body` or the constructor) with one `UnsupportedParameterWarning`
-    each, or, with `strict_parameters=True`, an `UnsupportedParameterError` listing all of
-    them before anything is sent. `max_tokens` is sent as `max_completion_tokens`; `n > 1`
-    sends n requests; requests always go to chat completions, never the Responses API.
+    silently, those you set (per call, `bind`, `model_kwargs`, `extra_body`, the
+    constructor) with one `UnsupportedParameterWarning` each, or with
+    `strict_parameters=True` an `UnsupportedParameterError` before anything is sent.
+    `max_tokens` is sent as `max_completion_tokens`; `n > 1` sends n requests. Structured
+    output and tools go through the prompt where kluster.ai has no support for them.
 
-    Setup:
-        Install `kluster-integrations` with its LangChain extra and set the environment
-        variable `KLUSTER_API_KEY` (`KLUSTER_BASE_URL` is optional).
+    Setup: `pip install -U "kluster-integrations[langchain]"`, then set `KLUSTER_API_KEY`
+    (and optionally `KLUSTER_BASE_URL`; else `https://api.kluster.ai/v1`).
 
-        ```bash
-        pip install -U "kluster-integrations[langchain]"
-        export KLUSTER_API_KEY="your-api-key"
-        ```
+    Key init args: `model` (default `"klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"`;
+    fine-tunes and ids the catalog lacks work, with a warning), `temperature`,
+    `max_tokens`, `strict_parameters`, `tool_calling`, `reasoning`,
+    `keep_reasoning_in_history`; client: `api_key`, `base_url`, `timeout` (300 s per
+    attempt), `max_retries` (2), `deadline`, `stream_idle_timeout`, `max_response_bytes`.
 
-    Key init args — completion params:
-        model:
-            kluster.ai model id, e.g. `"klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"` (the
-            default). Fine-tunes (`ft:...`) and ids the catalog lacks work, with a warning.
-        temperature:
-            Sampling temperature, 0 to 2.
-        max_tokens:
-            Max number of tokens to generate (sent as `max_completion_tokens`).
-        strict_parameters:
-            Raise `UnsupportedParameterError` instead of warning when you set a parameter
-            kluster.ai refuses.
-        tool_calling:
-            `"auto"` (native tools on kluster.ai's tool models, described in the prompt on
-            the others), `"native"`, `"prompt"` or `"off"`.
-        reasoning:
-            Where a reasoning model's thinking goes: `"separate"`, `"inline"` or `"drop"`.
-        keep_reasoning_in_history:
-            Send earlier turns' thinking back to the model as `<think>` blocks.
-
-    Key init args — client params:
-        api_key:
-            kluster.ai API key. If not passed in will be read from env var
-            `KLUSTER_API_KEY`; `MissingAPIKeyError` when neither is set.
-        base_url:
-            Defaults to env var `KLUSTER_BASE_URL`, else `https://api.kluster.ai/v1`.
-        timeout:
-            Read timeout per attempt, in seconds (default 300).
-        max_retries:
-            Retries by the openai SDK (default 2).
-        deadline:
-            Seconds a whole call may take, retries included (default 600, streams unlimited).
-        stream_idle_timeout:
-            Seconds a stream may go without data (default: `timeout`).
-        max_response_bytes:
-            Cap on an answer's decoded size (default 64 MB).
-
-    See full list of supported init args and their descriptions in the params section.
-
-    Instantiate:
+    Example:
         ```python
+        from pydantic import BaseModel
+
         from kluster_integrations.langchain import ChatKluster
-
-        model = ChatKluster(
-            model="klusterai/Meta-Llama-3.3-70B-Instruct-Turbo",
-            temperature=0,
-            max_tokens=256,
-            max_retries=2,
-            # api_key="...",
-            # other params...
-        )
-        ```
-
-    Invoke:
-        ```python
-        messages = [
-            ("system", "You are a helpful translator. Translate the user sentence to French."),
-            ("human", "I love programming."),
-        ]
-        model.invoke(messages)
-        ```
-
-    Stream:
-        ```python
-        for chunk in model.stream(messages):
-            print(chunk.text, end="")
-        ```
-        ```python
-        stream = model.stream(messages)
-        full = next(stream)
-        for chunk in stream:
-            full += chunk
-        full
-        ```
-
-    Async:
-        ```python
-        await model.ainvoke(messages)
-
-        # stream:
-        async for chunk in model.astream(messages):
-            print(chunk.text, end="")
-
-        # batch:
-        await model.abatch([messages])
-        ```
-
-    Structured output:
-        ```python
-        from pydantic import BaseModel, Field
 
 
         class Joke(BaseModel):
-            '''Joke to tell user.'''
-
-            setup: str = Field(description="The setup of the joke")
-            punchline: str = Field(description="The punchline to the joke")
+            setup: str
+            punchline: str
 
 
-        structured_model = model.with_structured_output(Joke)
-        structured_model.invoke("Tell me a joke about cats")
-        ```
-
-        kluster.ai has no `response_format`: the schema goes into the system prompt and
-        the JSON reply is validated. See `ChatKluster.with_structured_output()` for more.
-
-    Tool calling:
-        ```python
-        from pydantic import BaseModel, Field
-
-
-        class GetWeather(BaseModel):
-            '''Get the current weather in a given location'''
-
-            location: str = Field(..., description="The city and state, e.g. San Francisco, CA")
-
-
-        model_with_tools = model.bind_tools([GetWeather])
-        ai_msg = model_with_tools.invoke("What is the weather in San Francisco, CA?")
-        ai_msg.tool_calls
-        ```
-
-        Native on kluster.ai's tool models, described in the prompt on the others (see
-        `tool_calling`); either way the answer carries `tool_calls`. See
-        `ChatKluster.bind_tools()` for more.
-
-    Batch:
-        ```python
+        model = ChatKluster(model="klusterai/Meta-Llama-3.3-70B-Instruct-Turbo", max_tokens=256)
+        messages = [("system", "Translate to French."), ("human", "I love programming.")]
+        model.invoke(messages).usage_metadata
+        for chunk in model.stream(messages):
+            print(chunk.text, end="")
+        await model.ainvoke(messages)
         model.batch([messages, messages], config={"max_concurrency": 5})
-        ```
-
-        kluster.ai's Batch API (half the price, answers within a completion window):
-
-        ```python
-        job = model.submit_batch([messages, "Translate to French: good night"])
+        model.with_structured_output(Joke).invoke("Tell me a joke about cats")
+        model.bind_tools([Joke]).invoke("Tell me a joke").tool_calls
+        job = model.submit_batch([messages, "Translate: good night"])  # docs/batch.md
         job.wait()
-        [answer.content for answer in job.results()]
-        ```
-
-        See `ChatKluster.submit_batch()` and `ChatKluster.get_batch()` for more.
-
-    Token usage:
-        ```python
-        ai_msg = model.invoke(messages)
-        ai_msg.usage_metadata
-        ```
-        ```python
-        {"input_tokens": 28, "output_tokens": 5, "total_tokens": 33}
-        ```
-
-        Streams send no `stream_options` (kluster.ai refuses it); the last chunk carries
-        usage when kluster.ai sends it.
-
-    Reasoning:
-        ```python
-        reasoner = ChatKluster(model="deepseek-ai/DeepSeek-R1-0528")
-        ai_msg = reasoner.invoke("Is 91 prime?")
-        ai_msg.additional_kwargs["reasoning_content"]  # the thinking
-        ai_msg.content  # the answer, without <think>
-        ```
-
-        `reasoning="inline"` leaves the thinking in `content`, `"drop"` discards it.
-
-    Response metadata:
-        ```python
-        ai_msg = model.invoke(messages)
-        ai_msg.response_metadata
+        ChatKluster(model="deepseek-ai/DeepSeek-R1-0528").invoke("Is 91 prime?")
         ```
     """
 
     model_name: str = Field(default=DEFAULT_CHAT_MODEL, alias="model")
     """The kluster.ai model id (``ft:...`` fine-tunes and dedicated deployments work too)."""
-
     strict_parameters: bool = False
     """Raise ``UnsupportedParameterError`` instead of warning when you ask for a parameter
     kluster.ai refuses. (``strict`` is ChatOpenAI's flag for tool schemas.)"""
-
     reasoning: str | None = None  # type: ignore[assignment]
-    """Where a reasoning model's thinking goes: ``"separate"`` (into
-    ``additional_kwargs["reasoning_content"]`` and a reasoning content block), ``"inline"``
-    (left in ``content``) or ``"drop"``. Unset: ``"separate"`` for reasoning models and ids
-    the catalog does not know, ``"inline"`` for the others. (Replaces ``ChatOpenAI``'s
-    Responses-API ``reasoning`` settings, which kluster.ai does not take.)"""
-
+    """Where thinking goes: ``"separate"`` (``additional_kwargs["reasoning_content"]``),
+    ``"inline"`` or ``"drop"``; unset: ``"separate"`` for reasoning models and unknown ids."""
     keep_reasoning_in_history: bool = False
-    """Send earlier turns' thinking back to the model as ``<think>`` blocks; by default it
-    is left out (it costs context, and the models are trained without it)."""
-
+    """Send earlier turns' thinking back to the model as ``<think>`` blocks."""
     tool_calling: ToolCallingMode = "auto"
-    """``"auto"``: native tools on models that take them, prompted on the others;
-    ``"native"``: always send ``tools``; ``"prompt"``: always through the prompt; ``"off"``:
-    ``bind_tools`` raises ``ToolCallingNotSupportedError``."""
-
-    _preparer: RequestPreparer = PrivateAttr(default_factory=RequestPreparer)
-
+    """``"auto"`` (native on tool models, in the prompt elsewhere), ``"native"``,
+    ``"prompt"`` or ``"off"``."""
     deadline: float | None = None
-    """Seconds the whole call may take, retries included (``None``: 600 for non-streamed
-    calls, no limit for streams); see ``core.transport``."""
+    """Seconds a whole call may take, retries included (``None``: the contract's default)."""
     stream_idle_timeout: float | None = None
     """Seconds a stream may go without a data event (``None``: ``timeout``)."""
     max_response_bytes: int | None = None
-    """Cap on an answer's decoded size (``None``: 64 MB)."""
+    """Cap on an answer's decoded size (``None``: the contract's default)."""
+
+    _preparer: RequestPreparer = PrivateAttr(default_factory=RequestPreparer)
 
     def __init__(self, **kwargs: Any) -> None:
         check_reasoning_mode(kwargs.get("reasoning"))
         check_mode(kwargs.get("tool_calling", "auto"))
-        super().__init__(**_with_kluster_defaults(kwargs))
+        super().__init__(**chat_model_defaults(kwargs))
         check_model(self.model_name, purpose="chat", stacklevel=4)
-        wrap_clients(self)
         if self.strict_parameters:
             configured = {
                 k: v
@@ -345,14 +147,10 @@ class ChatKluster(ChatOpenAI):
             }
             refuse_unsupported({**configured, "extra_body": self.extra_body or {}})
 
-    # --- token counting --------------------------------------------------------------
-
     def get_num_tokens_from_messages(
         self, messages: Sequence[BaseMessage], tools: Sequence[Any] | None = None, **kwargs: Any
     ) -> int:
-        """An estimate (about four characters a token): kluster.ai's models use their own
-        tokenizers, not OpenAI's tiktoken, so ``ChatOpenAI``'s exact count does not apply.
-        Works with ``trim_messages(token_counter=llm)``."""
+        """An estimate (kluster.ai's models do not use tiktoken); fits ``trim_messages``."""
         return count_tokens_approximately(messages, tools=list(tools) if tools else None)
 
     def get_num_tokens(self, text: str) -> int:
@@ -361,8 +159,7 @@ class ChatKluster(ChatOpenAI):
             return len(self.custom_get_token_ids(text))
         return count_tokens_approximately([text], extra_tokens_per_message=0)
 
-    # --- identity, tracing and serialization ------------------------------------------
-
+    # --- identity, tracing and serialization ---
     @property
     def _llm_type(self) -> str:
         return "kluster-chat"
@@ -398,8 +195,7 @@ class ChatKluster(ChatOpenAI):
         params["ls_provider"] = "kluster"
         return params
 
-    # --- the one place every request passes ---------------------------------------------
-
+    # --- the request path: ChatOpenAI builds the body, the core prepares it ---
     def _use_responses_api(self, payload: dict) -> bool:
         return False  # kluster.ai serves chat completions only
 
@@ -414,31 +210,27 @@ class ChatKluster(ChatOpenAI):
     def _reasoning_mode(self) -> ReasoningMode:
         return resolve_reasoning_mode(self.model_name, self.reasoning)
 
-    def _get_request_payload(
-        self,
-        input_: LanguageModelInput,
-        *,
-        stop: list[str] | None = None,
-        **kwargs: Any,
-    ) -> dict:
+    def _prepare(
+        self, input_: LanguageModelInput, stop: list[str] | None, kwargs: Mapping[str, Any]
+    ) -> PreparedRequest:
+        """The request ``ChatOpenAI`` would send for ``input_``, as kluster.ai takes it."""
         if self.keep_reasoning_in_history:
             input_ = history_with_reasoning(input_messages(self, input_))
-        payload = super()._get_request_payload(input_, stop=stop, **kwargs)
-        if not self.keep_reasoning_in_history and "messages" in payload:
-            payload["messages"] = strip_history_reasoning(payload["messages"])
-        payload, capabilities = plan_request(payload, self.tool_calling)
-        return self._request_preparer.prepare(
-            payload,
-            user_chosen=self._user_chosen(kwargs),
-            strict=self.strict_parameters,
-            capabilities=capabilities,
+        body = super()._get_request_payload(input_, stop=stop, **kwargs)
+        # pydantic finds a private attribute only after a failed lookup (core/transport/_sdk.py)
+        preparer = cast(RequestPreparer, private_values(self)["_preparer"])
+        options = ChatOptions(
+            self.tool_calling,
+            self.reasoning,
+            self.keep_reasoning_in_history,
+            self.strict_parameters,
         )
+        return preparer.prepare_chat(body, user_chosen=self._user_chosen(kwargs), options=options)
 
-    @property
-    def _request_preparer(self) -> RequestPreparer:
-        """``self._preparer`` read straight from pydantic's private values: the attribute
-        itself is found only after an ``AttributeError`` (see ``core/transport/_sdk.py``)."""
-        return cast(RequestPreparer, private_values(self)["_preparer"])
+    def _get_request_payload(
+        self, input_: LanguageModelInput, *, stop: list[str] | None = None, **kwargs: Any
+    ) -> dict:
+        return self._prepare(input_, stop, kwargs).body
 
     def _user_chosen(self, call_kwargs: Mapping[str, Any]) -> set[str]:
         """Parameter names the user chose (call, bind, model_kwargs, extra_body, fields)."""
@@ -450,12 +242,7 @@ class ChatKluster(ChatOpenAI):
         names.update(self.model_fields_set)
         return names
 
-    # --- n > 1: one request per completion -------------------------------------------------
-
-    def _completions_wanted(self, kwargs: Mapping[str, Any]) -> int:
-        n = kwargs.get("n", self.n)
-        return n if isinstance(n, int) and n > 1 else 1
-
+    # --- the answer path: sent and read by the core, converted by ChatOpenAI ---
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -463,17 +250,10 @@ class ChatKluster(ChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        wanted = self._completions_wanted(kwargs)
-        with readable_response():
-            if wanted == 1:
-                return super()._generate(messages, stop, run_manager, **kwargs)
-            single = {**kwargs, "n": 1}
-            return self._merge_results(
-                [
-                    super(ChatKluster, self)._generate(messages, stop, run_manager, **single)
-                    for _ in range(wanted)
-                ]
-            )
+        wanted, kwargs = completions_wanted(self.n, kwargs)
+        prepared = self._prepare(messages, stop, kwargs)
+        with openai_errors():
+            return chat_result_of(self, [complete(self.client, prepared) for _ in range(wanted)])
 
     async def _agenerate(
         self,
@@ -482,149 +262,43 @@ class ChatKluster(ChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        wanted = self._completions_wanted(kwargs)
-        with readable_response():
-            if wanted == 1:
-                return await super()._agenerate(messages, stop, run_manager, **kwargs)
-            single = {**kwargs, "n": 1}
-            results = await asyncio.gather(
-                *(
-                    super(ChatKluster, self)._agenerate(messages, stop, run_manager, **single)
-                    for _ in range(wanted)
-                )
+        wanted, kwargs = completions_wanted(self.n, kwargs)
+        prepared = self._prepare(messages, stop, kwargs)
+        with openai_errors():
+            answers = await asyncio.gather(
+                *(acomplete(self.async_client, prepared) for _ in range(wanted))
             )
-        return self._merge_results(list(results))
+        return chat_result_of(self, answers)
 
-    def _merge_results(self, results: Sequence[ChatResult]) -> ChatResult:
-        return ChatResult(
-            generations=[generation for result in results for generation in result.generations],
-            llm_output=combined_llm_output(self, [result.llm_output for result in results]),
-        )
-
-    # --- streaming: no stream_options on the wire; usage arrives if the server sends it ----
-
-    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-        kwargs["stream_usage"] = False
-        chunks = separate_stream(super()._stream(*args, **kwargs), self._reasoning_mode)
-        return guard_stream(chunks, finish_reason=_finish_reason, text=_chunk_text)
-
-    async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
-        kwargs["stream_usage"] = False
-        streamed = own_stream_timeouts(super()._astream(*args, **kwargs))
-        chunks = aseparate_stream(streamed, self._reasoning_mode)
-        async for chunk in aguard_stream(chunks, finish_reason=_finish_reason, text=_chunk_text):
-            yield chunk
-
-    # --- reasoning models: the thinking out of the answer (see langchain/reasoning.py) ------
-
-    def _create_chat_result(self, response: Any, generation_info: dict | None = None) -> ChatResult:
-        check_chat_completion(response)
-        result = super()._create_chat_result(response, generation_info)
-        result = separate_result(result, response, self._reasoning_mode)
-        result = add_invalid_calls(result, response)
-        if result.generations:
-            reject_placeholder(result.generations[0].message.content)
-        return result
-
-    def _convert_chunk_to_generation_chunk(
-        self, chunk: dict, default_chunk_class: type, base_generation_info: dict | None
-    ) -> ChatGenerationChunk | None:
-        check_chat_chunk(chunk)
-        converted = super()._convert_chunk_to_generation_chunk(
-            chunk, default_chunk_class, base_generation_info
-        )
-        return copy_delta_reasoning(converted, chunk)
-
-    # --- the Batch API (answers read in ``langchain/batch.py``) -------------------------
-
-    def submit_batch(
+    def _stream(
         self,
-        inputs: Sequence[LanguageModelInput],
-        *,
-        completion_window: str = DEFAULT_COMPLETION_WINDOW,
-        custom_ids: Sequence[str] | None = None,
-        schema: Any = None,
-        max_requests_per_batch: int | None = None,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
-    ) -> KlusterBatch:
-        """Send ``inputs`` (as for ``.batch()``) through kluster.ai's Batch API.
+    ) -> Iterator[ChatGenerationChunk]:
+        kwargs.pop("stream_usage", None)  # kluster.ai has no stream_options
+        prepared = self._prepare(messages, stop, {**kwargs, "stream": True})
+        with openai_errors():
+            chunks = stream(self.client, prepared)
+            yield from ChunkConverter(self, chunks.headers, run_manager).generations(chunks.chunks)
 
-        Each input is the request ``invoke`` would send (``kwargs`` as for ``invoke``);
-        ``schema`` asks for structured output as ``with_structured_output`` does. Returns
-        a ``KlusterBatch``: ``.wait()`` shows progress, ``.results()`` gives ``AIMessage`` objects
-        (or parsed objects) in input order. ``completion_window``: ``"24h"``, ``"48h"``
-        or ``"72h"``; ``custom_ids``: one unique id per input (default
-        ``request-<index>``); ``max_requests_per_batch``: split into several batches
-        (Trial: 999). Jobs are split at 100 MB per file anyway.
-
-        Example::
-
-            job = llm.submit_batch(["Classify: great movie", "Classify: dull"])
-            job.wait(poll_interval=30)
-            labels = [m.content for m in job.results()]
-        """
-        return submit_inputs(
-            self.root_client,
-            inputs,
-            self._batch_codec(schema, kwargs),
-            async_client=self.root_async_client,
-            completion_window=completion_window,
-            custom_ids=custom_ids,
-            max_requests_per_batch=max_requests_per_batch,
-        )
-
-    async def asubmit_batch(
+    async def _astream(
         self,
-        inputs: Sequence[LanguageModelInput],
-        *,
-        completion_window: str = DEFAULT_COMPLETION_WINDOW,
-        custom_ids: Sequence[str] | None = None,
-        schema: Any = None,
-        max_requests_per_batch: int | None = None,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
-    ) -> KlusterBatch:
-        """``submit_batch`` with the uploads on the async client."""
-        return await asubmit_inputs(
-            self.root_client,
-            self.root_async_client,
-            inputs,
-            self._batch_codec(schema, kwargs),
-            completion_window=completion_window,
-            custom_ids=custom_ids,
-            max_requests_per_batch=max_requests_per_batch,
-        )
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        kwargs.pop("stream_usage", None)
+        prepared = self._prepare(messages, stop, {**kwargs, "stream": True})
+        with openai_errors():
+            chunks = await astream(self.async_client, prepared)
+            converter = ChunkConverter(self, chunks.headers, run_manager)
+            async for generation in converter.agenerations(chunk_timeout(self, chunks.chunks)):
+                yield generation
 
-    def get_batch(self, batch_id: str, *, schema: Any = None) -> KlusterBatch:
-        """Re-attach to a job by its ``id`` (from another process, or yesterday); its
-        results are read as this model reads them (pass the same ``schema``)."""
-        return attach(
-            self.root_client,
-            batch_id,
-            async_client=self.root_async_client,
-            convert=self._batch_codec(schema, {}).result_from,
-        )
-
-    def _batch_codec(self, schema: Any, kwargs: dict[str, Any]) -> BatchCodec:
-        """Each input as the request ``invoke`` would send (the schema instruction added
-        first, as ``with_structured_output`` adds it), each answer as ``invoke`` returns it
-        (then parsed, with ``schema``)."""
-        if schema is None:
-            return _batch.chat_codec(
-                lambda value: self._get_request_payload(value, **kwargs),
-                self._create_chat_result,
-            )
-        target = target_for(schema)
-
-        def request_for(value: LanguageModelInput) -> dict[str, Any]:
-            messages = add_instruction(self, target.json_schema, value)
-            return self._get_request_payload(messages, **kwargs)
-
-        return _batch.chat_codec(
-            request_for, self._create_chat_result, JsonReplyParser(target=target)
-        )
-
-    # --- tools and structured output ----------------------------------------------------------
-
+    # --- tools and structured output ---
     def bind_tools(
         self,
         tools: Sequence[dict[str, Any] | type | Callable | BaseTool],
@@ -633,13 +307,9 @@ class ChatKluster(ChatOpenAI):
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
         """Bind tools as ``ChatOpenAI`` does; each request then goes native or prompted
-        (see ``tool_calling``). ``tool_choice``: ``"auto"``, ``"none"``, ``"required"`` (or
-        ``"any"`` / ``True``), a tool name or ``{"type": "function", ...}``; anything else
-        raises ``InvalidToolError`` right away.
+        (see ``tool_calling``). A ``tool_choice`` no tool answers raises ``InvalidToolError``.
 
-        Example::
-
-            llm.bind_tools([multiply], tool_choice="multiply").invoke("6 x 7?").tool_calls
+        Example: ``llm.bind_tools([multiply], tool_choice="multiply").invoke("6 x 7?")``
         """
         if self.tool_calling == "off":
             raise tools_off_error("ChatKluster.bind_tools")
@@ -659,26 +329,14 @@ class ChatKluster(ChatOpenAI):
     ) -> Runnable[LanguageModelInput, Any]:
         """Return output matching ``schema`` (Pydantic model, TypedDict or JSON schema).
 
-        kluster.ai has no ``response_format``, so ``"json_schema"`` and ``"json_mode"`` put
-        the schema into the system prompt, and the JSON reply is parsed and validated.
-        ``"function_calling"`` binds the schema as a tool (native on tool models, prompted
-        elsewhere; the prompt path with ``tool_calling="off"``). An invalid reply raises
-        ``StructuredOutputParseError`` (an ``OutputParserException``); with
-        ``include_raw=True`` it lands in ``parsing_error`` instead. ``strict`` is accepted;
-        validation is always done here.
+        kluster.ai has no ``response_format``: ``"json_schema"`` and ``"json_mode"`` put the
+        schema into the system prompt and validate the JSON reply; ``"function_calling"``
+        binds it as a tool (native or prompted). An invalid reply raises
+        ``StructuredOutputParseError`` (an ``OutputParserException``).
 
-        Example::
-
-            class Person(BaseModel):
-                name: str
-                age: int
-
-            ChatKluster().with_structured_output(Person).invoke("Ada Lovelace, 36")
+        Example: ``ChatKluster().with_structured_output(Person).invoke("Ada Lovelace, 36")``
         """
-        if kwargs:
-            raise ValueError(f"with_structured_output got unsupported arguments {kwargs}.")
-        if tools and self.tool_calling == "off":
-            raise tools_off_error("ChatKluster.with_structured_output(tools=...)")
+        check_structured_arguments(self, tools, kwargs)
         if method == "function_calling" and self.tool_calling != "off" and schema is not None:
             return super().with_structured_output(
                 schema,
@@ -687,65 +345,6 @@ class ChatKluster(ChatOpenAI):
                 strict=strict,
                 tools=tools,
             )
-        if method not in PROMPT_METHODS:
-            raise ValueError(
-                f"method must be one of {PROMPT_METHODS}, not {method!r}; "
-                "'function_calling' binds the schema as a tool, the others put it in the prompt."
-            )
-        if schema is None and method != "json_mode":
-            raise ValueError(
-                f"with_structured_output(method={method!r}) needs a schema; "
-                "use method='json_mode' for free-form JSON."
-            )
-        target = target_for(schema)
-        traced = (
-            self
-            if schema is None
-            else self.bind(
-                ls_structured_output_format={
-                    "kwargs": {"method": method, "strict": strict},
-                    "schema": schema,
-                }
-            )
+        return prompted_structured_model(
+            self, schema, method=method, include_raw=include_raw, strict=strict
         )
-        llm = RunnableLambda(partial(add_instruction, self, target.json_schema)) | traced
-        parser = JsonReplyParser(target=target)
-        if is_basemodel_subclass(schema):
-            parser = parser.with_types(output_type=schema)  # type: ignore[assignment]
-        if not include_raw:
-            return llm | parser
-        parse_raw = RunnablePassthrough.assign(
-            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
-        )
-        keep_raw = RunnablePassthrough.assign(parsed=lambda _: None)
-        return RunnableMap(raw=llm) | parse_raw.with_fallbacks(
-            [keep_raw], exception_key="parsing_error"
-        )
-
-
-def _with_kluster_defaults(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Constructor arguments with the kluster.ai connection and chat defaults filled in."""
-    if "strict" in kwargs:
-        # ChatOpenAI has no such field: it would go into model_kwargs and break every call.
-        raise InvalidRequestError(
-            [
-                "ChatKluster has no `strict` option: strict mode is `strict_parameters=True` "
-                "(for strict tool schemas, pass `strict=True` to `bind_tools`)."
-            ]
-        )
-    kwargs = with_kluster_connection(kwargs)
-    if kwargs.pop("use_responses_api", None):
-        warnings.warn(
-            "kluster.ai serves chat completions only; use_responses_api=True is ignored.",
-            UserWarning,
-            stacklevel=3,
-        )
-    return kwargs
-
-
-def _finish_reason(chunk: ChatGenerationChunk) -> str | None:
-    return (chunk.generation_info or {}).get("finish_reason")
-
-
-def _chunk_text(chunk: ChatGenerationChunk) -> str:
-    return chunk.text

@@ -1,29 +1,40 @@
-"""``KlusterLLM``'s inputs and answers on kluster.ai's Batch API, read as ``chat`` reads them.
+"""``KlusterLLM``'s methods for kluster.ai's Batch API: inputs and answers read as ``chat``
+reads them.
 
+``BatchAPIMethods`` gives ``KlusterLLM`` ``submit_batch`` / ``asubmit_batch`` / ``get_batch``.
 Each input (a list of ``ChatMessage``, or a string taken as one user message) is checked
-and made messages (``chat_inputs``), then the request ``KlusterLLM.chat`` would send: the
-same message conversion, model kwargs and request preparation. Each answer becomes the
-``ChatResponse`` ``chat`` would return. This module never imports ``KlusterLLM``: the model
-builds its ``BatchCodec`` with ``chat_codec``, handing over its own parts.
+and made the request ``KlusterLLM.chat`` would send (``KlusterLLM._prepare``: the same
+message conversion, model kwargs and request preparation); each answer becomes the
+``ChatResponse`` ``chat`` returns. This module never imports ``KlusterLLM``.
 
 Example::
 
-    codec = chat_codec(model=llm.model, model_kwargs=..., prepare=..., token_counts=...,
-                       modalities=["text"])       # as KlusterLLM._batch_codec builds it
-    job = submit_inputs(client, chat_inputs(["Hi", "Bonjour"]), codec)
+    job = KlusterLLM().submit_batch(["Summarise: ...", "Summarise: ..."])
+    job.wait()
+    [r.message.content for r in job.results()]
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole
-from llama_index.llms.openai.utils import from_openai_message, to_openai_message_dicts
-from openai.types.chat import ChatCompletion
+import openai
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from kluster_integrations.core.batch_api import BatchCodec
+from kluster_integrations.core.answer import read_batch_answer
+from kluster_integrations.core.batch_api import (
+    BatchCodec,
+    KlusterBatch,
+    asubmit_inputs,
+    attach,
+    batch_body,
+    submit_inputs,
+)
+from kluster_integrations.core.contract import DEFAULT_COMPLETION_WINDOW
 from kluster_integrations.core.errors import BatchInputError
+from kluster_integrations.llama_index._framework import credential_kwargs
+from kluster_integrations.llama_index._responses import chat_response
 
 BatchInput = str | Sequence[ChatMessage]
 
@@ -49,28 +60,86 @@ def chat_inputs(inputs: Iterable[BatchInput]) -> Iterator[list[ChatMessage]]:
         yield as_messages(value, position)
 
 
-def chat_codec(
-    *,
-    model: str,
-    model_kwargs: Callable[[], dict[str, Any]],
-    prepare: Callable[[dict[str, Any]], dict[str, Any]],
-    token_counts: Callable[[ChatCompletion], dict[str, Any]],
-    modalities: list[str],
-) -> BatchCodec:
-    """The codec ``KlusterLLM`` hands the batch engine, from its own parts: one input's
-    messages made the request ``chat`` sends (``model_kwargs`` for the call, then
-    ``prepare``), an answer the ``ChatResponse`` ``chat`` returns (with ``token_counts``)."""
+class BatchAPIMethods:
+    """The Batch API on a ``KlusterLLM`` (mixed into the class)."""
 
-    def request_for(messages: list[ChatMessage]) -> dict[str, Any]:
-        dicts = to_openai_message_dicts(messages, model=model)
-        return prepare({"messages": dicts, "stream": False, **model_kwargs()})
+    def submit_batch(
+        self,
+        inputs: Sequence[Any],
+        *,
+        completion_window: str = DEFAULT_COMPLETION_WINDOW,
+        custom_ids: Sequence[str] | None = None,
+        max_requests_per_batch: int | None = None,
+        **kwargs: Any,
+    ) -> KlusterBatch:
+        """Send ``inputs`` (lists of ``ChatMessage``, or strings taken as one user message)
+        through kluster.ai's Batch API, each as ``chat`` would send it (``kwargs`` as for
+        ``chat``). Returns a ``KlusterBatch``; ``.results()`` gives ``ChatResponse``
+        objects in input order. ``completion_window``: one of
+        ``core.contract.BATCH_COMPLETION_WINDOWS``.
 
-    def result_from(body: dict[str, Any]) -> ChatResponse:
-        completion = ChatCompletion.model_validate(body)
-        return ChatResponse(
-            message=from_openai_message(completion.choices[0].message, modalities=modalities),
-            raw=completion,
-            additional_kwargs=token_counts(completion),
+        Example::
+
+            job = KlusterLLM().submit_batch(["Summarise: ...", "Summarise: ..."])
+            job.wait()
+            [r.message.content for r in job.results()]
+        """
+        client, async_client = self._batch_clients()
+        return submit_inputs(
+            client,
+            chat_inputs(inputs),
+            self._batch_codec(kwargs),
+            async_client=async_client,
+            completion_window=completion_window,
+            custom_ids=custom_ids,
+            max_requests_per_batch=max_requests_per_batch,
         )
 
-    return BatchCodec(request_for=request_for, result_from=result_from)
+    async def asubmit_batch(
+        self,
+        inputs: Sequence[Any],
+        *,
+        completion_window: str = DEFAULT_COMPLETION_WINDOW,
+        custom_ids: Sequence[str] | None = None,
+        max_requests_per_batch: int | None = None,
+        **kwargs: Any,
+    ) -> KlusterBatch:
+        """``submit_batch`` with the uploads on the async client."""
+        client, async_client = self._batch_clients()
+        return await asubmit_inputs(
+            client,
+            async_client,
+            chat_inputs(inputs),
+            self._batch_codec(kwargs),
+            completion_window=completion_window,
+            custom_ids=custom_ids,
+            max_requests_per_batch=max_requests_per_batch,
+        )
+
+    def get_batch(self, batch_id: str) -> KlusterBatch:
+        """Re-attach to a job by its ``id``; results are ``ChatResponse`` objects."""
+        client, async_client = self._batch_clients()
+        return attach(
+            client, batch_id, async_client=async_client, convert=self._batch_codec({}).result_from
+        )
+
+    def _batch_codec(self, kwargs: dict[str, Any]) -> BatchCodec:
+        """Each input's messages as the request ``chat`` would send, each answer as the
+        ``ChatResponse`` it returns."""
+        llm: Any = self
+
+        def request_for(messages: list[ChatMessage]) -> dict[str, Any]:
+            return batch_body(llm._prepare(messages, kwargs, stream=False))
+
+        def result_from(body: dict[str, Any]) -> Any:
+            answer = read_batch_answer(body, llm._reasoning_mode())
+            return chat_response(answer, llm.modalities or ["text"])
+
+        return BatchCodec(request_for=request_for, result_from=result_from)
+
+    def _batch_clients(self) -> tuple[openai.OpenAI, openai.AsyncOpenAI]:
+        llm: Any = self
+        return (
+            openai.OpenAI(**credential_kwargs(llm)),
+            openai.AsyncOpenAI(**credential_kwargs(llm, is_async=True)),
+        )

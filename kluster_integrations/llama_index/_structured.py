@@ -22,6 +22,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from llama_index.core.instrumentation import get_dispatcher
+from llama_index.core.instrumentation.events.llm import (
+    LLMStructuredPredictEndEvent,
+    LLMStructuredPredictStartEvent,
+)
 from llama_index.core.output_parsers.pydantic import PydanticOutputParser
 from llama_index.core.program.llm_program import LLMTextCompletionProgram
 from llama_index.core.prompts.base import BasePromptTemplate
@@ -71,3 +76,70 @@ def _summary(err: ValidationError) -> str:
     return "; ".join(
         f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in err.errors()
     )
+
+
+dispatcher = get_dispatcher(__name__)
+
+
+class StructuredMethods:
+    """``structured_predict`` and its async and streamed forms on a ``KlusterLLM`` (mixed
+    into the class): JSON asked for in the prompt, never ``tool_choice`` /
+    ``response_format``."""
+
+    @dispatcher.span
+    def structured_predict(
+        self,
+        output_cls: Any,
+        prompt: Any,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Any:
+        """Fill ``output_cls`` from the model's JSON reply; ``StructuredOutputError`` if it
+        cannot."""
+        dispatcher.event(
+            LLMStructuredPredictStartEvent(
+                output_cls=output_cls, template=prompt, template_args=prompt_args
+            )
+        )
+        result = schema_program(output_cls, prompt, self)(llm_kwargs=llm_kwargs, **prompt_args)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=result))
+        return result
+
+    @dispatcher.span
+    async def astructured_predict(
+        self,
+        output_cls: Any,
+        prompt: Any,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Any:
+        """The async form of ``structured_predict``."""
+        dispatcher.event(
+            LLMStructuredPredictStartEvent(
+                output_cls=output_cls, template=prompt, template_args=prompt_args
+            )
+        )
+        program = schema_program(output_cls, prompt, self)
+        result = await program.acall(llm_kwargs=llm_kwargs, **prompt_args)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=result))
+        return result
+
+    def _structured_stream_call(
+        self,
+        output_cls: Any,
+        prompt: Any,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Any:
+        program = schema_program(output_cls, prompt, self)
+        return program.stream_call(llm_kwargs=llm_kwargs, **prompt_args)
+
+    async def _structured_astream_call(
+        self,
+        output_cls: Any,
+        prompt: Any,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Any:
+        program = schema_program(output_cls, prompt, self)
+        return await program.astream_call(llm_kwargs=llm_kwargs, **prompt_args)

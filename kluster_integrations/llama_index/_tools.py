@@ -1,9 +1,9 @@
 """Tool calling for ``KlusterLLM``: what it raises when tool calling is switched off.
 
 Everything else is LlamaIndex's own ``OpenAI`` function calling: ``KlusterLLM`` builds the
-request with ``tools`` as the stock class does, and its prepared client
-(``_client.PreparedOpenAI``) hands it to ``core.tools``, which sends it native on tool
-models or describes the tools in the prompt and answers with native-looking tool calls.
+request with ``tools`` as the stock class does; the core request path sends them native on
+tool models or describes them in the prompt, and the answer path hands back native-looking
+tool calls.
 So ``chat_with_tools``, ``get_tool_calls_from_response``, ``predict_and_call``,
 ``FunctionAgent``, ``AgentWorkflow``, ``FunctionCallingProgram`` and
 ``PydanticSingleSelector`` work unchanged.

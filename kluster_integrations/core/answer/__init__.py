@@ -1,12 +1,27 @@
 """The answer path: a chat answer read, checked and made whole, or a typed error
 (malformed, cut short, a queued placeholder instead of an answer).
 
+``complete`` / ``stream`` (and their async forms) send a ``PreparedRequest`` and read its
+answer the one way both adapters use; see ``_chat``.
+
 Example::
 
-    from kluster_integrations.core.answer import check_chat_completion
-    check_chat_completion({"choices": []})   # MalformedResponseError
+    from kluster_integrations.core.answer import complete
+    answer = complete(client.chat.completions, prepared)
+    answer.completion.choices[0].message.content
 """
 
+from kluster_integrations.core.answer._chat import (
+    AsyncChunkStream,
+    ChatAnswer,
+    ChunkStream,
+    acomplete,
+    astream,
+    complete,
+    read_batch_answer,
+    read_completion,
+    stream,
+)
 from kluster_integrations.core.answer._checks import (
     check_chat_chunk,
     check_chat_completion,
@@ -31,24 +46,31 @@ from kluster_integrations.core.answer._readable import (
     readable_response,
 )
 from kluster_integrations.core.answer._streaming import (
-    aguard_stream,
-    guard_stream,
+    StreamGuard,
 )
 
 __all__ = [
+    "AsyncChunkStream",
+    "ChatAnswer",
     "CheckedEmbeddings",
+    "ChunkStream",
     "ParsedRawResponse",
+    "StreamGuard",
     "WithCheckedEmbeddings",
-    "aguard_stream",
+    "acomplete",
     "aparsed_create",
+    "astream",
     "check_chat_chunk",
     "check_chat_completion",
     "checked_embedding_answer",
+    "complete",
     "embedding_input_problems",
-    "guard_stream",
     "parsed_create",
     "parser_for",
+    "read_batch_answer",
+    "read_completion",
     "readable_response",
     "reject_placeholder",
     "reject_placeholder_completion",
+    "stream",
 ]

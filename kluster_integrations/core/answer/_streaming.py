@@ -5,20 +5,22 @@ the connection dropped (httpx raises a transport error) or the body just ended. 
 ``StreamInterruptedError``. An error event (the SDK's ``APIError``) has the API key masked
 in its message, ``args`` and ``body``. An event whose JSON cannot be read is
 ``MalformedResponseError``, except ``[DONE]`` padded with spaces, which ends the stream as
-the plain marker does. The adapters wrap their chunk iterators with these guards.
+the plain marker does. The answer path keeps one ``StreamGuard`` per stream.
 
 Example::
 
-    for chunk in guard_stream(chunks, finish_reason=lambda c: c.finish_reason,
-                              text=lambda c: c.text):
-        print(chunk.text, end="")
+    guard = StreamGuard()
+    with guard.reading():
+        for chunk in chunks:
+            guard.saw(chunk.choices[0].delta.content, chunk.choices[0].finish_reason)
+    guard.check_whole()         # StreamInterruptedError if no finish reason came
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from typing import TypeVar
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import openai
@@ -26,64 +28,44 @@ import openai
 from kluster_integrations.core.errors import MalformedResponseError, StreamInterruptedError
 from kluster_integrations.core.transport import mask_error_fields, masked_excerpt, request_key
 
-T = TypeVar("T")
 
+class StreamGuard:
+    """What one stream has delivered, and its errors said clearly (sync and async alike:
+    ``reading`` is a plain context manager around either kind of loop)."""
 
-def guard_stream(
-    chunks: Iterable[T],
-    *,
-    finish_reason: Callable[[T], str | None],
-    text: Callable[[T], str | None],
-) -> Iterator[T]:
-    """Yield ``chunks`` unchanged; raise ``StreamInterruptedError`` if no finish reason came."""
-    received = 0
-    finished = False
-    try:
-        for chunk in chunks:
-            received += len(text(chunk) or "")
-            finished = finished or bool(finish_reason(chunk))
-            yield chunk
-    except openai.APIError as exc:  # an error event may quote the key (HTTP 200: unmasked)
-        mask_error_fields(exc, request_key())
-        raise
-    except httpx.TransportError as exc:
-        raise StreamInterruptedError(received) from exc
-    except json.JSONDecodeError as exc:
-        _unless_done_marker(exc)
-    if not finished:
-        raise StreamInterruptedError(received)
+    __slots__ = ("finished", "received")
 
+    def __init__(self) -> None:
+        self.received = 0
+        self.finished = False
 
-def _unless_done_marker(exc: json.JSONDecodeError) -> None:
-    """Return for a ``[DONE]`` marker with extra spaces; raise for any other bad event."""
-    if exc.doc.strip() != "[DONE]":
-        raise MalformedResponseError(
-            f"a stream event is not valid JSON ({exc.msg})",
-            content_type="text/event-stream",
-            excerpt=masked_excerpt(exc.doc),
-        ) from exc
+    def saw(self, text: str | None, finish_reason: str | None) -> None:
+        """Count one chunk's text; note its finish reason."""
+        if text:
+            self.received += len(text)
+        if finish_reason:
+            self.finished = True
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Around the loop over the chunks: transport errors, unreadable events and error
+        events become the errors above; a padded ``[DONE]`` ends the stream."""
+        try:
+            yield
+        except openai.APIError as exc:  # an error event may quote the key (HTTP 200: unmasked)
+            mask_error_fields(exc, request_key())
+            raise
+        except httpx.TransportError as exc:
+            raise StreamInterruptedError(self.received) from exc
+        except json.JSONDecodeError as exc:
+            if exc.doc.strip() != "[DONE]":
+                raise MalformedResponseError(
+                    f"a stream event is not valid JSON ({exc.msg})",
+                    content_type="text/event-stream",
+                    excerpt=masked_excerpt(exc.doc),
+                ) from exc
 
-async def aguard_stream(
-    chunks: AsyncIterator[T],
-    *,
-    finish_reason: Callable[[T], str | None],
-    text: Callable[[T], str | None],
-) -> AsyncIterator[T]:
-    """The async form of ``guard_stream``."""
-    received = 0
-    finished = False
-    try:
-        async for chunk in chunks:
-            received += len(text(chunk) or "")
-            finished = finished or bool(finish_reason(chunk))
-            yield chunk
-    except openai.APIError as exc:  # an error event may quote the key (HTTP 200: unmasked)
-        mask_error_fields(exc, request_key())
-        raise
-    except httpx.TransportError as exc:
-        raise StreamInterruptedError(received) from exc
-    except json.JSONDecodeError as exc:
-        _unless_done_marker(exc)
-    if not finished:
-        raise StreamInterruptedError(received)
+    def check_whole(self) -> None:
+        """Raise ``StreamInterruptedError`` unless a chunk carried a finish reason."""
+        if not self.finished:
+            raise StreamInterruptedError(self.received)

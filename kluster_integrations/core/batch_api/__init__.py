@@ -16,7 +16,7 @@ Example::
     job.results(return_exceptions=True)
 """
 
-from kluster_integrations.core.batch_api._codec import BatchCodec
+from kluster_integrations.core.batch_api._codec import BatchCodec, batch_body
 from kluster_integrations.core.batch_api._job import KlusterBatch
 from kluster_integrations.core.batch_api._status import BatchStatus
 from kluster_integrations.core.batch_api._submit import (
@@ -64,6 +64,7 @@ __all__ = [
     "asubmit_inputs",
     "asubmit_requests",
     "attach",
+    "batch_body",
     "submit_inputs",
     "submit_requests",
 ]

@@ -23,6 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kluster_integrations.core.errors import BatchInputError
+from kluster_integrations.core.request import PreparedRequest
+
 
 @dataclass(frozen=True)
 class BatchCodec:
@@ -31,3 +34,16 @@ class BatchCodec:
 
     request_for: Callable[[Any], dict[str, Any]]
     result_from: Callable[[dict[str, Any]], Any]
+
+
+def batch_body(prepared: PreparedRequest) -> dict[str, Any]:
+    """The body of a batch line for ``prepared``; ``BatchInputError`` when its tools are in
+    the prompt (each reply would need reading back as tool calls, one by one)."""
+    if prepared.tools is not None:
+        raise BatchInputError(
+            "tools described in the prompt cannot go through the Batch API (the "
+            "replies would need reading back as tool calls one by one)",
+            "Use a kluster.ai tool model (native tools), or send these requests "
+            "one at a time with .batch() / .invoke().",
+        )
+    return prepared.body

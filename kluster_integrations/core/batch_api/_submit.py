@@ -39,7 +39,6 @@ from kluster_integrations.core.contract import (
     DEFAULT_COMPLETION_WINDOW,
 )
 from kluster_integrations.core.errors import BatchInputError, BatchNotFoundError
-from kluster_integrations.core.tools import PLAN_KEY
 
 #: Prefix of the ``custom_id``\ s made when none are given: ``request-0``, ``request-1``...
 DEFAULT_ID_PREFIX = "request"
@@ -92,13 +91,6 @@ def write_parts(
     ) as writer:
         count = 0
         for count, body in enumerate(bodies, start=1):
-            if PLAN_KEY in body:
-                raise BatchInputError(
-                    "tools described in the prompt cannot go through the Batch API (the "
-                    "replies would need reading back as tool calls one by one)",
-                    "Use a kluster.ai tool model (native tools), or send these requests "
-                    "one at a time with .batch() / .invoke().",
-                )
             if body.get("stream"):  # e.g. a model made with streaming=True
                 body = {k: v for k, v in body.items() if k not in BATCH_LINE_STREAM_FIELDS}
             if custom_ids is None:

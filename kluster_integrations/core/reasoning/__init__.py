@@ -8,6 +8,12 @@ Example::
     Split(reasoning='hm', answer='Yes.')
 """
 
+from kluster_integrations.core.reasoning._placement import (
+    FIELD,
+    DeltaSplitter,
+    place_reasoning,
+    separate_completion,
+)
 from kluster_integrations.core.reasoning._split import (
     CLOSE_TAG,
     OPEN_TAG,
@@ -26,15 +32,19 @@ from kluster_integrations.core.reasoning._split import (
 
 __all__ = [
     "CLOSE_TAG",
+    "FIELD",
     "OPEN_TAG",
     "REASONING_FIELDS",
+    "DeltaSplitter",
     "ReasoningMode",
     "ReasoningSplitter",
     "Split",
     "answer_start",
     "check_reasoning_mode",
+    "place_reasoning",
     "reasoning_field",
     "resolve_reasoning_mode",
+    "separate_completion",
     "split_reasoning",
     "strip_history_reasoning",
     "with_reasoning",

@@ -20,6 +20,8 @@ from kluster_integrations.core.request._history import (
     TOOL_RESULT_PREFIX,
 )
 from kluster_integrations.core.request._prepare import (
+    ChatOptions,
+    PreparedRequest,
     RequestPreparer,
     refuse_unsupported,
 )
@@ -38,6 +40,8 @@ from kluster_integrations.core.request._validation import (
 __all__ = [
     "TOOL_RESULT_PREFIX",
     "Change",
+    "ChatOptions",
+    "PreparedRequest",
     "RequestPreparer",
     "SanitizedRequest",
     "check_batch_size",

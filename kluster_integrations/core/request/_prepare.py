@@ -1,17 +1,24 @@
-"""Request preparation: what every adapter instance runs on each request (sanitize, warn
-once, validate) before anything is sent.
+"""The request path: one chat request, as an adapter built it, made a ``PreparedRequest``.
 
-``RequestPreparer`` wraps ``sanitize_request`` and ``check_request`` with the one piece of state
-an adapter needs: which parameters it has already warned about, so each parameter the user
-set is reported once per model object rather than on every call. Changes are logged at
-DEBUG on the ``kluster_integrations`` logger (names and reasons only, never values).
+``RequestPreparer.prepare_chat`` is the one call an adapter makes per request. In order:
+earlier turns' thinking left out of the history (unless kept), tools planned native or
+into the prompt (``core.tools``), parameters kluster.ai refuses dropped (silently when the
+framework put them in, with one warning per model object when the user did, or raising in
+strict mode), the values validated. Nothing is sent; bad input raises a typed error.
+
+The result is typed: the body to send, the prompted-tools plan and where the thinking
+goes travel side by side, never as keys inside the body.
 
 Example::
 
     preparer = RequestPreparer()
-    clean = preparer.prepare(payload, user_chosen={"service_tier"})               # warns once
-    clean = preparer.prepare(payload, user_chosen={"service_tier"})               # silent now
-    preparer.prepare(payload, user_chosen={"service_tier"}, strict=True)          # raises
+    prepared = preparer.prepare_chat(
+        {"model": "mistralai/Mistral-Nemo-Instruct-2407", "messages": [...], "tools": [...]},
+        user_chosen={"service_tier"},                 # warned about once, then dropped
+        options=ChatOptions(tool_calling="auto"),
+    )
+    prepared.body      # what goes over the wire (no `tools`: they are in the prompt)
+    prepared.tools     # the PromptedTools plan the answer path reads the reply with
 """
 
 from __future__ import annotations
@@ -19,12 +26,54 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from kluster_integrations.core.request._sanitizer import sanitize_request
+from kluster_integrations.core.reasoning import (
+    ReasoningMode,
+    resolve_reasoning_mode,
+    strip_history_reasoning,
+)
+from kluster_integrations.core.request._sanitizer import SanitizedRequest, sanitize_request
 from kluster_integrations.core.request._validation import check_request
+from kluster_integrations.core.tools import PromptedTools, ToolCallingMode, plan_request
 
 logger = logging.getLogger("kluster_integrations")
+
+
+@dataclass(frozen=True)
+class ChatOptions:
+    """What a model object decides about each of its requests.
+
+    ``invalid_as_calls``: prompted calls whose arguments break the schema are handed over
+    as ordinary calls (LlamaIndex: the tool reports the problem) rather than apart
+    (LangChain's ``invalid_tool_calls``).
+    """
+
+    tool_calling: ToolCallingMode = "auto"
+    reasoning: str | None = None
+    keep_reasoning_in_history: bool = False
+    strict: bool = False
+    invalid_as_calls: bool = False
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """A chat request ready to send: ``create(**body)``; ``tools`` is the prompted-tools
+    plan (``None``: no tools, or native ones in ``body``); ``reasoning`` is where the
+    answer's thinking goes."""
+
+    body: dict[str, Any]
+    tools: PromptedTools | None
+    reasoning: ReasoningMode
+
+    @property
+    def model(self) -> str:
+        return str(self.body.get("model"))
+
+    @property
+    def stream(self) -> bool:
+        return bool(self.body.get("stream"))
 
 
 def refuse_unsupported(params: Mapping[str, Any]) -> None:
@@ -36,7 +85,8 @@ def refuse_unsupported(params: Mapping[str, Any]) -> None:
 
 
 class RequestPreparer:
-    """Per-model-object request preparation; thread-safe."""
+    """Per-model-object request preparation; thread-safe. It remembers which parameters
+    it already warned about, so each is reported once per model object."""
 
     def __init__(self) -> None:
         self._warned: set[str] = set()
@@ -49,7 +99,28 @@ class RequestPreparer:
         self._warned = set(state["warned"])
         self._lock = threading.Lock()
 
-    def prepare(
+    def prepare_chat(
+        self,
+        body: Mapping[str, Any],
+        *,
+        user_chosen: Collection[str] = (),
+        options: ChatOptions = ChatOptions(),
+    ) -> PreparedRequest:
+        """``body`` (the keyword arguments of ``client.chat.completions.create``, as the
+        framework built them) as kluster.ai accepts it; see the module docstring."""
+        request = dict(body)
+        if not options.keep_reasoning_in_history and "messages" in request:
+            request["messages"] = strip_history_reasoning(request["messages"])
+        request, capabilities, tools = plan_request(
+            request, options.tool_calling, invalid_as_calls=options.invalid_as_calls
+        )
+        clean = self.sanitize(
+            request, user_chosen=user_chosen, strict=options.strict, capabilities=capabilities
+        )
+        reasoning = resolve_reasoning_mode(str(clean.get("model")), options.reasoning)
+        return PreparedRequest(clean, tools, reasoning)
+
+    def sanitize(
         self,
         request: Mapping[str, Any],
         *,
@@ -57,32 +128,36 @@ class RequestPreparer:
         strict: bool = False,
         capabilities: frozenset[str] | None = None,
     ) -> dict[str, Any]:
-        """The request as kluster.ai accepts it.
-
-        ``user_chosen`` names the parameters the user set. In strict mode any of them that
-        kluster.ai refuses raises ``UnsupportedParameterError``; otherwise each is warned
-        about the first time only. Bad values raise ``InvalidRequestError``. Either way
-        nothing has been sent. ``capabilities`` overrides what the catalog says about the
-        request's model (``core.tools.plan_request`` gives them).
-        """
-        if strict:
-            result = sanitize_request(
-                request, user_chosen=user_chosen, policy="raise", capabilities=capabilities
-            )
-        else:
-            if self._warned:
-                with self._lock:
-                    fresh: Collection[str] = set(user_chosen) - self._warned
-            else:
-                fresh = user_chosen
-            result = sanitize_request(
-                request, user_chosen=fresh, policy="warn", capabilities=capabilities
-            )
-            if result.refused:
-                with self._lock:
-                    self._warned.update(name.rsplit(".", 1)[-1] for name in result.refused)
+        """The request sanitized and validated: in strict mode a refused parameter the user
+        chose raises ``UnsupportedParameterError``; otherwise each is warned about the
+        first time only. Bad values raise ``InvalidRequestError``. ``capabilities``
+        overrides what the catalog says about the request's model."""
+        result = self._sanitized(request, user_chosen, strict, capabilities)
         if logger.isEnabledFor(logging.DEBUG):
             for change in result.changes:
                 logger.debug("kluster.ai request: %s", change)
         check_request(result.request)
         return result.request
+
+    def _sanitized(
+        self,
+        request: Mapping[str, Any],
+        user_chosen: Collection[str],
+        strict: bool,
+        capabilities: frozenset[str] | None,
+    ) -> SanitizedRequest:
+        if strict:
+            return sanitize_request(
+                request, user_chosen=user_chosen, policy="raise", capabilities=capabilities
+            )
+        fresh: Collection[str] = user_chosen
+        if self._warned:
+            with self._lock:
+                fresh = set(user_chosen) - self._warned
+        result = sanitize_request(
+            request, user_chosen=fresh, policy="warn", capabilities=capabilities
+        )
+        if result.refused:
+            with self._lock:
+                self._warned.update(name.rsplit(".", 1)[-1] for name in result.refused)
+        return result

@@ -4,19 +4,15 @@ schemas written into the prompt on the others, and the replies read back in line
 Example::
 
     from kluster_integrations.core.tools import plan_request
-    request, capabilities = plan_request(payload, mode="auto")
+    request, capabilities, plan = plan_request(payload, mode="auto")
 """
 
 from kluster_integrations.core.tools._calling import (
-    CORRECTION,
-    PLAN_KEY,
     PromptedTools,
     ToolCallingMode,
-    asend,
     check_mode,
     model_capabilities,
     plan_request,
-    send,
 )
 from kluster_integrations.core.tools._protocol import (
     TOOLS_HEADING,
@@ -29,6 +25,14 @@ from kluster_integrations.core.tools._protocol import (
     parse_bare_arguments,
     parse_tool_reply,
     tools_instruction,
+)
+from kluster_integrations.core.tools._replies import (
+    CORRECTION,
+    ChunkMaker,
+    PromptedStream,
+    as_tool_completion,
+    read_reply,
+    retry_body,
 )
 from kluster_integrations.core.tools._reply_reader import (
     ENVELOPE_KEY,
@@ -43,17 +47,18 @@ from kluster_integrations.core.tools._structured import (
 __all__ = [
     "CORRECTION",
     "ENVELOPE_KEY",
-    "PLAN_KEY",
     "SCHEMA_HEADING",
     "TOOLS_HEADING",
+    "ChunkMaker",
     "ParsedCall",
     "ParsedReply",
+    "PromptedStream",
     "PromptedTools",
     "ReplyStream",
     "ToolCallingMode",
     "ToolChoice",
     "ToolSpec",
-    "asend",
+    "as_tool_completion",
     "check_mode",
     "extract_json",
     "find_schema",
@@ -62,7 +67,8 @@ __all__ = [
     "parse_bare_arguments",
     "parse_tool_reply",
     "plan_request",
+    "read_reply",
+    "retry_body",
     "schema_instruction",
-    "send",
     "tools_instruction",
 ]

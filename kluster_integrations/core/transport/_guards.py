@@ -251,7 +251,7 @@ def _raw_header(headers: httpx.Headers, lowercase_name: bytes) -> bytes | None:
     return None
 
 
-def _prepare(request: httpx.Request, options: GuardOptions) -> _Deadlines:
+def _deadlines_for(request: httpx.Request, options: GuardOptions) -> _Deadlines:
     """Ask only for decodable encodings; refuse to start past the deadline; cap each wait
     at the time left."""
     _sent_headers.set(request.headers)
@@ -433,7 +433,7 @@ class GuardedTransport(httpx.BaseTransport):
         self._options = options
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        deadlines = _prepare(request, self._options)
+        deadlines = _deadlines_for(request, self._options)
         response = self._inner.handle_request(request)
         head = _Head.of(response)
         try:
@@ -461,7 +461,7 @@ class AsyncGuardedTransport(httpx.AsyncBaseTransport):
         self._options = options
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        deadlines = _prepare(request, self._options)
+        deadlines = _deadlines_for(request, self._options)
         response = await self._inner.handle_async_request(request)
         head = _Head.of(response)
         try:

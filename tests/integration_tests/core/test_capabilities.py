@@ -107,9 +107,10 @@ def test_the_tool_calling_mode_overrides_the_catalog() -> None:
     assert "tools" in model_capabilities("native", "ft:my-model")
     assert "tools" not in model_capabilities("prompt", TOOL_MODEL)
     assert "tools" not in model_capabilities("off", TOOL_MODEL)
-    request, caps = plan_request(
+    request, caps, plan = plan_request(
         {"model": "ft:my-model", "messages": [], "tools": [TOOL]}, "native"
     )
+    assert plan is None
     assert sanitize_request(request, capabilities=caps).request["tools"] == [TOOL]
 
 

@@ -20,10 +20,10 @@ from kluster_integrations.llama_index._framework import (
     CALLED_METHODS,
     EMBEDDING_HOOKS,
     LLM_HOOKS,
-    USER_CHOSEN_KEY,
     credential_kwargs,
-    response_token_counts,
+    tool_call_blocks,
 )
+from kluster_integrations.llama_index._responses import token_counts
 from kluster_integrations.llama_index.embeddings import KlusterEmbedding
 from kluster_integrations.llama_index.llms import KlusterLLM
 
@@ -50,7 +50,13 @@ def test_openai_embedding_methods_keep_their_signatures(name: str) -> None:
 def test_every_private_override_is_listed(ours: type, stock: type, hooks: dict) -> None:
     """A private name our class defines that the stock class has too is a hook it
     overrides: it must be listed (and so checked above)."""
-    own = {name for name in vars(ours) if name.startswith("_") and "__" not in name}
+    own = {
+        name
+        for klass in ours.__mro__
+        if klass.__module__.startswith("kluster_integrations")
+        for name in vars(klass)
+        if name.startswith("_") and "__" not in name
+    }
     own.discard("_abc_impl")  # abc's own, on every abstract class
     assert own & set(dir(stock)) == set(hooks)
 
@@ -62,13 +68,15 @@ def test_credential_kwargs_are_the_clients_own(kluster_env: KlusterEmulator) -> 
     assert sync["timeout"] == 7.0 and sync["http_client"] is not not_sync["http_client"]
 
 
-def test_response_token_counts_reads_usage(kluster_env: KlusterEmulator) -> None:
-    completion = openai.OpenAI(api_key="k", base_url=kluster_env.base_url).chat.completions.create(
+def test_token_counts_are_what_the_stock_class_reports(kluster_env: KlusterEmulator) -> None:
+    client = openai.OpenAI(api_key="k", base_url=kluster_env.base_url)
+    completion = client.chat.completions.create(
         model="klusterai/Meta-Llama-3.3-70B-Instruct-Turbo",
         messages=[{"role": "user", "content": "hi"}],
     )
-    counts = response_token_counts(KlusterLLM(), completion)
-    assert counts["total_tokens"] == completion.usage.total_tokens > 0
+    stock = stock_llm(OpenAILike, kluster_env, max_retries=0)
+    assert token_counts(completion) == stock._get_response_token_counts(completion)
+    assert token_counts(completion)["total_tokens"] == completion.usage.total_tokens > 0
 
 
 def stock_llm(cls: type[OpenAILike], kluster_env: KlusterEmulator, max_retries: int) -> Any:
@@ -88,8 +96,8 @@ def rate_limited(kluster_env: KlusterEmulator) -> None:
 
 
 def test_the_stock_chat_methods_retry_on_top_of_the_sdk(kluster_env: KlusterEmulator) -> None:
-    """LlamaIndex's retry layer is still there (else ``without_llamaindex_retries`` is not needed
-    any more): two attempts of three SDK requests each with ``max_retries=2``."""
+    """LlamaIndex's retry layer on its chat methods retries on top of the SDK (why
+    ``KlusterLLM`` replaces those methods): two attempts of three SDK requests each."""
     stock = stock_llm(OpenAILike, kluster_env, max_retries=2)
     rate_limited(kluster_env)
     with pytest.raises(openai.RateLimitError):
@@ -126,74 +134,52 @@ def test_kluster_llm_retries_by_the_sdk_only(path: str, kluster_env: KlusterEmul
     assert len(kluster_env.chat_requests()) == 3
 
 
-class _Recorder:
-    """An openai client whose ``chat.completions.create`` records what LlamaIndex passed,
-    then sends the request without the marker through the real client."""
-
-    def __init__(self, client: Any, seen: list[dict[str, Any]]) -> None:
-        self._client = client
-        self._seen = seen
-        self.chat = self
-        self.completions = self
-
-    def create(self, **request: Any) -> Any:
-        self._seen.append(dict(request))
-        request.pop(USER_CHOSEN_KEY, None)
-        return self._client.chat.completions.create(**request)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._client, name)
-
-
-class _AsyncRecorder(_Recorder):
-    async def create(self, **request: Any) -> Any:  # type: ignore[override]
-        self._seen.append(dict(request))
-        request.pop(USER_CHOSEN_KEY, None)
-        return await self._client.chat.completions.create(**request)
-
-
-class _Marking(OpenAILike):
-    """The stock class, with a marker added in ``_get_model_kwargs`` as ``KlusterLLM`` does."""
-
-    def _get_model_kwargs(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super()._get_model_kwargs(**kwargs), USER_CHOSEN_KEY: frozenset(kwargs)}
-
-    def _get_client(self) -> Any:
-        return _Recorder(super()._get_client(), self.__dict__.setdefault("_seen_requests", []))
-
-    def _get_aclient(self) -> Any:
-        return _AsyncRecorder(
-            super()._get_aclient(), self.__dict__.setdefault("_seen_requests", [])
-        )
-
-
-def test_model_kwargs_reach_create_unchanged(kluster_env: KlusterEmulator) -> None:
-    """The user-chosen names travel from ``_get_model_kwargs`` to ``create`` in every chat
-    path, as the key ``USER_CHOSEN_KEY``."""
-    llm = stock_llm(_Marking, kluster_env, max_retries=0)
-    messages = [ChatMessage(role="user", content="hi")]
+def test_per_call_parameters_reach_the_wire_on_every_path(kluster_env: KlusterEmulator) -> None:
+    llm = KlusterLLM(max_retries=0)
 
     async def async_paths() -> None:
-        await llm.achat(messages, top_p=0.5)
-        async for _ in await llm.astream_chat(messages, top_p=0.5):
+        await llm.achat(MESSAGES, top_p=0.5)
+        async for _ in await llm.astream_chat(MESSAGES, top_p=0.5):
             pass
 
-    llm.chat(messages, top_p=0.5)
-    list(llm.stream_chat(messages, top_p=0.5))
+    llm.chat(MESSAGES, top_p=0.5)
+    list(llm.stream_chat(MESSAGES, top_p=0.5))
     asyncio.run(async_paths())
-    seen = llm.__dict__["_seen_requests"]
-    assert len(seen) == 4
-    assert all(request[USER_CHOSEN_KEY] >= {"top_p"} for request in seen)
-    assert all(USER_CHOSEN_KEY not in body for body in kluster_env.chat_requests())
+    bodies = kluster_env.chat_requests()
+    assert [body.get("stream", False) for body in bodies] == [False, True, False, True]
+    assert all(body["top_p"] == 0.5 for body in bodies)
 
 
-def test_the_stock_chat_methods_keep_their_undecorated_form() -> None:
-    """``without_llamaindex_retries`` reads the method LlamaIndex's retry decorator keeps as
-    ``__wrapped__``; the form it returns is not the decorated one."""
-    from llama_index.llms.openai_like import OpenAILike
+TOOL_MODEL = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"
 
-    from kluster_integrations.llama_index._framework import without_llamaindex_retries
 
-    for name in ("_chat", "_stream_chat", "_achat", "_astream_chat"):
-        assert hasattr(getattr(OpenAILike, name), "__wrapped__"), name
-        assert without_llamaindex_retries(OpenAILike, name) is not getattr(OpenAILike, name)
+def _multiply(a: int, b: int) -> int:
+    """Multiply two integers."""
+    return a * b
+
+
+def test_streamed_tool_calls_read_as_the_stock_class_reads_them(
+    kluster_env: KlusterEmulator,
+) -> None:
+    """On a native tool model the stock class works on kluster.ai's wire format; the last
+    streamed response of both gives the same tool selections and block types."""
+    from llama_index.core.tools import FunctionTool
+
+    tool = FunctionTool.from_defaults(_multiply)
+    stock = stock_llm(OpenAILike, kluster_env, max_retries=0)
+    stock.is_function_calling_model = True
+    ours = KlusterLLM(model=TOOL_MODEL)
+    finals = []
+    for llm in (stock, ours):
+        *_, last = llm.stream_chat_with_tools([tool], user_msg="What is 6 times 7?")
+        finals.append(last)
+    selections = [
+        [(s.tool_name, s.tool_kwargs) for s in llm.get_tool_calls_from_response(last)]
+        for llm, last in zip((stock, ours), finals, strict=True)
+    ]
+    assert selections[0] == selections[1] and selections[0]
+    kinds = [[type(block).__name__ for block in last.message.blocks] for last in finals]
+    assert kinds[0] == kinds[1]
+    assert len(tool_call_blocks(finals[1].message.additional_kwargs["tool_calls"])) == len(
+        selections[1]
+    )

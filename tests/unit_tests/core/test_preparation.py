@@ -23,40 +23,40 @@ REQUEST = {
 def test_warns_once_per_parameter_per_preparer():
     preparer = RequestPreparer()
     with pytest.warns(UnsupportedParameterWarning, match="service_tier"):
-        first = preparer.prepare(REQUEST, user_chosen={"service_tier"})
+        first = preparer.sanitize(REQUEST, user_chosen={"service_tier"})
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        second = preparer.prepare(REQUEST, user_chosen={"service_tier"})
+        second = preparer.sanitize(REQUEST, user_chosen={"service_tier"})
     assert (
         first
         == second
         == {"model": "m", "messages": REQUEST["messages"], "max_completion_tokens": 9}
     )
     with pytest.warns(UnsupportedParameterWarning):
-        RequestPreparer().prepare(REQUEST, user_chosen={"service_tier"})
+        RequestPreparer().sanitize(REQUEST, user_chosen={"service_tier"})
 
 
 def test_strict_raises_every_time():
     preparer = RequestPreparer()
     for _ in range(2):
         with pytest.raises(UnsupportedParameterError, match="service_tier"):
-            preparer.prepare(REQUEST, user_chosen={"service_tier"}, strict=True)
+            preparer.sanitize(REQUEST, user_chosen={"service_tier"}, strict=True)
 
 
 def test_injected_parameters_pass_silently_even_when_strict():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        RequestPreparer().prepare(REQUEST, strict=True)
+        RequestPreparer().sanitize(REQUEST, strict=True)
 
 
 def test_bad_values_raise_after_cleaning():
     with pytest.raises(InvalidRequestError, match="positive integer"):
-        RequestPreparer().prepare({**REQUEST, "max_tokens": -1})
+        RequestPreparer().sanitize({**REQUEST, "max_tokens": -1})
 
 
 def test_changes_are_logged_without_values(caplog):
     with caplog.at_level(logging.DEBUG, logger="kluster_integrations"):
-        RequestPreparer().prepare(REQUEST)
+        RequestPreparer().sanitize(REQUEST)
     text = caplog.text
     assert "service_tier: dropped" in text and "max_tokens: renamed" in text
     assert "flex" not in text and "secret text" not in text
@@ -77,8 +77,8 @@ def test_preparer_survives_copy_and_pickle():
 
     preparer = RequestPreparer()
     with pytest.warns(UnsupportedParameterWarning):
-        preparer.prepare(REQUEST, user_chosen={"service_tier"})
+        preparer.sanitize(REQUEST, user_chosen={"service_tier"})
     for clone in (copy.deepcopy(preparer), pickle.loads(pickle.dumps(preparer))):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            clone.prepare(REQUEST, user_chosen={"service_tier"})
+            clone.sanitize(REQUEST, user_chosen={"service_tier"})

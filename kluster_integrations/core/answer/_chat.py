@@ -1,0 +1,221 @@
+"""The answer path: a ``PreparedRequest`` sent, and its answer read the one way both
+adapters need, whole (``complete``) or streamed (``stream``), sync or async.
+
+Every answer is built by pydantic's validator (``core.answer._parsing``), checked once for
+a usable shape, read back as tool calls when the tools were in the prompt (retried once
+when a call was required and the model wrote text), its thinking moved as the request's
+reasoning mode says (``core.reasoning``), and refused when it is kluster's "queued"
+placeholder. A stream must end with a finish reason (``StreamGuard``). The frameworks then
+convert the result as they convert any OpenAI answer.
+
+Sync and async share every step but the I/O: ``_exchange`` is a generator that yields the
+bodies to send and is sent the answers, and ``_StreamReader`` turns each streamed chunk into
+the chunks to hand over.
+
+Example::
+
+    prepared = preparer.prepare_chat(body, options=ChatOptions())
+    answer = complete(client.chat.completions, prepared)
+    answer.completion.choices[0].message.content         # the answer, tool calls native
+    for chunk in stream(client.chat.completions, prepared_stream):
+        ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Generator, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from openai import AsyncStream, Stream
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+from kluster_integrations.core.answer._checks import check_chat_chunk, check_chat_completion
+from kluster_integrations.core.answer._placeholder import reject_placeholder_completion
+from kluster_integrations.core.answer._readable import parsed_answer, readable_response
+from kluster_integrations.core.answer._streaming import StreamGuard
+from kluster_integrations.core.reasoning import DeltaSplitter, ReasoningMode, separate_completion
+from kluster_integrations.core.request import PreparedRequest
+from kluster_integrations.core.tools import (
+    ChunkMaker,
+    ParsedCall,
+    PromptedStream,
+    as_tool_completion,
+    read_reply,
+    retry_body,
+)
+from kluster_integrations.core.transport import ChunkParser, CompletionParser, build_answer
+
+
+@dataclass(frozen=True)
+class ChatAnswer:
+    """One whole answer: the completion (tool calls native, thinking placed), the prompted
+    calls that could not be used (LangChain's ``invalid_tool_calls``) and the response
+    headers."""
+
+    completion: ChatCompletion
+    invalid_calls: tuple[ParsedCall, ...] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def read_completion(
+    completion: Any, reasoning: ReasoningMode, invalid_calls: tuple[ParsedCall, ...] = ()
+) -> ChatAnswer:
+    """The last steps of every whole answer (also of Batch API answers): the thinking
+    placed, kluster's queued placeholder refused."""
+    separate_completion(completion, reasoning)
+    reject_placeholder_completion(completion)
+    return ChatAnswer(completion, invalid_calls)
+
+
+def read_batch_answer(body: Mapping[str, Any], reasoning: ReasoningMode) -> ChatAnswer:
+    """A chat completion from a Batch API output line, read as a real-time one is."""
+    check_chat_completion(body)
+    return read_completion(build_answer(ChatCompletion, body), reasoning)
+
+
+def _exchange(prepared: PreparedRequest) -> Generator[dict[str, Any], Any, ChatAnswer]:
+    """The requests of one whole answer and how it is read (sans I/O)."""
+    body = {**prepared.body, "stream": False} if prepared.stream else prepared.body
+    response = yield body
+    check_chat_completion(response)
+    plan = prepared.tools
+    if plan is None:
+        return read_completion(response, prepared.reasoning)
+    reply = read_reply(plan, response, retried=False, model=prepared.model)
+    if plan.required and not reply.calls:
+        response = yield retry_body(body, reply.text)
+        check_chat_completion(response)
+        reply = read_reply(plan, response, retried=True, model=prepared.model)
+    completion = as_tool_completion(response, reply, plan)
+    return read_completion(completion, prepared.reasoning, plan.held_invalid(reply))
+
+
+def complete(completions: Any, prepared: PreparedRequest) -> ChatAnswer:
+    """Send ``prepared`` with ``completions`` (``client.chat.completions``); the answer."""
+    flow = _exchange(prepared)
+    body = next(flow)
+    with readable_response():
+        while True:
+            raw = completions.with_raw_response.create(**body)
+            try:
+                body = flow.send(parsed_answer(raw, CompletionParser))
+            except StopIteration as done:
+                return ChatAnswer(done.value.completion, done.value.invalid_calls, raw.headers)
+
+
+async def acomplete(completions: Any, prepared: PreparedRequest) -> ChatAnswer:
+    """The async form of ``complete`` (``async_client.chat.completions``)."""
+    flow = _exchange(prepared)
+    body = next(flow)
+    with readable_response():
+        while True:
+            raw = await completions.with_raw_response.create(**body)
+            try:
+                body = flow.send(parsed_answer(raw, CompletionParser))
+            except StopIteration as done:
+                return ChatAnswer(done.value.completion, done.value.invalid_calls, raw.headers)
+
+
+class _StreamReader:
+    """One stream's chunks checked, read back as tool calls, their thinking moved."""
+
+    __slots__ = ("guard", "thinking", "tools")
+
+    def __init__(self, prepared: PreparedRequest) -> None:
+        self.guard = StreamGuard()
+        plan = prepared.tools
+        self.tools = PromptedStream(plan, prepared.model) if plan is not None else None
+        self.thinking = (
+            DeltaSplitter(prepared.reasoning) if prepared.reasoning != "inline" else None
+        )
+
+    def feed(self, chunk: Any) -> Iterator[ChatCompletionChunk]:
+        check_chat_chunk(chunk)
+        if chunk.choices:
+            choice = chunk.choices[0]
+            self.guard.saw(choice.delta.content if choice.delta else None, choice.finish_reason)
+        if self.tools is None:
+            yield self.thinking(chunk) if self.thinking else chunk
+            return
+        for out in self.tools.feed(chunk):
+            yield self.thinking(out) if self.thinking else out
+
+    def finish(self) -> Iterator[ChatCompletionChunk]:
+        self.guard.check_whole()
+        if self.tools is not None:
+            for out in self.tools.finish():
+                yield self.thinking(out) if self.thinking else out
+
+
+def _whole_as_chunks(answer: ChatAnswer) -> Iterator[ChatCompletionChunk]:
+    """A whole answer handed over as a stream (a prompted call that is required is read
+    whole, as it may be asked for again)."""
+    maker = ChunkMaker(answer.completion.model)
+    return maker.from_completion(answer.completion, answer.invalid_calls)
+
+
+@dataclass(frozen=True)
+class ChunkStream:
+    """A stream's chunks and its response headers (empty when read whole)."""
+
+    chunks: Iterator[ChatCompletionChunk]
+    headers: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class AsyncChunkStream:
+    """The async form of ``ChunkStream``."""
+
+    chunks: AsyncIterator[ChatCompletionChunk]
+    headers: Mapping[str, str]
+
+
+def stream(completions: Any, prepared: PreparedRequest) -> ChunkStream:
+    """Send ``prepared`` (``stream: True``); its chunks, as ``complete`` reads a whole
+    answer. The request is made now; the chunks are read as they are iterated."""
+    if prepared.tools is not None and prepared.tools.required:
+        answer = complete(completions, prepared)
+        return ChunkStream(_whole_as_chunks(answer), answer.headers)
+    with readable_response():
+        raw = completions.with_raw_response.create(**prepared.body)
+        upstream = parsed_answer(raw, Stream[ChunkParser])
+    return ChunkStream(_read_stream(upstream, _StreamReader(prepared)), raw.headers)
+
+
+def _read_stream(upstream: Any, reader: _StreamReader) -> Iterator[ChatCompletionChunk]:
+    try:
+        with reader.guard.reading():
+            for chunk in upstream:
+                yield from reader.feed(chunk)
+        yield from reader.finish()
+    finally:
+        upstream.close()
+
+
+async def astream(completions: Any, prepared: PreparedRequest) -> AsyncChunkStream:
+    """The async form of ``stream``."""
+    if prepared.tools is not None and prepared.tools.required:
+        answer = await acomplete(completions, prepared)
+        return AsyncChunkStream(_as_async(_whole_as_chunks(answer)), answer.headers)
+    with readable_response():
+        raw = await completions.with_raw_response.create(**prepared.body)
+        upstream = parsed_answer(raw, AsyncStream[ChunkParser])
+    return AsyncChunkStream(_aread_stream(upstream, _StreamReader(prepared)), raw.headers)
+
+
+async def _aread_stream(upstream: Any, reader: _StreamReader) -> AsyncIterator[ChatCompletionChunk]:
+    try:
+        with reader.guard.reading():
+            async for chunk in upstream:
+                for out in reader.feed(chunk):
+                    yield out
+        for out in reader.finish():
+            yield out
+    finally:
+        await upstream.close()
+
+
+async def _as_async(chunks: Iterator[ChatCompletionChunk]) -> AsyncIterator[ChatCompletionChunk]:
+    for chunk in chunks:
+        yield chunk

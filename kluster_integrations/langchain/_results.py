@@ -1,0 +1,105 @@
+"""Answers from the core answer path made LangChain results, as ``ChatOpenAI`` makes them.
+
+``chat_result_of`` turns whole answers into one ``ChatResult`` (``n > 1``: one generation
+per request, usage summed); ``ChunkConverter`` turns each streamed chunk into a
+``ChatGenerationChunk``. Both go through ``ChatOpenAI``'s own conversion, then add what
+kluster.ai needs: the thinking the answer path moved into ``reasoning_content``
+(``additional_kwargs["reasoning_content"]``), and the prompted calls that could not be
+used (``invalid_tool_calls``).
+
+Example::
+
+    result = chat_result_of(llm, [complete(llm.client, prepared)])
+    convert = ChunkConverter(llm, headers)
+    generation = convert(chunk)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from typing import Any, cast
+
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+
+from kluster_integrations.core.answer import ChatAnswer
+from kluster_integrations.core.reasoning import reasoning_field
+from kluster_integrations.langchain._framework import (
+    chat_result,
+    combined_llm_output,
+    generation_chunk,
+)
+from kluster_integrations.langchain._reasoning import note_reasoning
+from kluster_integrations.langchain._tools import add_invalid_calls
+
+
+def completions_wanted(default_n: Any, kwargs: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """How many completions a call asks for (kluster.ai gives one per request), and the
+    call's kwargs for each single request."""
+    n = kwargs.get("n", default_n)
+    if isinstance(n, int) and n > 1:
+        return n, {**kwargs, "n": 1}
+    return 1, kwargs
+
+
+def chat_result_of(model: Any, answers: Sequence[ChatAnswer]) -> ChatResult:
+    """One result of ``answers`` (``n > 1``: usage summed), made as ``ChatOpenAI`` makes
+    it, with the thinking and the prompted calls that could not be used."""
+    mode = model._reasoning_mode
+    results = []
+    for answer in answers:
+        info = {"headers": dict(answer.headers)} if model.include_response_headers else None
+        result = chat_result(model, answer.completion, info)
+        for generation, choice in zip(result.generations, answer.completion.choices, strict=False):
+            note_reasoning(generation.message, reasoning_field(choice.message), mode)
+            add_invalid_calls(cast(AIMessage, generation.message), answer.invalid_calls)
+        results.append(result)
+    if len(results) == 1:
+        return results[0]
+    return ChatResult(
+        generations=[generation for result in results for generation in result.generations],
+        llm_output=combined_llm_output(model, [result.llm_output for result in results]),
+    )
+
+
+class ChunkConverter:
+    """One stream's chunks made ``ChatGenerationChunk`` s as ``ChatOpenAI`` makes them
+    (headers on the first with ``include_response_headers``), each with its piece of the
+    thinking."""
+
+    def __init__(self, model: Any, headers: Mapping[str, str], run_manager: Any = None) -> None:
+        self.model = model
+        self.run_manager = run_manager
+        self.mode = model._reasoning_mode
+        self.chunk_class: type = AIMessageChunk
+        self.info: dict[str, Any] = (
+            {"headers": dict(headers)} if model.include_response_headers else {}
+        )
+
+    def __call__(self, chunk: Any) -> ChatGenerationChunk | None:
+        info, self.info = self.info, {}
+        generation = generation_chunk(self.model, chunk.model_dump(), self.chunk_class, info)
+        if generation is None:
+            return None
+        self.chunk_class = generation.message.__class__
+        delta = chunk.choices[0].delta if chunk.choices else None
+        note_reasoning(generation.message, reasoning_field(delta) if delta else None, self.mode)
+        return generation
+
+    def generations(self, chunks: Iterable[Any]) -> Iterator[ChatGenerationChunk]:
+        """The converted chunks, each reported to the run manager as a new token."""
+        for chunk in chunks:
+            generation = self(chunk)
+            if generation is not None:
+                if self.run_manager:
+                    self.run_manager.on_llm_new_token(generation.text, chunk=generation)
+                yield generation
+
+    async def agenerations(self, chunks: AsyncIterable[Any]) -> AsyncIterator[ChatGenerationChunk]:
+        """The async form of ``generations``."""
+        async for chunk in chunks:
+            generation = self(chunk)
+            if generation is not None:
+                if self.run_manager:
+                    await self.run_manager.on_llm_new_token(generation.text, chunk=generation)
+                yield generation
