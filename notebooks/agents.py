@@ -32,7 +32,7 @@
 # come from the emulator.
 
 # %%
-from kluster_integrations.demo.backend import start_backend
+from kluster_integrations.demo import start_backend
 
 backend = start_backend()  # kluster.ai if KLUSTER_API_KEY is set, else the local emulator
 print(f"Running on {backend.description}.")

@@ -34,7 +34,7 @@
 # the counts below are not a real classification. The saved outputs come from the emulator.
 
 # %%
-from kluster_integrations.demo.backend import start_backend
+from kluster_integrations.demo import start_backend
 
 backend = start_backend()  # kluster.ai if KLUSTER_API_KEY is set, else the local emulator
 print(f"Running on {backend.description}.")
@@ -42,7 +42,7 @@ print(f"Running on {backend.description}.")
 if backend.is_emulated:
     # The emulator runs a batch in well under a second; slow it to 2 ms per request so the
     # progress bar below has something to show.
-    from kluster_integrations.emulator.batch_store import BatchClock, batch_store
+    from kluster_integrations.emulator import BatchClock, batch_store
 
     batch_store(backend.emulator.state).clock = BatchClock(seconds_per_line=0.002)
 

@@ -44,7 +44,7 @@
 # notebook come from the emulator; run it with your key to see real model answers.
 
 # %%
-from kluster_integrations.demo.backend import start_backend
+from kluster_integrations.demo import start_backend
 
 backend = start_backend()  # kluster.ai if KLUSTER_API_KEY is set, else the local emulator
 print(f"Running on {backend.description}.")

@@ -104,6 +104,53 @@ from typing import TYPE_CHECKING, Any
 
 from openai import APIConnectionError, OpenAIError
 
+__all__ = [
+    "AdaptiveInferenceQueuedError",
+    "BaseURLWarning",
+    "BatchDownloadError",
+    "BatchError",
+    "BatchFileIdError",
+    "BatchFileTooLargeError",
+    "BatchInputError",
+    "BatchItemError",
+    "BatchNotFinishedError",
+    "BatchNotFoundError",
+    "BatchOutputError",
+    "BatchOutputLineError",
+    "BatchResultsError",
+    "BatchStatusUnavailableError",
+    "BatchTimeoutError",
+    "ConfigurationError",
+    "DeadlineExceededError",
+    "EmbeddingMismatchError",
+    "EmptyAPIKeyError",
+    "ImageInputNotSupportedError",
+    "InvalidAPIKeyError",
+    "InvalidReasoningModeError",
+    "InvalidRequestError",
+    "InvalidToolCallError",
+    "InvalidToolError",
+    "KlusterError",
+    "KlusterTimeoutError",
+    "KlusterWarning",
+    "MalformedResponseError",
+    "MissingAPIKeyError",
+    "ModelListingWarning",
+    "RequestRefusedError",
+    "ResponseError",
+    "ResponseTooLargeError",
+    "StreamIdleTimeoutError",
+    "StreamInterruptedError",
+    "StructuredOutputError",
+    "ToolCallRequiredError",
+    "ToolCallingNotSupportedError",
+    "UnknownModelWarning",
+    "UnsupportedContentEncodingError",
+    "UnsupportedParameterError",
+    "UnsupportedParameterWarning",
+    "WrongModelPurposeError",
+]
+
 if TYPE_CHECKING:
     import httpx
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import time
 
-from kluster_integrations.demo.backend import kluster_backend
+from kluster_integrations.demo._backend import kluster_backend
 
 
 def emit(text: str = "", end: str = "\n") -> None:
@@ -21,7 +21,9 @@ def main() -> int:
     started = time.perf_counter()
     with kluster_backend() as backend:
         emit(f"Running on {backend.description}.\n")
-        from kluster_integrations.demo import agents, langchain_chain, llama_index_rag
+        from kluster_integrations.demo import _agents as agents
+        from kluster_integrations.demo import _langchain_chain as langchain_chain
+        from kluster_integrations.demo import _llama_index_rag as llama_index_rag
 
         langchain_chain.run(emit)
         emit()

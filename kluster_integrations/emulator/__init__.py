@@ -18,18 +18,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kluster_integrations.emulator.state import EmulatorState, Fault, RecordedRequest, Settings
+from kluster_integrations.emulator._batch_store import BatchClock, BatchFault, batch_store
+from kluster_integrations.emulator._state import EmulatorState, Fault, RecordedRequest, Settings
 
 if TYPE_CHECKING:
-    from kluster_integrations.emulator.server import EMULATOR_API_KEY, KlusterEmulator
+    from kluster_integrations.emulator._server import EMULATOR_API_KEY, KlusterEmulator
 
 __all__ = [
     "EMULATOR_API_KEY",
+    "BatchClock",
+    "BatchFault",
     "EmulatorState",
     "Fault",
     "KlusterEmulator",
     "RecordedRequest",
     "Settings",
+    "batch_store",
 ]
 
 _FROM_SERVER = frozenset({"EMULATOR_API_KEY", "KlusterEmulator"})
@@ -38,7 +42,7 @@ _FROM_SERVER = frozenset({"EMULATOR_API_KEY", "KlusterEmulator"})
 def __getattr__(name: str) -> Any:
     if name in _FROM_SERVER:
         try:
-            from kluster_integrations.emulator import server
+            from kluster_integrations.emulator import _server as server
         except ImportError as err:
             raise ImportError(
                 f"The kluster.ai emulator needs its extra: pip install "

@@ -6,8 +6,8 @@ import argparse
 
 import uvicorn
 
-from kluster_integrations.emulator.app import create_app
-from kluster_integrations.emulator.state import EmulatorState, Settings
+from kluster_integrations.emulator._app import create_app
+from kluster_integrations.emulator._state import EmulatorState, Settings
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -62,6 +62,8 @@ from kluster_integrations.langchain._tools import (
     tools_off_error,
 )
 
+__all__ = ["ChatKluster"]
+
 #: Per-call keyword arguments that LangChain itself puts in, not the user.
 _FRAMEWORK_KWARGS = frozenset({"stream"})
 

@@ -34,6 +34,8 @@ from kluster_integrations.core.models import check_model
 from kluster_integrations.core.request import check_batch_size, check_embedding_parameters
 from kluster_integrations.langchain._connection import with_kluster_connection
 
+__all__ = ["KlusterEmbeddings"]
+
 
 class KlusterEmbeddings(OpenAIEmbeddings):
     """kluster.ai embedding model integration (`BAAI/bge-m3`) for LangChain.

@@ -40,6 +40,8 @@ from kluster_integrations.core.transport import (
 )
 from kluster_integrations.llama_index._connection import with_guarded_clients
 
+__all__ = ["KlusterEmbedding"]
+
 DEFAULT_EMBED_BATCH_SIZE = 100
 
 

@@ -68,6 +68,8 @@ from kluster_integrations.llama_index._responses import (
 from kluster_integrations.llama_index._structured import StructuredMethods
 from kluster_integrations.llama_index._tools import tools_off_error
 
+__all__ = ["KlusterLLM"]
+
 
 class KlusterLLM(StructuredMethods, BatchAPIMethods, OpenAILike):
     """kluster.ai LLM: LlamaIndex's `OpenAILike`, made to keep the kluster.ai contract.

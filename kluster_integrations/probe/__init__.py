@@ -25,8 +25,8 @@ From Python::
     assert not report.drift, report.to_text()
 """
 
-from kluster_integrations.probe.plan import PROBE_MODEL, Probe, plan
-from kluster_integrations.probe.report import Check, ProbeReport
-from kluster_integrations.probe.run import ProbeAborted, run_probe
+from kluster_integrations.probe._plan import PROBE_MODEL, Probe, plan
+from kluster_integrations.probe._report import Check, ProbeReport
+from kluster_integrations.probe._run import ProbeAborted, run_probe
 
 __all__ = ["PROBE_MODEL", "Check", "Probe", "ProbeAborted", "ProbeReport", "plan", "run_probe"]

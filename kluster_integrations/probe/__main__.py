@@ -10,8 +10,8 @@ from openai import OpenAI
 from kluster_integrations.core.contract import API_KEY_ENV, BASE_URL_ENV
 from kluster_integrations.core.errors import KlusterError
 from kluster_integrations.core.transport import resolve_api_key, resolve_base_url
-from kluster_integrations.probe.plan import PROBE_MODEL
-from kluster_integrations.probe.run import run_probe
+from kluster_integrations.probe._plan import PROBE_MODEL
+from kluster_integrations.probe._run import run_probe
 
 EXIT_OK, EXIT_DRIFT, EXIT_FAILED = 0, 1, 2
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kluster_integrations.core.batch_api._cli import main
-from kluster_integrations.emulator.batch_store import BatchFault
+from kluster_integrations.emulator._batch_store import BatchFault
 from kluster_integrations.langchain.chat_models import ChatKluster
 
 ROOT = Path(__file__).resolve().parents[3]

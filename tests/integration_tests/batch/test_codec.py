@@ -10,8 +10,8 @@ import pytest
 from kluster_integrations.core.batch_api import BatchCodec, asubmit_inputs, attach, submit_inputs
 from kluster_integrations.core.contract import DEFAULT_CHAT_MODEL
 from kluster_integrations.core.errors import BatchInputError
-from kluster_integrations.emulator.batch_runner import BATCH_LINE_HEADER
-from kluster_integrations.emulator.server import EMULATOR_API_KEY
+from kluster_integrations.emulator._batch_runner import BATCH_LINE_HEADER
+from kluster_integrations.emulator._server import EMULATOR_API_KEY
 
 FAST = {"poll_interval": 0.01, "progress": False}
 

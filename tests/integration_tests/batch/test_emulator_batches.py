@@ -9,8 +9,8 @@ import openai
 import pytest
 
 from kluster_integrations.core.contract import DEFAULT_CHAT_MODEL
-from kluster_integrations.emulator.batch_runner import BATCH_LINE_HEADER
-from kluster_integrations.emulator.batch_store import BatchClock, BatchFault
+from kluster_integrations.emulator._batch_runner import BATCH_LINE_HEADER
+from kluster_integrations.emulator._batch_store import BatchClock, BatchFault
 
 FINAL = ("completed", "failed", "expired", "cancelled")
 

@@ -20,9 +20,9 @@ from kluster_integrations.core.errors import (
     BatchResultsError,
     BatchTimeoutError,
 )
-from kluster_integrations.emulator.batch_runner import BATCH_LINE_HEADER
-from kluster_integrations.emulator.batch_store import BatchFault
-from kluster_integrations.emulator.refusals import contract_violations
+from kluster_integrations.emulator._batch_runner import BATCH_LINE_HEADER
+from kluster_integrations.emulator._batch_store import BatchFault
+from kluster_integrations.emulator._refusals import contract_violations
 from kluster_integrations.langchain.chat_models import ChatKluster
 
 FAST = {"poll_interval": 0.01, "progress": False}

@@ -14,9 +14,9 @@ from kluster_integrations.core.errors import (
     BatchItemError,
     BatchResultsError,
 )
-from kluster_integrations.emulator.batch_runner import BATCH_LINE_HEADER
-from kluster_integrations.emulator.batch_store import BatchFault
-from kluster_integrations.emulator.refusals import contract_violations
+from kluster_integrations.emulator._batch_runner import BATCH_LINE_HEADER
+from kluster_integrations.emulator._batch_store import BatchFault
+from kluster_integrations.emulator._refusals import contract_violations
 from kluster_integrations.llama_index.llms import KlusterLLM
 
 FAST = {"poll_interval": 0.01, "progress": False}

@@ -17,8 +17,8 @@ from kluster_integrations.core.models import (
 )
 from kluster_integrations.core.request import sanitize_request
 from kluster_integrations.core.tools import model_capabilities, plan_request
-from kluster_integrations.emulator.refusals import contract_violations
-from kluster_integrations.emulator.server import EMULATOR_API_KEY, KlusterEmulator
+from kluster_integrations.emulator._refusals import contract_violations
+from kluster_integrations.emulator._server import EMULATOR_API_KEY, KlusterEmulator
 
 TOOL_MODEL = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"
 TEXT_MODEL = "mistralai/Mistral-Nemo-Instruct-2407"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from tests.unit_tests.docs.test_readme import DOCS, PAGES, README, blocks, page_id
 
 PAGES_WITH_PYTHON = [page for page in PAGES if blocks(page, "python")]

@@ -9,7 +9,7 @@ import openai
 import pytest
 
 from kluster_integrations.core.contract import DEFAULT_CHAT_MODEL
-from kluster_integrations.emulator.state import Fault
+from kluster_integrations.emulator._state import Fault
 
 HELLO = [{"role": "user", "content": "hi"}]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import openai
 import pytest
 
-from kluster_integrations.emulator.reasoning import move_to_field
+from kluster_integrations.emulator._reasoning import move_to_field
 
 R1 = "deepseek-ai/DeepSeek-R1-0528"
 LLAMA = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"

@@ -12,7 +12,7 @@ import openai
 import pytest
 
 from kluster_integrations.core.contract import DEFAULT_CHAT_MODEL
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 
 HELLO = [{"role": "user", "content": "hi"}]
 

@@ -10,7 +10,7 @@ import pytest
 
 from kluster_integrations.core.tools import ENVELOPE_KEY, ToolChoice, ToolSpec
 from kluster_integrations.core.tools import tools_instruction as instruction
-from kluster_integrations.emulator.server import EMULATOR_API_KEY, KlusterEmulator
+from kluster_integrations.emulator._server import EMULATOR_API_KEY, KlusterEmulator
 
 TOOL_MODEL = "klusterai/Meta-Llama-3.1-8B-Instruct-Turbo"
 TEXT_MODEL = "mistralai/Mistral-Nemo-Instruct-2407"

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 
 
 @pytest.fixture(scope="session", autouse=True)

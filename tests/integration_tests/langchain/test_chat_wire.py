@@ -20,9 +20,9 @@ from kluster_integrations.core.errors import (
     UnsupportedParameterError,
     UnsupportedParameterWarning,
 )
-from kluster_integrations.emulator.refusals import contract_violations
-from kluster_integrations.emulator.server import KlusterEmulator
-from kluster_integrations.emulator.state import CHAT_PATH
+from kluster_integrations.emulator._refusals import contract_violations
+from kluster_integrations.emulator._server import KlusterEmulator
+from kluster_integrations.emulator._state import CHAT_PATH
 from kluster_integrations.langchain.chat_models import ChatKluster
 
 #: A model without native tools, so tool-call history is rewritten to text.

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kluster_integrations.demo import langchain_chain
-from kluster_integrations.emulator.refusals import contract_violations
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.demo import _langchain_chain as langchain_chain
+from kluster_integrations.emulator._refusals import contract_violations
+from kluster_integrations.emulator._server import KlusterEmulator
 
 
 def test_demo_streams_then_prints_structured_output(emulator: KlusterEmulator) -> None:

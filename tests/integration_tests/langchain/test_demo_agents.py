@@ -3,9 +3,9 @@ through the prompt to the text-only one, and the reasoning model's thinking is k
 
 from __future__ import annotations
 
-from kluster_integrations.demo import agents
-from kluster_integrations.emulator.refusals import contract_violations
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.demo import _agents as agents
+from kluster_integrations.emulator._refusals import contract_violations
+from kluster_integrations.emulator._server import KlusterEmulator
 
 
 def test_demo_agents_on_both_kinds_of_model(emulator: KlusterEmulator) -> None:

@@ -12,8 +12,8 @@ from kluster_integrations.core.errors import (
     MissingAPIKeyError,
     UnsupportedParameterError,
 )
-from kluster_integrations.emulator.refusals import embedding_violations
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._refusals import embedding_violations
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.embeddings import KlusterEmbeddings
 
 

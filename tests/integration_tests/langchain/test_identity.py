@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from langchain_core.callbacks import BaseCallbackHandler
 
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.chat_models import ChatKluster
 
 

@@ -14,7 +14,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from pydantic import BaseModel
 
 from kluster_integrations.core.errors import InvalidReasoningModeError, KlusterError
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.chat_models import ChatKluster
 
 R1 = "deepseek-ai/DeepSeek-R1-0528"

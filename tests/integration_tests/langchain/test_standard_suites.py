@@ -19,7 +19,7 @@ from langchain_tests.integration_tests import (
 )
 
 from kluster_integrations.core.contract import DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDING_MODEL
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.embeddings import KlusterEmbeddings
 from tests.chat_kluster_capabilities import ChatKlusterCapabilities
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.chat_models import ChatKluster
 from tests.integration_tests.langchain import test_standard_suites as native
 

@@ -15,7 +15,7 @@ from langchain_openai import ChatOpenAI
 from pydantic import BaseModel
 
 from kluster_integrations.core.contract import DEFAULT_CHAT_MODEL
-from kluster_integrations.emulator.server import EMULATOR_API_KEY, KlusterEmulator
+from kluster_integrations.emulator._server import EMULATOR_API_KEY, KlusterEmulator
 from kluster_integrations.langchain.chat_models import ChatKluster
 
 

@@ -13,8 +13,8 @@ from typing_extensions import TypedDict
 
 from kluster_integrations.core.errors import StructuredOutputError, ToolCallingNotSupportedError
 from kluster_integrations.core.tools import SCHEMA_HEADING, TOOLS_HEADING
-from kluster_integrations.emulator.refusals import contract_violations
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._refusals import contract_violations
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.chat_models import ChatKluster
 
 TEXT_ONLY_MODEL = "mistralai/Mistral-Nemo-Instruct-2407"

@@ -21,8 +21,8 @@ from kluster_integrations.core.errors import (
     ToolCallRequiredError,
 )
 from kluster_integrations.core.tools import CORRECTION, TOOLS_HEADING
-from kluster_integrations.emulator.refusals import contract_violations
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._refusals import contract_violations
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.chat_models import ChatKluster
 
 TOOL_MODEL = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"

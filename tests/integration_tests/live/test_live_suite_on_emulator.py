@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kluster_integrations.emulator.server import EMULATOR_API_KEY, KlusterEmulator
+from kluster_integrations.emulator._server import EMULATOR_API_KEY, KlusterEmulator
 
 LIVE_DIR = Path(__file__).resolve().parents[2] / "live"
 ROOT = LIVE_DIR.parents[1]

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from llama_index.core import Settings, VectorStoreIndex
 
-from kluster_integrations.demo.llama_index_rag import load_corpus
-from kluster_integrations.emulator.refusals import contract_violations, embedding_violations
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.demo._llama_index_rag import load_corpus
+from kluster_integrations.emulator._refusals import contract_violations, embedding_violations
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.llama_index.embeddings import KlusterEmbedding
 from kluster_integrations.llama_index.llms import KlusterLLM
 

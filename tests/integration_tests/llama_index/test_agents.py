@@ -8,7 +8,7 @@ from llama_index.core.agent.workflow import ReActAgent
 from llama_index.core.tools import FunctionTool
 
 from kluster_integrations.core.errors import ToolCallingNotSupportedError
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.llama_index.llms import KlusterLLM
 
 from .conftest import assert_contract_kept, user_texts

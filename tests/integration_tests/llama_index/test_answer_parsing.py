@@ -16,7 +16,7 @@ from llama_index.llms.openai_like import OpenAILike
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from kluster_integrations.core.contract import DEFAULT_CHAT_MODEL
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.llama_index.llms import KlusterLLM
 
 MESSAGES = [ChatMessage(role="user", content="Say hello.")]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kluster_integrations.demo import llama_index_rag
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.demo import _llama_index_rag as llama_index_rag
+from kluster_integrations.emulator._server import KlusterEmulator
 
 from .conftest import assert_contract_kept
 

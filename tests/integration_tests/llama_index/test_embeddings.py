@@ -16,7 +16,7 @@ from kluster_integrations.core.errors import (
     UnknownModelWarning,
     UnsupportedParameterError,
 )
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.llama_index.embeddings import KlusterEmbedding
 
 from .conftest import assert_contract_kept

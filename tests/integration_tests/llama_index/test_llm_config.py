@@ -18,7 +18,7 @@ from kluster_integrations.core.errors import (
     UnknownModelWarning,
 )
 from kluster_integrations.core.models import lookup_model
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.llama_index.llms import KlusterLLM
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from llama_index.core.llms import ChatMessage
 
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.llama_index.llms import KlusterLLM
 
 from .conftest import assert_contract_kept

@@ -13,7 +13,7 @@ from kluster_integrations.core.errors import (
     UnsupportedParameterError,
     UnsupportedParameterWarning,
 )
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.llama_index.llms import KlusterLLM
 
 from .conftest import assert_contract_kept

@@ -5,8 +5,8 @@ from __future__ import annotations
 from llama_index.core import Settings, VectorStoreIndex
 
 from kluster_integrations.core.contract import DEFAULT_EMBEDDING_MODEL
-from kluster_integrations.demo.llama_index_rag import load_corpus
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.demo._llama_index_rag import load_corpus
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.llama_index.embeddings import KlusterEmbedding
 from kluster_integrations.llama_index.llms import KlusterLLM
 

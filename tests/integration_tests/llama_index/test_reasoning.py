@@ -11,7 +11,7 @@ from llama_index.core.prompts import PromptTemplate
 from pydantic import BaseModel
 
 from kluster_integrations.core.errors import InvalidReasoningModeError, KlusterError
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.llama_index.llms import KlusterLLM
 
 from .conftest import assert_contract_kept

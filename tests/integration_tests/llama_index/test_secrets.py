@@ -8,8 +8,8 @@ import logging
 import openai
 import pytest
 
-from kluster_integrations.emulator.hostile import KEY_ECHOES
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._hostile import KEY_ECHOES
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.llama_index.embeddings import KlusterEmbedding
 from kluster_integrations.llama_index.llms import KlusterLLM
 

@@ -10,7 +10,7 @@ from llama_index.llms.openai_like import OpenAILike
 from pydantic import BaseModel
 
 from kluster_integrations.core.contract import DEFAULT_CHAT_MODEL
-from kluster_integrations.emulator.server import EMULATOR_API_KEY, KlusterEmulator
+from kluster_integrations.emulator._server import EMULATOR_API_KEY, KlusterEmulator
 from kluster_integrations.llama_index.llms import KlusterLLM
 
 

@@ -6,7 +6,7 @@ import pytest
 from llama_index.core.llms import ChatMessage
 
 from kluster_integrations.core.errors import StreamInterruptedError
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.llama_index.llms import KlusterLLM
 
 HI = [ChatMessage(role="user", content="Tell me about kluster.ai batch jobs.")]

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from kluster_integrations.core.errors import StructuredOutputError
 from kluster_integrations.core.tools import SCHEMA_HEADING
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.llama_index.llms import KlusterLLM
 
 from .conftest import assert_contract_kept, user_texts

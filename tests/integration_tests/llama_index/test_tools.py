@@ -17,8 +17,8 @@ from pydantic import BaseModel
 
 from kluster_integrations.core.errors import ImageInputNotSupportedError, InvalidToolError
 from kluster_integrations.core.tools import TOOLS_HEADING
-from kluster_integrations.emulator.refusals import contract_violations
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._refusals import contract_violations
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.llama_index.llms import KlusterLLM
 
 # The workflows package walks agent objects with inspect.getmembers, which touches

@@ -19,12 +19,12 @@ from openai import OpenAI
 
 from kluster_integrations.core.contract import KNOWN_MODELS, ParameterRule
 from kluster_integrations.core.contract import _api as contract
-from kluster_integrations.emulator.server import EMULATOR_API_KEY, KlusterEmulator
-from kluster_integrations.emulator.state import Fault
+from kluster_integrations.emulator._server import EMULATOR_API_KEY, KlusterEmulator
+from kluster_integrations.emulator._state import Fault
 from kluster_integrations.probe.__main__ import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, main
-from kluster_integrations.probe.plan import ALL_MODELS, PROBE_MODEL
-from kluster_integrations.probe.report import ProbeReport
-from kluster_integrations.probe.run import run_probe
+from kluster_integrations.probe._plan import ALL_MODELS, PROBE_MODEL
+from kluster_integrations.probe._report import ProbeReport
+from kluster_integrations.probe._run import run_probe
 
 CHAT_MODELS = [info.id for info in KNOWN_MODELS.values() if info.is_chat]
 

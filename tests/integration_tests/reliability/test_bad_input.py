@@ -17,7 +17,7 @@ import pytest
 from llama_index.core.llms import ChatMessage
 
 from kluster_integrations.core.errors import InvalidRequestError, UnknownModelWarning
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.chat_models import ChatKluster
 from kluster_integrations.llama_index.llms import KlusterLLM
 from tests.integration_tests.reliability.adapters import CHAT_CALLS, ChatCall

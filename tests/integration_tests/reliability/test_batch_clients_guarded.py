@@ -13,7 +13,7 @@ import pytest
 from kluster_integrations.core.batch_api import attach
 from kluster_integrations.core.batch_api._cli import main
 from kluster_integrations.core.errors import MalformedResponseError
-from kluster_integrations.emulator.batch_store import BatchFault
+from kluster_integrations.emulator._batch_store import BatchFault
 from kluster_integrations.langchain.chat_models import ChatKluster
 
 

@@ -27,10 +27,10 @@ from kluster_integrations.core.errors import (
 )
 from kluster_integrations.core.transport import _guards as guards
 from kluster_integrations.core.transport import guard_options, guarded_http_clients
-from kluster_integrations.emulator.batch_store import BatchFault
-from kluster_integrations.emulator.batches import FILES_PATH
-from kluster_integrations.emulator.hostile import DRIPPED_FILE
-from kluster_integrations.emulator.server import EMULATOR_API_KEY
+from kluster_integrations.emulator._batch_store import BatchFault
+from kluster_integrations.emulator._batches import FILES_PATH
+from kluster_integrations.emulator._hostile import DRIPPED_FILE
+from kluster_integrations.emulator._server import EMULATOR_API_KEY
 from kluster_integrations.langchain.chat_models import ChatKluster
 
 FAST = {"poll_interval": 0.01, "progress": False}

@@ -10,8 +10,8 @@ import json
 import pytest
 
 from kluster_integrations.core.errors import BatchItemError
-from kluster_integrations.emulator.batch_store import BatchFault
-from kluster_integrations.emulator.server import EMULATOR_API_KEY
+from kluster_integrations.emulator._batch_store import BatchFault
+from kluster_integrations.emulator._server import EMULATOR_API_KEY
 from kluster_integrations.langchain.chat_models import ChatKluster
 
 ECHOES = {

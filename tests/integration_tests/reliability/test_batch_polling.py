@@ -21,8 +21,8 @@ from kluster_integrations.core.errors import (
     BatchTimeoutError,
     DeadlineExceededError,
 )
-from kluster_integrations.emulator.batches import BATCHES_PATH
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._batches import BATCHES_PATH
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.chat_models import ChatKluster
 
 WAYS = ["wait", "async_wait"]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from kluster_integrations.core.errors import BaseURLWarning, EmptyAPIKeyError, MissingAPIKeyError
-from kluster_integrations.emulator.server import EMULATOR_API_KEY, KlusterEmulator
+from kluster_integrations.emulator._server import EMULATOR_API_KEY, KlusterEmulator
 from kluster_integrations.langchain.chat_models import ChatKluster
 from kluster_integrations.langchain.embeddings import KlusterEmbeddings
 from kluster_integrations.llama_index.embeddings import KlusterEmbedding

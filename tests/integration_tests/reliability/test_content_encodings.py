@@ -19,8 +19,8 @@ from kluster_integrations.core.errors import (
     ResponseTooLargeError,
     UnsupportedContentEncodingError,
 )
-from kluster_integrations.emulator.hostile import hostile_answer
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._hostile import hostile_answer
+from kluster_integrations.emulator._server import KlusterEmulator
 from tests.integration_tests.reliability.adapters import CHAT_CALLS, ChatCall
 
 CAP = 100_000

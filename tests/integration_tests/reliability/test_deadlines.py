@@ -11,7 +11,7 @@ import langchain_openai
 import pytest
 
 from kluster_integrations.core.errors import DeadlineExceededError, StreamIdleTimeoutError
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.chat_models import ChatKluster
 from tests.integration_tests.reliability.adapters import CHAT_CALLS, STREAMING_CALLS, ChatCall
 

@@ -16,8 +16,8 @@ from kluster_integrations.core.errors import (
     InvalidRequestError,
     MalformedResponseError,
 )
-from kluster_integrations.emulator.hostile import BROKEN_ELEMENT, BROKEN_VECTOR_INDEX
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._hostile import BROKEN_ELEMENT, BROKEN_VECTOR_INDEX
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.embeddings import KlusterEmbeddings
 from kluster_integrations.llama_index.embeddings import KlusterEmbedding
 

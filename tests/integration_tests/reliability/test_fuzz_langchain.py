@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 from kluster_integrations.core.errors import UnsupportedParameterWarning
-from kluster_integrations.emulator.refusals import contract_violations
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._refusals import contract_violations
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.chat_models import ChatKluster
 from tests.integration_tests.reliability.fuzz_strategies import (
     call_ids,

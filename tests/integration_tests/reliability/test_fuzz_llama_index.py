@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from llama_index.core.llms import ChatMessage
 
 from kluster_integrations.core.errors import UnsupportedParameterWarning
-from kluster_integrations.emulator.refusals import contract_violations
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._refusals import contract_violations
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.llama_index.llms import KlusterLLM
 from tests.integration_tests.reliability.fuzz_strategies import (
     call_ids,

@@ -10,7 +10,7 @@ import openai
 import pytest
 
 from kluster_integrations.core.errors import MalformedResponseError
-from kluster_integrations.emulator.server import EMULATOR_API_KEY, KlusterEmulator
+from kluster_integrations.emulator._server import EMULATOR_API_KEY, KlusterEmulator
 from tests.integration_tests.reliability.adapters import CHAT_CALLS, STREAMING_CALLS, ChatCall
 
 WHOLE_CALLS = [call for call in CHAT_CALLS if not call.streams]

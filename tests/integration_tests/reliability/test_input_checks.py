@@ -11,7 +11,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from llama_index.core.llms import ChatMessage
 
 from kluster_integrations.core.errors import InvalidRequestError
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.chat_models import ChatKluster
 from kluster_integrations.llama_index.llms import KlusterLLM
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.chat_models import ChatKluster
 from kluster_integrations.langchain.embeddings import KlusterEmbeddings
 from kluster_integrations.llama_index.embeddings import KlusterEmbedding

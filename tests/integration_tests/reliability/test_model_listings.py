@@ -22,8 +22,8 @@ from kluster_integrations.core.models import (
     reset_catalog,
 )
 from kluster_integrations.core.tools import TOOLS_HEADING
-from kluster_integrations.emulator.hostile import LISTED_NEW_MODEL
-from kluster_integrations.emulator.server import EMULATOR_API_KEY, KlusterEmulator
+from kluster_integrations.emulator._hostile import LISTED_NEW_MODEL
+from kluster_integrations.emulator._server import EMULATOR_API_KEY, KlusterEmulator
 from kluster_integrations.langchain.chat_models import ChatKluster
 from kluster_integrations.llama_index.llms import KlusterLLM
 

@@ -10,7 +10,7 @@ import pytest
 
 from kluster_integrations.core.errors import DeadlineExceededError, MalformedResponseError
 from kluster_integrations.core.transport import GuardedTransport, GuardOptions
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.chat_models import ChatKluster
 
 

@@ -13,7 +13,7 @@ from llama_index.core.tools import FunctionTool
 
 from kluster_integrations.core.errors import InvalidToolCallError
 from kluster_integrations.core.tools import TOOLS_HEADING
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.chat_models import ChatKluster
 from kluster_integrations.llama_index.llms import KlusterLLM
 

@@ -7,7 +7,7 @@ import pytest
 from llama_index.core.base.llms.types import ChatMessage
 
 from kluster_integrations.core.errors import StreamInterruptedError
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.chat_models import ChatKluster
 from kluster_integrations.llama_index.llms import KlusterLLM
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import openai
 import pytest
 
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.embeddings import KlusterEmbeddings
 from kluster_integrations.llama_index.embeddings import KlusterEmbedding
 from tests.integration_tests.reliability.adapters import CHAT_CALLS, ChatCall

@@ -18,9 +18,9 @@ import pytest
 from langchain_core.load import dumps
 
 from kluster_integrations.core.errors import InvalidAPIKeyError
-from kluster_integrations.emulator.hostile import KEY_ECHOES
-from kluster_integrations.emulator.server import KlusterEmulator
-from kluster_integrations.emulator.state import EMBEDDINGS_PATH
+from kluster_integrations.emulator._hostile import KEY_ECHOES
+from kluster_integrations.emulator._server import KlusterEmulator
+from kluster_integrations.emulator._state import EMBEDDINGS_PATH
 from kluster_integrations.langchain.chat_models import ChatKluster
 from kluster_integrations.langchain.embeddings import KlusterEmbeddings
 from kluster_integrations.llama_index.embeddings import KlusterEmbedding

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kluster_integrations.core.errors import ResponseTooLargeError
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from tests.integration_tests.reliability.adapters import CHAT_CALLS, STREAMING_CALLS, ChatCall
 
 WHOLE_CALLS = [call for call in CHAT_CALLS if not call.streams]

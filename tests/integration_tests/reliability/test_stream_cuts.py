@@ -13,7 +13,7 @@ import pytest
 from langchain_core.output_parsers import StrOutputParser
 
 from kluster_integrations.core.errors import StreamInterruptedError
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.chat_models import ChatKluster
 from kluster_integrations.llama_index.llms import KlusterLLM
 from tests.integration_tests.reliability.adapters import PROMPT, STREAMING_CALLS, ChatCall

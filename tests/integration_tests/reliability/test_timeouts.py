@@ -11,7 +11,7 @@ import openai
 import pytest
 
 from kluster_integrations.core.errors import StreamInterruptedError
-from kluster_integrations.emulator.server import KlusterEmulator
+from kluster_integrations.emulator._server import KlusterEmulator
 from tests.integration_tests.reliability.adapters import CHAT_CALLS, STREAMING_CALLS, ChatCall
 
 CLIENT_TIMEOUT = 0.3

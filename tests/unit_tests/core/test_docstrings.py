@@ -9,12 +9,12 @@ import pkgutil
 import pytest
 
 import kluster_integrations.core
-import kluster_integrations.emulator.refusals
+import kluster_integrations.emulator._refusals
 
 MODULES = [
     importlib.import_module(f"kluster_integrations.core.{info.name}")
     for info in pkgutil.iter_modules(kluster_integrations.core.__path__)
-] + [kluster_integrations.emulator.refusals]
+] + [kluster_integrations.emulator._refusals]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)

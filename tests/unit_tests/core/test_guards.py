@@ -32,7 +32,7 @@ from kluster_integrations.core.transport import (
     optional_module,
 )
 from kluster_integrations.core.transport import _guards as guards
-from kluster_integrations.emulator.hostile import bomb_body, encoded_body
+from kluster_integrations.emulator._hostile import bomb_body, encoded_body
 
 
 def client_for(body: bytes, content_type: str, cap: int, **headers: str) -> httpx.Client:

@@ -25,7 +25,7 @@ from kluster_integrations.core.transport import (
     masked_start,
 )
 from kluster_integrations.core.transport import _key_masking as key_masking
-from kluster_integrations.emulator.hostile import KEY_ECHOES
+from kluster_integrations.emulator._hostile import KEY_ECHOES
 
 KEYS = [
     "kl-0f3e5d7c9b1a2b4c6d8e",

@@ -16,7 +16,7 @@ from kluster_integrations.core.contract import (
 )
 from kluster_integrations.core.errors import MalformedResponseError, ModelListingWarning
 from kluster_integrations.core.models import listed_models, model_from_listing
-from kluster_integrations.emulator.hostile import KEY_ECHOES
+from kluster_integrations.emulator._hostile import KEY_ECHOES
 
 GEMMA = "google/gemma-3-27b-it"
 TOOL_MODEL = "klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"

@@ -3,7 +3,7 @@ reply, the answer the reasoning splitter gives is where tools and JSON are looke
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from kluster_integrations.core.reasoning import answer_start, split_reasoning
@@ -41,6 +41,8 @@ def test_the_tool_reader_skips_the_block_the_splitter_takes_as_reasoning(
     tools = [ToolSpec("ping")]
     reply = "".join(pieces)
     answer = split_reasoning(reply).answer
+    # an answer that itself starts like a block would be read as one when parsed alone
+    assume(not answer.startswith("<"))
     expected = [call.name for call in parse_tool_reply(answer, tools).calls]
     assert [call.name for call in parse_tool_reply(reply, tools).calls] == expected
     stream = ReplyStream(tools)

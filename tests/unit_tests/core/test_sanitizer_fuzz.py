@@ -15,7 +15,7 @@ from kluster_integrations.core.contract import (
     forbidden_message_fields,
 )
 from kluster_integrations.core.request import sanitize_request
-from kluster_integrations.emulator.refusals import contract_violations
+from kluster_integrations.emulator._refusals import contract_violations
 
 REFUSED = sorted(UNSUPPORTED_PARAMETERS) + sorted(RENAMED_PARAMETERS)
 ALLOWED = ["temperature", "top_p", "seed", "stop", "stream", "user", "metadata"]

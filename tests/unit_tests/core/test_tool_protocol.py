@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from kluster_integrations.core.errors import InvalidToolError, KlusterError
@@ -237,6 +237,8 @@ def test_a_held_back_reply_that_is_no_call_comes_out_whole() -> None:
 )
 def test_fuzz_no_envelope_ever_reaches_the_text(prefix: str, cut: list[int], fenced: bool) -> None:
     body = f"```json\n{ENVELOPE}\n```" if fenced else ENVELOPE
+    # a prefix that opens a <think> block (never closed) makes the whole reply reasoning
+    assume(not prefix.lstrip().startswith("<think>"))
     text = f"{prefix.replace('`', '')} {body}"
     points = sorted({min(c, len(text)) for c in cut})
     pieces = [text[a:b] for a, b in zip([0, *points], [*points, len(text)], strict=True)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kluster_integrations.core.contract import KNOWN_MODELS
-from kluster_integrations.probe.plan import ALL_MODELS, plan, representative_models
+from kluster_integrations.probe._plan import ALL_MODELS, plan, representative_models
 
 
 def test_default_models_cover_each_capability_both_ways() -> None:

@@ -8,7 +8,7 @@ its thinking and its answer separately.
 
 Example::
 
-    from kluster_integrations.demo import agents
+    from kluster_integrations.demo import _agents as agents
     agents.run(lambda text="", end="\\n": print(text, end=end))
 """
 

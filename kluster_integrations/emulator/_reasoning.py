@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kluster_integrations.core.contract import ModelInfo
-from kluster_integrations.emulator.replies import message_text
+from kluster_integrations.emulator._replies import message_text
 
 _LEADING_BLOCK = re.compile(r"\s*<think>(.*?)(?:</think>\s*|$)", re.DOTALL)
 

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from kluster_integrations.emulator.state import EmulatorState, Fault
+from kluster_integrations.emulator._state import EmulatorState, Fault
 
 
 def control_routes(state: EmulatorState) -> list[Route]:

@@ -22,14 +22,14 @@ import pytest
 from kluster_integrations.core.contract import API_KEY_ENV, BASE_URL_ENV
 
 if TYPE_CHECKING:
-    from kluster_integrations.emulator.server import KlusterEmulator
+    from kluster_integrations.emulator._server import KlusterEmulator
 
 
 @pytest.fixture(scope="session")
 def kluster_emulator_session() -> Iterator[KlusterEmulator]:
     """The session's emulator, started once."""
     try:
-        from kluster_integrations.emulator.server import KlusterEmulator
+        from kluster_integrations.emulator._server import KlusterEmulator
     except ImportError as err:  # pragma: no cover - depends on the installed extras
         pytest.fail(
             f"The kluster.ai emulator needs its extra: pip install "
@@ -42,7 +42,7 @@ def kluster_emulator_session() -> Iterator[KlusterEmulator]:
 @pytest.fixture
 def kluster_emulator(kluster_emulator_session: KlusterEmulator) -> Iterator[KlusterEmulator]:
     """The emulator with an empty request log, no queued replies or faults, default settings."""
-    from kluster_integrations.emulator.state import Settings
+    from kluster_integrations.emulator._state import Settings
 
     emulator = kluster_emulator_session
     emulator.reset()
@@ -57,7 +57,7 @@ def kluster_env(
     kluster_emulator: KlusterEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> KlusterEmulator:
     """The emulator, with KLUSTER_BASE_URL and KLUSTER_API_KEY pointing at it."""
-    from kluster_integrations.emulator.server import EMULATOR_API_KEY
+    from kluster_integrations.emulator._server import EMULATOR_API_KEY
 
     monkeypatch.setenv(BASE_URL_ENV, kluster_emulator.base_url)
     monkeypatch.setenv(API_KEY_ENV, EMULATOR_API_KEY)
@@ -68,7 +68,7 @@ def kluster_env(
 def kluster_batches(kluster_env: KlusterEmulator) -> Iterator[Any]:
     """The emulator's Batch API store (``emulator.batches.BatchStore``), emptied, on a fast
     clock; ``KLUSTER_*`` point at the emulator as with ``kluster_env``."""
-    from kluster_integrations.emulator.batch_store import batch_store
+    from kluster_integrations.emulator._batch_store import batch_store
 
     store = batch_store(kluster_env.state)
     store.reset()

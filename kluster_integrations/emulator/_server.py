@@ -21,8 +21,8 @@ from typing import Any
 
 import uvicorn
 
-from kluster_integrations.emulator.app import create_app
-from kluster_integrations.emulator.state import (
+from kluster_integrations.emulator._app import create_app
+from kluster_integrations.emulator._state import (
     CHAT_PATH,
     EMBEDDINGS_PATH,
     EmulatorState,

@@ -22,8 +22,8 @@ from typing import Any
 from starlette.requests import Request
 
 from kluster_integrations.core.contract import BATCH_ENDPOINT, BATCH_LINE_STREAM_FIELDS
-from kluster_integrations.emulator.batch_store import BatchFault, BatchStore
-from kluster_integrations.emulator.state import CHAT_PATH
+from kluster_integrations.emulator._batch_store import BatchFault, BatchStore
+from kluster_integrations.emulator._state import CHAT_PATH
 
 #: Header on each line's logged chat request: ``<batch id>/<custom_id>``.
 BATCH_LINE_HEADER = "x-kluster-batch"

@@ -36,15 +36,16 @@ from kluster_integrations.core.contract import (
 )
 from kluster_integrations.core.models import lookup_model
 from kluster_integrations.core.request import request_problems
-from kluster_integrations.emulator import reasoning, replies
-from kluster_integrations.emulator import tools as tool_replies
-from kluster_integrations.emulator.batches import batch_routes
-from kluster_integrations.emulator.control import control_routes
-from kluster_integrations.emulator.drift import accepted_anyway, changed_listing
-from kluster_integrations.emulator.hostile import hostile_answer
-from kluster_integrations.emulator.refusals import contract_violations, embedding_violations
-from kluster_integrations.emulator.sse import quiet_uvicorn_logs, stream_completion
-from kluster_integrations.emulator.state import (
+from kluster_integrations.emulator import _reasoning as reasoning
+from kluster_integrations.emulator import _replies as replies
+from kluster_integrations.emulator import _tools as tool_replies
+from kluster_integrations.emulator._batches import batch_routes
+from kluster_integrations.emulator._control import control_routes
+from kluster_integrations.emulator._drift import accepted_anyway, changed_listing
+from kluster_integrations.emulator._hostile import hostile_answer
+from kluster_integrations.emulator._refusals import contract_violations, embedding_violations
+from kluster_integrations.emulator._sse import quiet_uvicorn_logs, stream_completion
+from kluster_integrations.emulator._state import (
     CHAT_PATH,
     EMBEDDINGS_PATH,
     EmulatorState,

@@ -20,7 +20,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from kluster_integrations.emulator.state import EmulatorState
+from kluster_integrations.emulator._state import EmulatorState
 
 
 @dataclass

@@ -6,7 +6,7 @@ chunk, then asks ``with_structured_output`` for a Pydantic object. ``KLUSTER_API
 
 Example::
 
-    from kluster_integrations.demo import langchain_chain
+    from kluster_integrations.demo import _langchain_chain as langchain_chain
     langchain_chain.run(lambda text, end="\\n": print(text, end=end))
 """
 

@@ -44,8 +44,8 @@ from typing import Any
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from kluster_integrations.core.transport import optional_module
-from kluster_integrations.emulator import replies
-from kluster_integrations.emulator.sse import chunk_event
+from kluster_integrations.emulator import _replies as replies
+from kluster_integrations.emulator._sse import chunk_event
 
 _PAGE = "<!doctype html><html><body><h1>Please sign in</h1><form>...</form></body></html>"
 #: Seconds between the pieces of dripped, keep-alive and similar slow answers.

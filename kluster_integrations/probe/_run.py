@@ -16,8 +16,8 @@ import openai
 
 from kluster_integrations.core.contract import _api as contract
 from kluster_integrations.core.errors import KlusterError
-from kluster_integrations.probe.plan import MAX_COMPLETION_TOKENS, PROBE_MODEL, Probe, plan
-from kluster_integrations.probe.report import Check, ProbeReport, Status
+from kluster_integrations.probe._plan import MAX_COMPLETION_TOKENS, PROBE_MODEL, Probe, plan
+from kluster_integrations.probe._report import Check, ProbeReport, Status
 
 _DETAIL_CHARS = 200
 

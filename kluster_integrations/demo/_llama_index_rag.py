@@ -7,7 +7,7 @@ point somewhere (the demo backend does that, at kluster.ai or the emulator).
 
 Example::
 
-    from kluster_integrations.demo import llama_index_rag
+    from kluster_integrations.demo import _llama_index_rag as llama_index_rag
     llama_index_rag.run(lambda text, end="\\n": print(text, end=end))
 """
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from kluster_integrations.emulator.state import EmulatorState, Fault
+from kluster_integrations.emulator._state import EmulatorState, Fault
 
 
 class StreamCut(Exception):

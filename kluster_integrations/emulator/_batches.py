@@ -45,8 +45,8 @@ from kluster_integrations.core.contract import (
     BATCH_FINAL_STATUSES,
     BATCH_MAX_FILE_BYTES,
 )
-from kluster_integrations.emulator.batch_runner import BATCH_LINE_HEADER, run_batch
-from kluster_integrations.emulator.batch_store import (
+from kluster_integrations.emulator._batch_runner import BATCH_LINE_HEADER, run_batch
+from kluster_integrations.emulator._batch_store import (
     LINE_SET_FIELDS,
     BatchClock,
     BatchFault,
@@ -54,9 +54,9 @@ from kluster_integrations.emulator.batch_store import (
     StoredFile,
     batch_store,
 )
-from kluster_integrations.emulator.hostile import hostile_answer
-from kluster_integrations.emulator.sse import StreamCut
-from kluster_integrations.emulator.state import EmulatorState, RecordedRequest
+from kluster_integrations.emulator._hostile import hostile_answer
+from kluster_integrations.emulator._sse import StreamCut
+from kluster_integrations.emulator._state import EmulatorState, RecordedRequest
 
 __all__ = [
     "BATCH_LINE_HEADER",

@@ -41,7 +41,7 @@ def start_backend() -> Backend:
     ``KLUSTER_BASE_URL`` / ``KLUSTER_API_KEY`` at it for the rest of the process."""
     if os.environ.get(API_KEY_ENV, "").strip():
         return Backend(resolve_base_url(), None)
-    from kluster_integrations.emulator.server import EMULATOR_API_KEY, KlusterEmulator
+    from kluster_integrations.emulator._server import EMULATOR_API_KEY, KlusterEmulator
 
     emulator = KlusterEmulator().start()
     os.environ[BASE_URL_ENV] = emulator.base_url

@@ -28,9 +28,9 @@ from typing import Any
 
 from kluster_integrations.core.request import TOOL_RESULT_PREFIX
 from kluster_integrations.core.tools import ENVELOPE_KEY, TOOLS_HEADING
-from kluster_integrations.emulator.replies import chat_reply, example_for_schema, message_text
-from kluster_integrations.emulator.sse import chunk_event
-from kluster_integrations.emulator.state import EmulatorState, Fault
+from kluster_integrations.emulator._replies import chat_reply, example_for_schema, message_text
+from kluster_integrations.emulator._sse import chunk_event
+from kluster_integrations.emulator._state import EmulatorState, Fault
 
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
 _QUOTED = re.compile(r"'([^'\n]+)'|\"([^\"\n]+)\"")
