@@ -9,6 +9,7 @@ offers):
 - ``request``: the request path (sanitize, rewrite the history, validate) before sending;
 - ``answer``: the answer path (read, check, make whole) after;
 - ``transport``: key and URL, HTTP clients and their guards, pools, masking the key;
+- ``rate_limits``: one limiter per account, from the options, the live list or the tier;
 - ``tools``: native or prompted tool calling and structured output through the prompt;
 - ``reasoning``: ``<think>`` blocks apart from the answer;
 - ``batch_api``: the Batch API engine and its command line (``kluster-batch``).
@@ -41,6 +42,7 @@ from kluster_integrations.core.errors import (
     EmptyAPIKeyError,
     ImageInputNotSupportedError,
     InvalidAPIKeyError,
+    InvalidRateLimitError,
     InvalidReasoningModeError,
     InvalidRequestError,
     InvalidToolCallError,
@@ -51,6 +53,7 @@ from kluster_integrations.core.errors import (
     MalformedResponseError,
     MissingAPIKeyError,
     ModelListingWarning,
+    RateLimitWaitError,
     RequestRefusedError,
     ResponseError,
     ResponseTooLargeError,
@@ -94,6 +97,7 @@ __all__ = [
     "EmptyAPIKeyError",
     "ImageInputNotSupportedError",
     "InvalidAPIKeyError",
+    "InvalidRateLimitError",
     "InvalidReasoningModeError",
     "InvalidRequestError",
     "InvalidToolCallError",
@@ -106,6 +110,7 @@ __all__ = [
     "MissingAPIKeyError",
     "ModelInfo",
     "ModelListingWarning",
+    "RateLimitWaitError",
     "RequestRefusedError",
     "ResponseError",
     "ResponseTooLargeError",

@@ -41,6 +41,7 @@ them on as they are, without retrying)::
         + InvalidAPIKeyError [ValueError]
         + WrongModelPurposeError [ValueError]
         + InvalidReasoningModeError [ValueError]
+        + InvalidRateLimitError [ValueError]
       x RequestRefusedError
         + UnsupportedParameterError [ValueError]
         + InvalidRequestError [ValueError]
@@ -60,6 +61,7 @@ them on as they are, without retrying)::
         + AdaptiveInferenceQueuedError [RuntimeError]
       x KlusterTimeoutError [TimeoutError]
         + DeadlineExceededError [openai OpenAIError]
+          - RateLimitWaitError (the deadline passed while waiting for a rate-limit slot)
         + StreamIdleTimeoutError [openai OpenAIError]
       x BatchError
         + BatchInputError [RequestRefusedError, ValueError]
@@ -126,6 +128,7 @@ __all__ = [
     "EmptyAPIKeyError",
     "ImageInputNotSupportedError",
     "InvalidAPIKeyError",
+    "InvalidRateLimitError",
     "InvalidReasoningModeError",
     "InvalidRequestError",
     "InvalidToolCallError",
@@ -136,6 +139,7 @@ __all__ = [
     "MalformedResponseError",
     "MissingAPIKeyError",
     "ModelListingWarning",
+    "RateLimitWaitError",
     "RequestRefusedError",
     "ResponseError",
     "ResponseTooLargeError",
@@ -384,6 +388,17 @@ class InvalidRequestError(RequestRefusedError, ValueError):
         super().__init__(
             "Invalid kluster.ai request; nothing was sent:\n"
             + "\n".join(f"  - {p}" for p in self.problems)
+        )
+
+
+class InvalidRateLimitError(ConfigurationError, ValueError):
+    """A rate-limit option (``requests_per_minute``, ``max_concurrent_requests``, ``tier``)
+    holds a value that is no limit; ``field`` names the option."""
+
+    def __init__(self, field: str, value: object, expected: str) -> None:
+        self.field = field
+        super().__init__(
+            f"{field}={_shortened.repr(value)} is not a rate limit: {field} must be {expected}."
         )
 
 
@@ -706,6 +721,24 @@ class DeadlineExceededError(KlusterTimeoutError, OpenAIError):
         super().__init__(
             f"The kluster.ai call did not finish within its deadline of {deadline:g} seconds "
             "(all attempts included). Raise deadline=... for long answers, or stream them."
+        )
+
+
+class RateLimitWaitError(DeadlineExceededError):
+    """The call's ``deadline`` passed while its request waited for a slot of the account's
+    rate limit (``core.rate_limits``); nothing was sent for that attempt."""
+
+    def __init__(self, deadline: float, model: str | None, limits: str) -> None:
+        self.deadline = deadline
+        self.model = model
+        self.limits = limits
+        where = f"model {model}" if model else "requests without a model"
+        KlusterError.__init__(
+            self,
+            f"The kluster.ai call reached its deadline of {deadline:g} seconds while waiting "
+            f"for the account's rate limit ({limits} for {where}); nothing was sent. Raise "
+            "deadline=..., send fewer requests at once, or raise the limits if the account "
+            "allows more (requests_per_minute=, max_concurrent_requests=, tier=).",
         )
 
 

@@ -2,7 +2,8 @@
 
 It answers ``/v1/chat/completions`` (streaming too), ``/v1/models`` and ``/v1/embeddings``
 with deterministic replies, answers 400 to anything the contract refuses, records every
-request, and can be told to fail (429 with ``Retry-After``, 5xx, latency, cut streams).
+request, and can be told to fail (429 with ``Retry-After``, 5xx, latency, cut streams) or
+to enforce rate limits per key and model (``KlusterEmulator.set_rate_limits``).
 
 Three ways to run it (all need the ``emulator`` extra: starlette and uvicorn):
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kluster_integrations.emulator._batch_store import BatchClock, BatchFault, batch_store
+from kluster_integrations.emulator._rate_ledger import RateLimited
 from kluster_integrations.emulator._state import EmulatorState, Fault, RecordedRequest, Settings
 
 if TYPE_CHECKING:
@@ -31,6 +33,7 @@ __all__ = [
     "EmulatorState",
     "Fault",
     "KlusterEmulator",
+    "RateLimited",
     "RecordedRequest",
     "Settings",
     "batch_store",

@@ -2,8 +2,8 @@
 
 ``create_app(state)`` serves what kluster.ai serves (``/v1/chat/completions``,
 ``/v1/models``, ``/v1/embeddings``) with OpenAI-style error bodies, plus the control API
-of ``control.py``. Every request is logged before it is judged, so tests see what was sent
-even when it was refused.
+of ``control.py``, and the rate limits of ``_rate_limits`` when asked. Every request is
+logged before it is judged, so tests see what was sent even when it was refused.
 
 Example::
 
@@ -23,6 +23,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -36,9 +37,11 @@ from kluster_integrations.core.contract import (
 )
 from kluster_integrations.core.models import lookup_model
 from kluster_integrations.core.request import request_problems
+from kluster_integrations.emulator import _rate_limits as rate_limits
 from kluster_integrations.emulator import _reasoning as reasoning
 from kluster_integrations.emulator import _replies as replies
 from kluster_integrations.emulator import _tools as tool_replies
+from kluster_integrations.emulator._batch_runner import BATCH_LINE_HEADER
 from kluster_integrations.emulator._batches import batch_routes
 from kluster_integrations.emulator._control import control_routes
 from kluster_integrations.emulator._drift import accepted_anyway, changed_listing
@@ -89,12 +92,18 @@ def create_app(state: EmulatorState) -> Starlette:
         except json.JSONDecodeError:
             body = raw.decode(errors="replace")
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HIDDEN_HEADERS}
-        state.record(RecordedRequest(request.method, path, body, headers))
+        key = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        ticket = None
+        if key and BATCH_LINE_HEADER not in request.headers:  # batch lines are not limited
+            ticket = rate_limits.admit(state, request.scope, key, body)
+        in_flight = ticket.in_flight if ticket is not None else None
+        state.record(RecordedRequest(request.method, path, body, headers, in_flight))
+        if ticket is not None and ticket.retry_after is not None:
+            return body, None, _rate_limited(ticket.retry_after)
 
         settings = state.settings
         if settings.latency:
             await asyncio.sleep(settings.latency)
-        key = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         if not key or (settings.api_key is not None and key != settings.api_key):
             return (
                 body,
@@ -301,6 +310,8 @@ def create_app(state: EmulatorState) -> Starlette:
             return stop
         extended = request.query_params.get("extended") == "true"
         listing = [_model_entry(m, extended) for m in KNOWN_MODELS.values()]
+        limits = rate_limits.listed_limits(state.settings) if extended else None
+        listing = [{**entry, "limits": limits} for entry in listing] if limits else listing
         return JSONResponse(
             {"object": "list", "data": changed_listing(listing, state.settings.listing_changes)}
         )
@@ -312,8 +323,20 @@ def create_app(state: EmulatorState) -> Starlette:
             Route("/v1/models", models, methods=["GET"]),
             *batch_routes(state),
             *control_routes(state),
+            *rate_limits.rate_limit_routes(state),
         ],
         exception_handlers={HTTPException: _http_error},
+        middleware=[Middleware(rate_limits.AnswerEnds)],
+    )
+
+
+def _rate_limited(retry_after: int) -> Response:
+    return error_response(
+        429,
+        "Rate limit reached for this API key and model; retry after the time given.",
+        kind="rate_limit_error",
+        code="rate_limit_exceeded",
+        headers={"Retry-After": str(retry_after)},
     )
 
 

@@ -41,15 +41,23 @@ def kluster_emulator_session() -> Iterator[KlusterEmulator]:
 
 @pytest.fixture
 def kluster_emulator(kluster_emulator_session: KlusterEmulator) -> Iterator[KlusterEmulator]:
-    """The emulator with an empty request log, no queued replies or faults, default settings."""
+    """The emulator with an empty request log, no queued replies or faults, default settings
+    (no rate limits: ``kluster_emulator.set_rate_limits(...)`` sets some for one test), and
+    the process's client-side rate limiters forgotten (``core.rate_limits``)."""
+    emulator = kluster_emulator_session
+    _fresh(emulator)
+    yield emulator
+    _fresh(emulator)
+
+
+def _fresh(emulator: KlusterEmulator) -> None:
+    from kluster_integrations.core.rate_limits import reset_rate_limits
     from kluster_integrations.emulator._state import Settings
 
-    emulator = kluster_emulator_session
     emulator.reset()
+    emulator.set_rate_limits()
     emulator.state.settings = Settings()
-    yield emulator
-    emulator.reset()
-    emulator.state.settings = Settings()
+    reset_rate_limits()
 
 
 @pytest.fixture

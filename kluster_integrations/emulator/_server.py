@@ -22,6 +22,8 @@ from typing import Any
 import uvicorn
 
 from kluster_integrations.emulator._app import create_app
+from kluster_integrations.emulator._rate_ledger import RateLimited, RateWindow
+from kluster_integrations.emulator._rate_limits import set_rate_limits
 from kluster_integrations.emulator._state import (
     CHAT_PATH,
     EMBEDDINGS_PATH,
@@ -39,8 +41,9 @@ class KlusterEmulator:
     """A kluster.ai emulator served by uvicorn on ``host:port`` (port 0: any free one).
 
     Use it as a context manager, or call ``start()`` and ``stop()``. Everything tests need is
-    here: ``base_url``, ``queue_replies``, ``add_fault``, ``chat_requests``, ``reset``;
-    ``settings`` changes latency, chunk delay and stream usage on the fly.
+    here: ``base_url``, ``queue_replies``, ``add_fault``, ``chat_requests``, ``reset``,
+    ``set_rate_limits`` / ``rate_limited``; ``settings`` changes latency, chunk delay and
+    stream usage on the fly.
     """
 
     def __init__(
@@ -148,3 +151,20 @@ class KlusterEmulator:
 
     def reset(self) -> None:
         self.state.reset()
+
+    def set_rate_limits(
+        self,
+        requests_per_minute: int | None = None,
+        max_concurrent: int | None = None,
+        *,
+        tier: str | None = None,
+        window: RateWindow = "sliding",
+    ) -> None:
+        """Answer 429 with ``Retry-After`` past these limits, per API key and model (no
+        arguments: no limits). ``tier="trial"`` takes kluster.ai's Trial figures (and its
+        cap of requests per batch); ``window="fixed"`` counts calendar minutes."""
+        set_rate_limits(self.state, requests_per_minute, max_concurrent, tier=tier, window=window)
+
+    def rate_limited(self) -> list[RateLimited]:
+        """The 429s the rate limits gave since the last reset, oldest first."""
+        return self.state.rate_ledger.rejections()

@@ -13,10 +13,13 @@ Example::
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from kluster_integrations.emulator._rate_ledger import RateLedger, RateWindow
 
 CHAT_PATH = "/v1/chat/completions"
 EMBEDDINGS_PATH = "/v1/embeddings"
@@ -24,12 +27,18 @@ EMBEDDINGS_PATH = "/v1/embeddings"
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One request as the emulator received it (the Authorization header is not kept)."""
+    """One request as the emulator received it (the Authorization header is not kept).
+
+    ``in_flight``: for chat and embeddings requests, how many of the same key and model
+    were being answered when it arrived, itself included (``None`` for other paths);
+    ``at``: when it arrived (``time.monotonic()`` of the emulator's process)."""
 
     method: str
     path: str
     body: Any
     headers: dict[str, str]
+    in_flight: int | None = None
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -78,6 +87,11 @@ class Settings:
     ``reasoning_field``: send reasoning models' thinking in this response field
     (``"reasoning_content"`` or ``"reasoning"``) instead of a ``<think>`` block in ``content``.
 
+    ``requests_per_minute`` / ``max_concurrent``: rate limits per API key and model,
+    answered with 429 and ``Retry-After`` (``None``: none); ``rate_window``: a
+    ``"sliding"`` or ``"fixed"`` (calendar) minute. ``KlusterEmulator.set_rate_limits``
+    sets them, from a tier too.
+
     ``stream_usage`` is an assumption: kluster.ai documents neither usage in streams nor
     ``stream_options``; tests that matter set it both ways.
     """
@@ -90,6 +104,9 @@ class Settings:
     accepts_anyway: set[str] = field(default_factory=set)
     listing_changes: dict[str, dict[str, Any]] = field(default_factory=dict)
     reasoning_field: str | None = None
+    requests_per_minute: int | None = None
+    max_concurrent: int | None = None
+    rate_window: RateWindow = "sliding"
 
 
 class EmulatorState:
@@ -101,6 +118,8 @@ class EmulatorState:
         self._requests: list[RecordedRequest] = []
         self._replies: deque[Any] = deque()
         self._faults: list[Fault] = []
+        #: The counts behind the rate limits (``Settings.requests_per_minute``...).
+        self.rate_ledger = RateLedger()
 
     def record(self, request: RecordedRequest) -> None:
         with self._lock:
@@ -143,8 +162,9 @@ class EmulatorState:
         return None
 
     def reset(self) -> None:
-        """Forget requests, queued replies and faults (settings stay)."""
+        """Forget requests, queued replies, faults and 429s given (settings stay)."""
         with self._lock:
             self._requests.clear()
             self._replies.clear()
             self._faults.clear()
+        self.rate_ledger.reset()

@@ -5,8 +5,10 @@
 ``$KLUSTER_API_KEY``, else ``MissingAPIKeyError``), the base URL (``base_url=`` else
 ``$KLUSTER_BASE_URL`` else the public endpoint), the package's retry and timeout defaults,
 and sync and async HTTP clients with the answer guards (``deadline``,
-``stream_idle_timeout``, ``max_response_bytes``; see ``core.transport``), the async one
-safe across event loops, unless the caller brought their own client or proxy.
+``stream_idle_timeout``, ``max_response_bytes``; see ``core.transport``) and the account's
+rate limit (``requests_per_minute``, ``max_concurrent_requests``, ``tier``; see
+``core.rate_limits``), the async one safe across event loops, unless the caller brought
+their own client or proxy.
 
 Example::
 
@@ -24,6 +26,7 @@ from pydantic import SecretStr
 from kluster_integrations.core.errors import InvalidRequestError
 from kluster_integrations.core.transport import (
     connection_defaults,
+    rate_limit_declaration,
     resolve_api_key,
     resolve_base_url,
     with_guarded_http_clients,
@@ -55,7 +58,10 @@ def with_kluster_connection(kwargs: dict[str, Any]) -> dict[str, Any]:
             kwargs,
             async_client_name="http_async_client",
             timeout=kwargs.get("timeout", kwargs.get("request_timeout")),
+            account=(kwargs.get(key_name or "api_key"), kwargs[url_name]),
         )
+    else:
+        rate_limit_declaration(kwargs)  # checked, though a proxy's clients are not limited
     return kwargs
 
 

@@ -42,11 +42,8 @@ from kluster_integrations.core.tools import ToolCallingMode, check_mode, normali
 from kluster_integrations.core.transport import private_values
 from kluster_integrations.langchain._batch_api import BatchAPIMethods
 from kluster_integrations.langchain._connection import chat_model_defaults
-from kluster_integrations.langchain._framework import (
-    chunk_timeout,
-    input_messages,
-    openai_errors,
-)
+from kluster_integrations.langchain._framework import chunk_timeout, input_messages, openai_errors
+from kluster_integrations.langchain._rate_limits import RateLimitFields
 from kluster_integrations.langchain._reasoning import history_with_reasoning
 from kluster_integrations.langchain._results import (
     ChunkConverter,
@@ -57,10 +54,7 @@ from kluster_integrations.langchain._structured_output import (
     check_structured_arguments,
     prompted_structured_model,
 )
-from kluster_integrations.langchain._tools import (
-    kluster_profile,
-    tools_off_error,
-)
+from kluster_integrations.langchain._tools import kluster_profile, tools_off_error
 
 __all__ = ["ChatKluster"]
 
@@ -68,7 +62,7 @@ __all__ = ["ChatKluster"]
 _FRAMEWORK_KWARGS = frozenset({"stream"})
 
 
-class ChatKluster(BatchAPIMethods, ChatOpenAI):
+class ChatKluster(BatchAPIMethods, ChatOpenAI, RateLimitFields):
     """kluster.ai chat model integration: a `ChatOpenAI` that keeps the kluster.ai contract.
 
     Parameters kluster.ai refuses are removed before sending: those LangChain puts in
@@ -85,7 +79,9 @@ class ChatKluster(BatchAPIMethods, ChatOpenAI):
     fine-tunes and ids the catalog lacks work, with a warning), `temperature`,
     `max_tokens`, `strict_parameters`, `tool_calling`, `reasoning`,
     `keep_reasoning_in_history`; client: `api_key`, `base_url`, `timeout` (300 s per
-    attempt), `max_retries` (2), `deadline`, `stream_idle_timeout`, `max_response_bytes`.
+    attempt), `max_retries` (2), `deadline`, `stream_idle_timeout`, `max_response_bytes`;
+    rate limits shared by the account: `requests_per_minute`, `max_concurrent_requests`,
+    `tier` (docs/rate-limits.md).
 
     Example:
         ```python
@@ -106,6 +102,7 @@ class ChatKluster(BatchAPIMethods, ChatOpenAI):
             print(chunk.text, end="")
         await model.ainvoke(messages)
         model.batch([messages, messages], config={"max_concurrency": 5})
+        ChatKluster(tier="trial").batch(["Hi"] * 3)  # the account's limits: docs/rate-limits.md
         model.with_structured_output(Joke).invoke("Tell me a joke about cats")
         model.bind_tools([Joke]).invoke("Tell me a joke").tool_calls
         job = model.submit_batch([messages, "Translate: good night"])  # docs/batch.md

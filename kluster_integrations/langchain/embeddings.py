@@ -33,11 +33,12 @@ from kluster_integrations.core.errors import InvalidRequestError
 from kluster_integrations.core.models import check_model
 from kluster_integrations.core.request import check_batch_size, check_embedding_parameters
 from kluster_integrations.langchain._connection import with_kluster_connection
+from kluster_integrations.langchain._rate_limits import RateLimitFields
 
 __all__ = ["KlusterEmbeddings"]
 
 
-class KlusterEmbeddings(OpenAIEmbeddings):
+class KlusterEmbeddings(OpenAIEmbeddings, RateLimitFields):
     """kluster.ai embedding model integration (`BAAI/bge-m3`) for LangChain.
 
     Texts go as strings (never OpenAI token ids, which mean nothing to bge-m3), in batches
@@ -72,6 +73,9 @@ class KlusterEmbeddings(OpenAIEmbeddings):
             Read timeout per attempt, in seconds (default 300).
         deadline:
             Seconds a whole call may take, retries included (default 600).
+        requests_per_minute, max_concurrent_requests, tier:
+            The account's rate limits, shared by every object on the same key
+            (docs/rate-limits.md).
 
     See full list of supported init args and their descriptions in the params section.
 

@@ -39,13 +39,14 @@ from kluster_integrations.core.transport import (
     resolve_base_url,
 )
 from kluster_integrations.llama_index._connection import with_guarded_clients
+from kluster_integrations.llama_index._rate_limits import RateLimitFields
 
 __all__ = ["KlusterEmbedding"]
 
 DEFAULT_EMBED_BATCH_SIZE = 100
 
 
-class KlusterEmbedding(OpenAIEmbedding):
+class KlusterEmbedding(OpenAIEmbedding, RateLimitFields):
     """kluster.ai embeddings (`BAAI/bge-m3`) for LlamaIndex: `OpenAIEmbedding` set up for
     kluster.ai.
 
@@ -68,6 +69,8 @@ class KlusterEmbedding(OpenAIEmbedding):
         timeout (float): Read timeout per attempt, in seconds (default 300).
         deadline (float | None): Seconds a whole call may take, retries included (default
             600).
+        requests_per_minute, max_concurrent_requests, tier: the account's rate limits,
+            shared by every object on the same key (docs/rate-limits.md).
 
     Examples:
         `pip install "kluster-integrations[llama-index]"`
@@ -118,7 +121,8 @@ class KlusterEmbedding(OpenAIEmbedding):
         check_batch_size(embed_batch_size, "embed_batch_size")
         model = kwargs.pop("model_name", None) or model  # to_dict() output names it model_name
         check_model(model, purpose="embeddings")
-        with_guarded_clients(connection_defaults(kwargs))
+        api_key, api_base = resolve_api_key(api_key), resolve_base_url(api_base)
+        with_guarded_clients(connection_defaults(kwargs), api_key, api_base)
         request_kwargs = dict(additional_kwargs or {})
         if dimensions is not None:
             request_kwargs["dimensions"] = dimensions
@@ -128,8 +132,8 @@ class KlusterEmbedding(OpenAIEmbedding):
             model=OpenAIEmbeddingModelType.TEXT_EMBED_3_SMALL,
             model_name=model,
             embed_batch_size=embed_batch_size,
-            api_key=resolve_api_key(api_key),
-            api_base=resolve_base_url(api_base),
+            api_key=api_key,
+            api_base=api_base,
             additional_kwargs=without_refused_parameters(request_kwargs),
             **kwargs,
         )

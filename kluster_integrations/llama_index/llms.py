@@ -59,6 +59,7 @@ from kluster_integrations.core.transport import (
 )
 from kluster_integrations.llama_index._batch_api import BatchAPIMethods
 from kluster_integrations.llama_index._connection import with_guarded_clients
+from kluster_integrations.llama_index._rate_limits import RateLimitFields
 from kluster_integrations.llama_index._reasoning import history_with_reasoning
 from kluster_integrations.llama_index._responses import (
     astream_responses,
@@ -71,7 +72,7 @@ from kluster_integrations.llama_index._tools import tools_off_error
 __all__ = ["KlusterLLM"]
 
 
-class KlusterLLM(StructuredMethods, BatchAPIMethods, OpenAILike):
+class KlusterLLM(StructuredMethods, BatchAPIMethods, OpenAILike, RateLimitFields):
     """kluster.ai LLM: LlamaIndex's `OpenAILike`, made to keep the kluster.ai contract.
 
     Every request (`complete`, `chat`, their streaming and async forms, tools, structured
@@ -91,6 +92,8 @@ class KlusterLLM(StructuredMethods, BatchAPIMethods, OpenAILike):
         context_window (int | None): Overrides the catalog (e.g. 32000 on the Trial tier).
         strict_parameters, tool_calling, reasoning, keep_reasoning_in_history, deadline,
         stream_idle_timeout, max_response_bytes: see the fields.
+        requests_per_minute, max_concurrent_requests, tier: the account's rate limits,
+            shared by every object on the same key (docs/rate-limits.md).
         max_retries (int): Retries by the openai SDK (default 2; LlamaIndex's own retry
             layer is not used). timeout (float): read timeout per attempt (default 300 s).
 
@@ -192,11 +195,12 @@ class KlusterLLM(StructuredMethods, BatchAPIMethods, OpenAILike):
                 ["kluster.ai serves chat completions only; leave is_chat_model at True."]
             )
         check_model(model, purpose="chat")
-        with_guarded_clients(connection_defaults(kwargs))
+        api_key, api_base = resolve_api_key(api_key), resolve_base_url(api_base)
+        with_guarded_clients(connection_defaults(kwargs), api_key, api_base)
         super().__init__(
             model=model,
-            api_key=resolve_api_key(api_key),
-            api_base=resolve_base_url(api_base),
+            api_key=api_key,
+            api_base=api_base,
             strict_parameters=strict_parameters,
             tool_calling=tool_calling,
             **kwargs,

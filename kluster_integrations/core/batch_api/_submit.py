@@ -2,7 +2,8 @@
 
 ``submit_requests`` writes the request bodies to JSONL files on disk as they come (a
 100,000-request job is never held in memory), splits them at 100 MB or at
-``max_requests_per_batch``, uploads each file and creates one batch per file.
+``max_requests_per_batch`` (by default the account's cap, when its tier is known: Trial
+999), uploads each file and creates one batch per file.
 
 Example::
 
@@ -39,6 +40,7 @@ from kluster_integrations.core.contract import (
     DEFAULT_COMPLETION_WINDOW,
 )
 from kluster_integrations.core.errors import BatchInputError, BatchNotFoundError
+from kluster_integrations.core.rate_limits import account_of
 
 #: Prefix of the ``custom_id``\ s made when none are given: ``request-0``, ``request-1``...
 DEFAULT_ID_PREFIX = "request"
@@ -74,6 +76,26 @@ def check_custom_ids(custom_ids: Sequence[Any] | None) -> list[str] | None:
             f"custom_ids repeats {repeated!r}", "Every custom_id must be unique within the job."
         )
     return ids
+
+
+def requests_per_batch(client: openai.OpenAI, asked: int | None) -> int | None:
+    """Where to split: ``asked``, else the cap of the client's account (its tier, declared
+    by the model objects on that key and server, see ``core.rate_limits``); a
+    ``BatchInputError`` before anything is uploaded when ``asked`` is above that cap."""
+    known = account_of(client.api_key, str(client.base_url)).max_batch_requests()
+    if known is None:
+        return asked
+    cap, tier = known
+    if asked is None:
+        return cap
+    if isinstance(asked, int) and asked > cap:
+        raise BatchInputError(
+            f"max_requests_per_batch={asked:,} is more than the {tier} tier's {cap:,} "
+            "requests per batch",
+            f"Leave max_requests_per_batch unset to split the job at {cap:,}, or pass at most "
+            f"{cap:,}.",
+        )
+    return asked
 
 
 def write_parts(
@@ -124,6 +146,7 @@ def submit_requests(
     """Write, upload and start the batches for ``bodies``; returns the job."""
     window = check_completion_window(completion_window)
     ids = check_custom_ids(custom_ids)
+    max_requests_per_batch = requests_per_batch(client, max_requests_per_batch)
     with tempfile.TemporaryDirectory(prefix="kluster-batch-") as tmp:
         parts = write_parts(
             Path(tmp),
@@ -170,6 +193,7 @@ async def asubmit_requests(
     """``submit_requests`` with uploads through the async client."""
     window = check_completion_window(completion_window)
     ids = check_custom_ids(custom_ids)
+    max_requests_per_batch = requests_per_batch(client, max_requests_per_batch)
     with tempfile.TemporaryDirectory(prefix="kluster-batch-") as tmp:
         parts = write_parts(
             Path(tmp),

@@ -1,5 +1,6 @@
 """kluster.ai facts as data, each dated and cited: what the chat API refuses and renames,
-the models known offline with their limits, the Batch API's rules, the client defaults.
+the models known offline with their limits, the account limits of each tier, the Batch
+API's rules, the client defaults.
 
 Nothing here runs a request; the request path, the emulator and the live probe read it.
 
@@ -20,7 +21,6 @@ from kluster_integrations.core.contract._api import (
     BATCH_FINAL_STATUSES,
     BATCH_LINE_STREAM_FIELDS,
     BATCH_MAX_FILE_BYTES,
-    CONCURRENT_REQUEST_LIMIT,
     CONTENT_PART_TYPES,
     CONTRACT_DATE,
     CONTRACT_SOURCE,
@@ -55,6 +55,16 @@ from kluster_integrations.core.contract._defaults import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+)
+from kluster_integrations.core.contract._limits import (
+    CONCURRENT_REQUEST_LIMIT,
+    LIMITS_DATE,
+    LIMITS_SOURCE,
+    RATE_LIMIT_WINDOW,
+    REQUEST_LIMIT_TIME_UNITS,
+    TIER_LIMITS,
+    TIERS,
+    TierLimits,
 )
 from kluster_integrations.core.contract._models import (
     CATALOG_DATE,
@@ -102,10 +112,16 @@ __all__ = [
     "IMAGE_CAPABILITY",
     "IMAGE_PART_TYPES",
     "KNOWN_MODELS",
+    "LIMITS_DATE",
+    "LIMITS_SOURCE",
     "MAX_STOP_SEQUENCES",
     "NATIVE_TOOL_RESULT_ROLES",
+    "RATE_LIMIT_WINDOW",
     "RENAMED_PARAMETERS",
+    "REQUEST_LIMIT_TIME_UNITS",
     "TEMPERATURE_RANGE",
+    "TIERS",
+    "TIER_LIMITS",
     "TOOL_PARAMETERS",
     "TOOL_RESULT_ROLES",
     "UNSUPPORTED_EMBEDDING_PARAMETERS",
@@ -113,6 +129,7 @@ __all__ = [
     "UNSUPPORTED_PARAMETERS",
     "ModelInfo",
     "ParameterRule",
+    "TierLimits",
     "forbidden_message_fields",
     "refused_parameters",
     "unknown_model",

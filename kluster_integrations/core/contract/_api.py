@@ -214,10 +214,6 @@ MAX_STOP_SEQUENCES = 4
 #: Content part types of the chat API at all; which models take images is per model.
 CONTENT_PART_TYPES = frozenset({"text", "image_url"})
 
-#: Concurrent requests per account on the paid tiers (the Trial tier allows 20), from
-#: kluster-ai/docs .snippets/text/get-started/rate-limit.md.
-CONCURRENT_REQUEST_LIMIT = 100
-
 #: Embeddings (kluster-ai/docs get-started/models.md, API reference for /v1/embeddings).
 EMBEDDING_MAX_INPUTS = 2048
 #: Longest text one embeddings input may be, in the model's own tokens.
@@ -265,14 +261,14 @@ def refused_parameters(capabilities: frozenset[str] = frozenset()) -> Mapping[st
 
 #: Batch API (kluster-ai/docs get-started/start-building/batch.md, rate-limit.md; see
 #: ``shared/kluster-contract.md``, "Batch"): the endpoint a line may call, the completion
-#: windows, the input-file size cap (100 MB since 2025-03-20), the Trial per-batch cap, the
-#: statuses, and the text a queued adaptive-inference chat call answers with.
+#: windows, the input-file size cap (100 MB since 2025-03-20), the statuses (per-batch caps
+#: by tier: ``_limits.TIER_LIMITS``), and the text a queued adaptive-inference chat call
+#: answers with.
 BATCH_ENDPOINT = "/v1/chat/completions"
 BATCH_COMPLETION_WINDOWS = ("24h", "48h", "72h")
 #: The window a job gets when none is asked for: the shortest (and dearest) one.
 DEFAULT_COMPLETION_WINDOW = BATCH_COMPLETION_WINDOWS[0]
 BATCH_MAX_FILE_BYTES = 100 * 1024 * 1024
-BATCH_TRIAL_MAX_REQUESTS = 999
 BATCH_FILE_PURPOSE: Literal["batch"] = "batch"
 #: Body fields a batch line cannot use: a batch answer is one JSON object, never a stream
 #: (the emulator refuses ``stream: true``; the batch writer leaves these out).

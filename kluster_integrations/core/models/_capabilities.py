@@ -28,13 +28,16 @@ from kluster_integrations.core.contract import IMAGE_CAPABILITY, IMAGE_PART_TYPE
 from kluster_integrations.core.errors import ImageInputNotSupportedError
 from kluster_integrations.core.models._catalog import (
     current_catalog,
-    fetch_models,
+    fetch_listing,
     lookup_model,
+    model_from_listing,
     use_catalog,
 )
 
 # The catalog in use lives in core.models (one lookup); re-exported where it used to live.
 from kluster_integrations.core.models._catalog import reset_catalog as reset_catalog
+from kluster_integrations.core.models._live_limits import live_limits
+from kluster_integrations.core.rate_limits import use_live_limits
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -45,8 +48,12 @@ def refresh_capabilities(client: OpenAI) -> Mapping[str, ModelInfo]:
 
     The list is the truth for each model it describes (it can withdraw a capability); values
     that cannot be right keep the built-in ones, with a ``ModelListingWarning``. An answer
-    that is not a model list raises ``MalformedResponseError`` and changes nothing."""
-    use_catalog(fetch_models(client, extended=True))
+    that is not a model list raises ``MalformedResponseError`` and changes nothing. The
+    ``limits`` it states become the rate limits of ``client``'s account (its key on its
+    server) for any option not set explicitly (``core.rate_limits``)."""
+    listed = fetch_listing(client, extended=True)
+    use_catalog(model_from_listing(model) for model in listed)
+    use_live_limits(client.api_key, str(client.base_url), live_limits(listed))
     return current_catalog()
 
 

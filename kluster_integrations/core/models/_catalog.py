@@ -38,6 +38,7 @@ from kluster_integrations.core.contract import (
 from kluster_integrations.core.errors import UnknownModelWarning as UnknownModelWarning
 from kluster_integrations.core.errors import WrongModelPurposeError as WrongModelPurposeError
 from kluster_integrations.core.models._listing import ListedModel, listed_model, listed_models
+from kluster_integrations.core.rate_limits import forget_live_limits
 from kluster_integrations.core.transport import call_scope
 
 if TYPE_CHECKING:
@@ -61,10 +62,11 @@ def use_catalog(models: Iterable[ModelInfo]) -> None:
 
 
 def reset_catalog() -> None:
-    """Go back to the built-in catalog."""
+    """Go back to the built-in catalog (and forget the live list's account limits)."""
     global _catalog
     with _lock:
         _catalog = KNOWN_MODELS
+    forget_live_limits()
 
 
 def lookup_model(model_id: str, catalog: Mapping[str, ModelInfo] | None = None) -> ModelInfo | None:
@@ -157,6 +159,11 @@ def fetch_models(client: OpenAI, *, extended: bool = True) -> list[ModelInfo]:
 
     ``MalformedResponseError`` when the answer is not a model list; values that cannot be
     right are dropped with a ``ModelListingWarning`` (``core.models``)."""
+    return [model_from_listing(model) for model in fetch_listing(client, extended=extended)]
+
+
+def fetch_listing(client: OpenAI, *, extended: bool = True) -> list[ListedModel]:
+    """``fetch_models``, each entry as read (``ListedModel``: the account's ``limits`` too)."""
     query = {"extended": "true"} if extended else None
     with call_scope():  # one deadline for all the SDK's attempts, as for every call
         response = client.models.with_raw_response.list(extra_query=query).http_response
@@ -164,10 +171,9 @@ def fetch_models(client: OpenAI, *, extended: bool = True) -> list[ModelInfo]:
         answer = response.json()
     except ValueError:  # not JSON: shown as the text it is
         answer = response.text
-    listed = listed_models(
+    return listed_models(
         answer, key=client.api_key, content_type=response.headers.get("content-type")
     )
-    return [model_from_listing(model) for model in listed]
 
 
 def merge_catalog(

@@ -31,6 +31,7 @@ from pydantic import (
     field_validator,
 )
 
+from kluster_integrations.core.contract import REQUEST_LIMIT_TIME_UNITS
 from kluster_integrations.core.errors import MalformedResponseError, ModelListingWarning
 from kluster_integrations.core.transport import mask_key
 
@@ -63,6 +64,30 @@ OutputTokenCount = Annotated[
 ]
 
 
+PositiveCount = Annotated[int, BeforeValidator(_whole_number), Field(strict=True, gt=0)]
+
+
+class ListedLimits(BaseModel):
+    """A model's limits for the calling account: the ``limits`` of an extended entry."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    concurrent_requests: PositiveCount | None = None
+    request_limit: PositiveCount | None = None
+    request_limit_time_unit: Annotated[str, Field(strict=True)] | None = None
+    max_async_queue_size: (
+        Annotated[int, BeforeValidator(_whole_number), Field(strict=True, ge=0)] | None
+    ) = None
+
+    @field_validator("request_limit_time_unit")
+    @classmethod
+    def _known_unit(cls, value: str | None) -> str | None:
+        unit = value.strip().lower().removesuffix("s") if value is not None else None
+        if unit is not None and unit not in REQUEST_LIMIT_TIME_UNITS:
+            raise ValueError("unknown unit")
+        return unit
+
+
 class ListedModel(BaseModel):
     """One entry of the model list, each field ``None`` when missing or dropped as invalid.
 
@@ -91,6 +116,11 @@ class ListedModel(BaseModel):
     )
     tags: list[Annotated[str, Field(strict=True)]] | None = Field(
         None, description="must be a list of words such as ['vision']"
+    )
+    limits: ListedLimits | None = Field(
+        None,
+        description="must hold whole numbers above 0 and a request_limit_time_unit such as "
+        f"'minute' (one of {', '.join(REQUEST_LIMIT_TIME_UNITS)})",
     )
 
     @field_validator("output_length")

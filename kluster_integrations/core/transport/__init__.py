@@ -1,5 +1,6 @@
 """How requests travel: the API key and base URL, the HTTP clients with their guards
-(deadline, idle stream, size cap, decoding), connection pools, and the key kept out of logs.
+(deadline, idle stream, size cap, decoding) and the account's rate limit, connection pools,
+and the key kept out of logs.
 
 Example::
 
@@ -17,6 +18,7 @@ from kluster_integrations.core.transport._connection import (
     guarded_async_http_client,
     guarded_http_clients,
     guarded_sync_http_client,
+    rate_limit_declaration,
     with_guarded_http_clients,
 )
 from kluster_integrations.core.transport._content_decoding import (
@@ -45,6 +47,12 @@ from kluster_integrations.core.transport._key_masking import (
 from kluster_integrations.core.transport._log_masking import (
     KeyMaskingFilter,
 )
+from kluster_integrations.core.transport._rate_limited import (
+    AsyncRateLimitedTransport,
+    RateLimitedTransport,
+    model_of,
+    retry_after,
+)
 from kluster_integrations.core.transport._sdk import (
     ChunkParser,
     CompletionParser,
@@ -58,6 +66,7 @@ from kluster_integrations.core.transport._stream_events import (
 
 __all__ = [
     "PIECE",
+    "AsyncRateLimitedTransport",
     "ChunkParser",
     "CompletionParser",
     "DataEvents",
@@ -66,6 +75,7 @@ __all__ = [
     "KeyForms",
     "KeyMaskingFilter",
     "LoopLocalAsyncTransport",
+    "RateLimitedTransport",
     "build_answer",
     "call_scope",
     "connection_defaults",
@@ -79,12 +89,15 @@ __all__ = [
     "mask_key",
     "masked_excerpt",
     "masked_start",
+    "model_of",
     "optional_module",
     "private_values",
     "pydantic_extra",
+    "rate_limit_declaration",
     "remember_key",
     "request_key",
     "resolve_api_key",
     "resolve_base_url",
+    "retry_after",
     "with_guarded_http_clients",
 ]

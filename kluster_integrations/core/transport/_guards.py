@@ -74,6 +74,9 @@ _EXCERPT_CHARS = 120
 
 #: When the current call (all its attempts) started; set by ``call_scope``.
 _call_started: ContextVar[float | None] = ContextVar("kluster_call_started", default=None)
+#: Seconds the current call waited for its account's rate limit (``core.rate_limits``),
+#: which the default deadline does not count; a list, so each wait adds to the call's own.
+_call_queued: ContextVar[list[float] | None] = ContextVar("kluster_call_queued", default=None)
 #: The latest moment a request in this context may end (``deadline_cap``), or ``None``.
 _deadline_cap: ContextVar[float | None] = ContextVar("kluster_deadline_cap", default=None)
 #: The headers of the last request in this context, to mask its key in error excerpts
@@ -97,13 +100,33 @@ class call_scope:
     """Mark the start of one call, so its deadline covers all the SDK's attempts (a class
     rather than a ``@contextmanager`` generator: it runs on every call)."""
 
-    __slots__ = ("_token",)
+    __slots__ = ("_queued_token", "_token")
 
     def __enter__(self) -> None:
-        self._token = _call_started.set(_call_started.get() or time.monotonic())
+        outer = _call_started.get()
+        self._token = _call_started.set(outer or time.monotonic())
+        self._queued_token = _call_queued.set(_call_queued.get() if outer else [0.0])
 
     def __exit__(self, *exc_info: object) -> None:
+        _call_queued.reset(self._queued_token)
         _call_started.reset(self._token)
+
+
+def note_queued(seconds: float) -> None:
+    """The current call waited ``seconds`` for its rate limit: its default deadline moves
+    on by as much (an explicit ``deadline`` counts the wait)."""
+    queued = _call_queued.get()
+    if queued is not None:
+        queued[0] += seconds
+
+
+def call_end(options: GuardOptions) -> tuple[float, float] | None:
+    """When the current call must end by its explicit ``deadline`` or a ``deadline_cap``,
+    and that deadline in seconds; ``None`` when only the default deadline applies."""
+    deadlines = _deadlines(options)
+    if deadlines.explicit_at is None:
+        return None
+    return deadlines.explicit_at, deadlines.explicit_at - deadlines.started
 
 
 class deadline_cap:
@@ -232,7 +255,9 @@ def _deadlines(options: GuardOptions) -> _Deadlines:
     now = time.monotonic()
     started = _call_started.get() or now
     explicit = started + options.deadline if options.deadline is not None else None
-    at = explicit if explicit is not None else started + DEFAULT_DEADLINE
+    queued = _call_queued.get()
+    default_at = started + DEFAULT_DEADLINE + (queued[0] if queued else 0.0)
+    at = explicit if explicit is not None else default_at
     cap = _deadline_cap.get()
     if cap is not None and (explicit is None or cap < explicit):
         explicit, at = cap, min(at, cap)
