@@ -64,6 +64,7 @@ class Account:
         with self._lock:
             self._declared.add(declaration)
             self._changes += 1
+        _in_use.set()
 
     def settings(self) -> RateLimitSettings:
         """The strictest options among the declarations alive."""
@@ -97,6 +98,8 @@ class Account:
     def use_live(self, limits: Mapping[str, ModelLimits]) -> None:
         """The live list's limits per model, replacing those known before."""
         self._live = dict(limits)
+        if limits:
+            _in_use.set()
 
     def max_batch_requests(self) -> tuple[int, str] | None:
         """The requests one batch may hold, with the tier that says so; ``None``: no cap
@@ -108,6 +111,22 @@ class Account:
 
 _lock = threading.Lock()
 _accounts: dict[tuple[bytes, str], Account] = {}
+#: Set once any account of the process may have limits: until then a request without
+#: options of its own has nothing to look up.
+_in_use = threading.Event()
+
+
+_generation = 0
+
+
+def accounts_generation() -> int:
+    """Changes when the accounts are forgotten (an account found before is stale then)."""
+    return _generation
+
+
+def limits_in_use() -> bool:
+    """Whether any account of the process has had options declared or live limits."""
+    return _in_use.is_set()
 
 
 def _origin(url: httpx.URL) -> str:
@@ -143,5 +162,8 @@ def forget_live_limits() -> None:
 def reset_rate_limits() -> None:
     """Forget every account: budgets, declarations, live limits (for tests; objects made
     before declare their options again with their next request)."""
+    global _generation
     with _lock:
         _accounts.clear()
+        _in_use.clear()
+        _generation += 1

@@ -10,7 +10,8 @@ to kluster.ai's concurrency limit.
 
 Worst case with the defaults (``timeout=300``, ``max_retries=2``, ``deadline`` unset): a
 non-streamed call ends within 600 s (``DEFAULT_DEADLINE``) plus the SDK's back-off between
-attempts (under 2 s); a stream ends within 300 s of its last data event.
+attempts (under 2 s), plus any wait for the account's rate limit; a stream ends within
+300 s of its last data event.
 
 Example::
 

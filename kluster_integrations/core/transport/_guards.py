@@ -8,7 +8,9 @@ HTTP work and check each answer while it is read, without copying bodies:
   ``DEFAULT_DEADLINE``); a stream or a file download (``GET /files/{id}/content``) only
   when ``deadline`` was given. ``deadline_cap`` sets an earlier end for the requests made
   inside it (the batch poller's ``wait(timeout=)``). Each read waits at most the time
-  left, so a server that drips one byte at a time cannot stretch a call;
+  left, so a server that drips one byte at a time cannot stretch a call. Time spent
+  waiting for the account's rate limit (``note_queued``) moves the default deadline on,
+  not a given one;
 - an **idle stream**: each event carrying data must complete (its blank line arrive)
   within ``stream_idle_timeout`` seconds of the one before (of the answer's headers for
   the first), checked as each piece of the body arrives. Comment lines (``: ...``, even

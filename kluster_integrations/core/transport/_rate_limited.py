@@ -7,7 +7,7 @@ of its account's budget for its model (``core.rate_limits``) before it is sent, 
 it back once its answer has been read, failed or been dropped. Its answer's status tells
 the budget about 429s and their ``Retry-After``. The account is the request's bearer key
 on the request's server; the model is the JSON body's ``model`` (none for uploads, polls
-and the model list). An account without limits costs one dictionary lookup.
+and the model list). While no account of the process has limits, a request costs one check.
 
 The wait counts against an explicit ``deadline`` (``RateLimitWaitError`` when it passes)
 but not against the default one, which starts over after the wait.
@@ -38,6 +38,8 @@ from kluster_integrations.core.rate_limits import (
     RateLimitSettings,
     Slot,
     account_of,
+    accounts_generation,
+    limits_in_use,
 )
 from kluster_integrations.core.transport._guards import GuardOptions, call_end, note_queued
 
@@ -87,12 +89,23 @@ class _Limited:
     def __init__(self, declaration: Declaration, options: GuardOptions) -> None:
         self._declaration = declaration
         self._options = options
+        self._last: tuple[tuple[str, str, bytes, int], Account] | None = None
 
     def _account(self, request: httpx.Request) -> Account | None:
-        key = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not key:
-            return None
-        account = account_of(key, request.url)
+        if self._declaration.settings.is_empty and not limits_in_use():
+            return None  # no limits anywhere: nothing to look up
+        authorization = request.headers.get("authorization", "")
+        url = request.url
+        where = (authorization, url.scheme, url.netloc, accounts_generation())
+        last = self._last  # the account of the previous request, most often this one's
+        if last is not None and last[0] == where:
+            account = last[1]
+        else:
+            key = authorization.removeprefix("Bearer ").strip()
+            if not key:
+                return None
+            account = account_of(key, url)
+            self._last = (where, account)
         account.declare(self._declaration)
         return account if account.is_limited else None
 

@@ -183,3 +183,14 @@ def test_the_async_transport_holds_and_gives_back_its_slot():
 
     asyncio.run(twice())
     assert budget().in_flight == 0
+
+
+def test_after_the_accounts_are_forgotten_an_object_declares_its_limits_again():
+    client = limited_client(ok, max_concurrent_requests=1)
+    send(client)
+    first = account_of(KEY, URL)
+    reset_rate_limits()
+    send(client)
+    again = account_of(KEY, URL)
+    assert again is not first
+    assert again.limits_for(MODEL).concurrent == 1
