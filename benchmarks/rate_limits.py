@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import math
 import time
 from collections.abc import Callable, Coroutine
@@ -112,6 +113,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100 requests within one minute")
     parser.add_argument("--only", nargs="*", default=None, help="row names to run")
     args = parser.parse_args()
+    logging.getLogger("llama_index").setLevel(logging.ERROR)  # its retry layer's notices
     if args.quick:
         args.requests, args.rpm = 100, 600
     from run import emulator_process
