@@ -72,7 +72,7 @@ def retry_after(headers: httpx.Headers) -> float | None:
 
 def model_of(request: httpx.Request) -> str | None:
     """The ``model`` of a JSON request body, if any."""
-    if request.method != "POST" or b"json" not in request.headers.get("content-type", "").encode():
+    if request.method != "POST" or "json" not in request.headers.get("content-type", ""):
         return None
     try:
         body = json.loads(request.content)
@@ -109,7 +109,9 @@ class _Limited:
         account.declare(self._declaration)
         return account if account.is_limited else None
 
-    def _wait_error(self, end: tuple[float, float] | None, model: str | None, limits: ModelLimits):
+    def _wait_error(
+        self, end: tuple[float, float] | None, model: str | None, limits: ModelLimits
+    ) -> RateLimitWaitError:
         deadline = end[1] if end is not None else 0.0
         return RateLimitWaitError(deadline, model, limits.describe())
 
