@@ -11,7 +11,8 @@ offers):
 - ``transport``: key and URL, HTTP clients and their guards, pools, masking the key;
 - ``tools``: native or prompted tool calling and structured output through the prompt;
 - ``reasoning``: ``<think>`` blocks apart from the answer;
-- ``batch_api``: the Batch API engine and its command line (``kluster-batch``).
+- ``batch_api``: the Batch API engine and its command line (``kluster-batch``);
+- ``verify``: kluster.ai Verify, the hallucination check (``verify_reliability``).
 
 ``errors`` holds every typed error. Nothing here imports LangChain or LlamaIndex; this
 module re-exports what users reach for.
@@ -39,6 +40,7 @@ from kluster_integrations.core.errors import (
     DeadlineExceededError,
     EmbeddingMismatchError,
     EmptyAPIKeyError,
+    HallucinationDetectedError,
     ImageInputNotSupportedError,
     InvalidAPIKeyError,
     InvalidReasoningModeError,
@@ -67,6 +69,14 @@ from kluster_integrations.core.errors import (
 )
 from kluster_integrations.core.models import lookup_model
 from kluster_integrations.core.request import Change, SanitizedRequest, sanitize_request
+from kluster_integrations.core.verify import (
+    SearchResult,
+    VerifyClient,
+    VerifyResult,
+    VerifyUsage,
+    averify_reliability,
+    verify_reliability,
+)
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -92,6 +102,7 @@ __all__ = [
     "DeadlineExceededError",
     "EmbeddingMismatchError",
     "EmptyAPIKeyError",
+    "HallucinationDetectedError",
     "ImageInputNotSupportedError",
     "InvalidAPIKeyError",
     "InvalidReasoningModeError",
@@ -110,6 +121,7 @@ __all__ = [
     "ResponseError",
     "ResponseTooLargeError",
     "SanitizedRequest",
+    "SearchResult",
     "StreamIdleTimeoutError",
     "StreamInterruptedError",
     "StructuredOutputError",
@@ -119,7 +131,12 @@ __all__ = [
     "UnsupportedContentEncodingError",
     "UnsupportedParameterError",
     "UnsupportedParameterWarning",
+    "VerifyClient",
+    "VerifyResult",
+    "VerifyUsage",
     "WrongModelPurposeError",
+    "averify_reliability",
     "lookup_model",
     "sanitize_request",
+    "verify_reliability",
 ]
