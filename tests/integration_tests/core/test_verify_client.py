@@ -105,6 +105,16 @@ def test_the_async_twin_checks_both_forms(kluster_env: KlusterEmulator) -> None:
     assert {"messages": CONVERSATION} in bodies and len(bodies) == 2
 
 
+def test_the_shared_client_survives_one_event_loop_after_another(
+    kluster_env: KlusterEmulator,
+) -> None:
+    """``asyncio.run`` per check (a script, a notebook cell): each loop gets its own pool."""
+    for _ in range(3):
+        assert asyncio.run(averify_reliability(QUESTION, RIGHT, context=CONTEXT)).passed
+
+    assert retry_counts(kluster_env) == ["0", "0", "0"], "no stale connection was retried"
+
+
 @pytest.mark.parametrize(
     "arguments",
     [
