@@ -11,7 +11,8 @@ offers):
 - ``transport``: key and URL, HTTP clients and their guards, pools, masking the key;
 - ``tools``: native or prompted tool calling and structured output through the prompt;
 - ``reasoning``: ``<think>`` blocks apart from the answer;
-- ``batch_api``: the Batch API engine and its command line (``kluster-batch``).
+- ``batch_api``: the Batch API engine and its command line (``kluster-batch``);
+- ``verify``: kluster.ai Verify, the hallucination check (``verify_reliability``).
 
 ``errors`` holds every typed error. Nothing here imports LangChain or LlamaIndex; this
 module re-exports what users reach for.
@@ -20,9 +21,67 @@ module re-exports what users reach for.
 from kluster_integrations.core import errors
 from kluster_integrations.core.batch_api import BatchStatus, KlusterBatch
 from kluster_integrations.core.contract import DEFAULT_BASE_URL, KNOWN_MODELS, ModelInfo
+<<<<<<< HEAD
 from kluster_integrations.core.errors import *  # noqa: F403 - every typed error (errors.__all__)
+=======
+from kluster_integrations.core.errors import (
+    AdaptiveInferenceQueuedError,
+    BaseURLWarning,
+    BatchDownloadError,
+    BatchError,
+    BatchFileIdError,
+    BatchFileTooLargeError,
+    BatchInputError,
+    BatchItemError,
+    BatchNotFinishedError,
+    BatchNotFoundError,
+    BatchOutputError,
+    BatchOutputLineError,
+    BatchResultsError,
+    BatchStatusUnavailableError,
+    BatchTimeoutError,
+    ConfigurationError,
+    DeadlineExceededError,
+    EmbeddingMismatchError,
+    EmptyAPIKeyError,
+    HallucinationDetectedError,
+    ImageInputNotSupportedError,
+    InvalidAPIKeyError,
+    InvalidReasoningModeError,
+    InvalidRequestError,
+    InvalidToolCallError,
+    InvalidToolError,
+    KlusterError,
+    KlusterTimeoutError,
+    KlusterWarning,
+    MalformedResponseError,
+    MissingAPIKeyError,
+    ModelListingWarning,
+    RequestRefusedError,
+    ResponseError,
+    ResponseTooLargeError,
+    StreamIdleTimeoutError,
+    StreamInterruptedError,
+    StructuredOutputError,
+    ToolCallingNotSupportedError,
+    ToolCallRequiredError,
+    UnknownModelWarning,
+    UnsupportedContentEncodingError,
+    UnsupportedParameterError,
+    UnsupportedParameterWarning,
+    WrongModelPurposeError,
+)
+>>>>>>> i22
 from kluster_integrations.core.models import lookup_model
 from kluster_integrations.core.request import Change, SanitizedRequest, sanitize_request
+from kluster_integrations.core.verify import (
+    SearchResult,
+    VerifyClient,
+    VerifyResult,
+    VerifyUsage,
+    averify_reliability,
+    verify_reliability,
+)
 
 __all__ = [
     *errors.__all__,
@@ -30,9 +89,42 @@ __all__ = [
     "KNOWN_MODELS",
     "BatchStatus",
     "Change",
+<<<<<<< HEAD
+=======
+    "ConfigurationError",
+    "DeadlineExceededError",
+    "EmbeddingMismatchError",
+    "EmptyAPIKeyError",
+    "HallucinationDetectedError",
+    "ImageInputNotSupportedError",
+    "InvalidAPIKeyError",
+    "InvalidReasoningModeError",
+    "InvalidRequestError",
+    "InvalidToolCallError",
+    "InvalidToolError",
+>>>>>>> i22
     "KlusterBatch",
     "ModelInfo",
     "SanitizedRequest",
+<<<<<<< HEAD
+=======
+    "SearchResult",
+    "StreamIdleTimeoutError",
+    "StreamInterruptedError",
+    "StructuredOutputError",
+    "ToolCallRequiredError",
+    "ToolCallingNotSupportedError",
+    "UnknownModelWarning",
+    "UnsupportedContentEncodingError",
+    "UnsupportedParameterError",
+    "UnsupportedParameterWarning",
+    "VerifyClient",
+    "VerifyResult",
+    "VerifyUsage",
+    "WrongModelPurposeError",
+    "averify_reliability",
+>>>>>>> i22
     "lookup_model",
     "sanitize_request",
+    "verify_reliability",
 ]

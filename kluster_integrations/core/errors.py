@@ -13,8 +13,8 @@ The errors come in groups, by what the code catching them wants to do:
   images for a text-only model). Fix the request; nothing was sent.
 - ``ResponseError``: an answer came back and cannot be used (malformed, not fitting the
   inputs, too large, cut off, a reply that is not the structured output or tool call asked
-  for, an adaptive-inference placeholder). Retry, or pick a model or settings that answer
-  better.
+  for, an adaptive-inference placeholder, an answer Verify found hallucinated). Retry, or
+  pick a model or settings that answer better.
 - ``KlusterTimeoutError``: a call, an idle stream or a batch wait ran out of time. Every
   one is also a builtin ``TimeoutError``. Retry, or raise the limit.
 - ``BatchError``: anything about a Batch API job.
@@ -58,6 +58,7 @@ them on as they are, without retrying)::
         + ToolCallRequiredError [ValueError]
         + InvalidToolCallError [ValueError]
         + AdaptiveInferenceQueuedError [RuntimeError]
+        + HallucinationDetectedError
       x KlusterTimeoutError [TimeoutError]
         + DeadlineExceededError [openai OpenAIError]
         + StreamIdleTimeoutError [openai OpenAIError]
@@ -124,6 +125,7 @@ __all__ = [
     "DeadlineExceededError",
     "EmbeddingMismatchError",
     "EmptyAPIKeyError",
+    "HallucinationDetectedError",
     "ImageInputNotSupportedError",
     "InvalidAPIKeyError",
     "InvalidReasoningModeError",
@@ -648,6 +650,25 @@ class AdaptiveInferenceQueuedError(ResponseError, RuntimeError):
             "The result will appear as a batch job: list them with `kluster-batch list` and "
             "collect it with `kluster-batch results BATCH_ID`. To "
             "get answers back in your program, use submit_batch(...) instead."
+        )
+
+
+class HallucinationDetectedError(ResponseError):
+    """kluster.ai Verify found a hallucination in an answer checked with
+    ``on_hallucination="raise"`` (LangChain's ``KlusterVerify``, LlamaIndex's
+    ``KlusterVerifyEvaluator(raise_error=True)``); ``result`` holds the whole verdict
+    (``VerifyResult``: explanation, search results, usage)."""
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+        explanation = " ".join(str(getattr(result, "explanation", "")).split())
+        preview = explanation if len(explanation) <= 300 else explanation[:300] + "..."
+        super().__init__(
+            "kluster.ai Verify found a hallucination in the answer"
+            + (f": {preview!r}" if preview else "")
+            + ". The whole verdict is in this error's `result`. Generate the answer again, "
+            "give the model better context, or pass on_hallucination='annotate' to let the "
+            "answer through marked."
         )
 
 

@@ -25,6 +25,7 @@ from kluster_integrations.emulator._app import create_app
 from kluster_integrations.emulator._state import (
     CHAT_PATH,
     EMBEDDINGS_PATH,
+    VERIFY_PATH,
     EmulatorState,
     Fault,
     RecordedRequest,
@@ -39,7 +40,8 @@ class KlusterEmulator:
     """A kluster.ai emulator served by uvicorn on ``host:port`` (port 0: any free one).
 
     Use it as a context manager, or call ``start()`` and ``stop()``. Everything tests need is
-    here: ``base_url``, ``queue_replies``, ``add_fault``, ``chat_requests``, ``reset``;
+    here: ``base_url``, ``queue_replies``, ``add_fault``, ``chat_requests`` (and
+    ``embedding_requests``, ``verify_requests``), ``reset``;
     ``settings`` changes latency, chunk delay and stream usage on the fly.
     """
 
@@ -145,6 +147,10 @@ class KlusterEmulator:
     def embedding_requests(self) -> list[dict[str, Any]]:
         """Bodies received on /v1/embeddings, oldest first."""
         return self.state.bodies(EMBEDDINGS_PATH)
+
+    def verify_requests(self) -> list[dict[str, Any]]:
+        """Bodies received on /v1/verify/reliability, oldest first."""
+        return self.state.bodies(VERIFY_PATH)
 
     def reset(self) -> None:
         self.state.reset()

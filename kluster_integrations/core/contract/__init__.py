@@ -1,5 +1,6 @@
 """kluster.ai facts as data, each dated and cited: what the chat API refuses and renames,
-the models known offline with their limits, the Batch API's rules, the client defaults.
+the models known offline with their limits, the Batch API's rules, Verify (the reliability
+check: its endpoint, request forms, answer and limits), the client defaults.
 
 Nothing here runs a request; the request path, the emulator and the live probe read it.
 
@@ -70,6 +71,24 @@ from kluster_integrations.core.contract._models import (
     ModelInfo,
     unknown_model,
 )
+from kluster_integrations.core.contract._verify import (
+    VERIFY_ANSWER_REQUIRED,
+    VERIFY_ANSWER_ROLE,
+    VERIFY_CAPABILITY,
+    VERIFY_CONTEXT_WINDOW,
+    VERIFY_DATE,
+    VERIFY_ENDPOINT,
+    VERIFY_MESSAGE_ROLES,
+    VERIFY_MESSAGES_FORM,
+    VERIFY_MIN_MESSAGES,
+    VERIFY_MODEL,
+    VERIFY_PROMPT_FORM,
+    VERIFY_REQUIRED_FIELDS,
+    VERIFY_SEARCH_RESULT_FIELDS,
+    VERIFY_SOURCE,
+    VERIFY_TRIAL_CONTEXT_WINDOW,
+    VERIFY_USAGE_FIELDS,
+)
 
 __all__ = [
     "ABSENT_RESPONSE_FIELDS",
@@ -121,6 +140,22 @@ __all__ = [
     "UNSUPPORTED_EMBEDDING_PARAMETERS",
     "UNSUPPORTED_MESSAGE_FIELDS",
     "UNSUPPORTED_PARAMETERS",
+    "VERIFY_ANSWER_REQUIRED",
+    "VERIFY_ANSWER_ROLE",
+    "VERIFY_CAPABILITY",
+    "VERIFY_CONTEXT_WINDOW",
+    "VERIFY_DATE",
+    "VERIFY_ENDPOINT",
+    "VERIFY_MESSAGES_FORM",
+    "VERIFY_MESSAGE_ROLES",
+    "VERIFY_MIN_MESSAGES",
+    "VERIFY_MODEL",
+    "VERIFY_PROMPT_FORM",
+    "VERIFY_REQUIRED_FIELDS",
+    "VERIFY_SEARCH_RESULT_FIELDS",
+    "VERIFY_SOURCE",
+    "VERIFY_TRIAL_CONTEXT_WINDOW",
+    "VERIFY_USAGE_FIELDS",
     "ModelInfo",
     "ParameterRule",
     "forbidden_message_fields",
