@@ -21,57 +21,7 @@ module re-exports what users reach for.
 from kluster_integrations.core import errors
 from kluster_integrations.core.batch_api import BatchStatus, KlusterBatch
 from kluster_integrations.core.contract import DEFAULT_BASE_URL, KNOWN_MODELS, ModelInfo
-<<<<<<< HEAD
 from kluster_integrations.core.errors import *  # noqa: F403 - every typed error (errors.__all__)
-=======
-from kluster_integrations.core.errors import (
-    AdaptiveInferenceQueuedError,
-    BaseURLWarning,
-    BatchDownloadError,
-    BatchError,
-    BatchFileIdError,
-    BatchFileTooLargeError,
-    BatchInputError,
-    BatchItemError,
-    BatchNotFinishedError,
-    BatchNotFoundError,
-    BatchOutputError,
-    BatchOutputLineError,
-    BatchResultsError,
-    BatchStatusUnavailableError,
-    BatchTimeoutError,
-    ConfigurationError,
-    DeadlineExceededError,
-    EmbeddingMismatchError,
-    EmptyAPIKeyError,
-    HallucinationDetectedError,
-    ImageInputNotSupportedError,
-    InvalidAPIKeyError,
-    InvalidReasoningModeError,
-    InvalidRequestError,
-    InvalidToolCallError,
-    InvalidToolError,
-    KlusterError,
-    KlusterTimeoutError,
-    KlusterWarning,
-    MalformedResponseError,
-    MissingAPIKeyError,
-    ModelListingWarning,
-    RequestRefusedError,
-    ResponseError,
-    ResponseTooLargeError,
-    StreamIdleTimeoutError,
-    StreamInterruptedError,
-    StructuredOutputError,
-    ToolCallingNotSupportedError,
-    ToolCallRequiredError,
-    UnknownModelWarning,
-    UnsupportedContentEncodingError,
-    UnsupportedParameterError,
-    UnsupportedParameterWarning,
-    WrongModelPurposeError,
-)
->>>>>>> i22
 from kluster_integrations.core.models import lookup_model
 from kluster_integrations.core.request import Change, SanitizedRequest, sanitize_request
 from kluster_integrations.core.verify import (
@@ -89,41 +39,14 @@ __all__ = [
     "KNOWN_MODELS",
     "BatchStatus",
     "Change",
-<<<<<<< HEAD
-=======
-    "ConfigurationError",
-    "DeadlineExceededError",
-    "EmbeddingMismatchError",
-    "EmptyAPIKeyError",
-    "HallucinationDetectedError",
-    "ImageInputNotSupportedError",
-    "InvalidAPIKeyError",
-    "InvalidReasoningModeError",
-    "InvalidRequestError",
-    "InvalidToolCallError",
-    "InvalidToolError",
->>>>>>> i22
     "KlusterBatch",
     "ModelInfo",
     "SanitizedRequest",
-<<<<<<< HEAD
-=======
     "SearchResult",
-    "StreamIdleTimeoutError",
-    "StreamInterruptedError",
-    "StructuredOutputError",
-    "ToolCallRequiredError",
-    "ToolCallingNotSupportedError",
-    "UnknownModelWarning",
-    "UnsupportedContentEncodingError",
-    "UnsupportedParameterError",
-    "UnsupportedParameterWarning",
     "VerifyClient",
     "VerifyResult",
     "VerifyUsage",
-    "WrongModelPurposeError",
     "averify_reliability",
->>>>>>> i22
     "lookup_model",
     "sanitize_request",
     "verify_reliability",
