@@ -57,10 +57,7 @@ from kluster_integrations.langchain._structured_output import (
     check_structured_arguments,
     prompted_structured_model,
 )
-from kluster_integrations.langchain._tools import (
-    kluster_profile,
-    tools_off_error,
-)
+from kluster_integrations.langchain._tools import kluster_profile, tools_off_error
 
 __all__ = ["ChatKluster"]
 
