@@ -197,12 +197,13 @@ def normalize_tool_choice(choice: Any, tool_names: Sequence[str]) -> ToolChoice:
 def tools_instruction(
     tools: Sequence[ToolSpec], choice: ToolChoice = ToolChoice(), parallel: bool = True
 ) -> str:
-    """The system-prompt paragraph that describes ``tools`` and the reply protocol."""
+    """The system-prompt paragraph that describes ``tools`` and the reply protocol. Each
+    tool's parameters are listed in the order it declares them (models fill them in that
+    order), with its ``required`` list as given."""
     listing = "\n".join(
         json.dumps(
             {"name": t.name, "description": t.description, "parameters": t.parameters},
             ensure_ascii=False,
-            sort_keys=True,
         )
         for t in tools
     )
