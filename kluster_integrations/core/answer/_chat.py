@@ -84,7 +84,7 @@ def _exchange(prepared: PreparedRequest) -> Generator[dict[str, Any], Any, ChatA
         return read_completion(response, prepared.reasoning)
     reply = read_reply(plan, response, retried=False, model=prepared.model)
     if plan.required and not reply.calls:
-        response = yield retry_body(body, reply.text)
+        response = yield retry_body(body, reply.text, plan)
         check_chat_completion(response)
         reply = read_reply(plan, response, retried=True, model=prepared.model)
     completion = as_tool_completion(response, reply, plan)

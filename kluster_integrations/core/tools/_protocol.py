@@ -72,6 +72,8 @@ _DECODED_WINDOW = 1024
 
 _FENCE_OPENING = re.compile(r"```[A-Za-z]*[ \t\r\n]*\Z")
 _FENCE_CLOSING = re.compile(r"[ \t\r\n]*```")
+_REQUIRED_RULE = "You MUST call a tool now"
+_NAMED_RULE = re.compile(r"You MUST call the tool '([^'\n]{1,200})' now")
 _NAME_HINT = re.compile(r'"name"[ \t\r\n]*:[ \t\r\n]*"([^"\\\n]{1,200})"')
 #: Keys a call may have beside its name and arguments (OpenAI's shape has them).
 _BESIDE_A_CALL = ("type", "id", "index")
@@ -208,23 +210,40 @@ def tools_instruction(
         for t in tools
     )
     how_many = "one or more calls" if parallel else "exactly one call"
-    if choice.mode == "required":
-        rule = "You MUST call a tool now: answer with the JSON tool-call object only."
-    elif choice.mode == "named":
-        rule = f"You MUST call the tool {choice.name!r} now: answer with the JSON object only."
-    else:
-        rule = (
-            "If a tool helps, answer with the JSON tool-call object only. Otherwise answer "
-            "the user in plain text, without any JSON."
-        )
     return (
         f"{TOOLS_HEADING}\n{listing}\n\n"
         f"To call tools, reply with a single JSON object holding {how_many}, and nothing else:\n"
         f'{{"{ENVELOPE_KEY}": [{{"name": "<tool name>", "arguments": {{<arguments matching '
         f"its schema>}}}}]}}\n"
-        f"{rule} Tool results come back in the next message; then answer the user or call "
-        "tools again."
+        f"{choice_rule(choice, tools)} Tool results come back in the next message; then "
+        "answer the user or call tools again."
     )
+
+
+def choice_rule(choice: ToolChoice, tools: Sequence[ToolSpec]) -> str:
+    """What ``choice`` asks of the model, in words: the tool a call must name when it is
+    required (``choice_in_prompt`` reads it back)."""
+    if choice.mode == "required":
+        names = ", ".join(repr(t.name) for t in tools)
+        return f"{_REQUIRED_RULE} (one of {names}): answer with the JSON tool-call object only."
+    if choice.mode == "named":
+        return f"You MUST call the tool {choice.name!r} now: answer with the JSON object only."
+    return (
+        "If a tool helps, answer with the JSON tool-call object only. Otherwise answer "
+        "the user in plain text, without any JSON."
+    )
+
+
+def choice_in_prompt(text: str) -> ToolChoice:
+    """The ``tool_choice`` a ``choice_rule`` in ``text`` states (the emulator reads it).
+
+    >>> choice_in_prompt(choice_rule(ToolChoice("named", "add"), []))
+    ToolChoice(mode='named', name='add')
+    """
+    named = _NAMED_RULE.search(text)
+    if named is not None:
+        return ToolChoice("named", named.group(1))
+    return ToolChoice("required") if _REQUIRED_RULE in text else ToolChoice("auto")
 
 
 @dataclass(frozen=True)
