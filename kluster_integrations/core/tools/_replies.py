@@ -163,7 +163,9 @@ class PromptedStream:
         self.plan = plan
         self.model = model
         self._maker = ChunkMaker(model)
-        self._reader = ReplyStream(plan.tools, parallel=plan.parallel)
+        self._reader = ReplyStream(
+            plan.tools, parallel=plan.parallel, bare_calls=not plan.json_answer
+        )
         self._finish: str | None = None
         self._usage: Any = None
 
