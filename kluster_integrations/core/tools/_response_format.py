@@ -27,6 +27,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 from collections.abc import Mapping
@@ -87,7 +88,7 @@ def answer_schema_of(value: Any) -> AnswerSchema | None:
     """``value`` (a ``response_format``) read as an ``AnswerSchema``; ``None`` for
     ``{"type": "text"}``. ``InvalidRequestError`` for anything else, before sending."""
     if inspect.isclass(value) and issubclass(value, pydantic.BaseModel):
-        return AnswerSchema(value.__name__, value.model_json_schema(), value)
+        return _model_schema(value)
     kind = value.get("type") if isinstance(value, Mapping) else None
     if kind == "text":
         return None
@@ -106,6 +107,12 @@ def answer_schema_of(value: Any) -> AnswerSchema | None:
             "{...}}}, {'type': 'json_object'}, {'type': 'text'} or a Pydantic model class."
         ]
     )
+
+
+@functools.lru_cache(maxsize=128)
+def _model_schema(model: type[pydantic.BaseModel]) -> AnswerSchema:
+    """``model`` as an ``AnswerSchema`` (cached: building its JSON schema costs ~0.1 ms)."""
+    return AnswerSchema(model.__name__, model.model_json_schema(), model)
 
 
 def take_response_format(request: Mapping[str, Any]) -> tuple[dict[str, Any], AnswerSchema | None]:
