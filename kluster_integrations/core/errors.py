@@ -55,6 +55,7 @@ them on as they are, without retrying)::
         + StreamInterruptedError [ConnectionError]
         + StructuredOutputError [ValueError]
           - StructuredOutputParseError [langchain_core OutputParserException] (in .langchain)
+          - ResponseFormatError (a reply that does not match an explicit response_format)
         + ToolCallRequiredError [ValueError]
         + InvalidToolCallError [ValueError]
         + AdaptiveInferenceQueuedError [RuntimeError]
@@ -140,6 +141,7 @@ __all__ = [
     "ModelListingWarning",
     "RequestRefusedError",
     "ResponseError",
+    "ResponseFormatError",
     "ResponseTooLargeError",
     "StreamIdleTimeoutError",
     "StreamInterruptedError",
@@ -310,6 +312,20 @@ class StructuredOutputError(ResponseError, ValueError):
             f"Structured output failed: {problem}. The model replied: {preview!r}. "
             "Try a lower temperature or a model that follows instructions more closely; "
             "the whole reply is in this error's `text`."
+        )
+
+
+class ResponseFormatError(StructuredOutputError):
+    """The reply does not match the ``response_format`` the request asked for (kluster.ai
+    has no JSON mode: the adapters put the schema in the prompt and check the reply).
+
+    ``schema_name`` names the schema (``"json_object"`` for JSON mode), ``text`` holds
+    the reply."""
+
+    def __init__(self, schema_name: str, problem: str, text: str) -> None:
+        self.schema_name = schema_name
+        super().__init__(
+            f"the reply does not match response_format {schema_name!r}: {problem}", text
         )
 
 

@@ -15,7 +15,7 @@ Example::
 
     >>> from kluster_integrations.core.contract._api import UNSUPPORTED_PARAMETERS
     >>> UNSUPPORTED_PARAMETERS["response_format"].fix
-    'Describe the output in the prompt; with_structured_output / structured_predict do this...'
+    'Describe the output in the prompt; with_structured_output / structured_predict...'
 """
 
 from __future__ import annotations
@@ -93,7 +93,9 @@ UNSUPPORTED_PARAMETERS: Mapping[str, ParameterRule] = _freeze(
             "response_format",
             "kluster.ai has no JSON mode or JSON-schema mode.",
             "Describe the output in the prompt; with_structured_output / "
-            "structured_predict do this for you.",
+            "structured_predict (or create_agent with ToolStrategy) do this for you, and "
+            "without strict_parameters the adapters emulate response_format that way.",
+            (None, {"type": "text"}),
         ),
         ParameterRule(
             "service_tier",
