@@ -293,7 +293,7 @@ def bench_preparation() -> None:
         "ChatKluster._get_request_payload": lambda: kluster._get_request_payload(PROMPT),
         "OpenAILike request kwargs + messages": lambda: li_request(li_stock),
         "KlusterLLM request kwargs + messages, prepared": lambda: li_kluster._prepare(
-            li_request(li_kluster)
+            messages, {}, stream=False
         ),
     }
     per = {

@@ -5,10 +5,11 @@ The top-level package imports no framework. Pick an adapter:
     from kluster_integrations.langchain import ChatKluster      # LangChain
     from kluster_integrations.llama_index import KlusterLLM     # LlamaIndex
 
-The framework-free core (contract, sanitizer, catalog) is re-exported here::
+The framework-free core (contract, sanitizer, catalog, Verify) is re-exported here::
 
-    from kluster_integrations import sanitize_request
+    from kluster_integrations import sanitize_request, verify_reliability
     cleaned = sanitize_request({"model": "m", "messages": [...], "max_tokens": 64}).request
+    verify_reliability(prompt="Capital of France?", output="Rome.").is_hallucination
 """
 
 from kluster_integrations import core

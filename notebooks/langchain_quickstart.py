@@ -137,7 +137,10 @@ print()
 # `ChatOpenAI.with_structured_output` normally works. `ChatKluster` puts the JSON
 # schema in the system prompt instead, then parses and validates the reply (code
 # fences, surrounding prose and `<think>` blocks are tolerated). You get a validated
-# Pydantic object, or a `StructuredOutputParseError` that shows the model's reply.
+# Pydantic object, or a `StructuredOutputParseError` that shows the model's reply. An
+# explicit `response_format` (`bind(response_format=...)`, LangChain's `ProviderStrategy`)
+# is emulated the same way: its schema goes into the prompt and the reply comes back as
+# the checked JSON, or a `ResponseFormatError` naming the schema.
 
 # %%
 from pydantic import BaseModel, Field
@@ -185,7 +188,7 @@ from kluster_integrations import UnsupportedParameterWarning
 
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always", UnsupportedParameterWarning)
-    reply = llm.invoke("Say hello.", response_format={"type": "json_object"})
+    reply = llm.invoke("Say hello.", service_tier="priority")
 
 print("reply:", reply.content)
 for warning in caught:

@@ -13,8 +13,8 @@ The errors come in groups, by what the code catching them wants to do:
   images for a text-only model). Fix the request; nothing was sent.
 - ``ResponseError``: an answer came back and cannot be used (malformed, not fitting the
   inputs, too large, cut off, a reply that is not the structured output or tool call asked
-  for, an adaptive-inference placeholder). Retry, or pick a model or settings that answer
-  better.
+  for, an adaptive-inference placeholder, an answer Verify found hallucinated). Retry, or
+  pick a model or settings that answer better.
 - ``KlusterTimeoutError``: a call, an idle stream or a batch wait ran out of time. Every
   one is also a builtin ``TimeoutError``. Retry, or raise the limit.
 - ``BatchError``: anything about a Batch API job.
@@ -56,9 +56,11 @@ them on as they are, without retrying)::
         + StreamInterruptedError [ConnectionError]
         + StructuredOutputError [ValueError]
           - StructuredOutputParseError [langchain_core OutputParserException] (in .langchain)
+          - ResponseFormatError (a reply that does not match an explicit response_format)
         + ToolCallRequiredError [ValueError]
         + InvalidToolCallError [ValueError]
         + AdaptiveInferenceQueuedError [RuntimeError]
+        + HallucinationDetectedError
       x KlusterTimeoutError [TimeoutError]
         + DeadlineExceededError [openai OpenAIError]
           - RateLimitWaitError (the deadline passed while waiting for a rate-limit slot)
@@ -126,6 +128,7 @@ __all__ = [
     "DeadlineExceededError",
     "EmbeddingMismatchError",
     "EmptyAPIKeyError",
+    "HallucinationDetectedError",
     "ImageInputNotSupportedError",
     "InvalidAPIKeyError",
     "InvalidRateLimitError",
@@ -142,6 +145,7 @@ __all__ = [
     "RateLimitWaitError",
     "RequestRefusedError",
     "ResponseError",
+    "ResponseFormatError",
     "ResponseTooLargeError",
     "StreamIdleTimeoutError",
     "StreamInterruptedError",
@@ -312,6 +316,20 @@ class StructuredOutputError(ResponseError, ValueError):
             f"Structured output failed: {problem}. The model replied: {preview!r}. "
             "Try a lower temperature or a model that follows instructions more closely; "
             "the whole reply is in this error's `text`."
+        )
+
+
+class ResponseFormatError(StructuredOutputError):
+    """The reply does not match the ``response_format`` the request asked for (kluster.ai
+    has no JSON mode: the adapters put the schema in the prompt and check the reply).
+
+    ``schema_name`` names the schema (``"json_object"`` for JSON mode), ``text`` holds
+    the reply."""
+
+    def __init__(self, schema_name: str, problem: str, text: str) -> None:
+        self.schema_name = schema_name
+        super().__init__(
+            f"the reply does not match response_format {schema_name!r}: {problem}", text
         )
 
 
@@ -663,6 +681,25 @@ class AdaptiveInferenceQueuedError(ResponseError, RuntimeError):
             "The result will appear as a batch job: list them with `kluster-batch list` and "
             "collect it with `kluster-batch results BATCH_ID`. To "
             "get answers back in your program, use submit_batch(...) instead."
+        )
+
+
+class HallucinationDetectedError(ResponseError):
+    """kluster.ai Verify found a hallucination in an answer checked with
+    ``on_hallucination="raise"`` (LangChain's ``KlusterVerify``, LlamaIndex's
+    ``KlusterVerifyEvaluator(raise_error=True)``); ``result`` holds the whole verdict
+    (``VerifyResult``: explanation, search results, usage)."""
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+        explanation = " ".join(str(getattr(result, "explanation", "")).split())
+        preview = explanation if len(explanation) <= 300 else explanation[:300] + "..."
+        super().__init__(
+            "kluster.ai Verify found a hallucination in the answer"
+            + (f": {preview!r}" if preview else "")
+            + ". The whole verdict is in this error's `result`. Generate the answer again, "
+            "give the model better context, or pass on_hallucination='annotate' to let the "
+            "answer through marked."
         )
 
 

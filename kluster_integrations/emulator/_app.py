@@ -1,9 +1,10 @@
 """The emulator's HTTP routes, as a Starlette application.
 
 ``create_app(state)`` serves what kluster.ai serves (``/v1/chat/completions``,
-``/v1/models``, ``/v1/embeddings``) with OpenAI-style error bodies, plus the control API
-of ``control.py``, and the rate limits of ``_rate_limits`` when asked. Every request is
-logged before it is judged, so tests see what was sent even when it was refused.
+``/v1/models``, ``/v1/embeddings``, ``/v1/verify/reliability``) with OpenAI-style error
+bodies, plus the control API of ``control.py``, and the rate limits of ``_rate_limits``
+when asked. Every request is logged before it is judged, so tests see what was sent even
+when it was refused.
 
 Example::
 
@@ -32,15 +33,19 @@ from kluster_integrations.core.contract import (
     EMBEDDING_MAX_INPUTS,
     FINE_TUNED_PREFIX,
     KNOWN_MODELS,
+    VERIFY_CAPABILITY,
+    VERIFY_MODEL,
     ModelInfo,
     unknown_model,
 )
 from kluster_integrations.core.models import lookup_model
 from kluster_integrations.core.request import request_problems
+from kluster_integrations.core.verify import verify_request_problems
 from kluster_integrations.emulator import _rate_limits as rate_limits
 from kluster_integrations.emulator import _reasoning as reasoning
 from kluster_integrations.emulator import _replies as replies
 from kluster_integrations.emulator import _tools as tool_replies
+from kluster_integrations.emulator import _verify as verify_replies
 from kluster_integrations.emulator._batch_runner import BATCH_LINE_HEADER
 from kluster_integrations.emulator._batches import batch_routes
 from kluster_integrations.emulator._control import control_routes
@@ -51,6 +56,7 @@ from kluster_integrations.emulator._sse import quiet_uvicorn_logs, stream_comple
 from kluster_integrations.emulator._state import (
     CHAT_PATH,
     EMBEDDINGS_PATH,
+    VERIFY_PATH,
     EmulatorState,
     Fault,
     RecordedRequest,
@@ -83,6 +89,7 @@ def create_app(state: EmulatorState) -> Starlette:
     """The emulator as an ASGI app bound to ``state``."""
     quiet_uvicorn_logs()
     ids = itertools.count(1)
+    verify_window = KNOWN_MODELS[VERIFY_MODEL].context_window  # the server's own table
 
     async def admit(request: Request, path: str) -> tuple[Any, Fault | None, Response | None]:
         """Log the request, then check auth, JSON and faults; a Response means stop."""
@@ -94,7 +101,8 @@ def create_app(state: EmulatorState) -> Starlette:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HIDDEN_HEADERS}
         key = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         ticket = None
-        if key and BATCH_LINE_HEADER not in request.headers:  # batch lines are not limited
+        limited = path in (CHAT_PATH, EMBEDDINGS_PATH) and BATCH_LINE_HEADER not in request.headers
+        if key and limited:  # model requests, not batch lines
             ticket = rate_limits.admit(state, request.scope, key, body)
         in_flight = ticket.in_flight if ticket is not None else None
         state.record(RecordedRequest(request.method, path, body, headers, in_flight))
@@ -189,9 +197,16 @@ def create_app(state: EmulatorState) -> Starlette:
             return error_response(
                 400, f"{info.id} is an embeddings model; use /v1/embeddings.", param="model"
             )
+        checks_answers = info.supports(VERIFY_CAPABILITY)
+        if checks_answers:
+            problems = verify_request_problems({"messages": body["messages"]}, verify_window)
+            if problems:
+                return error_response(400, " ".join(problems), code="invalid_value")
         scripted = state.next_reply()
         calls = None
-        if scripted is None:
+        if scripted is None and checks_answers:
+            text = verify_replies.chat_verdict(body["messages"])
+        elif scripted is None:
             text, calls = tool_replies.answer(body)
             if not calls:
                 text = reasoning.with_thinking(info, body, text)
@@ -304,6 +319,15 @@ def create_app(state: EmulatorState) -> Starlette:
             }
         )
 
+    async def verify(request: Request) -> Response:
+        body, _, stop = await admit(request, VERIFY_PATH)
+        if stop is not None:
+            return stop
+        problems = verify_request_problems(body, verify_window)
+        if problems:
+            return error_response(400, " ".join(problems), code="invalid_value")
+        return JSONResponse(verify_replies.verify_answer(body))
+
     async def models(request: Request) -> Response:
         _, _, stop = await admit(request, "/v1/models")
         if stop is not None:
@@ -320,6 +344,7 @@ def create_app(state: EmulatorState) -> Starlette:
         routes=[
             Route(CHAT_PATH, chat_completions, methods=["POST"]),
             Route(EMBEDDINGS_PATH, embeddings, methods=["POST"]),
+            Route(VERIFY_PATH, verify, methods=["POST"]),
             Route("/v1/models", models, methods=["GET"]),
             *batch_routes(state),
             *control_routes(state),

@@ -43,10 +43,9 @@ def chat_reply(body: Mapping[str, Any]) -> str:
     """The emulator's answer to a chat request with no scripted reply queued."""
     messages = [m for m in body.get("messages") or [] if isinstance(m, Mapping)]
     texts = [message_text(m.get("content")) for m in messages]
-    for text in texts:
-        schema = find_schema(text)
-        if schema is not None:
-            return json.dumps(example_for_schema(schema, schema))
+    schema_reply = reply_for_schema(texts)
+    if schema_reply is not None:
+        return schema_reply
     user_texts = [t for m, t in zip(messages, texts, strict=True) if m.get("role") == "user"]
     question = _question(user_texts[-1] if user_texts else (texts[-1] if texts else ""))
     sentence = _best_sentence(question, texts)
@@ -54,6 +53,15 @@ def chat_reply(body: Mapping[str, Any]) -> str:
         return sentence
     quoted = " ".join(question.split())[:160]
     return f'Emulated reply from {body.get("model")}: you said "{quoted}".'
+
+
+def reply_for_schema(texts: Sequence[str]) -> str | None:
+    """JSON that validates against the first schema a text asks for, or ``None``."""
+    for text in texts:
+        schema = find_schema(text)
+        if schema is not None:
+            return json.dumps(example_for_schema(schema, schema))
+    return None
 
 
 def _question(text: str) -> str:

@@ -27,6 +27,7 @@ from kluster_integrations.emulator._rate_limits import set_rate_limits
 from kluster_integrations.emulator._state import (
     CHAT_PATH,
     EMBEDDINGS_PATH,
+    VERIFY_PATH,
     EmulatorState,
     Fault,
     RecordedRequest,
@@ -41,9 +42,9 @@ class KlusterEmulator:
     """A kluster.ai emulator served by uvicorn on ``host:port`` (port 0: any free one).
 
     Use it as a context manager, or call ``start()`` and ``stop()``. Everything tests need is
-    here: ``base_url``, ``queue_replies``, ``add_fault``, ``chat_requests``, ``reset``,
-    ``set_rate_limits`` / ``rate_limited``; ``settings`` changes latency, chunk delay and
-    stream usage on the fly.
+    here: ``base_url``, ``queue_replies``, ``add_fault``, ``chat_requests`` (and
+    ``embedding_requests``, ``verify_requests``), ``reset``, ``set_rate_limits`` /
+    ``rate_limited``; ``settings`` changes latency, chunk delay and stream usage on the fly.
     """
 
     def __init__(
@@ -148,6 +149,10 @@ class KlusterEmulator:
     def embedding_requests(self) -> list[dict[str, Any]]:
         """Bodies received on /v1/embeddings, oldest first."""
         return self.state.bodies(EMBEDDINGS_PATH)
+
+    def verify_requests(self) -> list[dict[str, Any]]:
+        """Bodies received on /v1/verify/reliability, oldest first."""
+        return self.state.bodies(VERIFY_PATH)
 
     def reset(self) -> None:
         self.state.reset()

@@ -19,10 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from kluster_integrations.core.contract import VERIFY_ENDPOINT
 from kluster_integrations.emulator._rate_ledger import RateLedger, RateWindow
 
 CHAT_PATH = "/v1/chat/completions"
 EMBEDDINGS_PATH = "/v1/embeddings"
+VERIFY_PATH = VERIFY_ENDPOINT
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,12 @@ Example::
     llm = ChatKluster()                  # KLUSTER_API_KEY from the environment
     llm.invoke("Hello!")
     KlusterEmbeddings().embed_query("Hello!")
+    KlusterVerify().invoke({"prompt": "Capital of France?", "output": "Rome."})  # Verify
 """
 
 from kluster_integrations.core.batch_api import KlusterBatch
 from kluster_integrations.core.errors import (
+    HallucinationDetectedError,
     ImageInputNotSupportedError,
     InvalidToolError,
     MissingAPIKeyError,
@@ -22,13 +24,16 @@ from kluster_integrations.core.errors import (
 from kluster_integrations.langchain._structured_output import StructuredOutputParseError
 from kluster_integrations.langchain.chat_models import ChatKluster
 from kluster_integrations.langchain.embeddings import KlusterEmbeddings
+from kluster_integrations.langchain.verify import KlusterVerify
 
 __all__ = [
     "ChatKluster",
+    "HallucinationDetectedError",
     "ImageInputNotSupportedError",
     "InvalidToolError",
     "KlusterBatch",
     "KlusterEmbeddings",
+    "KlusterVerify",
     "MissingAPIKeyError",
     "StructuredOutputError",
     "StructuredOutputParseError",

@@ -4,8 +4,9 @@
 per request, usage summed); ``ChunkConverter`` turns each streamed chunk into a
 ``ChatGenerationChunk``. Both go through ``ChatOpenAI``'s own conversion, then add what
 kluster.ai needs: the thinking the answer path moved into ``reasoning_content``
-(``additional_kwargs["reasoning_content"]``), and the prompted calls that could not be
-used (``invalid_tool_calls``).
+(``additional_kwargs["reasoning_content"]``), the prompted calls that could not be
+used (``invalid_tool_calls``), and, for a ``response_format`` given as a Pydantic class,
+the object made of the answer (``additional_kwargs["parsed"]``, as ``ChatOpenAI`` puts it).
 
 Example::
 
@@ -53,6 +54,8 @@ def chat_result_of(model: Any, answers: Sequence[ChatAnswer]) -> ChatResult:
         for generation, choice in zip(result.generations, answer.completion.choices, strict=False):
             note_reasoning(generation.message, reasoning_field(choice.message), mode)
             add_invalid_calls(cast(AIMessage, generation.message), answer.invalid_calls)
+            if answer.parsed is not None:
+                generation.message.additional_kwargs["parsed"] = answer.parsed
         results.append(result)
     if len(results) == 1:
         return results[0]

@@ -44,8 +44,11 @@ def tools_off_error(where: str) -> ToolCallingNotSupportedError:
 def kluster_profile(model_id: str, mode: ToolCallingMode) -> ModelProfile:
     """The langchain-core model profile of a kluster.ai model under ``mode``.
 
-    ``structured_output`` is False because kluster.ai has no ``response_format``: so
-    ``create_agent`` uses ``ToolStrategy`` and never ``ProviderStrategy``.
+    ``structured_output`` is False because kluster.ai has no JSON mode: so
+    ``create_agent(response_format=Model)`` picks ``ToolStrategy`` (the answer is a tool
+    call, native or prompted, whose arguments are checked). An explicit
+    ``ProviderStrategy(Model)`` works too: its ``response_format`` is emulated (the schema
+    in the prompt, the reply checked), never sent.
     """
     info = current_catalog().get(model_id)
     caps = info.capabilities if info else frozenset()

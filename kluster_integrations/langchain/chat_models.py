@@ -69,8 +69,8 @@ class ChatKluster(BatchAPIMethods, ChatOpenAI, RateLimitFields):
     silently, those you set (per call, `bind`, `model_kwargs`, `extra_body`, the
     constructor) with one `UnsupportedParameterWarning` each, or with
     `strict_parameters=True` an `UnsupportedParameterError` before anything is sent.
-    `max_tokens` is sent as `max_completion_tokens`; `n > 1` sends n requests. Structured
-    output and tools go through the prompt where kluster.ai has no support for them.
+    `max_tokens` goes as `max_completion_tokens`, `n > 1` as n requests; structured output,
+    `response_format` and tools go through the prompt where kluster.ai has no support for them.
 
     Setup: `pip install -U "kluster-integrations[langchain]"`, then set `KLUSTER_API_KEY`
     (and optionally `KLUSTER_BASE_URL`; else `https://api.kluster.ai/v1`).
@@ -307,9 +307,7 @@ class ChatKluster(BatchAPIMethods, ChatOpenAI, RateLimitFields):
     ) -> Runnable[LanguageModelInput, AIMessage]:
         """Bind tools as ``ChatOpenAI`` does; each request then goes native or prompted
         (see ``tool_calling``). A ``tool_choice`` no tool answers raises ``InvalidToolError``.
-
-        Example: ``llm.bind_tools([multiply], tool_choice="multiply").invoke("6 x 7?")``
-        """
+        Example: ``llm.bind_tools([multiply], tool_choice="multiply").invoke("6 x 7?")``"""
         if self.tool_calling == "off":
             raise tools_off_error("ChatKluster.bind_tools")
         names = [convert_to_openai_tool(t).get("function", {}).get("name") for t in tools]
@@ -328,10 +326,9 @@ class ChatKluster(BatchAPIMethods, ChatOpenAI, RateLimitFields):
     ) -> Runnable[LanguageModelInput, Any]:
         """Return output matching ``schema`` (Pydantic model, TypedDict or JSON schema).
 
-        kluster.ai has no ``response_format``: ``"json_schema"`` and ``"json_mode"`` put the
-        schema into the system prompt and validate the JSON reply; ``"function_calling"``
-        binds it as a tool (native or prompted). An invalid reply raises
-        ``StructuredOutputParseError`` (an ``OutputParserException``).
+        kluster.ai has no JSON mode: ``"json_schema"`` / ``"json_mode"`` put the schema in the
+        system prompt and validate the reply, ``"function_calling"`` binds it as a tool; an
+        invalid reply raises ``StructuredOutputParseError`` (an ``OutputParserException``).
 
         Example: ``ChatKluster().with_structured_output(Person).invoke("Ada Lovelace, 36")``
         """

@@ -9,20 +9,24 @@ Example::
     Settings.embed_model = KlusterEmbedding()
     engine = VectorStoreIndex.from_documents(documents).as_query_engine()
     print(engine.query("Which embedding model does kluster.ai serve?"))
+    KlusterVerifyEvaluator().evaluate_response(query=..., response=engine.query(...))  # Verify
 
 Needs the ``llama-index`` extra: ``pip install "kluster-integrations[llama-index]"``.
 """
 
 from kluster_integrations.core.batch_api import KlusterBatch
-from kluster_integrations.core.errors import UnknownModelWarning
+from kluster_integrations.core.errors import HallucinationDetectedError, UnknownModelWarning
 from kluster_integrations.llama_index._structured import SchemaOutputParser
 from kluster_integrations.llama_index.embeddings import KlusterEmbedding
+from kluster_integrations.llama_index.evaluation import KlusterVerifyEvaluator
 from kluster_integrations.llama_index.llms import KlusterLLM
 
 __all__ = [
+    "HallucinationDetectedError",
     "KlusterBatch",
     "KlusterEmbedding",
     "KlusterLLM",
+    "KlusterVerifyEvaluator",
     "SchemaOutputParser",
     "UnknownModelWarning",
 ]

@@ -21,6 +21,8 @@ OpenAI-compatible integrations override; a renamed one would silently stop being
   (no tenacity layer: the SDK retries), and ``_get_text_embedding(text)``,
   ``_get_query_embedding(query)``, ``_get_text_embeddings(texts)`` and their ``_aget_``
   forms (inputs checked before they are sent).
+- ``PromptMixin._get_prompts()`` and ``_update_prompts(prompts_dict)``, abstract on
+  ``BaseEvaluator`` (``EVALUATOR_HOOKS``): ``KlusterVerifyEvaluator`` has no prompts.
 
 **Called** (through the functions below; breaks if renamed or re-signatured):
 ``OpenAI._get_credential_kwargs(is_async=...)`` in ``credential_kwargs`` (the Batch API's
@@ -71,8 +73,14 @@ EMBEDDING_HOOKS: dict[str, list[str]] = {
     "_aget_text_embeddings": ["self", "texts"],
 }
 
+#: ``BaseEvaluator`` (``PromptMixin``) hooks ``KlusterVerifyEvaluator`` must define.
+EVALUATOR_HOOKS: dict[str, list[str]] = {
+    "_get_prompts": ["self"],
+    "_update_prompts": ["self", "prompts_dict"],
+}
+
 #: Every private hook overridden in this adapter.
-OVERRIDDEN_HOOKS = {**LLM_HOOKS, **EMBEDDING_HOOKS}
+OVERRIDDEN_HOOKS = {**LLM_HOOKS, **EMBEDDING_HOOKS, **EVALUATOR_HOOKS}
 
 #: ``OpenAI`` methods called through this module, with their parameter names.
 CALLED_METHODS: dict[str, list[str]] = {

@@ -99,13 +99,13 @@ class KlusterEmbedding(OpenAIEmbedding, RateLimitFields):
     deadline: float | None = Field(
         default=None,
         description="Seconds the whole call may take, retries included (None: "
-        "600 for non-streamed calls, no limit for streams).",
+        "the contract's default for non-streamed calls, no limit for streams).",
     )
     stream_idle_timeout: float | None = Field(
         default=None, description="Seconds a stream may go without a data event (None: timeout)."
     )
     max_response_bytes: int | None = Field(
-        default=None, description="Cap on an answer's decoded size (None: 64 MB)."
+        default=None, description="Cap on an answer's decoded size (None: the contract's default)."
     )
 
     def __init__(

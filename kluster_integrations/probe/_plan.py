@@ -3,9 +3,10 @@
 Every probe is read from ``core.contract`` and ``core.models``: one request per refused
 parameter and message field (on one cheap model, since those rules do not depend on the
 model), one request with a tool and one with an image per catalog chat model (accepted or
-refused as ``ModelInfo.supports`` says), the temperature range, the embeddings rules, and
-usage in streams. A rule the probe has no test value for shows up as ``untested``, so a new
-rule cannot slip by.
+refused as ``ModelInfo.supports`` says), the temperature range, the embeddings rules, usage
+in streams, and Verify (its answer's shape in both request forms, search results, the
+refused inputs, and the check on the chat endpoint). A rule the probe has no test value for
+shows up as ``untested``, so a new rule cannot slip by.
 
 Example::
 
@@ -19,7 +20,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from kluster_integrations.core.contract import DEFAULT_EMBEDDING_MODEL, KNOWN_MODELS, ModelInfo
+from kluster_integrations.core.contract import (
+    DEFAULT_EMBEDDING_MODEL,
+    KNOWN_MODELS,
+    VERIFY_ANSWER_ROLE,
+    VERIFY_CAPABILITY,
+    VERIFY_MIN_MESSAGES,
+    VERIFY_MODEL,
+    VERIFY_REQUIRED_FIELDS,
+    VERIFY_SOURCE,
+    ModelInfo,
+)
 from kluster_integrations.core.contract import _api as contract
 
 #: A chat model with no special capabilities, cheap per token, for model-independent rules.
@@ -81,14 +92,15 @@ IMAGE_DATA_URL = (
 class Probe:
     """One request and the outcome the contract data predicts for it.
 
-    ``endpoint`` is ``"chat"`` or ``"embeddings"``; ``body`` is everything but ``model``
-    and ``max_completion_tokens``. ``expected`` is ``None`` for an ``untested`` rule (no
-    test value known), which is reported and not sent.
+    ``endpoint`` is ``"chat"``, ``"embeddings"`` or ``"verify"`` (``/v1/verify/reliability``,
+    whose ``body`` is sent as it is and whose answer must read as a ``VerifyResult``);
+    ``body`` is everything but ``model`` and ``max_completion_tokens``. ``expected`` is
+    ``None`` for an ``untested`` rule (no test value known), which is reported and not sent.
     """
 
     rule: str
     model: str
-    endpoint: Literal["chat", "embeddings"]
+    endpoint: Literal["chat", "embeddings", "verify"]
     body: Mapping[str, Any] = field(default_factory=dict)
     expected: Outcome | None = "refused"
     source: str = ""
@@ -160,11 +172,16 @@ def representative_models() -> list[str]:
     """One catalog chat model per combination of the capabilities the per-model rules read
     (``tools``, ``vision``): enough to see each rule both ways, at a few hundred tokens."""
     seen: dict[tuple[bool, bool], str] = {}
-    for info in KNOWN_MODELS.values():
-        if info.is_chat:
-            kind = (info.supports("tools"), info.supports(contract.IMAGE_CAPABILITY))
-            seen.setdefault(kind, info.id)
+    for info in _chatting(KNOWN_MODELS.values()):
+        kind = (info.supports("tools"), info.supports(contract.IMAGE_CAPABILITY))
+        seen.setdefault(kind, info.id)
     return list(seen.values())
+
+
+def _chatting(models: Iterable[ModelInfo]) -> list[ModelInfo]:
+    """The chat models, without the hallucination checker that answers on the chat
+    endpoint (``VERIFY_CAPABILITY``: its own probes are ``verify_probes``)."""
+    return [info for info in models if info.is_chat and not info.supports(VERIFY_CAPABILITY)]
 
 
 def _chat_models(models: Iterable[str] | None) -> list[str]:
@@ -172,7 +189,7 @@ def _chat_models(models: Iterable[str] | None) -> list[str]:
         return representative_models()
     chosen = list(models)
     if chosen == list(ALL_MODELS):
-        return [info.id for info in KNOWN_MODELS.values() if info.is_chat]
+        return [info.id for info in _chatting(KNOWN_MODELS.values())]
     return chosen
 
 
@@ -290,6 +307,48 @@ def embedding_probes(model: str = DEFAULT_EMBEDDING_MODEL) -> list[Probe]:
     return probes
 
 
+#: A question, a right answer and the document it agrees with, for the Verify probes.
+VERIFY_QUESTION = "Where is the Eiffel Tower?"
+VERIFY_ANSWER = "The Eiffel Tower is in Paris."
+
+
+def verify_probes() -> list[Probe]:
+    """Verify (``core.contract``, ``VERIFY_*``): the answer of each request form read as a
+    ``VerifyResult``, search results when asked for, each required field empty and too few
+    messages refused, and ``VERIFY_MODEL`` answering on the chat endpoint."""
+    pair = {"prompt": VERIFY_QUESTION, "output": VERIFY_ANSWER}
+    conversation = [
+        {"role": "user", "content": VERIFY_QUESTION},
+        {"role": VERIFY_ANSWER_ROLE, "content": VERIFY_ANSWER},
+    ]
+
+    def verify(rule: str, body: dict[str, Any], expected: Outcome = "accepted") -> Probe:
+        return Probe(rule, VERIFY_MODEL, "verify", body, expected, VERIFY_SOURCE)
+
+    return [
+        verify("verify answer with context", {**pair, "context": VERIFY_ANSWER}),
+        verify("verify search results", {**pair, "return_search_results": True}),
+        verify("verify messages form", {"messages": conversation}),
+        *(
+            verify(f"verify empty {name}", {**pair, name: ""}, "refused")
+            for name in VERIFY_REQUIRED_FIELDS
+        ),
+        verify(
+            "verify too few messages",
+            {"messages": conversation[-(VERIFY_MIN_MESSAGES - 1) :]},
+            "refused",
+        ),
+        Probe(
+            "verify model on the chat endpoint",
+            VERIFY_MODEL,
+            "chat",
+            {"messages": conversation},
+            "accepted",
+            VERIFY_SOURCE,
+        ),
+    ]
+
+
 def plan(model: str = PROBE_MODEL, models: Iterable[str] | None = None) -> list[Probe]:
     """Every probe, in the order they are sent: the baseline first."""
     baseline = Probe(
@@ -310,4 +369,5 @@ def plan(model: str = PROBE_MODEL, models: Iterable[str] | None = None) -> list[
         *image_probes(per_model),
         stream_usage_probe(model),
         *embedding_probes(),
+        *verify_probes(),
     ]

@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import httpx
 import openai
 
+from kluster_integrations.core.contract import VERIFY_ENDPOINT
 from kluster_integrations.core.contract import _api as contract
-from kluster_integrations.core.errors import KlusterError
+from kluster_integrations.core.errors import KlusterError, MalformedResponseError
+from kluster_integrations.core.verify import VerifyResult, verify_answer_of
 from kluster_integrations.probe._plan import MAX_COMPLETION_TOKENS, PROBE_MODEL, Probe, plan
 from kluster_integrations.probe._report import Check, ProbeReport, Status
 
@@ -37,6 +40,10 @@ def _send(client: openai.OpenAI, probe: Probe) -> tuple[Any, int]:
     """The answer (a completion, the stream's usage flag, or an embeddings response) and
     the tokens it cost."""
     body = dict(probe.body)
+    if probe.endpoint == "verify":
+        path = VERIFY_ENDPOINT.removeprefix("/v1")
+        result = verify_answer_of(client.post(path, body=body, cast_to=httpx.Response))
+        return result, result.usage.total_tokens
     if probe.endpoint == "embeddings":
         inputs = body.pop("input")
         response = client.embeddings.create(model=probe.model, input=inputs, extra_body=body)
@@ -62,6 +69,11 @@ def _judge_accepted(probe: Probe, answer: Any) -> tuple[str, Status, str]:
             return observed, "note", "contract.STREAM_USAGE is None: not documented"
         status: Status = "ok" if answer == contract.STREAM_USAGE else "drift"
         return observed, status, f"contract.STREAM_USAGE = {contract.STREAM_USAGE}"
+    if isinstance(answer, VerifyResult):
+        if probe.body.get("return_search_results"):
+            found = len(answer.search_results)
+            return f"{found} search results", "ok" if found else "note", ""
+        return "verdict read", "ok" if probe.expected == "accepted" else "drift", ""
     if probe.rule == "embedding dimensions":
         size = len(answer.data[0].embedding)
         status = "ok" if size == contract.EMBEDDING_DIMENSIONS else "drift"
@@ -94,9 +106,8 @@ def check(client: openai.OpenAI, probe: Probe) -> Check:
     except (openai.AuthenticationError, openai.PermissionDeniedError) as err:
         raise ProbeAborted(f"the API key was refused ({_message(err)})") from err
     except openai.NotFoundError as err:
-        return result(
-            "not found", "drift", f"the API does not know this catalog model: {_message(err)}"
-        )
+        unknown = "this endpoint" if probe.endpoint == "verify" else "this catalog model"
+        return result("not found", "drift", f"the API does not know {unknown}: {_message(err)}")
     except (openai.BadRequestError, openai.UnprocessableEntityError) as err:
         if probe.expected is None:
             return result("refused", "note", _message(err))
@@ -105,6 +116,8 @@ def check(client: openai.OpenAI, probe: Probe) -> Check:
         return result("error", "error", _message(err))
     except openai.APIError as err:  # connection failures, error events inside a stream
         return result("error", "error", f"{type(err).__name__}: {err}"[:_DETAIL_CHARS])
+    except MalformedResponseError as err:  # a Verify answer of another shape
+        return result("malformed answer", "drift", err.detail[:_DETAIL_CHARS])
     observed, status, detail = _judge_accepted(probe, answer)
     return result(observed, status, detail, tokens)
 

@@ -84,3 +84,15 @@ def test_llama_index_embeddings() -> None:
     assert len(embedding.get_text_embedding("kluster.ai")) == EMBEDDING_DIMENSIONS
     vectors = embedding.get_text_embedding_batch(["kluster.ai", "embeddings"])
     assert [len(vector) for vector in vectors] == [EMBEDDING_DIMENSIONS] * 2
+
+
+def test_verify_against_a_context() -> None:
+    from kluster_integrations import verify_reliability
+
+    result = verify_reliability(
+        prompt="Who is the client?",
+        output="The client is Acme.",
+        context="Client: Acme. Amount: 7116 GBP.",
+    )
+    assert isinstance(result.is_hallucination, bool)
+    assert result.usage.total_tokens > 0

@@ -44,6 +44,7 @@ from kluster_integrations.core.answer._placeholder import (
 )
 from kluster_integrations.core.answer._readable import (
     readable_response,
+    unreadable_answer,
 )
 from kluster_integrations.core.answer._streaming import (
     StreamGuard,
@@ -73,4 +74,5 @@ __all__ = [
     "reject_placeholder",
     "reject_placeholder_completion",
     "stream",
+    "unreadable_answer",
 ]

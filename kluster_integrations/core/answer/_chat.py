@@ -4,8 +4,11 @@ adapters need, whole (``complete``) or streamed (``stream``), sync or async.
 Every answer is built by pydantic's validator (``core.answer._parsing``), checked once for
 a usable shape, read back as tool calls when the tools were in the prompt (retried once
 when a call was required and the model wrote text), its thinking moved as the request's
-reasoning mode says (``core.reasoning``), and refused when it is kluster's "queued"
-placeholder. A stream must end with a finish reason (``StreamGuard``). The frameworks then
+reasoning mode says (``core.reasoning``), refused when it is kluster's "queued"
+placeholder, and, when an explicit ``response_format`` asked for JSON and the answer is not
+a tool call, checked against its schema and handed over as that JSON alone
+(``ResponseFormatError`` when it does not match; such an answer is read whole even when
+streamed). A stream must end with a finish reason (``StreamGuard``). The frameworks then
 convert the result as they convert any OpenAI answer.
 
 Sync and async share every step but the I/O: ``_exchange`` is a generator that yields the
@@ -24,7 +27,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Generator, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from openai import AsyncStream, Stream
@@ -34,9 +37,15 @@ from kluster_integrations.core.answer._checks import check_chat_chunk, check_cha
 from kluster_integrations.core.answer._placeholder import reject_placeholder_completion
 from kluster_integrations.core.answer._readable import parsed_answer, readable_response
 from kluster_integrations.core.answer._streaming import StreamGuard
-from kluster_integrations.core.reasoning import DeltaSplitter, ReasoningMode, separate_completion
+from kluster_integrations.core.reasoning import (
+    DeltaSplitter,
+    ReasoningMode,
+    answer_start,
+    separate_completion,
+)
 from kluster_integrations.core.request import PreparedRequest
 from kluster_integrations.core.tools import (
+    AnswerSchema,
     ChunkMaker,
     ParsedCall,
     PromptedStream,
@@ -50,12 +59,13 @@ from kluster_integrations.core.transport import ChunkParser, CompletionParser, b
 @dataclass(frozen=True)
 class ChatAnswer:
     """One whole answer: the completion (tool calls native, thinking placed), the prompted
-    calls that could not be used (LangChain's ``invalid_tool_calls``) and the response
-    headers."""
+    calls that could not be used (LangChain's ``invalid_tool_calls``), the response
+    headers, and the Pydantic object a ``response_format`` model class made of it."""
 
     completion: ChatCompletion
     invalid_calls: tuple[ParsedCall, ...] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
+    parsed: Any = None
 
 
 def read_completion(
@@ -74,6 +84,20 @@ def read_batch_answer(body: Mapping[str, Any], reasoning: ReasoningMode) -> Chat
     return read_completion(build_answer(ChatCompletion, body), reasoning)
 
 
+def checked_json_answer(answer: ChatAnswer, schema: AnswerSchema | None) -> ChatAnswer:
+    """``answer`` with its text replaced by the JSON ``schema`` asks for (after any
+    thinking left inline), unless it is a tool call (usable or not);
+    ``ResponseFormatError`` when the text holds no JSON that matches."""
+    message = answer.completion.choices[0].message if answer.completion.choices else None
+    if schema is None or message is None or message.tool_calls or answer.invalid_calls:
+        return answer
+    text = message.content or ""
+    start = answer_start(text)
+    json_text, parsed = schema.read(text[start:])
+    message.content = text[:start] + json_text
+    return replace(answer, parsed=parsed)
+
+
 def _exchange(prepared: PreparedRequest) -> Generator[dict[str, Any], Any, ChatAnswer]:
     """The requests of one whole answer and how it is read (sans I/O)."""
     body = {**prepared.body, "stream": False} if prepared.stream else prepared.body
@@ -81,14 +105,16 @@ def _exchange(prepared: PreparedRequest) -> Generator[dict[str, Any], Any, ChatA
     check_chat_completion(response)
     plan = prepared.tools
     if plan is None:
-        return read_completion(response, prepared.reasoning)
+        answer = read_completion(response, prepared.reasoning)
+        return checked_json_answer(answer, prepared.answer_schema)
     reply = read_reply(plan, response, retried=False, model=prepared.model)
     if plan.required and not reply.calls:
-        response = yield retry_body(body, reply.text)
+        response = yield retry_body(body, reply.text, plan)
         check_chat_completion(response)
         reply = read_reply(plan, response, retried=True, model=prepared.model)
     completion = as_tool_completion(response, reply, plan)
-    return read_completion(completion, prepared.reasoning, plan.held_invalid(reply))
+    answer = read_completion(completion, prepared.reasoning, plan.held_invalid(reply))
+    return checked_json_answer(answer, prepared.answer_schema)
 
 
 def complete(completions: Any, prepared: PreparedRequest) -> ChatAnswer:
@@ -101,7 +127,7 @@ def complete(completions: Any, prepared: PreparedRequest) -> ChatAnswer:
             try:
                 body = flow.send(parsed_answer(raw, CompletionParser))
             except StopIteration as done:
-                return ChatAnswer(done.value.completion, done.value.invalid_calls, raw.headers)
+                return replace(done.value, headers=raw.headers)
 
 
 async def acomplete(completions: Any, prepared: PreparedRequest) -> ChatAnswer:
@@ -114,7 +140,7 @@ async def acomplete(completions: Any, prepared: PreparedRequest) -> ChatAnswer:
             try:
                 body = flow.send(parsed_answer(raw, CompletionParser))
             except StopIteration as done:
-                return ChatAnswer(done.value.completion, done.value.invalid_calls, raw.headers)
+                return replace(done.value, headers=raw.headers)
 
 
 class _StreamReader:
@@ -149,8 +175,7 @@ class _StreamReader:
 
 
 def _whole_as_chunks(answer: ChatAnswer) -> Iterator[ChatCompletionChunk]:
-    """A whole answer handed over as a stream (a prompted call that is required is read
-    whole, as it may be asked for again)."""
+    """A whole answer handed over as a stream (``PreparedRequest.read_whole``)."""
     maker = ChunkMaker(answer.completion.model)
     return maker.from_completion(answer.completion, answer.invalid_calls)
 
@@ -174,7 +199,7 @@ class AsyncChunkStream:
 def stream(completions: Any, prepared: PreparedRequest) -> ChunkStream:
     """Send ``prepared`` (``stream: True``); its chunks, as ``complete`` reads a whole
     answer. The request is made now; the chunks are read as they are iterated."""
-    if prepared.tools is not None and prepared.tools.required:
+    if prepared.read_whole:
         answer = complete(completions, prepared)
         return ChunkStream(_whole_as_chunks(answer), answer.headers)
     with readable_response():
@@ -195,7 +220,7 @@ def _read_stream(upstream: Any, reader: _StreamReader) -> Iterator[ChatCompletio
 
 async def astream(completions: Any, prepared: PreparedRequest) -> AsyncChunkStream:
     """The async form of ``stream``."""
-    if prepared.tools is not None and prepared.tools.required:
+    if prepared.read_whole:
         answer = await acomplete(completions, prepared)
         return AsyncChunkStream(_as_async(_whole_as_chunks(answer)), answer.headers)
     with readable_response():

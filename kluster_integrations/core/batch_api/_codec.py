@@ -38,7 +38,15 @@ class BatchCodec:
 
 def batch_body(prepared: PreparedRequest) -> dict[str, Any]:
     """The body of a batch line for ``prepared``; ``BatchInputError`` when its tools are in
-    the prompt (each reply would need reading back as tool calls, one by one)."""
+    the prompt (each reply would need reading back as tool calls, one by one) or it has a
+    ``response_format`` (each reply would need checking against its schema)."""
+    if prepared.answer_schema is not None:
+        raise BatchInputError(
+            "a response_format cannot go through the Batch API (kluster.ai has no JSON "
+            "mode: each reply would need checking against the schema, one by one)",
+            "Describe the JSON in the prompt (LangChain's submit_batch(schema=...) does "
+            "this and parses each result), or send these requests one at a time.",
+        )
     if prepared.tools is not None:
         raise BatchInputError(
             "tools described in the prompt cannot go through the Batch API (the "

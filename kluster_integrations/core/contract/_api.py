@@ -15,7 +15,7 @@ Example::
 
     >>> from kluster_integrations.core.contract._api import UNSUPPORTED_PARAMETERS
     >>> UNSUPPORTED_PARAMETERS["response_format"].fix
-    'Describe the output in the prompt; with_structured_output / structured_predict do this...'
+    'Describe the output in the prompt; with_structured_output / structured_predict...'
 """
 
 from __future__ import annotations
@@ -93,7 +93,9 @@ UNSUPPORTED_PARAMETERS: Mapping[str, ParameterRule] = _freeze(
             "response_format",
             "kluster.ai has no JSON mode or JSON-schema mode.",
             "Describe the output in the prompt; with_structured_output / "
-            "structured_predict do this for you.",
+            "structured_predict (or create_agent with ToolStrategy) do this for you, and "
+            "without strict_parameters the adapters emulate response_format that way.",
+            (None, {"type": "text"}),
         ),
         ParameterRule(
             "service_tier",
@@ -278,3 +280,17 @@ BATCH_FINAL_STATUSES = ("completed", "failed", "expired", "cancelled")
 ADAPTIVE_INFERENCE_PLACEHOLDER = (
     "Your request has been queued for adaptive inference. Check your batch jobs for results."
 )
+
+#: Reasoning models (DeepSeek-R1, Qwen3, Magistral; kluster-ai/docs get-started/models.md,
+#: July 2025) write their thinking first in the answer, between these tags; some
+#: OpenAI-compatible servers send it in one of these fields instead, looked for in order.
+THINK_OPEN_TAG = "<think>"
+THINK_CLOSE_TAG = "</think>"
+REASONING_FIELDS = ("reasoning_content", "reasoning")
+
+#: Message roles of the chat-completions protocol kluster.ai speaks (which fields each may
+#: carry is in ``UNSUPPORTED_MESSAGE_FIELDS``).
+MESSAGE_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+
+#: kluster.ai's own API hosts (kluster-ai/docs get-started/openai-compatibility.md).
+KLUSTER_HOSTS = frozenset({"api.kluster.ai"})

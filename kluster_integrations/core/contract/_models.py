@@ -17,6 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from kluster_integrations.core.contract._verify import (
+    VERIFY_CAPABILITY,
+    VERIFY_CONTEXT_WINDOW,
+    VERIFY_MODEL,
+)
+
 CATALOG_DATE = "2025-07"
 
 #: Used for ids the catalog does not know: small enough to be safe on every tier.
@@ -84,13 +90,13 @@ KNOWN_MODELS: Mapping[str, ModelInfo] = MappingProxyType(
             _chat("Qwen/Qwen2.5-VL-7B-Instruct", 32_768, 32_768, "vision"),
             _chat("Qwen/Qwen3-235B-A22B-FP8", 40_960, 40_960, "reasoning", "tools"),
             ModelInfo("BAAI/bge-m3", 8_192, 0, frozenset({"embeddings"}), purpose="embeddings"),
-            # Answers on the chat endpoint but judges answers for hallucinations; no limits
-            # are published, so the conservative fallbacks apply.
+            # Answers on the chat endpoint but judges answers for hallucinations (Verify,
+            # core.contract._verify); no output limit is published: the fallback applies.
             ModelInfo(
-                "klusterai/verify-reliability",
-                FALLBACK_CONTEXT_WINDOW,
+                VERIFY_MODEL,
+                VERIFY_CONTEXT_WINDOW,
                 FALLBACK_MAX_OUTPUT,
-                frozenset({"verification"}),
+                frozenset({VERIFY_CAPABILITY}),
             ),
         )
     }

@@ -36,20 +36,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NamedTuple, get_args
 
+from kluster_integrations.core.contract import REASONING_FIELDS, THINK_CLOSE_TAG, THINK_OPEN_TAG
 from kluster_integrations.core.errors import InvalidReasoningModeError
 from kluster_integrations.core.models import model_info
 from kluster_integrations.core.transport import pydantic_extra
 
-OPEN_TAG = "<think>"
-CLOSE_TAG = "</think>"
+#: The tags of a reasoning block (contract data).
+OPEN_TAG, CLOSE_TAG = THINK_OPEN_TAG, THINK_CLOSE_TAG
 
 #: Where the thinking goes: the framework's reasoning fields, left in the answer, or away.
 ReasoningMode = Literal["separate", "inline", "drop"]
 REASONING_MODES: tuple[str, ...] = get_args(ReasoningMode)
-
-#: Response / delta fields in which OpenAI-compatible servers send reasoning, in the order
-#: they are looked for.
-REASONING_FIELDS = ("reasoning_content", "reasoning")
 
 
 class Split(NamedTuple):

@@ -17,6 +17,7 @@ from kluster_integrations.core.request._embeddings import (
     without_refused_parameters,
 )
 from kluster_integrations.core.request._history import (
+    TOOL_CALL_PREFIX,
     TOOL_RESULT_PREFIX,
 )
 from kluster_integrations.core.request._prepare import (
@@ -38,6 +39,7 @@ from kluster_integrations.core.request._validation import (
 )
 
 __all__ = [
+    "TOOL_CALL_PREFIX",
     "TOOL_RESULT_PREFIX",
     "Change",
     "ChatOptions",

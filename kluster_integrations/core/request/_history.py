@@ -35,6 +35,8 @@ from kluster_integrations.core.request._changes import Change
 
 #: How a tool result reads once rewritten to text (the emulator looks for it).
 TOOL_RESULT_PREFIX = "Tool result from"
+#: How an assistant's tool call reads once rewritten to text (the emulator looks for it).
+TOOL_CALL_PREFIX = "Called tool"
 
 
 def _forbidden_by_role(capabilities: frozenset[str]) -> dict[str, frozenset[str]]:
@@ -218,7 +220,7 @@ def _assistant_text(
         if call.get("id"):
             tool_names[str(call["id"])] = name
         call_id = f" (call {call['id']})" if call.get("id") else ""
-        lines.append(f"Called tool {name}{call_id} with arguments: {arguments}")
+        lines.append(f"{TOOL_CALL_PREFIX} {name}{call_id} with arguments: {arguments}")
     if lines:
         content = _append(content, "\n".join(lines))
     for field in ("tool_calls", "function_call"):

@@ -1,13 +1,16 @@
 """The request path: one chat request, as an adapter built it, made a ``PreparedRequest``.
 
 ``RequestPreparer.prepare_chat`` is the one call an adapter makes per request. In order:
-earlier turns' thinking left out of the history (unless kept), tools planned native or
-into the prompt (``core.tools``), parameters kluster.ai refuses dropped (silently when the
-framework put them in, with one warning per model object when the user did, or raising in
-strict mode), the values validated. Nothing is sent; bad input raises a typed error.
+earlier turns' thinking left out of the history (unless kept), an explicit
+``response_format`` taken out and its schema written into the system prompt (kluster.ai
+has no JSON mode; with ``strict`` one the user set is refused instead, as below), tools
+planned native or into the prompt (``core.tools``), parameters kluster.ai refuses dropped
+(silently when the framework put them in, with one warning per model object when the user
+did, or raising in strict mode), the values validated. Nothing is sent; bad input raises a
+typed error.
 
-The result is typed: the body to send, the prompted-tools plan and where the thinking
-goes travel side by side, never as keys inside the body.
+The result is typed: the body to send, the prompted-tools plan, the schema the answer must
+match and where the thinking goes travel side by side, never as keys inside the body.
 
 Example::
 
@@ -19,6 +22,7 @@ Example::
     )
     prepared.body      # what goes over the wire (no `tools`: they are in the prompt)
     prepared.tools     # the PromptedTools plan the answer path reads the reply with
+    prepared.answer_schema   # from a response_format: the JSON the reply must be
 """
 
 from __future__ import annotations
@@ -36,7 +40,14 @@ from kluster_integrations.core.reasoning import (
 )
 from kluster_integrations.core.request._sanitizer import SanitizedRequest, sanitize_request
 from kluster_integrations.core.request._validation import check_request
-from kluster_integrations.core.tools import PromptedTools, ToolCallingMode, plan_request
+from kluster_integrations.core.tools import (
+    AnswerSchema,
+    PromptedTools,
+    ToolCallingMode,
+    plan_request,
+    take_response_format,
+    with_system_text,
+)
 
 logger = logging.getLogger("kluster_integrations")
 
@@ -61,11 +72,13 @@ class ChatOptions:
 class PreparedRequest:
     """A chat request ready to send: ``create(**body)``; ``tools`` is the prompted-tools
     plan (``None``: no tools, or native ones in ``body``); ``reasoning`` is where the
-    answer's thinking goes."""
+    answer's thinking goes; ``answer_schema`` is the JSON an explicit ``response_format``
+    asked for (in the prompt; the answer path checks the reply against it)."""
 
     body: dict[str, Any]
     tools: PromptedTools | None
     reasoning: ReasoningMode
+    answer_schema: AnswerSchema | None = None
 
     @property
     def model(self) -> str:
@@ -74,6 +87,12 @@ class PreparedRequest:
     @property
     def stream(self) -> bool:
         return bool(self.body.get("stream"))
+
+    @property
+    def read_whole(self) -> bool:
+        """The answer is read whole even when streamed: a required prompted call (it may
+        be asked for again) or JSON to check before any of it is handed over."""
+        return self.answer_schema is not None or (self.tools is not None and self.tools.required)
 
 
 def refuse_unsupported(params: Mapping[str, Any]) -> None:
@@ -111,14 +130,22 @@ class RequestPreparer:
         request = dict(body)
         if not options.keep_reasoning_in_history and "messages" in request:
             request["messages"] = strip_history_reasoning(request["messages"])
+        answer = None
+        if not (options.strict and "response_format" in user_chosen):  # else refused below
+            request, answer = take_response_format(request)
         request, capabilities, tools = plan_request(
-            request, options.tool_calling, invalid_as_calls=options.invalid_as_calls
+            request,
+            options.tool_calling,
+            invalid_as_calls=options.invalid_as_calls,
+            json_answer=answer is not None,
         )
+        if answer is not None and request.get("messages"):
+            request["messages"] = with_system_text(request["messages"], answer.instruction())
         clean = self.sanitize(
             request, user_chosen=user_chosen, strict=options.strict, capabilities=capabilities
         )
         reasoning = resolve_reasoning_mode(str(clean.get("model")), options.reasoning)
-        return PreparedRequest(clean, tools, reasoning)
+        return PreparedRequest(clean, tools, reasoning, answer)
 
     def sanitize(
         self,

@@ -16,13 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kluster_integrations.core.contract import TEMPERATURE_RANGE
+from kluster_integrations.core.contract import MESSAGE_ROLES, TEMPERATURE_RANGE
 from kluster_integrations.core.errors import InvalidRequestError
 from kluster_integrations.core.models import model_info
 from kluster_integrations.core.request._input_checks import input_problems
 
-#: Roles of the OpenAI protocol; which fields each may carry is the contract's business.
-KNOWN_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _TOKEN_LIMITS = ("max_completion_tokens", "max_tokens")
 
 
@@ -67,10 +65,10 @@ def _message_problems(messages: Any) -> list[str]:
     for i, message in enumerate(messages):
         if not isinstance(message, dict | Mapping):
             problems.append(f"`messages[{i}]` must be an object with `role` and `content`.")
-        elif message.get("role") not in KNOWN_ROLES:
+        elif message.get("role") not in MESSAGE_ROLES:
             problems.append(
                 f"`messages[{i}].role` is {message.get('role')!r}; use one of "
-                f"{', '.join(sorted(KNOWN_ROLES))}."
+                f"{', '.join(sorted(MESSAGE_ROLES))}."
             )
     return problems
 

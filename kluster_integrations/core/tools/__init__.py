@@ -1,5 +1,6 @@
 """Tools and structured output: native tool calls on the tool models, tools and JSON
-schemas written into the prompt on the others, and the replies read back in linear time.
+schemas written into the prompt on the others (an explicit ``response_format`` too), and
+the replies read back in linear time.
 
 Example::
 
@@ -13,6 +14,7 @@ from kluster_integrations.core.tools._calling import (
     check_mode,
     model_capabilities,
     plan_request,
+    with_system_text,
 )
 from kluster_integrations.core.tools._protocol import (
     TOOLS_HEADING,
@@ -21,6 +23,8 @@ from kluster_integrations.core.tools._protocol import (
     ReplyStream,
     ToolChoice,
     ToolSpec,
+    choice_in_prompt,
+    choice_rule,
     normalize_tool_choice,
     parse_bare_arguments,
     parse_tool_reply,
@@ -37,6 +41,11 @@ from kluster_integrations.core.tools._replies import (
 from kluster_integrations.core.tools._reply_reader import (
     ENVELOPE_KEY,
 )
+from kluster_integrations.core.tools._response_format import (
+    AnswerSchema,
+    answer_schema_of,
+    take_response_format,
+)
 from kluster_integrations.core.tools._structured import (
     SCHEMA_HEADING,
     extract_json,
@@ -49,6 +58,7 @@ __all__ = [
     "ENVELOPE_KEY",
     "SCHEMA_HEADING",
     "TOOLS_HEADING",
+    "AnswerSchema",
     "ChunkMaker",
     "ParsedCall",
     "ParsedReply",
@@ -58,8 +68,11 @@ __all__ = [
     "ToolCallingMode",
     "ToolChoice",
     "ToolSpec",
+    "answer_schema_of",
     "as_tool_completion",
     "check_mode",
+    "choice_in_prompt",
+    "choice_rule",
     "extract_json",
     "find_schema",
     "model_capabilities",
@@ -70,5 +83,7 @@ __all__ = [
     "read_reply",
     "retry_body",
     "schema_instruction",
+    "take_response_format",
     "tools_instruction",
+    "with_system_text",
 ]

@@ -78,6 +78,9 @@ class PromptedTools:
     invalid_as_calls: bool = False
     """Send invalid calls as ordinary tool calls (LlamaIndex: the tool then reports the
     problem to the model) rather than as ``invalid_tool_calls`` (LangChain)."""
+    json_answer: bool = False
+    """The answer is JSON (an explicit ``response_format``): a reply that is only JSON is
+    that answer, and only an envelope holds calls."""
 
     def sent_calls(self, reply: ParsedReply) -> tuple[ParsedCall, ...]:
         return reply.calls if self.invalid_as_calls else reply.valid_calls
@@ -102,7 +105,9 @@ class PromptedTools:
     def parse(self, text: str) -> ParsedReply:
         """The reply read with the protocol parser; when one tool must be called, a bare
         JSON object that fits its schema also counts as its call (structured output)."""
-        reply = parse_tool_reply(text, self.tools, parallel=self.parallel)
+        reply = parse_tool_reply(
+            text, self.tools, parallel=self.parallel, bare_calls=not self.json_answer
+        )
         if reply.calls or not self.required or len(self.tools) != 1:
             return reply
         return parse_bare_arguments(text, self.tools[0]) or reply
@@ -116,11 +121,16 @@ def check_native_tools(request: Mapping[str, Any]) -> None:
 
 
 def plan_request(
-    request: Mapping[str, Any], mode: ToolCallingMode, *, invalid_as_calls: bool = False
+    request: Mapping[str, Any],
+    mode: ToolCallingMode,
+    *,
+    invalid_as_calls: bool = False,
+    json_answer: bool = False,
 ) -> tuple[dict[str, Any], frozenset[str], PromptedTools | None]:
     """The request to sanitize, the capabilities to sanitize it with, and the prompted
     plan (``None`` when the tools, if any, go native); see the module docstring. Bad tools
-    or ``tool_choice`` raise ``InvalidToolError`` before sending."""
+    or ``tool_choice`` raise ``InvalidToolError`` before sending. ``json_answer``: the
+    answer is to be JSON (an explicit ``response_format``), not plain text."""
     out = dict(request)
     model = out.get("model")
     caps = model_capabilities(mode, model)
@@ -140,10 +150,9 @@ def plan_request(
     if choice.mode == "none":
         return out, caps, None
     offered = tuple(s for s in specs if s.name == choice.name) if choice.mode == "named" else specs
-    out["messages"] = with_system_text(
-        out.get("messages") or [], tools_instruction(offered, choice, parallel)
-    )
-    return out, caps, PromptedTools(offered, choice, parallel, invalid_as_calls)
+    instruction = tools_instruction(offered, choice, parallel, json_answer=json_answer)
+    out["messages"] = with_system_text(out.get("messages") or [], instruction)
+    return out, caps, PromptedTools(offered, choice, parallel, invalid_as_calls, json_answer)
 
 
 def with_system_text(messages: Any, text: str) -> list[Any]:

@@ -72,6 +72,8 @@ _DECODED_WINDOW = 1024
 
 _FENCE_OPENING = re.compile(r"```[A-Za-z]*[ \t\r\n]*\Z")
 _FENCE_CLOSING = re.compile(r"[ \t\r\n]*```")
+_REQUIRED_RULE = "You MUST call a tool now"
+_NAMED_RULE = re.compile(r"You MUST call the tool '([^'\n]{1,200})' now")
 _NAME_HINT = re.compile(r'"name"[ \t\r\n]*:[ \t\r\n]*"([^"\\\n]{1,200})"')
 #: Keys a call may have beside its name and arguments (OpenAI's shape has them).
 _BESIDE_A_CALL = ("type", "id", "index")
@@ -132,7 +134,7 @@ class ToolSpec:
             )
         parameters = function.get("parameters") or {"type": "object", "properties": {}}
         try:
-            _validator(json.dumps(parameters, sort_keys=True))
+            schema_validator(json.dumps(parameters, sort_keys=True))
         except (TypeError, ValueError, jsonschema.SchemaError) as err:
             raise InvalidToolError(
                 f"The argument schema of tool {function['name']!r} cannot be written into a "
@@ -195,35 +197,64 @@ def normalize_tool_choice(choice: Any, tool_names: Sequence[str]) -> ToolChoice:
 
 
 def tools_instruction(
-    tools: Sequence[ToolSpec], choice: ToolChoice = ToolChoice(), parallel: bool = True
+    tools: Sequence[ToolSpec],
+    choice: ToolChoice = ToolChoice(),
+    parallel: bool = True,
+    *,
+    json_answer: bool = False,
 ) -> str:
-    """The system-prompt paragraph that describes ``tools`` and the reply protocol."""
+    """The system-prompt paragraph that describes ``tools`` and the reply protocol. Each
+    tool's parameters are listed in the order it declares them (models fill them in that
+    order), with its ``required`` list as given. ``json_answer``: the answer is the JSON a
+    ``schema_instruction`` after this paragraph asks for, not plain text."""
     listing = "\n".join(
         json.dumps(
             {"name": t.name, "description": t.description, "parameters": t.parameters},
             ensure_ascii=False,
-            sort_keys=True,
         )
         for t in tools
     )
     how_many = "one or more calls" if parallel else "exactly one call"
-    if choice.mode == "required":
-        rule = "You MUST call a tool now: answer with the JSON tool-call object only."
-    elif choice.mode == "named":
-        rule = f"You MUST call the tool {choice.name!r} now: answer with the JSON object only."
-    else:
-        rule = (
-            "If a tool helps, answer with the JSON tool-call object only. Otherwise answer "
-            "the user in plain text, without any JSON."
-        )
     return (
         f"{TOOLS_HEADING}\n{listing}\n\n"
         f"To call tools, reply with a single JSON object holding {how_many}, and nothing else:\n"
         f'{{"{ENVELOPE_KEY}": [{{"name": "<tool name>", "arguments": {{<arguments matching '
         f"its schema>}}}}]}}\n"
-        f"{rule} Tool results come back in the next message; then answer the user or call "
-        "tools again."
+        f"{choice_rule(choice, tools, json_answer=json_answer)} Tool results come back in "
+        "the next message; then answer the user or call tools again."
     )
+
+
+def choice_rule(choice: ToolChoice, tools: Sequence[ToolSpec], *, json_answer: bool = False) -> str:
+    """What ``choice`` asks of the model, in words: the tool a call must name when it is
+    required (``choice_in_prompt`` reads it back); ``json_answer`` as in
+    ``tools_instruction``."""
+    if choice.mode == "required":
+        names = ", ".join(repr(t.name) for t in tools)
+        return f"{_REQUIRED_RULE} (one of {names}): answer with the JSON tool-call object only."
+    if choice.mode == "named":
+        return f"You MUST call the tool {choice.name!r} now: answer with the JSON object only."
+    if json_answer:
+        return (
+            "If a tool helps, answer with the JSON tool-call object only. Otherwise answer "
+            "with the JSON value described below, not a tool call."
+        )
+    return (
+        "If a tool helps, answer with the JSON tool-call object only. Otherwise answer "
+        "the user in plain text, without any JSON."
+    )
+
+
+def choice_in_prompt(text: str) -> ToolChoice:
+    """The ``tool_choice`` a ``choice_rule`` in ``text`` states (the emulator reads it).
+
+    >>> choice_in_prompt(choice_rule(ToolChoice("named", "add"), []))
+    ToolChoice(mode='named', name='add')
+    """
+    named = _NAMED_RULE.search(text)
+    if named is not None:
+        return ToolChoice("named", named.group(1))
+    return ToolChoice("required") if _REQUIRED_RULE in text else ToolChoice("auto")
 
 
 @dataclass(frozen=True)
@@ -264,14 +295,18 @@ def new_call_id() -> str:
     return "call_" + uuid.uuid4().hex[:24]
 
 
-def parse_tool_reply(text: str, tools: Sequence[ToolSpec], *, parallel: bool = True) -> ParsedReply:
+def parse_tool_reply(
+    text: str, tools: Sequence[ToolSpec], *, parallel: bool = True, bare_calls: bool = True
+) -> ParsedReply:
     """Find the tool calls in ``text``; see the module docstring. Never raises.
+    ``bare_calls=False``: only an envelope holds calls (a reply that is only JSON is the
+    answer, when a JSON answer was asked for).
 
     The same as feeding ``text`` to a ``ReplyStream`` (in one piece or many) and finishing.
     """
     if not isinstance(text, str) or not text:
         return ParsedReply(text if isinstance(text, str) else "")
-    splitter = ReplyStream(tools, parallel=parallel)
+    splitter = ReplyStream(tools, parallel=parallel, bare_calls=bare_calls)
     splitter.feed(text)
     return splitter.finish()[0]
 
@@ -352,8 +387,9 @@ def _with_fence(text: str, begin: int, end: int) -> tuple[int, int]:
 class _Calls:
     """The calls in the JSON a ``ReplyReader`` finds (its ``CallSink``), in reply order."""
 
-    def __init__(self, tools: Sequence[ToolSpec]) -> None:
+    def __init__(self, tools: Sequence[ToolSpec], bare_calls: bool = True) -> None:
         self.by_name = {t.name: t for t in tools}
+        self.bare_calls = bare_calls
         self.found: list[ParsedCall] = []
 
     def envelope(self, raw: str, problem: str | None) -> None:
@@ -374,7 +410,9 @@ class _Calls:
 
     def values(self, texts: Sequence[str]) -> list[bool]:
         """A reply made only of these JSON texts: the calls in each (near-miss shapes are
-        read too), recorded when there are any."""
+        read too), recorded when there are any; none without ``bare_calls``."""
+        if not self.bare_calls:
+            return [False] * len(texts)
         calls = []
         for text in texts:
             value, problem = _decode(text)
@@ -504,7 +542,7 @@ def _read_arguments(args: Any) -> tuple[dict[str, Any] | None, str | None]:
 
 
 @functools.lru_cache(maxsize=256)
-def _validator(schema_text: str) -> Any:
+def schema_validator(schema_text: str) -> Any:
     """A checked validator for the schema written as ``schema_text`` (cached: checking a
     schema against its meta-schema costs about a millisecond)."""
     schema = json.loads(schema_text)
@@ -515,7 +553,7 @@ def _validator(schema_text: str) -> Any:
 
 def _schema_problem(arguments: Any, schema: Mapping[str, Any]) -> str | None:
     try:
-        validator = _validator(json.dumps(schema, sort_keys=True))
+        validator = schema_validator(json.dumps(schema, sort_keys=True))
         error = jsonschema.exceptions.best_match(validator.iter_errors(arguments))
     except (jsonschema.SchemaError, RecursionError, TypeError, ValueError) as err:
         return f"the arguments could not be checked ({type(err).__name__})"
@@ -550,8 +588,10 @@ class ReplyStream:
     (['add'], "''", 'Let me check. ')
     """
 
-    def __init__(self, tools: Sequence[ToolSpec], *, parallel: bool = True) -> None:
-        self._calls = _Calls(tools)
+    def __init__(
+        self, tools: Sequence[ToolSpec], *, parallel: bool = True, bare_calls: bool = True
+    ) -> None:
+        self._calls = _Calls(tools, bare_calls)
         self._reader = ReplyReader(self._calls)
         self._parallel = parallel
 

@@ -32,13 +32,16 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from kluster_integrations.core.errors import ToolCallRequiredError
 from kluster_integrations.core.tools._calling import PromptedTools
-from kluster_integrations.core.tools._protocol import ParsedCall, ParsedReply, ReplyStream
-
-#: Said to the model once when ``tool_choice`` demands a call and it answered with text.
-CORRECTION = (
-    "You answered without calling a tool, but a tool call is required here. Reply "
-    "now with the JSON tool-call object only."
+from kluster_integrations.core.tools._protocol import (
+    ParsedCall,
+    ParsedReply,
+    ReplyStream,
+    choice_rule,
 )
+
+#: How the reminder starts that is said to the model once when ``tool_choice`` demands a
+#: call and it answered with text; ``choice_rule`` then names the tool(s) to call.
+CORRECTION = "You answered without calling a tool, but a tool call is required here."
 
 
 def reply_text(response: Any) -> str:
@@ -47,12 +50,14 @@ def reply_text(response: Any) -> str:
     return (choices[0].message.content or "") if choices else ""
 
 
-def retry_body(body: dict[str, Any], text: str) -> dict[str, Any]:
-    """``body`` asked again, whole, after the model answered ``text`` where a call was due."""
+def retry_body(body: dict[str, Any], text: str, plan: PromptedTools) -> dict[str, Any]:
+    """``body`` asked again, whole, after the model answered ``text`` where ``plan`` made a
+    call due; the reminder names the tool to call (or the tools to choose from)."""
+    reminder = f"{CORRECTION} {choice_rule(plan.choice, plan.tools)}"
     messages = [
         *body.get("messages", []),
         {"role": "assistant", "content": text or "(no answer)"},
-        {"role": "user", "content": CORRECTION},
+        {"role": "user", "content": reminder},
     ]
     return {**body, "messages": messages, "stream": False}
 
@@ -158,7 +163,9 @@ class PromptedStream:
         self.plan = plan
         self.model = model
         self._maker = ChunkMaker(model)
-        self._reader = ReplyStream(plan.tools, parallel=plan.parallel)
+        self._reader = ReplyStream(
+            plan.tools, parallel=plan.parallel, bare_calls=not plan.json_answer
+        )
         self._finish: str | None = None
         self._usage: Any = None
 

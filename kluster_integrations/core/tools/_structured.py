@@ -31,12 +31,13 @@ _VALUE_START = re.compile(r"[\[{]")
 
 
 def schema_instruction(schema: Mapping[str, Any]) -> str:
-    """A system-prompt paragraph that asks for one JSON value matching ``schema``."""
+    """A system-prompt paragraph that asks for one JSON value matching ``schema`` (its
+    properties in the order it declares them)."""
     return (
         "Answer with a single JSON value and nothing else: no prose, no code fence. "
         "It must validate against the JSON schema below; use exactly the property names "
         "it gives and include every required property.\n"
-        f"{SCHEMA_HEADING}\n```json\n{json.dumps(schema, indent=None, sort_keys=True)}\n```"
+        f"{SCHEMA_HEADING}\n```json\n{json.dumps(schema)}\n```"
     )
 
 

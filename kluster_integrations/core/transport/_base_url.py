@@ -19,9 +19,9 @@ import threading
 import warnings
 from urllib.parse import urlsplit
 
+from kluster_integrations.core.contract import KLUSTER_HOSTS
 from kluster_integrations.core.errors import BaseURLWarning
 
-KLUSTER_HOSTS = frozenset({"api.kluster.ai"})
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 
 _warned: set[tuple[str, str]] = set()

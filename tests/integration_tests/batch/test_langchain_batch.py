@@ -336,6 +336,12 @@ def test_prompted_tools_are_refused_before_anything_is_sent(kluster_env, kluster
     assert kluster_env.requests == []
 
 
+def test_a_response_format_is_refused_before_anything_is_sent(kluster_env, kluster_batches):
+    with pytest.raises(BatchInputError, match=r"response_format.*schema="):
+        ChatKluster().submit_batch(["a"], response_format={"type": "json_object"})
+    assert kluster_env.requests == []
+
+
 def test_a_streaming_model_sends_batch_lines_that_do_not_stream(kluster_env, kluster_batches):
     """``streaming=True`` puts ``stream: true`` in the payload; a batch line cannot stream."""
     job = ChatKluster(streaming=True).submit_batch(["a", "b"])

@@ -1,4 +1,4 @@
-"""The four classes' docstrings cannot rot: each ```python block runs, in order, against the
+"""The adapter classes' docstrings cannot rot: each ```python block runs, in order, against the
 emulator, and every request they send is one kluster.ai accepts."""
 
 from __future__ import annotations
@@ -11,11 +11,14 @@ import textwrap
 
 import pytest
 
+from kluster_integrations.core.verify import verify_request_problems
 from kluster_integrations.emulator._refusals import contract_violations
 from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.langchain.chat_models import ChatKluster
 from kluster_integrations.langchain.embeddings import KlusterEmbeddings
+from kluster_integrations.langchain.verify import KlusterVerify
 from kluster_integrations.llama_index.embeddings import KlusterEmbedding
+from kluster_integrations.llama_index.evaluation import KlusterVerifyEvaluator
 from kluster_integrations.llama_index.llms import KlusterLLM
 
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.DOTALL | re.MULTILINE)
@@ -67,3 +70,11 @@ def test_chat_docstring_examples_run(cls: type, kluster_env: KlusterEmulator) ->
 def test_embeddings_docstring_examples_run(cls: type, kluster_env: KlusterEmulator) -> None:
     run_blocks(cls)
     assert kluster_env.embedding_requests(), "the examples sent no embeddings request"
+
+
+@pytest.mark.parametrize("cls", [KlusterVerify, KlusterVerifyEvaluator], ids=lambda c: c.__name__)
+def test_verify_docstring_examples_run(cls: type, kluster_env: KlusterEmulator) -> None:
+    run_blocks(cls)
+    sent = kluster_env.verify_requests()
+    assert sent, "the examples sent no Verify request"
+    assert [body for body in sent if verify_request_problems(body)] == []

@@ -190,3 +190,11 @@ def test_control_api_and_command_line_set_the_limits():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_the_model_list_is_not_rate_limited(kluster_emulator):
+    kluster_emulator.set_rate_limits(requests_per_minute=1, max_concurrent=1)
+    for _ in range(3):
+        client(kluster_emulator).models.list()
+    assert kluster_emulator.rate_limited() == []
+    assert [r.in_flight for r in kluster_emulator.requests] == [None] * 3

@@ -140,5 +140,52 @@ def test_the_prompted_protocol_is_followed_on_any_model(client) -> None:
     envelope = json.loads(response.choices[0].message.content)
     assert envelope == {ENVELOPE_KEY: [{"name": "add", "arguments": {"a": 3, "b": 4}}]}
     result = {"role": "user", "content": "Tool result from add (call c1): 7"}
-    final = client.chat.completions.create(model=TEXT_MODEL, messages=[system, result])
+    auto = {"role": "system", "content": instruction(specs)}  # a named tool is called again
+    final = client.chat.completions.create(model=TEXT_MODEL, messages=[auto, result])
     assert final.choices[0].message.content == 'The tool returned: "7".'
+
+
+def added(call_id: str = "c1") -> list[dict]:
+    """A conversation in which ``add`` was called and answered (native history)."""
+    call = {"id": call_id, "type": "function", "function": {"name": "add", "arguments": "{}"}}
+    return [
+        *ask("Call 'Ada' after adding 1 and 2"),
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": call_id, "content": "3"},
+    ]
+
+
+def test_a_tool_model_honours_tool_choice_after_a_tool_result(client) -> None:
+    def call_after_result(choice: object) -> tuple[str, dict]:
+        response = client.chat.completions.create(
+            model=TOOL_MODEL, messages=added(), tools=[ADD, NAME], tool_choice=choice
+        )
+        (call,) = response.choices[0].message.tool_calls
+        return call.function.name, json.loads(call.function.arguments)
+
+    # required: a tool not called yet since the question, its values from the question
+    assert call_after_result("required") == ("set_name", {"name": "Ada"})
+    named = {"type": "function", "function": {"name": "add"}}
+    assert call_after_result(named) == ("add", {"a": 1, "b": 2})
+    auto = client.chat.completions.create(model=TOOL_MODEL, messages=added(), tools=[ADD, NAME])
+    assert auto.choices[0].message.content == 'The tool returned: "3".'
+
+
+def test_prompted_replies_honour_tool_choice_after_a_tool_result(client) -> None:
+    specs = [ToolSpec.from_openai(ADD), ToolSpec.from_openai(NAME)]
+    history = [
+        *ask("Call 'Ada' after adding 1 and 2"),
+        {"role": "assistant", "content": 'Called tool add (call c1) with arguments: {"a": 1}'},
+        {"role": "user", "content": "Tool result from add (call c1): 3"},
+    ]
+
+    def reply(choice: ToolChoice) -> str:
+        system = {"role": "system", "content": instruction(specs, choice)}
+        response = client.chat.completions.create(model=TEXT_MODEL, messages=[system, *history])
+        return response.choices[0].message.content
+
+    required = json.loads(reply(ToolChoice("required")))
+    assert required == {ENVELOPE_KEY: [{"name": "set_name", "arguments": {"name": "Ada"}}]}
+    named = json.loads(reply(ToolChoice("named", "add")))
+    assert named == {ENVELOPE_KEY: [{"name": "add", "arguments": {"a": 1, "b": 2}}]}
+    assert reply(ToolChoice("auto")) == 'The tool returned: "3".'

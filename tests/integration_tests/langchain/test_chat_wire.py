@@ -117,9 +117,9 @@ def test_user_parameters_from_every_source_are_dropped_with_a_warning(
         extra_body={"service_tier": "flex"},
     )
     with pytest.warns(UnsupportedParameterWarning) as record:
-        llm.bind(response_format={"type": "json_object"}).invoke("hi", parallel_tool_calls=True)
+        llm.bind(function_call={"name": "f"}).invoke("hi", parallel_tool_calls=True)
     warned = " ".join(str(w.message) for w in record)
-    for name in ("store", "modalities", "service_tier", "response_format", "parallel_tool_calls"):
+    for name in ("store", "modalities", "service_tier", "function_call", "parallel_tool_calls"):
         assert f"`{name}`" in warned
     body = assert_clean_wire(emulator, expected_requests=1)[0]
     assert "service_tier" not in body.get("extra_body", {})

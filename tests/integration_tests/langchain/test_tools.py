@@ -231,7 +231,8 @@ def test_required_tool_call_is_retried_once_then_a_typed_error(emulator: Kluster
     emulator.queue_replies("I would rather just answer: 42.")
     assert llm.invoke("6 times 7").tool_calls[0]["name"] == "multiply"  # emulator's 2nd try
     retry = emulator.chat_requests()[-1]["messages"]
-    assert retry[-1] == {"role": "user", "content": CORRECTION}
+    assert retry[-1]["role"] == "user" and retry[-1]["content"].startswith(CORRECTION)
+    assert "'multiply'" in retry[-1]["content"]  # the reminder names the tool to call
     emulator.queue_replies("No.", "Still no.")
     with pytest.raises(ToolCallRequiredError, match="Still no"):
         llm.invoke("6 times 7")
@@ -260,6 +261,31 @@ def test_create_agent_structured_response_never_sends_response_format(
     result = agent.invoke({"messages": [("user", "Who is 'Ada', 36? Use Person")]})
     assert result["structured_response"] == Person(name="Ada", age=36)
     clean_bodies(emulator, mode)
+
+
+class Weather(BaseModel):
+    """The weather in a city."""
+
+    city: str
+    temperature: int
+
+
+def test_create_agent_with_tools_and_a_structured_response(
+    emulator: KlusterEmulator, mode: str
+) -> None:
+    agent = create_agent(
+        ChatKluster(model=MODES[mode]), tools=[get_weather], response_format=Weather
+    )
+    result = agent.invoke({"messages": [("user", "Is it above 20 degrees in 'Paris'?")]})
+    assert result["structured_response"] == Weather(city="Paris", temperature=20)
+    assert [m.type for m in result["messages"]] == ["human", "ai", "tool", "ai", "tool"]
+    first, second = clean_bodies(emulator, mode)  # the tool, then the structured answer
+    if mode == "native":
+        assert first["tool_choice"] == second["tool_choice"] == "required"
+        assert second["messages"][-1]["role"] == "tool"
+    else:
+        assert "You MUST call a tool" in second["messages"][0]["content"]
+        assert "Tool result from get_weather" in second["messages"][-1]["content"]
 
 
 def test_langgraph_tool_node_and_tools_condition(emulator: KlusterEmulator, mode: str) -> None:

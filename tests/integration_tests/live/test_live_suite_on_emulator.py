@@ -17,7 +17,7 @@ from kluster_integrations.emulator._server import EMULATOR_API_KEY, KlusterEmula
 
 LIVE_DIR = Path(__file__).resolve().parents[2] / "live"
 ROOT = LIVE_DIR.parents[1]
-LIVE_TESTS = 7
+LIVE_TESTS = 8
 
 
 def run_live_suite(env: dict[str, str]) -> tuple[int, str]:

@@ -10,6 +10,7 @@ from typing import Any
 
 import openai
 import pytest
+from llama_index.core.evaluation import BaseEvaluator
 from llama_index.core.llms import ChatMessage
 from llama_index.embeddings.openai import OpenAIEmbedding
 from llama_index.llms.openai import OpenAI
@@ -19,12 +20,14 @@ from kluster_integrations.emulator._server import KlusterEmulator
 from kluster_integrations.llama_index._framework import (
     CALLED_METHODS,
     EMBEDDING_HOOKS,
+    EVALUATOR_HOOKS,
     LLM_HOOKS,
     credential_kwargs,
     tool_call_blocks,
 )
 from kluster_integrations.llama_index._responses import token_counts
 from kluster_integrations.llama_index.embeddings import KlusterEmbedding
+from kluster_integrations.llama_index.evaluation import KlusterVerifyEvaluator
 from kluster_integrations.llama_index.llms import KlusterLLM
 
 MESSAGES = [ChatMessage(role="user", content="hi")]
@@ -43,9 +46,20 @@ def test_openai_embedding_methods_keep_their_signatures(name: str) -> None:
     assert parameters == EMBEDDING_HOOKS[name]
 
 
+@pytest.mark.parametrize("name", sorted(EVALUATOR_HOOKS))
+def test_evaluator_hooks_keep_their_signatures(name: str) -> None:
+    assert name in BaseEvaluator.__abstractmethods__
+    parameters = list(inspect.signature(getattr(BaseEvaluator, name)).parameters)
+    assert parameters == EVALUATOR_HOOKS[name]
+
+
 @pytest.mark.parametrize(
     ("ours", "stock", "hooks"),
-    [(KlusterLLM, OpenAILike, LLM_HOOKS), (KlusterEmbedding, OpenAIEmbedding, EMBEDDING_HOOKS)],
+    [
+        (KlusterLLM, OpenAILike, LLM_HOOKS),
+        (KlusterEmbedding, OpenAIEmbedding, EMBEDDING_HOOKS),
+        (KlusterVerifyEvaluator, BaseEvaluator, EVALUATOR_HOOKS),
+    ],
 )
 def test_every_private_override_is_listed(ours: type, stock: type, hooks: dict) -> None:
     """A private name our class defines that the stock class has too is a hook it

@@ -44,8 +44,8 @@ def test_additional_kwargs_are_dropped_with_one_warning_each(
 
 
 def test_per_call_parameter_warns(llm: KlusterLLM, kluster_env: KlusterEmulator) -> None:
-    with pytest.warns(UnsupportedParameterWarning, match="response_format"):
-        llm.complete("hi", response_format={"type": "json_object"})
+    with pytest.warns(UnsupportedParameterWarning, match="service_tier"):
+        llm.complete("hi", service_tier="flex")
     assert_contract_kept(kluster_env)
 
 

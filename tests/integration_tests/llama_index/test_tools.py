@@ -4,6 +4,7 @@ FunctionCallingProgram, PydanticSingleSelector), checked on the wire."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -204,3 +205,22 @@ def test_images_go_to_vision_models_only(kluster_env: KlusterEmulator) -> None:
     assert vision.chat([message]).message.content
     (body,) = kluster_env.chat_requests()
     assert [part["type"] for part in body["messages"][0]["content"]] == ["text", "image_url"]
+
+
+def test_prompted_tools_keep_the_declared_parameter_order(kluster_env: KlusterEmulator) -> None:
+    def handoff(to_agent: str, reason: str, urgent: bool = False) -> str:
+        """Hand the task over to another agent."""
+        return f"{to_agent}: {reason}"
+
+    tool = FunctionTool.from_defaults(handoff)
+    llm = KlusterLLM(model=TEXT_MODEL, max_retries=0)
+    response = llm.chat_with_tools([tool], user_msg="Hand over to 'writer': 'report due'")
+    (selection,) = llm.get_tool_calls_from_response(response)
+    # the emulator fills quoted strings in the order the tool lists its parameters
+    assert selection.tool_kwargs == {"to_agent": "writer", "reason": "report due", "urgent": False}
+    (body,) = clean_bodies(kluster_env, "prompted")
+    (line,) = [line for line in body["messages"][0]["content"].splitlines() if '"handoff"' in line]
+    listed = json.loads(line)
+    assert list(listed) == ["name", "description", "parameters"]
+    assert list(listed["parameters"]["properties"]) == ["to_agent", "reason", "urgent"]
+    assert listed["parameters"]["required"] == ["to_agent", "reason"]

@@ -17,16 +17,32 @@ from typing import Any
 import pytest
 from openai import OpenAI
 
-from kluster_integrations.core.contract import KNOWN_MODELS, ParameterRule
+from kluster_integrations.core.contract import (
+    KNOWN_MODELS,
+    VERIFY_MODEL,
+    VERIFY_PROMPT_FORM,
+    VERIFY_REQUIRED_FIELDS,
+    ParameterRule,
+)
 from kluster_integrations.core.contract import _api as contract
 from kluster_integrations.emulator._server import EMULATOR_API_KEY, KlusterEmulator
-from kluster_integrations.emulator._state import Fault
+from kluster_integrations.emulator._state import VERIFY_PATH, Fault
 from kluster_integrations.probe.__main__ import EXIT_DRIFT, EXIT_FAILED, EXIT_OK, main
 from kluster_integrations.probe._plan import ALL_MODELS, PROBE_MODEL
 from kluster_integrations.probe._report import ProbeReport
 from kluster_integrations.probe._run import run_probe
 
-CHAT_MODELS = [info.id for info in KNOWN_MODELS.values() if info.is_chat]
+CHAT_MODELS = [
+    info.id for info in KNOWN_MODELS.values() if info.is_chat and not info.supports("verification")
+]
+VERIFY_RULES = {
+    "verify answer with context",
+    "verify search results",
+    "verify messages form",
+    *(f"verify empty {name}" for name in VERIFY_REQUIRED_FIELDS),
+    "verify too few messages",
+    "verify model on the chat endpoint",
+}
 
 
 def probe(emulator: KlusterEmulator, key: str = EMULATOR_API_KEY, **options: Any) -> ProbeReport:
@@ -47,6 +63,7 @@ def rules_of_the_contract() -> set[str]:
             "temperature at the maximum",
             "temperature above the maximum",
         }
+        | VERIFY_RULES
     )
 
 
@@ -238,3 +255,46 @@ def test_a_failed_baseline_stops_the_probe(kluster_emulator: KlusterEmulator) ->
     assert [c.rule for c in report.checks] == ["baseline"]
     assert report.aborted is not None and "minimal request" in report.aborted
     assert len(kluster_emulator.requests) == 1
+
+
+def test_verify_is_probed_in_both_forms_with_contract_fields_only(
+    kluster_emulator: KlusterEmulator,
+) -> None:
+    report = probe(kluster_emulator, models=[])
+
+    verify = {c.rule: c for c in report.checks if c.rule in VERIFY_RULES}
+    assert set(verify) == VERIFY_RULES
+    assert {c.status for c in verify.values()} == {"ok"}
+    assert verify["verify search results"].observed == "1 search results"
+    bodies = kluster_emulator.verify_requests()
+    assert all(set(body) <= set(VERIFY_PROMPT_FORM) or set(body) == {"messages"} for body in bodies)
+    for name in VERIFY_REQUIRED_FIELDS:
+        assert any(body.get(name) == "" for body in bodies), f"no probe sent an empty {name}"
+    assert [b["model"] for b in kluster_emulator.chat_requests()].count(VERIFY_MODEL) == 1
+
+
+def test_a_verify_answer_of_another_shape_is_drift(kluster_emulator: KlusterEmulator) -> None:
+    changed = {"verdict": "hallucination", "usage": {"total_tokens": 3}}
+    kluster_emulator.add_fault(Fault(status=200, body=changed, path=VERIFY_PATH, times=10))
+
+    report = probe(kluster_emulator, models=[])
+
+    assert sorted((c.rule, c.observed) for c in report.drift) == [
+        ("verify answer with context", "malformed answer"),
+        ("verify empty output", "malformed answer"),
+        ("verify empty prompt", "malformed answer"),
+        ("verify messages form", "malformed answer"),
+        ("verify search results", "malformed answer"),
+        ("verify too few messages", "malformed answer"),
+    ]
+    assert "no `is_hallucination`" in report.drift[0].detail
+
+
+def test_a_removed_verify_endpoint_is_drift(kluster_emulator: KlusterEmulator) -> None:
+    kluster_emulator.add_fault(Fault(status=404, path=VERIFY_PATH, times=10))
+
+    report = probe(kluster_emulator, models=[])
+
+    drifted = {c.rule for c in report.drift}
+    assert drifted == VERIFY_RULES - {"verify model on the chat endpoint"}
+    assert all("does not know this endpoint" in c.detail for c in report.drift)

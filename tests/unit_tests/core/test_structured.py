@@ -10,6 +10,12 @@ SCHEMA = {"type": "object", "properties": {"x": {"type": "integer"}}, "required"
 
 def test_instruction_carries_the_schema_back_out():
     assert find_schema("System says.\n" + schema_instruction(SCHEMA)) == SCHEMA
+
+
+def test_instruction_keeps_the_declared_property_order():
+    schema = {"type": "object", "properties": {"zone": {}, "city": {}}, "required": ["zone"]}
+    assert list(find_schema(schema_instruction(schema))["properties"]) == ["zone", "city"]
+    assert list(find_schema(schema_instruction(schema))) == ["type", "properties", "required"]
     assert find_schema("no schema here") is None
 
 

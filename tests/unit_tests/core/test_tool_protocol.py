@@ -171,6 +171,21 @@ def test_the_instruction_lists_every_tool_and_the_rule_for_the_choice() -> None:
     assert "'add'" in tools_instruction([ADD], ToolChoice("named", "add"))
 
 
+def test_the_instruction_keeps_each_tools_declared_parameter_order() -> None:
+    spec = ToolSpec(
+        "handoff",
+        "Hand over.",
+        {
+            "type": "object",
+            "properties": {"to_agent": {"type": "string"}, "reason": {"type": "string"}},
+            "required": ["to_agent", "reason"],
+        },
+    )
+    line = tools_instruction([spec]).splitlines()[1]
+    assert line.index('"to_agent"') < line.index('"reason"') < line.index('"required"')
+    assert json.loads(line)["parameters"]["required"] == ["to_agent", "reason"]
+
+
 @pytest.mark.parametrize(
     ("given_choice", "expected"),
     [
