@@ -164,7 +164,8 @@ _messages = st.fixed_dictionaries(
 )
 _choices = st.fixed_dictionaries(
     {
-        "index": st.one_of(st.integers(0, 3), st.integers(0, 3), st.text(max_size=2)),
+        # Text that is not a number, as for "created": validation reads "0" as 0.
+        "index": st.one_of(st.integers(0, 3), st.integers(0, 3), st.text("xyz", max_size=2)),
         "finish_reason": st.sampled_from(["stop", "length", "tool_calls", None, "eos"]),
         "message": _messages,
     }
