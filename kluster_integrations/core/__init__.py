@@ -5,7 +5,10 @@ offers):
 
 - ``contract``: kluster.ai facts as data, dated and cited (parameters, models and limits,
   the Batch API's rules, the client defaults);
-- ``models``: one model lookup, the built-in table merged with the live list;
+- ``models``: one model lookup, the built-in tables (models, prices) merged with the live
+  list (``refresh_catalog``) and the prices a user set;
+- ``cost``: what answers cost in USD, per answer, across a run (``track_cost``) and per
+  Batch API job;
 - ``request``: the request path (sanitize, rewrite the history, validate) before sending;
 - ``answer``: the answer path (read, check, make whole) after;
 - ``transport``: key and URL, HTTP clients and their guards, pools, masking the key;
@@ -18,7 +21,15 @@ module re-exports what users reach for.
 """
 
 from kluster_integrations.core.batch_api import BatchStatus, KlusterBatch
-from kluster_integrations.core.contract import DEFAULT_BASE_URL, KNOWN_MODELS, ModelInfo
+from kluster_integrations.core.contract import (
+    DEFAULT_BASE_URL,
+    KNOWN_MODELS,
+    KNOWN_PRICES,
+    ModelInfo,
+    ModelPrices,
+    TokenPrice,
+)
+from kluster_integrations.core.cost import BatchCost, BatchEstimate, CostTracker, track_cost
 from kluster_integrations.core.errors import (
     AdaptiveInferenceQueuedError,
     BaseURLWarning,
@@ -41,6 +52,7 @@ from kluster_integrations.core.errors import (
     EmptyAPIKeyError,
     ImageInputNotSupportedError,
     InvalidAPIKeyError,
+    InvalidPriceError,
     InvalidReasoningModeError,
     InvalidRequestError,
     InvalidToolCallError,
@@ -60,21 +72,31 @@ from kluster_integrations.core.errors import (
     ToolCallingNotSupportedError,
     ToolCallRequiredError,
     UnknownModelWarning,
+    UnpricedModelWarning,
     UnsupportedContentEncodingError,
     UnsupportedParameterError,
     UnsupportedParameterWarning,
     WrongModelPurposeError,
 )
-from kluster_integrations.core.models import lookup_model
+from kluster_integrations.core.models import (
+    lookup_model,
+    price_of,
+    refresh_catalog,
+    reset_prices,
+    set_price,
+)
 from kluster_integrations.core.request import Change, SanitizedRequest, sanitize_request
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "KNOWN_MODELS",
+    "KNOWN_PRICES",
     "AdaptiveInferenceQueuedError",
     "BaseURLWarning",
+    "BatchCost",
     "BatchDownloadError",
     "BatchError",
+    "BatchEstimate",
     "BatchFileIdError",
     "BatchFileTooLargeError",
     "BatchInputError",
@@ -89,11 +111,13 @@ __all__ = [
     "BatchTimeoutError",
     "Change",
     "ConfigurationError",
+    "CostTracker",
     "DeadlineExceededError",
     "EmbeddingMismatchError",
     "EmptyAPIKeyError",
     "ImageInputNotSupportedError",
     "InvalidAPIKeyError",
+    "InvalidPriceError",
     "InvalidReasoningModeError",
     "InvalidRequestError",
     "InvalidToolCallError",
@@ -106,6 +130,7 @@ __all__ = [
     "MissingAPIKeyError",
     "ModelInfo",
     "ModelListingWarning",
+    "ModelPrices",
     "RequestRefusedError",
     "ResponseError",
     "ResponseTooLargeError",
@@ -113,13 +138,20 @@ __all__ = [
     "StreamIdleTimeoutError",
     "StreamInterruptedError",
     "StructuredOutputError",
+    "TokenPrice",
     "ToolCallRequiredError",
     "ToolCallingNotSupportedError",
     "UnknownModelWarning",
+    "UnpricedModelWarning",
     "UnsupportedContentEncodingError",
     "UnsupportedParameterError",
     "UnsupportedParameterWarning",
     "WrongModelPurposeError",
     "lookup_model",
+    "price_of",
+    "refresh_catalog",
+    "reset_prices",
     "sanitize_request",
+    "set_price",
+    "track_cost",
 ]

@@ -15,14 +15,22 @@ Needs the ``llama-index`` extra: ``pip install "kluster-integrations[llama-index
 
 from kluster_integrations.core.batch_api import KlusterBatch
 from kluster_integrations.core.errors import UnknownModelWarning
+from kluster_integrations.llama_index._cost import (
+    KlusterCostEvent,
+    KlusterCostHandler,
+    get_kluster_cost_handler,
+)
 from kluster_integrations.llama_index._structured import SchemaOutputParser
 from kluster_integrations.llama_index.embeddings import KlusterEmbedding
 from kluster_integrations.llama_index.llms import KlusterLLM
 
 __all__ = [
     "KlusterBatch",
+    "KlusterCostEvent",
+    "KlusterCostHandler",
     "KlusterEmbedding",
     "KlusterLLM",
     "SchemaOutputParser",
     "UnknownModelWarning",
+    "get_kluster_cost_handler",
 ]

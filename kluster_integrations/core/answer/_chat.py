@@ -5,7 +5,9 @@ Every answer is built by pydantic's validator (``core.answer._parsing``), checke
 a usable shape, read back as tool calls when the tools were in the prompt (retried once
 when a call was required and the model wrote text), its thinking moved as the request's
 reasoning mode says (``core.reasoning``), and refused when it is kluster's "queued"
-placeholder. A stream must end with a finish reason (``StreamGuard``). The frameworks then
+placeholder. A stream must end with a finish reason (``StreamGuard``). Each answer is
+priced as it arrives (``core.cost``: its ``Bill``, and every open ``track_cost`` block);
+a stream's usage comes with its last chunk, when the server sends it. The frameworks then
 convert the result as they convert any OpenAI answer.
 
 Sync and async share every step but the I/O: ``_exchange`` is a generator that yields the
@@ -34,6 +36,7 @@ from kluster_integrations.core.answer._checks import check_chat_chunk, check_cha
 from kluster_integrations.core.answer._placeholder import reject_placeholder_completion
 from kluster_integrations.core.answer._readable import parsed_answer, readable_response
 from kluster_integrations.core.answer._streaming import StreamGuard
+from kluster_integrations.core.cost import Bill, batch_window, charge_for, record
 from kluster_integrations.core.reasoning import DeltaSplitter, ReasoningMode, separate_completion
 from kluster_integrations.core.request import PreparedRequest
 from kluster_integrations.core.tools import (
@@ -50,12 +53,13 @@ from kluster_integrations.core.transport import ChunkParser, CompletionParser, b
 @dataclass(frozen=True)
 class ChatAnswer:
     """One whole answer: the completion (tool calls native, thinking placed), the prompted
-    calls that could not be used (LangChain's ``invalid_tool_calls``) and the response
-    headers."""
+    calls that could not be used (LangChain's ``invalid_tool_calls``), the response
+    headers and what the call cost (``bill.usd``: ``None`` when unknown)."""
 
     completion: ChatCompletion
     invalid_calls: tuple[ParsedCall, ...] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
+    bill: Bill = field(default_factory=Bill)
 
 
 def read_completion(
@@ -69,9 +73,20 @@ def read_completion(
 
 
 def read_batch_answer(body: Mapping[str, Any], reasoning: ReasoningMode) -> ChatAnswer:
-    """A chat completion from a Batch API output line, read as a real-time one is."""
+    """A chat completion from a Batch API output line, read as a real-time one is, priced
+    at the completion window ``core.cost.priced_as_batch`` set (the job records it)."""
     check_chat_completion(body)
-    return read_completion(build_answer(ChatCompletion, body), reasoning)
+    answer = read_completion(build_answer(ChatCompletion, body), reasoning)
+    charge = charge_for(str(body.get("model")), body.get("usage"), batch_window())
+    return ChatAnswer(answer.completion, answer.invalid_calls, bill=Bill(charge))
+
+
+def _charged(bill: Bill, model: str, answer: Any) -> Any:
+    """``answer`` (one response), its charge added to ``bill`` and recorded."""
+    charge = charge_for(model, getattr(answer, "usage", None))
+    bill.add(charge)
+    record(charge)
+    return answer
 
 
 def _exchange(prepared: PreparedRequest) -> Generator[dict[str, Any], Any, ChatAnswer]:
@@ -95,34 +110,43 @@ def complete(completions: Any, prepared: PreparedRequest) -> ChatAnswer:
     """Send ``prepared`` with ``completions`` (``client.chat.completions``); the answer."""
     flow = _exchange(prepared)
     body = next(flow)
+    bill = Bill()
     with readable_response():
         while True:
             raw = completions.with_raw_response.create(**body)
+            answer = _charged(bill, prepared.model, parsed_answer(raw, CompletionParser))
             try:
-                body = flow.send(parsed_answer(raw, CompletionParser))
+                body = flow.send(answer)
             except StopIteration as done:
-                return ChatAnswer(done.value.completion, done.value.invalid_calls, raw.headers)
+                read = done.value
+                return ChatAnswer(read.completion, read.invalid_calls, raw.headers, bill)
 
 
 async def acomplete(completions: Any, prepared: PreparedRequest) -> ChatAnswer:
     """The async form of ``complete`` (``async_client.chat.completions``)."""
     flow = _exchange(prepared)
     body = next(flow)
+    bill = Bill()
     with readable_response():
         while True:
             raw = await completions.with_raw_response.create(**body)
+            answer = _charged(bill, prepared.model, parsed_answer(raw, CompletionParser))
             try:
-                body = flow.send(parsed_answer(raw, CompletionParser))
+                body = flow.send(answer)
             except StopIteration as done:
-                return ChatAnswer(done.value.completion, done.value.invalid_calls, raw.headers)
+                read = done.value
+                return ChatAnswer(read.completion, read.invalid_calls, raw.headers, bill)
 
 
 class _StreamReader:
-    """One stream's chunks checked, read back as tool calls, their thinking moved."""
+    """One stream's chunks checked, read back as tool calls, their thinking moved, priced
+    from the usage its last chunk carries (recorded once, when the stream ends)."""
 
-    __slots__ = ("guard", "thinking", "tools")
+    __slots__ = ("bill", "guard", "model", "thinking", "tools")
 
     def __init__(self, prepared: PreparedRequest) -> None:
+        self.model = prepared.model
+        self.bill = Bill()
         self.guard = StreamGuard()
         plan = prepared.tools
         self.tools = PromptedStream(plan, prepared.model) if plan is not None else None
@@ -132,6 +156,9 @@ class _StreamReader:
 
     def feed(self, chunk: Any) -> Iterator[ChatCompletionChunk]:
         check_chat_chunk(chunk)
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:  # a server that repeats it: the last one counts
+            self.bill.charges[:] = [charge_for(self.model, usage)]
         if chunk.choices:
             choice = chunk.choices[0]
             self.guard.saw(choice.delta.content if choice.delta else None, choice.finish_reason)
@@ -142,6 +169,9 @@ class _StreamReader:
             yield self.thinking(out) if self.thinking else out
 
     def finish(self) -> Iterator[ChatCompletionChunk]:
+        if not self.bill.charges:  # no usage came: a request of unknown cost
+            self.bill.add(charge_for(self.model, None))
+        record(self.bill.charges[-1])
         self.guard.check_whole()
         if self.tools is not None:
             for out in self.tools.finish():
@@ -157,10 +187,12 @@ def _whole_as_chunks(answer: ChatAnswer) -> Iterator[ChatCompletionChunk]:
 
 @dataclass(frozen=True)
 class ChunkStream:
-    """A stream's chunks and its response headers (empty when read whole)."""
+    """A stream's chunks, its response headers (empty when read whole) and its ``bill``,
+    priced by the time the chunk that carries ``usage`` is handed over."""
 
     chunks: Iterator[ChatCompletionChunk]
     headers: Mapping[str, str]
+    bill: Bill = field(default_factory=Bill)
 
 
 @dataclass(frozen=True)
@@ -169,6 +201,7 @@ class AsyncChunkStream:
 
     chunks: AsyncIterator[ChatCompletionChunk]
     headers: Mapping[str, str]
+    bill: Bill = field(default_factory=Bill)
 
 
 def stream(completions: Any, prepared: PreparedRequest) -> ChunkStream:
@@ -176,11 +209,12 @@ def stream(completions: Any, prepared: PreparedRequest) -> ChunkStream:
     answer. The request is made now; the chunks are read as they are iterated."""
     if prepared.tools is not None and prepared.tools.required:
         answer = complete(completions, prepared)
-        return ChunkStream(_whole_as_chunks(answer), answer.headers)
+        return ChunkStream(_whole_as_chunks(answer), answer.headers, answer.bill)
     with readable_response():
         raw = completions.with_raw_response.create(**prepared.body)
         upstream = parsed_answer(raw, Stream[ChunkParser])
-    return ChunkStream(_read_stream(upstream, _StreamReader(prepared)), raw.headers)
+    reader = _StreamReader(prepared)
+    return ChunkStream(_read_stream(upstream, reader), raw.headers, reader.bill)
 
 
 def _read_stream(upstream: Any, reader: _StreamReader) -> Iterator[ChatCompletionChunk]:
@@ -197,11 +231,12 @@ async def astream(completions: Any, prepared: PreparedRequest) -> AsyncChunkStre
     """The async form of ``stream``."""
     if prepared.tools is not None and prepared.tools.required:
         answer = await acomplete(completions, prepared)
-        return AsyncChunkStream(_as_async(_whole_as_chunks(answer)), answer.headers)
+        return AsyncChunkStream(_as_async(_whole_as_chunks(answer)), answer.headers, answer.bill)
     with readable_response():
         raw = await completions.with_raw_response.create(**prepared.body)
         upstream = parsed_answer(raw, AsyncStream[ChunkParser])
-    return AsyncChunkStream(_aread_stream(upstream, _StreamReader(prepared)), raw.headers)
+    reader = _StreamReader(prepared)
+    return AsyncChunkStream(_aread_stream(upstream, reader), raw.headers, reader.bill)
 
 
 async def _aread_stream(upstream: Any, reader: _StreamReader) -> AsyncIterator[ChatCompletionChunk]:

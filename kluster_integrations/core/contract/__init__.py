@@ -1,5 +1,6 @@
 """kluster.ai facts as data, each dated and cited: what the chat API refuses and renames,
-the models known offline with their limits, the Batch API's rules, the client defaults.
+the models known offline with their limits and prices, the Batch API's rules, the client
+defaults.
 
 Nothing here runs a request; the request path, the emulator and the live probe read it.
 
@@ -63,7 +64,18 @@ from kluster_integrations.core.contract._models import (
     FINE_TUNED_PREFIX,
     KNOWN_MODELS,
     ModelInfo,
+    ModelLimits,
     unknown_model,
+)
+from kluster_integrations.core.contract._prices import (
+    KNOWN_PRICES,
+    MAX_PRICE_PER_TOKEN,
+    PRICED_WINDOWS,
+    PRICES_DATE,
+    PRICES_SOURCE,
+    ModelPrices,
+    TokenPrice,
+    price_problem,
 )
 
 __all__ = [
@@ -102,8 +114,13 @@ __all__ = [
     "IMAGE_CAPABILITY",
     "IMAGE_PART_TYPES",
     "KNOWN_MODELS",
+    "KNOWN_PRICES",
+    "MAX_PRICE_PER_TOKEN",
     "MAX_STOP_SEQUENCES",
     "NATIVE_TOOL_RESULT_ROLES",
+    "PRICED_WINDOWS",
+    "PRICES_DATE",
+    "PRICES_SOURCE",
     "RENAMED_PARAMETERS",
     "TEMPERATURE_RANGE",
     "TOOL_PARAMETERS",
@@ -112,8 +129,12 @@ __all__ = [
     "UNSUPPORTED_MESSAGE_FIELDS",
     "UNSUPPORTED_PARAMETERS",
     "ModelInfo",
+    "ModelLimits",
+    "ModelPrices",
     "ParameterRule",
+    "TokenPrice",
     "forbidden_message_fields",
+    "price_problem",
     "refused_parameters",
     "unknown_model",
 ]
