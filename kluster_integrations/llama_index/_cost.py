@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from typing import Any, Literal
 
 from llama_index.core.bridge.pydantic import PrivateAttr
-from llama_index.core.instrumentation import get_dispatcher
+from llama_index.core.instrumentation import Dispatcher, NullEventHandler, get_dispatcher
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
 
@@ -93,8 +93,21 @@ class KlusterCostHandler(BaseEventHandler):
         return self._tracker.by_model
 
 
+def _heard() -> bool:
+    """Whether an event handler would receive an event of this module (building one costs
+    more than the accounting itself: skipped when nothing listens)."""
+    dispatcher: Dispatcher | None = _dispatcher
+    while dispatcher is not None:
+        if any(not isinstance(h, NullEventHandler) for h in dispatcher.event_handlers):
+            return True
+        dispatcher = dispatcher.parent if dispatcher.propagate else None
+    return False
+
+
 def announce(charge: Charge, kind: Literal["chat", "embeddings"] = "chat") -> None:
-    """Dispatch ``charge`` as a ``KlusterCostEvent``."""
+    """Dispatch ``charge`` as a ``KlusterCostEvent`` (when a handler listens)."""
+    if not _heard():
+        return
     _dispatcher.event(
         KlusterCostEvent(
             model=charge.model,

@@ -96,11 +96,14 @@ class TokenPrice:
         """USD for this many tokens; ``None`` when a price that matters is unknown (a
         count of 0 needs no price)."""
         total = 0.0
-        for tokens, price in ((input_tokens, self.input), (output_tokens, self.output)):
-            if tokens:
-                if price is None:
-                    return None
-                total += tokens * price
+        if input_tokens:
+            if self.input is None:
+                return None
+            total = input_tokens * self.input
+        if output_tokens:
+            if self.output is None:
+                return None
+            total += output_tokens * self.output
         return total
 
 

@@ -23,8 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from kluster_integrations.core.models import price_of
 
@@ -36,11 +35,10 @@ MAX_USAGE_TOKENS = 1 << 40
 COST_FIELD = "cost_usd"
 
 
-@dataclass(frozen=True)
-class Charge:
+class Charge(NamedTuple):
     """One answer's tokens and USD (``usd`` is ``None`` when the price or the usage is
     unknown); ``window`` is the Batch completion window it was priced at (``None``:
-    real-time)."""
+    real-time). A named tuple: one is made per answer, and it is cheap."""
 
     model: str
     input_tokens: int
@@ -53,29 +51,33 @@ class Charge:
         return self.usd is not None
 
 
-def _count(usage: Any, name: str) -> int | None:
-    value = usage.get(name) if isinstance(usage, Mapping) else getattr(usage, name, None)
-    if type(value) is int and 0 <= value <= MAX_USAGE_TOKENS:
-        return value
-    return None
-
-
 def usage_tokens(usage: Any) -> tuple[int, int] | None:
     """``(input, output)`` tokens of a usage object or dict; ``None`` when unknown. An
     embeddings usage (no ``completion_tokens``) writes no output; a chat usage without it
     has ``total_tokens - prompt_tokens``."""
     if usage is None:
         return None
-    prompt = _count(usage, "prompt_tokens")
-    if prompt is None:
+    if type(usage) is dict or (
+        not hasattr(usage, "prompt_tokens") and isinstance(usage, Mapping)
+    ):  # a Batch API line's JSON; else the SDK's object
+        prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    else:
+        prompt = getattr(usage, "prompt_tokens", None)
+        completion = getattr(usage, "completion_tokens", None)
+    if type(prompt) is not int or not 0 <= prompt <= MAX_USAGE_TOKENS:
         return None
-    completion = _count(usage, "completion_tokens")
-    if completion is None:
-        total = _count(usage, "total_tokens")
-        if total is None or total < prompt:
-            return None
-        completion = total - prompt
-    return prompt, completion
+    if type(completion) is int and 0 <= completion <= MAX_USAGE_TOKENS:
+        return prompt, completion
+    if completion is not None:
+        return None
+    total = (
+        usage.get("total_tokens")
+        if isinstance(usage, Mapping)
+        else getattr(usage, "total_tokens", None)
+    )
+    if type(total) is int and prompt <= total <= MAX_USAGE_TOKENS:
+        return prompt, total - prompt
+    return None
 
 
 def charge_for(model: str, usage: Any, window: str | None = None) -> Charge:

@@ -50,52 +50,84 @@ class CostTotals:
         )
 
 
+class _Sums:
+    """``CostTotals`` being added up (cheaper to grow than to rebuild per answer)."""
+
+    __slots__ = ("input_tokens", "output_tokens", "requests", "total_usd", "unpriced_requests")
+
+    def __init__(self) -> None:
+        self.total_usd = 0.0
+        self.input_tokens = self.output_tokens = self.requests = self.unpriced_requests = 0
+
+    def add(self, charge: Charge) -> None:
+        if charge.usd is None:
+            self.unpriced_requests += 1
+        else:
+            self.total_usd += charge.usd
+        self.input_tokens += charge.input_tokens
+        self.output_tokens += charge.output_tokens
+        self.requests += 1
+
+    def totals(self) -> CostTotals:
+        return CostTotals(
+            self.total_usd,
+            self.input_tokens,
+            self.output_tokens,
+            self.requests,
+            self.unpriced_requests,
+        )
+
+
 class CostTracker:
     """Totals that grow as answers are recorded; thread-safe. ``by_model`` maps each model
     id to its own ``CostTotals``."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._totals = CostTotals()
-        self._by_model: dict[str, CostTotals] = {}
+        self._sums = _Sums()
+        self._by_model: dict[str, _Sums] = {}
 
     def add(self, charge: Charge) -> None:
         """Count one answer."""
         with self._lock:
-            self._totals = self._totals.plus(charge)
-            self._by_model[charge.model] = self._by_model.get(charge.model, _NONE).plus(charge)
+            self._sums.add(charge)
+            per_model = self._by_model.get(charge.model)
+            if per_model is None:
+                per_model = self._by_model[charge.model] = _Sums()
+            per_model.add(charge)
 
     @property
     def totals(self) -> CostTotals:
-        return self._totals
+        with self._lock:
+            return self._sums.totals()
 
     @property
     def total_usd(self) -> float:
-        return self._totals.total_usd
+        return self._sums.total_usd
 
     @property
     def input_tokens(self) -> int:
-        return self._totals.input_tokens
+        return self._sums.input_tokens
 
     @property
     def output_tokens(self) -> int:
-        return self._totals.output_tokens
+        return self._sums.output_tokens
 
     @property
     def requests(self) -> int:
-        return self._totals.requests
+        return self._sums.requests
 
     @property
     def unpriced_requests(self) -> int:
-        return self._totals.unpriced_requests
+        return self._sums.unpriced_requests
 
     @property
     def by_model(self) -> Mapping[str, CostTotals]:
         with self._lock:
-            return dict(self._by_model)
+            return {model: sums.totals() for model, sums in self._by_model.items()}
 
     def __repr__(self) -> str:
-        t = self._totals
+        t = self.totals
         return (
             f"CostTracker(total_usd={t.total_usd:.6f}, input_tokens={t.input_tokens}, "
             f"output_tokens={t.output_tokens}, requests={t.requests}, "
@@ -103,7 +135,6 @@ class CostTracker:
         )
 
 
-_NONE = CostTotals()
 _open: ContextVar[tuple[CostTracker, ...]] = ContextVar("kluster_cost_trackers", default=())
 
 

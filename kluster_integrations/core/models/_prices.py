@@ -41,6 +41,8 @@ _live: dict[str, ModelPrices] = {}
 #: model id -> window (``None``: real-time) -> the price the user set.
 _overrides: dict[str, dict[str | None, TokenPrice]] = {}
 _in_use: Mapping[str, ModelPrices] = KNOWN_PRICES
+#: Each model's real-time price in use, the lookup every answer makes.
+_realtime: dict[str, TokenPrice] = {m: p.realtime for m, p in KNOWN_PRICES.items() if p.realtime}
 _warned: set[tuple[str, str | None]] = set()
 
 
@@ -63,6 +65,8 @@ def model_prices(model_id: str) -> ModelPrices | None:
 def price_of(model_id: str, window: str | None = None) -> TokenPrice | None:
     """The real-time price of ``model_id`` (``window=None``) or its price in that Batch
     completion window; ``None`` with an ``UnpricedModelWarning`` (once) when unknown."""
+    if window is None and (price := _realtime.get(model_id)) is not None:
+        return price
     prices = model_prices(model_id)
     price = prices.at(window) if prices is not None else None
     if price is None:
@@ -139,11 +143,12 @@ def forget_live_prices() -> None:
 def _rebuild() -> None:
     """The table in use, rebuilt under the lock after each change (lookups read it whole,
     without the lock)."""
-    global _in_use
+    global _in_use, _realtime
     merged: dict[str, ModelPrices] = {**KNOWN_PRICES, **_live}
     for model, by_window in _overrides.items():
         merged[model] = _overridden(merged.get(model), by_window)
     _in_use = MappingProxyType(merged)
+    _realtime = {model: prices.realtime for model, prices in merged.items() if prices.realtime}
 
 
 def _overridden(prices: ModelPrices | None, by_window: Mapping[str | None, Any]) -> ModelPrices:
