@@ -258,7 +258,9 @@ class ModelListingWarning(KlusterWarning):
 class UnpricedModelWarning(KlusterWarning):
     """No price is known for a model (or for its Batch completion window): its answers'
     ``cost_usd`` is ``None`` and ``track_cost`` counts them in ``unpriced_requests``.
-    Warned once per model and window."""
+    Warned once per model and window, when such answers are added up (``track_cost``, the
+    adapters' cost handlers, ``KlusterBatch.cost``) or the price is asked for (``price_of``,
+    a Batch estimate)."""
 
     def __init__(self, model: str, window: str | None = None) -> None:
         self.model = model

@@ -29,7 +29,7 @@ from typing import Any
 from kluster_integrations.core.contract import FALLBACK_MAX_OUTPUT
 from kluster_integrations.core.cost._charge import Charge, charge_for
 from kluster_integrations.core.cost._tracking import CostTotals
-from kluster_integrations.core.models import lookup_model, price_of
+from kluster_integrations.core.models import lookup_model, price_of, warn_unpriced
 
 #: The estimate's rule of thumb: about 4 characters a token, 3 tokens a message.
 CHARS_PER_TOKEN = 4
@@ -83,11 +83,13 @@ class BatchCostCounter:
         model = str(body.get("model"))
         usage = body.get("usage")
         charge = charge_for(model, usage, window)
+        if charge.usd is None and (charge.input_tokens or charge.output_tokens):
+            warn_unpriced(model, window)
         self._totals = self._totals.plus(charge)
         self._by_model[model] = self._by_model.get(model, CostTotals()).plus(charge)
         self._windows.add(window)
         if self._realtime is not None:
-            realtime = charge_for(model, usage).usd
+            realtime = charge_for(model, usage).usd  # unknown: no savings figure
             self._realtime = None if realtime is None else self._realtime + realtime
         return charge
 

@@ -86,7 +86,7 @@ def charge_for(model: str, usage: Any, window: str | None = None) -> Charge:
     tokens = usage_tokens(usage)
     if tokens is None:
         return Charge(model, 0, 0, None, window)
-    price = price_of(model, window)
+    price = price_of(model, window, warn=False)  # warned when added up (CostTracker)
     usd = price.cost(*tokens) if price is not None else None
     return Charge(model, tokens[0], tokens[1], usd, window)
 

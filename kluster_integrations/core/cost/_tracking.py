@@ -26,6 +26,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from kluster_integrations.core.cost._charge import Charge
+from kluster_integrations.core.models import warn_unpriced
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,10 @@ class CostTracker:
         self._by_model: dict[str, _Sums] = {}
 
     def add(self, charge: Charge) -> None:
-        """Count one answer."""
+        """Count one answer; one whose usage came but whose price is unknown warns once
+        per model (``UnpricedModelWarning``): the totals leave it out."""
+        if charge.usd is None and (charge.input_tokens or charge.output_tokens):
+            warn_unpriced(charge.model, charge.window)
         with self._lock:
             self._sums.add(charge)
             per_model = self._by_model.get(charge.model)

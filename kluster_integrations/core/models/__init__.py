@@ -39,6 +39,7 @@ from kluster_integrations.core.models._prices import (
     reset_prices,
     set_price,
     use_live_prices,
+    warn_unpriced,
 )
 from kluster_integrations.core.models._refresh import (
     load_listing,
@@ -73,4 +74,5 @@ __all__ = [
     "use_catalog",
     "use_live_prices",
     "vision_models",
+    "warn_unpriced",
 ]

@@ -3,8 +3,8 @@ model by kluster.ai's live list once it is loaded (``refresh_catalog``), under t
 user set (``set_price``: a dedicated deployment, a negotiated rate).
 
 A fine-tune (``ft:<base model>:...``) the table does not name costs its base model's
-``fine_tuned`` price. Asking for the price of a model nobody priced warns once
-(``UnpricedModelWarning``) and gives ``None``: unknown, never 0.
+``fine_tuned`` price. Asking for the price of a model nobody priced gives ``None`` (unknown,
+never 0) and warns once (``UnpricedModelWarning``).
 
 Example::
 
@@ -62,19 +62,22 @@ def model_prices(model_id: str) -> ModelPrices | None:
     return prices
 
 
-def price_of(model_id: str, window: str | None = None) -> TokenPrice | None:
+def price_of(model_id: str, window: str | None = None, *, warn: bool = True) -> TokenPrice | None:
     """The real-time price of ``model_id`` (``window=None``) or its price in that Batch
-    completion window; ``None`` with an ``UnpricedModelWarning`` (once) when unknown."""
+    completion window; ``None`` when unknown, with an ``UnpricedModelWarning`` (once per
+    model and window) unless ``warn`` is false (each answer's lookup: the warning comes
+    when unknown costs are added up, see ``core.cost``)."""
     if window is None and (price := _realtime.get(model_id)) is not None:
         return price
     prices = model_prices(model_id)
     price = prices.at(window) if prices is not None else None
-    if price is None:
-        _warn_once(model_id, window)
+    if price is None and warn:
+        warn_unpriced(model_id, window)
     return price
 
 
-def _warn_once(model_id: str, window: str | None) -> None:
+def warn_unpriced(model_id: str, window: str | None = None) -> None:
+    """An ``UnpricedModelWarning`` for ``model_id`` at ``window``, once per process."""
     key = (model_id, window)
     if key in _warned:
         return

@@ -168,7 +168,7 @@ def test_embeddings_are_priced_per_input_token_and_tracked(emulator: KlusterEmul
     with track_cost() as cost:
         KlusterEmbeddings().embed_documents(["one two three", "four five"])
     (totals,) = cost.by_model.values()
-    assert cost.by_model["BAAI/bge-m3"] is totals
+    assert cost.by_model["BAAI/bge-m3"] == totals
     assert totals.requests == len(emulator.embedding_requests()) == 1
     assert totals.output_tokens == 0 and totals.input_tokens > 0
     assert totals.total_usd == pytest.approx(totals.input_tokens * 0.02e-6)

@@ -56,9 +56,21 @@ def test_an_embeddings_usage_is_priced_per_input_token() -> None:
 
 def test_unknown_usage_or_price_is_none_never_zero() -> None:
     assert charge_for(LLAMA_70B, None).usd is None
-    with pytest.warns(UnpricedModelWarning):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an answer alone does not warn: its cost says None
         charge = charge_for(NEMO, {"prompt_tokens": 5, "completion_tokens": 5})
     assert charge.usd is None and charge.input_tokens == 5
+
+
+def test_adding_up_an_unpriced_answer_warns_once_per_model() -> None:
+    charge = charge_for(NEMO, {"prompt_tokens": 5, "completion_tokens": 5})
+    with track_cost() as cost, pytest.warns(UnpricedModelWarning, match=NEMO):
+        record(charge)
+    with track_cost(), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        record(charge)  # once
+        record(charge_for(LLAMA_70B, None))  # no usage: not a price problem
+    assert cost.unpriced_requests == 1
 
 
 @pytest.mark.parametrize(
