@@ -42,6 +42,7 @@ them on as they are, without retrying)::
         + WrongModelPurposeError [ValueError]
         + InvalidReasoningModeError [ValueError]
         + InvalidRateLimitError [ValueError]
+        + InvalidPriceError [ValueError]
       x RequestRefusedError
         + UnsupportedParameterError [ValueError]
         + InvalidRequestError [ValueError]
@@ -84,6 +85,7 @@ them on as they are, without retrying)::
       + UnsupportedParameterWarning
       + BaseURLWarning
       + ModelListingWarning
+      + UnpricedModelWarning
 
 Example::
 
@@ -131,6 +133,7 @@ __all__ = [
     "HallucinationDetectedError",
     "ImageInputNotSupportedError",
     "InvalidAPIKeyError",
+    "InvalidPriceError",
     "InvalidRateLimitError",
     "InvalidReasoningModeError",
     "InvalidRequestError",
@@ -153,6 +156,7 @@ __all__ = [
     "ToolCallRequiredError",
     "ToolCallingNotSupportedError",
     "UnknownModelWarning",
+    "UnpricedModelWarning",
     "UnsupportedContentEncodingError",
     "UnsupportedParameterError",
     "UnsupportedParameterWarning",
@@ -257,6 +261,38 @@ class ModelListingWarning(KlusterWarning):
     @property
     def fields(self) -> tuple[str, ...]:
         return tuple(self.problems)
+
+
+class UnpricedModelWarning(KlusterWarning):
+    """No price is known for a model (or for its Batch completion window): its answers'
+    ``cost_usd`` is ``None`` and ``track_cost`` counts them in ``unpriced_requests``.
+    Warned once per model and window, when such answers are added up (``track_cost``, the
+    adapters' cost handlers, ``KlusterBatch.cost``) or the price is asked for (``price_of``,
+    a Batch estimate)."""
+
+    def __init__(self, model: str, window: str | None = None) -> None:
+        self.model = model
+        self.window = window
+        which = "real-time" if window is None else f"Batch {window}"
+        super().__init__(
+            f"No {which} price is known for {model}: its cost is reported as None, not 0. "
+            "Load kluster.ai's live prices with kluster_integrations.refresh_catalog(), or "
+            f"set your own with kluster_integrations.set_price({model!r}, ...)."
+        )
+
+
+class InvalidPriceError(ConfigurationError, ValueError):
+    """A price given for a model is not a non-negative number of USD (or names a completion
+    window the API does not price); nothing was changed."""
+
+    def __init__(self, model: Any, problem: str) -> None:
+        self.model = model
+        self.problem = problem
+        super().__init__(
+            f"The price for {model!r} {problem}. Give USD per 1M tokens as non-negative "
+            "numbers (None for a price you do not know), e.g. set_price(model, "
+            "input_per_million=0.70, output_per_million=0.70)."
+        )
 
 
 class WrongModelPurposeError(ConfigurationError, ValueError):

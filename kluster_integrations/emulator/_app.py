@@ -51,6 +51,7 @@ from kluster_integrations.emulator._batches import batch_routes
 from kluster_integrations.emulator._control import control_routes
 from kluster_integrations.emulator._drift import accepted_anyway, changed_listing
 from kluster_integrations.emulator._hostile import hostile_answer
+from kluster_integrations.emulator._listing import model_entry
 from kluster_integrations.emulator._refusals import contract_violations, embedding_violations
 from kluster_integrations.emulator._sse import quiet_uvicorn_logs, stream_completion
 from kluster_integrations.emulator._state import (
@@ -333,7 +334,7 @@ def create_app(state: EmulatorState) -> Starlette:
         if stop is not None:
             return stop
         extended = request.query_params.get("extended") == "true"
-        listing = [_model_entry(m, extended) for m in KNOWN_MODELS.values()]
+        listing = [model_entry(m, extended) for m in KNOWN_MODELS.values()]
         limits = rate_limits.listed_limits(state.settings) if extended else None
         listing = [{**entry, "limits": limits} for entry in listing] if limits else listing
         return JSONResponse(
@@ -386,24 +387,3 @@ def _limit(text: str, max_tokens: int | None) -> tuple[str, str]:
             break
         kept.append(word)
     return " ".join(kept), "length"
-
-
-def _model_entry(info: ModelInfo, extended: bool) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "id": info.id,
-        "object": "model",
-        "created": 1_735_689_600,
-        "owned_by": info.id.split("/", 1)[0],
-    }
-    if extended:
-        entry.update(
-            {
-                "context_length": info.context_window,
-                "output_length": info.max_output_tokens,
-                "model_purpose": info.purpose,
-                "tools_supported": info.supports("tools"),
-                "reasoning_model": "yes" if info.supports("reasoning") else "no",
-                "tags": sorted(info.capabilities - {"reasoning", "embeddings", "tools"}),
-            }
-        )
-    return entry

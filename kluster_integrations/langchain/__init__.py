@@ -21,6 +21,7 @@ from kluster_integrations.core.errors import (
     ToolCallRequiredError,
     UnsupportedParameterError,
 )
+from kluster_integrations.langchain._cost import KlusterCallbackHandler, get_kluster_callback
 from kluster_integrations.langchain._structured_output import StructuredOutputParseError
 from kluster_integrations.langchain.chat_models import ChatKluster
 from kluster_integrations.langchain.embeddings import KlusterEmbeddings
@@ -32,6 +33,7 @@ __all__ = [
     "ImageInputNotSupportedError",
     "InvalidToolError",
     "KlusterBatch",
+    "KlusterCallbackHandler",
     "KlusterEmbeddings",
     "KlusterVerify",
     "MissingAPIKeyError",
@@ -40,4 +42,5 @@ __all__ = [
     "ToolCallRequiredError",
     "ToolCallingNotSupportedError",
     "UnsupportedParameterError",
+    "get_kluster_callback",
 ]

@@ -19,7 +19,9 @@ checks each name and signature:
   and sent through the core answer path (``n > 1`` as one request per completion);
 - ``_use_responses_api(payload)``: always ``False`` (kluster.ai has no Responses API);
 - ``_default_params`` and ``_llm_type`` (properties); ``_get_ls_params(stop, **kwargs)``;
-- ``_resolve_model_profile()``: the catalog's capabilities as a ``ModelProfile``.
+- ``_resolve_model_profile()``: the catalog's capabilities as a ``ModelProfile``;
+- ``_combine_llm_outputs(llm_outputs)``: ``generate`` over several prompts (and ``n > 1``)
+  sums ``cost_usd`` as it sums token usage.
 
 **Called** (through the functions below; breaks if renamed or re-signatured):
 
@@ -90,6 +92,7 @@ OVERRIDDEN_HOOKS: dict[str, list[str] | None] = {
     "_use_responses_api": ["self", "payload"],
     "_get_ls_params": ["self", "stop", "kwargs"],
     "_resolve_model_profile": ["self"],
+    "_combine_llm_outputs": ["self", "llm_outputs"],
     "_default_params": None,
     "_llm_type": None,
 }

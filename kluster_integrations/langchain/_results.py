@@ -4,14 +4,17 @@
 per request, usage summed); ``ChunkConverter`` turns each streamed chunk into a
 ``ChatGenerationChunk``. Both go through ``ChatOpenAI``'s own conversion, then add what
 kluster.ai needs: the thinking the answer path moved into ``reasoning_content``
-(``additional_kwargs["reasoning_content"]``), the prompted calls that could not be
-used (``invalid_tool_calls``), and, for a ``response_format`` given as a Pydantic class,
-the object made of the answer (``additional_kwargs["parsed"]``, as ``ChatOpenAI`` puts it).
+(``additional_kwargs["reasoning_content"]``), the prompted calls that could not be used
+(``invalid_tool_calls``), for a ``response_format`` given as a Pydantic class the object
+made of the answer (``additional_kwargs["parsed"]``, as ``ChatOpenAI`` puts it), and what
+the answer cost (``response_metadata["cost_usd"]``, ``None`` when unknown; on a stream, on
+the chunks that carry the finish and the usage; ``n > 1``: each message its own request's,
+``llm_output["cost_usd"]`` their sum).
 
 Example::
 
     result = chat_result_of(llm, [complete(llm.client, prepared)])
-    convert = ChunkConverter(llm, headers)
+    convert = ChunkConverter(llm, stream(llm.client, prepared))
     generation = convert(chunk)
 """
 
@@ -23,7 +26,8 @@ from typing import Any, cast
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
-from kluster_integrations.core.answer import ChatAnswer
+from kluster_integrations.core.answer import AsyncChunkStream, ChatAnswer, ChunkStream
+from kluster_integrations.core.cost import COST_FIELD
 from kluster_integrations.core.reasoning import reasoning_field
 from kluster_integrations.langchain._framework import (
     chat_result,
@@ -32,6 +36,18 @@ from kluster_integrations.langchain._framework import (
 )
 from kluster_integrations.langchain._reasoning import note_reasoning
 from kluster_integrations.langchain._tools import add_invalid_calls
+
+
+def with_summed_cost(
+    combined: dict[str, Any], llm_outputs: Sequence[Mapping[str, Any] | None]
+) -> dict[str, Any]:
+    """``combined`` (``ChatOpenAI``'s sum of several results' ``llm_output``) with their
+    ``cost_usd`` summed too (``None`` when one is unknown)."""
+    costs = [(output or {}).get(COST_FIELD) for output in llm_outputs]
+    if costs:
+        unknown = None in costs
+        combined[COST_FIELD] = None if unknown else sum(c for c in costs if c is not None)
+    return combined
 
 
 def completions_wanted(default_n: Any, kwargs: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -56,7 +72,10 @@ def chat_result_of(model: Any, answers: Sequence[ChatAnswer]) -> ChatResult:
             add_invalid_calls(cast(AIMessage, generation.message), answer.invalid_calls)
             if answer.parsed is not None:
                 generation.message.additional_kwargs["parsed"] = answer.parsed
+            generation.message.response_metadata[COST_FIELD] = answer.bill.usd
         results.append(result)
+    for answer, result in zip(answers, results, strict=True):
+        result.llm_output = {**(result.llm_output or {}), COST_FIELD: answer.bill.usd}
     if len(results) == 1:
         return results[0]
     return ChatResult(
@@ -68,13 +87,17 @@ def chat_result_of(model: Any, answers: Sequence[ChatAnswer]) -> ChatResult:
 class ChunkConverter:
     """One stream's chunks made ``ChatGenerationChunk`` s as ``ChatOpenAI`` makes them
     (headers on the first with ``include_response_headers``), each with its piece of the
-    thinking."""
+    thinking, and the stream's cost on the chunk that carries its usage."""
 
-    def __init__(self, model: Any, headers: Mapping[str, str], run_manager: Any = None) -> None:
+    def __init__(
+        self, model: Any, stream: ChunkStream | AsyncChunkStream, run_manager: Any = None
+    ) -> None:
         self.model = model
         self.run_manager = run_manager
         self.mode = model._reasoning_mode
+        self.bill = stream.bill
         self.chunk_class: type = AIMessageChunk
+        headers: Mapping[str, str] = stream.headers
         self.info: dict[str, Any] = (
             {"headers": dict(headers)} if model.include_response_headers else {}
         )
@@ -87,6 +110,10 @@ class ChunkConverter:
         self.chunk_class = generation.message.__class__
         delta = chunk.choices[0].delta if chunk.choices else None
         note_reasoning(generation.message, reasoning_field(delta) if delta else None, self.mode)
+        if chunk.usage is not None or (chunk.choices and chunk.choices[0].finish_reason):
+            # ``None`` until the usage comes (before, with or after the finish): merged
+            # into the whole message, the figure wins over ``None``.
+            generation.message.response_metadata[COST_FIELD] = self.bill.usd
         return generation
 
     def generations(self, chunks: Iterable[Any]) -> Iterator[ChatGenerationChunk]:

@@ -15,7 +15,6 @@ from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackMana
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.messages.utils import count_tokens_approximately
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
@@ -42,6 +41,7 @@ from kluster_integrations.core.tools import ToolCallingMode, check_mode, normali
 from kluster_integrations.core.transport import private_values
 from kluster_integrations.langchain._batch_api import BatchAPIMethods
 from kluster_integrations.langchain._connection import chat_model_defaults
+from kluster_integrations.langchain._estimates import EstimateMethods
 from kluster_integrations.langchain._framework import chunk_timeout, input_messages, openai_errors
 from kluster_integrations.langchain._rate_limits import RateLimitFields
 from kluster_integrations.langchain._reasoning import history_with_reasoning
@@ -49,6 +49,7 @@ from kluster_integrations.langchain._results import (
     ChunkConverter,
     chat_result_of,
     completions_wanted,
+    with_summed_cost,
 )
 from kluster_integrations.langchain._structured_output import (
     check_structured_arguments,
@@ -62,7 +63,7 @@ __all__ = ["ChatKluster"]
 _FRAMEWORK_KWARGS = frozenset({"stream"})
 
 
-class ChatKluster(BatchAPIMethods, ChatOpenAI, RateLimitFields):
+class ChatKluster(EstimateMethods, BatchAPIMethods, ChatOpenAI, RateLimitFields):
     """kluster.ai chat model integration: a `ChatOpenAI` that keeps the kluster.ai contract.
 
     Parameters kluster.ai refuses are removed before sending: those LangChain puts in
@@ -71,6 +72,7 @@ class ChatKluster(BatchAPIMethods, ChatOpenAI, RateLimitFields):
     `strict_parameters=True` an `UnsupportedParameterError` before anything is sent.
     `max_tokens` goes as `max_completion_tokens`, `n > 1` as n requests; structured output,
     `response_format` and tools go through the prompt where kluster.ai has no support for them.
+    Each answer's USD is in `response_metadata["cost_usd"]` (docs/cost.md).
 
     Setup: `pip install -U "kluster-integrations[langchain]"`, then set `KLUSTER_API_KEY`
     (and optionally `KLUSTER_BASE_URL`; else `https://api.kluster.ai/v1`).
@@ -146,18 +148,6 @@ class ChatKluster(BatchAPIMethods, ChatOpenAI, RateLimitFields):
             }
             refuse_unsupported({**configured, "extra_body": self.extra_body or {}})
 
-    def get_num_tokens_from_messages(
-        self, messages: Sequence[BaseMessage], tools: Sequence[Any] | None = None, **kwargs: Any
-    ) -> int:
-        """An estimate (kluster.ai's models do not use tiktoken); fits ``trim_messages``."""
-        return count_tokens_approximately(messages, tools=list(tools) if tools else None)
-
-    def get_num_tokens(self, text: str) -> int:
-        """``custom_get_token_ids`` when given, else the same estimate as for messages."""
-        if self.custom_get_token_ids is not None:
-            return len(self.custom_get_token_ids(text))
-        return count_tokens_approximately([text], extra_tokens_per_message=0)
-
     # --- identity, tracing and serialization ---
     @property
     def _llm_type(self) -> str:
@@ -188,6 +178,9 @@ class ChatKluster(BatchAPIMethods, ChatOpenAI, RateLimitFields):
 
     def _resolve_model_profile(self) -> ModelProfile | None:
         return kluster_profile(self.model_name, self.tool_calling)
+
+    def _combine_llm_outputs(self, llm_outputs: list[dict | None]) -> dict:
+        return with_summed_cost(super()._combine_llm_outputs(llm_outputs), llm_outputs)
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = super()._get_ls_params(stop=stop, **kwargs)
@@ -280,7 +273,7 @@ class ChatKluster(BatchAPIMethods, ChatOpenAI, RateLimitFields):
         prepared = self._prepare(messages, stop, {**kwargs, "stream": True})
         with openai_errors():
             chunks = stream(self.client, prepared)
-            yield from ChunkConverter(self, chunks.headers, run_manager).generations(chunks.chunks)
+            yield from ChunkConverter(self, chunks, run_manager).generations(chunks.chunks)
 
     async def _astream(
         self,
@@ -293,7 +286,7 @@ class ChatKluster(BatchAPIMethods, ChatOpenAI, RateLimitFields):
         prepared = self._prepare(messages, stop, {**kwargs, "stream": True})
         with openai_errors():
             chunks = await astream(self.async_client, prepared)
-            converter = ChunkConverter(self, chunks.headers, run_manager)
+            converter = ChunkConverter(self, chunks, run_manager)
             async for generation in converter.agenerations(chunk_timeout(self, chunks.chunks)):
                 yield generation
 

@@ -16,6 +16,11 @@ Needs the ``llama-index`` extra: ``pip install "kluster-integrations[llama-index
 
 from kluster_integrations.core.batch_api import KlusterBatch
 from kluster_integrations.core.errors import HallucinationDetectedError, UnknownModelWarning
+from kluster_integrations.llama_index._cost import (
+    KlusterCostEvent,
+    KlusterCostHandler,
+    get_kluster_cost_handler,
+)
 from kluster_integrations.llama_index._structured import SchemaOutputParser
 from kluster_integrations.llama_index.embeddings import KlusterEmbedding
 from kluster_integrations.llama_index.evaluation import KlusterVerifyEvaluator
@@ -24,9 +29,12 @@ from kluster_integrations.llama_index.llms import KlusterLLM
 __all__ = [
     "HallucinationDetectedError",
     "KlusterBatch",
+    "KlusterCostEvent",
+    "KlusterCostHandler",
     "KlusterEmbedding",
     "KlusterLLM",
     "KlusterVerifyEvaluator",
     "SchemaOutputParser",
     "UnknownModelWarning",
+    "get_kluster_cost_handler",
 ]

@@ -7,11 +7,14 @@ also in ``additional_kwargs["reasoning_content"]`` (which ``complete`` hands on)
 one ``ChatResponse`` per piece, the message so far in it; a piece of thinking comes in
 ``additional_kwargs["thinking_delta"]`` (what LlamaIndex agents read), in a response of its
 own, so each response carries either ``thinking_delta`` or ``delta`` text, never both.
+What an answer cost is in ``additional_kwargs["cost_usd"]`` (``None`` when unknown; on a
+stream, in the responses of the chunks that carry the finish and the usage); ``answered``
+and the stream functions also dispatch it as a ``KlusterCostEvent`` (``_cost``).
 
 Example::
 
-    response = chat_response(answer, modalities=["text"])
-    for response in stream_responses(chunks):
+    response = answered(answer, modalities=["text"])
+    for response in stream_responses(stream(completions, prepared)):
         print(response.additional_kwargs.get("thinking_delta") or response.delta, end="")
 """
 
@@ -33,8 +36,10 @@ from llama_index.llms.openai.utils import (
     update_tool_calls,
 )
 
-from kluster_integrations.core.answer import ChatAnswer
+from kluster_integrations.core.answer import AsyncChunkStream, ChatAnswer, ChunkStream
+from kluster_integrations.core.cost import COST_FIELD, Bill
 from kluster_integrations.core.reasoning import FIELD, reasoning_field
+from kluster_integrations.llama_index._cost import announce_bill
 from kluster_integrations.llama_index._framework import tool_call_blocks
 
 #: Where a streamed piece of thinking goes in ``ChatResponse.additional_kwargs``.
@@ -59,8 +64,14 @@ def thinking_of(message: ChatMessage) -> str | None:
     return "".join(parts) if parts else None
 
 
+def answered(answer: ChatAnswer, modalities: list[str]) -> ChatResponse:
+    """The ``ChatResponse`` of a real-time answer, its cost dispatched."""
+    announce_bill(answer.bill)
+    return chat_response(answer, modalities)
+
+
 def chat_response(answer: ChatAnswer, modalities: list[str]) -> ChatResponse:
-    """The ``ChatResponse`` of a whole answer."""
+    """The ``ChatResponse`` of a whole answer (real-time or from a Batch API job)."""
     completion = answer.completion
     choice = completion.choices[0]
     message = from_openai_message(choice.message, modalities=modalities)
@@ -71,6 +82,7 @@ def chat_response(answer: ChatAnswer, modalities: list[str]) -> ChatResponse:
     if choice.logprobs and choice.logprobs.content:
         logprobs = from_openai_token_logprobs(choice.logprobs.content)
     extra = token_counts(completion)
+    extra[COST_FIELD] = answer.bill.usd
     thinking = thinking_of(message)
     if thinking is not None:
         extra[FIELD] = thinking
@@ -80,7 +92,8 @@ def chat_response(answer: ChatAnswer, modalities: list[str]) -> ChatResponse:
 class _StreamedMessage:
     """The message a stream has built so far."""
 
-    def __init__(self) -> None:
+    def __init__(self, bill: Bill) -> None:
+        self.bill = bill
         self.content = ""
         self.thinking = ""
         self.tool_calls: list[Any] = []
@@ -95,15 +108,16 @@ class _StreamedMessage:
         if delta is not None and delta.tool_calls:
             self.tool_calls = update_tool_calls(self.tool_calls, delta.tool_calls)
         out = []
+        counts = token_counts(chunk)
+        if counts or (chunk.choices and chunk.choices[0].finish_reason):
+            counts[COST_FIELD] = self.bill.usd  # None until the usage comes
         if thinking:
             self.thinking += thinking
             extra = {THINKING_DELTA: thinking}
-            out.append(
-                self._response(role, "", chunk, extra if text else {**token_counts(chunk), **extra})
-            )
+            out.append(self._response(role, "", chunk, extra if text else {**counts, **extra}))
         if text or not thinking:
             self.content += text
-            out.append(self._response(role, text, chunk, token_counts(chunk)))
+            out.append(self._response(role, text, chunk, counts))
         return out
 
     def _response(self, role: Any, text: str, chunk: Any, extra: dict[str, Any]) -> ChatResponse:
@@ -121,16 +135,18 @@ class _StreamedMessage:
         )
 
 
-def stream_responses(chunks: Iterator[Any]) -> Iterator[ChatResponse]:
-    """The ``ChatResponse`` s of a stream of chunks."""
-    message = _StreamedMessage()
-    for chunk in chunks:
+def stream_responses(stream: ChunkStream) -> Iterator[ChatResponse]:
+    """The ``ChatResponse`` s of a stream; its cost dispatched once it has ended."""
+    message = _StreamedMessage(stream.bill)
+    for chunk in stream.chunks:
         yield from message.responses(chunk)
+    announce_bill(stream.bill)
 
 
-async def astream_responses(chunks: AsyncIterator[Any]) -> AsyncIterator[ChatResponse]:
+async def astream_responses(stream: AsyncChunkStream) -> AsyncIterator[ChatResponse]:
     """The async form of ``stream_responses``."""
-    message = _StreamedMessage()
-    async for chunk in chunks:
+    message = _StreamedMessage(stream.bill)
+    async for chunk in stream.chunks:
         for response in message.responses(chunk):
             yield response
+    announce_bill(stream.bill)

@@ -11,7 +11,8 @@ Example:
 
 Batches hold at most ``embed_batch_size`` texts (never more than kluster.ai's per-call
 limit). ``dimensions`` raises ``UnsupportedParameterError``: kluster.ai's vectors have a
-fixed size (see ``core.request``).
+fixed size (see ``core.request``). Each request is priced per input token and dispatched as
+a ``KlusterCostEvent`` (docs/cost.md).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from kluster_integrations.core.transport import (
     resolve_base_url,
 )
 from kluster_integrations.llama_index._connection import with_guarded_clients
+from kluster_integrations.llama_index._cost import announce_embeddings
 from kluster_integrations.llama_index._rate_limits import RateLimitFields
 
 __all__ = ["KlusterEmbedding"]
@@ -143,10 +145,10 @@ class KlusterEmbedding(OpenAIEmbedding, RateLimitFields):
         return "KlusterEmbedding"
 
     def _get_client(self) -> Any:
-        return WithCheckedEmbeddings(super()._get_client())
+        return WithCheckedEmbeddings(super()._get_client(), announce_embeddings)
 
     def _get_aclient(self) -> Any:
-        return WithCheckedEmbeddings(super()._get_aclient())
+        return WithCheckedEmbeddings(super()._get_aclient(), announce_embeddings)
 
     # LlamaIndex edits each text (str.replace) before the client sees it: check first.
     def _get_text_embedding(self, text: str) -> list[float]:

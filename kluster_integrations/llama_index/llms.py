@@ -59,11 +59,12 @@ from kluster_integrations.core.transport import (
 )
 from kluster_integrations.llama_index._batch_api import BatchAPIMethods
 from kluster_integrations.llama_index._connection import with_guarded_clients
+from kluster_integrations.llama_index._estimates import EstimateMethods
 from kluster_integrations.llama_index._rate_limits import RateLimitFields
 from kluster_integrations.llama_index._reasoning import history_with_reasoning
 from kluster_integrations.llama_index._responses import (
+    answered,
     astream_responses,
-    chat_response,
     stream_responses,
 )
 from kluster_integrations.llama_index._structured import StructuredMethods
@@ -72,7 +73,7 @@ from kluster_integrations.llama_index._tools import tools_off_error
 __all__ = ["KlusterLLM"]
 
 
-class KlusterLLM(StructuredMethods, BatchAPIMethods, OpenAILike, RateLimitFields):
+class KlusterLLM(StructuredMethods, EstimateMethods, BatchAPIMethods, OpenAILike, RateLimitFields):
     """kluster.ai LLM: LlamaIndex's `OpenAILike`, made to keep the kluster.ai contract.
 
     Every request (`complete`, `chat`, their streaming and async forms, tools, structured
@@ -81,7 +82,8 @@ class KlusterLLM(StructuredMethods, BatchAPIMethods, OpenAILike, RateLimitFields
     `strict_parameters=True`), `max_tokens` goes as `max_completion_tokens`, and a stream cut
     short raises `StreamInterruptedError`. Context window and output size come from the
     model catalog. Structured output asks for JSON in the prompt; tools follow
-    `tool_calling`; a reasoning model's thinking becomes a `ThinkingBlock`.
+    `tool_calling`; a reasoning model's thinking becomes a `ThinkingBlock`. Each answer's
+    USD is in `additional_kwargs["cost_usd"]` (docs/cost.md).
 
     Args:
         model (str): kluster.ai model id (default `"klusterai/Meta-Llama-3.3-70B-Instruct-Turbo"`);
@@ -282,19 +284,19 @@ class KlusterLLM(StructuredMethods, BatchAPIMethods, OpenAILike, RateLimitFields
         answer = complete(
             self._get_client().chat.completions, self._prepare(messages, kwargs, stream=False)
         )
-        return chat_response(answer, self.modalities or ["text"])
+        return answered(answer, self.modalities or ["text"])
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         prepared = self._prepare(messages, kwargs, stream=False)
         answer = await acomplete(self._get_aclient().chat.completions, prepared)
-        return chat_response(answer, self.modalities or ["text"])
+        return answered(answer, self.modalities or ["text"])
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         prepared = self._prepare(messages, kwargs, stream=True)
         completions = self._get_client().chat.completions
 
         def responses() -> ChatResponseGen:
-            yield from stream_responses(stream(completions, prepared).chunks)
+            yield from stream_responses(stream(completions, prepared))
 
         return responses()
 
@@ -305,8 +307,7 @@ class KlusterLLM(StructuredMethods, BatchAPIMethods, OpenAILike, RateLimitFields
         completions = self._get_aclient().chat.completions
 
         async def responses() -> ChatResponseAsyncGen:
-            chunks = await astream(completions, prepared)
-            async for response in astream_responses(chunks.chunks):
+            async for response in astream_responses(await astream(completions, prepared)):
                 yield response
 
         return responses()

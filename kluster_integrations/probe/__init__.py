@@ -4,10 +4,12 @@
 ``--base-url`` / ``$KLUSTER_BASE_URL`` with ``$KLUSTER_API_KEY`` and checks each rule of
 ``core.contract`` and ``core.models``: every refused parameter and message field, native
 tools and images per catalog model, the embeddings ``dimensions`` rule and vector size,
-usage in streams, and Verify (``/v1/verify/reliability``: its answer's shape in both request
-forms, search results, refused inputs, and ``klusterai/verify-reliability`` on the chat
-endpoint). It prints a drift report (``--json`` for JSON) and exits 1 on drift, 2 when
-it could not probe, 0 otherwise (also when no key is set: then nothing is sent).
+usage in streams, each model's live prices against the built-in table
+(``core.contract.KNOWN_PRICES``), and Verify (``/v1/verify/reliability``: its answer's
+shape in both request forms, search results, refused inputs, and
+``klusterai/verify-reliability`` on the chat endpoint). It prints a drift report
+(``--json`` for JSON) and exits 1 on drift, 2 when it could not probe, 0 otherwise (also
+when no key is set: then nothing is sent).
 
 Every accepted chat request asks for one output token and refused ones cost nothing, so the
 chat and embeddings probes cost a few hundred to a few thousand prompt tokens (tools and

@@ -100,7 +100,8 @@ class ProbeReport:
             lines.append(f"Stopped early: {self.aborted}")
         elif self.drift:
             lines.append(
-                "Drift: update core/contract/_api.py or core/models/_catalog.py (dated, with the "
-                "source), or report it to kluster.ai."
+                "Drift: update core/contract/_api.py, _models.py or _prices.py (dated, with the "
+                "source), or report it to kluster.ai. Until then, refresh_catalog() uses the "
+                "live prices and limits."
             )
         return "\n".join(lines)

@@ -20,6 +20,7 @@ from kluster_integrations.core.contract import _api as contract
 from kluster_integrations.core.errors import KlusterError, MalformedResponseError
 from kluster_integrations.core.verify import VerifyResult, verify_answer_of
 from kluster_integrations.probe._plan import MAX_COMPLETION_TOKENS, PROBE_MODEL, Probe, plan
+from kluster_integrations.probe._prices import price_checks
 from kluster_integrations.probe._report import Check, ProbeReport, Status
 
 _DETAIL_CHARS = 200
@@ -125,8 +126,9 @@ def check(client: openai.OpenAI, probe: Probe) -> Check:
 def run_probe(
     client: openai.OpenAI, *, model: str = PROBE_MODEL, models: Iterable[str] | None = None
 ) -> ProbeReport:
-    """Run every probe of ``plan(model, models)``; stops after a failed baseline or a
-    refused key, with ``report.aborted`` saying why."""
+    """Run every probe of ``plan(model, models)``, then compare the live prices with the
+    built-in table (``_prices``); stops after a failed baseline or a refused key, with
+    ``report.aborted`` saying why."""
     report = ProbeReport(str(client.base_url).rstrip("/"))
     for probe in plan(model, models):
         try:
@@ -141,4 +143,6 @@ def run_probe(
                 f"({found.detail}); check the key, the URL and the model"
             )
             break
+    if report.aborted is None:
+        report.checks.extend(price_checks(client))
     return report

@@ -8,7 +8,9 @@ reasoning mode says (``core.reasoning``), refused when it is kluster's "queued"
 placeholder, and, when an explicit ``response_format`` asked for JSON and the answer is not
 a tool call, checked against its schema and handed over as that JSON alone
 (``ResponseFormatError`` when it does not match; such an answer is read whole even when
-streamed). A stream must end with a finish reason (``StreamGuard``). The frameworks then
+streamed). A stream must end with a finish reason (``StreamGuard``). Each answer is priced
+as it arrives (``core.cost``: its ``Bill``, and every open ``track_cost`` block); a
+stream's usage comes with its last chunk, when the server sends it. The frameworks then
 convert the result as they convert any OpenAI answer.
 
 Sync and async share every step but the I/O: ``_exchange`` is a generator that yields the
@@ -37,6 +39,7 @@ from kluster_integrations.core.answer._checks import check_chat_chunk, check_cha
 from kluster_integrations.core.answer._placeholder import reject_placeholder_completion
 from kluster_integrations.core.answer._readable import parsed_answer, readable_response
 from kluster_integrations.core.answer._streaming import StreamGuard
+from kluster_integrations.core.cost import Bill, batch_window, charge_for, record
 from kluster_integrations.core.reasoning import (
     DeltaSplitter,
     ReasoningMode,
@@ -60,11 +63,13 @@ from kluster_integrations.core.transport import ChunkParser, CompletionParser, b
 class ChatAnswer:
     """One whole answer: the completion (tool calls native, thinking placed), the prompted
     calls that could not be used (LangChain's ``invalid_tool_calls``), the response
-    headers, and the Pydantic object a ``response_format`` model class made of it."""
+    headers, what the call cost (``bill.usd``: ``None`` when unknown) and the Pydantic
+    object a ``response_format`` model class made of it."""
 
     completion: ChatCompletion
     invalid_calls: tuple[ParsedCall, ...] = ()
     headers: Mapping[str, str] = field(default_factory=dict)
+    bill: Bill = field(default_factory=Bill)
     parsed: Any = None
 
 
@@ -79,9 +84,20 @@ def read_completion(
 
 
 def read_batch_answer(body: Mapping[str, Any], reasoning: ReasoningMode) -> ChatAnswer:
-    """A chat completion from a Batch API output line, read as a real-time one is."""
+    """A chat completion from a Batch API output line, read as a real-time one is, priced
+    at the completion window ``core.cost.priced_as_batch`` set (the job records it)."""
     check_chat_completion(body)
-    return read_completion(build_answer(ChatCompletion, body), reasoning)
+    answer = read_completion(build_answer(ChatCompletion, body), reasoning)
+    charge = charge_for(str(body.get("model")), body.get("usage"), batch_window())
+    return ChatAnswer(answer.completion, answer.invalid_calls, bill=Bill(charge))
+
+
+def _charged(bill: Bill, model: str, answer: Any) -> Any:
+    """``answer`` (one response), its charge added to ``bill`` and recorded."""
+    charge = charge_for(model, getattr(answer, "usage", None))
+    bill.add(charge)
+    record(charge)
+    return answer
 
 
 def checked_json_answer(answer: ChatAnswer, schema: AnswerSchema | None) -> ChatAnswer:
@@ -121,34 +137,41 @@ def complete(completions: Any, prepared: PreparedRequest) -> ChatAnswer:
     """Send ``prepared`` with ``completions`` (``client.chat.completions``); the answer."""
     flow = _exchange(prepared)
     body = next(flow)
+    bill = Bill()
     with readable_response():
         while True:
             raw = completions.with_raw_response.create(**body)
+            answer = _charged(bill, prepared.model, parsed_answer(raw, CompletionParser))
             try:
-                body = flow.send(parsed_answer(raw, CompletionParser))
+                body = flow.send(answer)
             except StopIteration as done:
-                return replace(done.value, headers=raw.headers)
+                return replace(done.value, headers=raw.headers, bill=bill)
 
 
 async def acomplete(completions: Any, prepared: PreparedRequest) -> ChatAnswer:
     """The async form of ``complete`` (``async_client.chat.completions``)."""
     flow = _exchange(prepared)
     body = next(flow)
+    bill = Bill()
     with readable_response():
         while True:
             raw = await completions.with_raw_response.create(**body)
+            answer = _charged(bill, prepared.model, parsed_answer(raw, CompletionParser))
             try:
-                body = flow.send(parsed_answer(raw, CompletionParser))
+                body = flow.send(answer)
             except StopIteration as done:
-                return replace(done.value, headers=raw.headers)
+                return replace(done.value, headers=raw.headers, bill=bill)
 
 
 class _StreamReader:
-    """One stream's chunks checked, read back as tool calls, their thinking moved."""
+    """One stream's chunks checked, read back as tool calls, their thinking moved, priced
+    from the usage its last chunk carries (recorded once, when the stream ends)."""
 
-    __slots__ = ("guard", "thinking", "tools")
+    __slots__ = ("bill", "guard", "model", "thinking", "tools")
 
     def __init__(self, prepared: PreparedRequest) -> None:
+        self.model = prepared.model
+        self.bill = Bill()
         self.guard = StreamGuard()
         plan = prepared.tools
         self.tools = PromptedStream(plan, prepared.model) if plan is not None else None
@@ -158,6 +181,9 @@ class _StreamReader:
 
     def feed(self, chunk: Any) -> Iterator[ChatCompletionChunk]:
         check_chat_chunk(chunk)
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:  # a server that repeats it: the last one counts
+            self.bill.charges[:] = [charge_for(self.model, usage)]
         if chunk.choices:
             choice = chunk.choices[0]
             self.guard.saw(choice.delta.content if choice.delta else None, choice.finish_reason)
@@ -168,6 +194,9 @@ class _StreamReader:
             yield self.thinking(out) if self.thinking else out
 
     def finish(self) -> Iterator[ChatCompletionChunk]:
+        if not self.bill.charges:  # no usage came: a request of unknown cost
+            self.bill.add(charge_for(self.model, None))
+        record(self.bill.charges[-1])
         self.guard.check_whole()
         if self.tools is not None:
             for out in self.tools.finish():
@@ -182,10 +211,12 @@ def _whole_as_chunks(answer: ChatAnswer) -> Iterator[ChatCompletionChunk]:
 
 @dataclass(frozen=True)
 class ChunkStream:
-    """A stream's chunks and its response headers (empty when read whole)."""
+    """A stream's chunks, its response headers (empty when read whole) and its ``bill``,
+    priced by the time the chunk that carries ``usage`` is handed over."""
 
     chunks: Iterator[ChatCompletionChunk]
     headers: Mapping[str, str]
+    bill: Bill = field(default_factory=Bill)
 
 
 @dataclass(frozen=True)
@@ -194,6 +225,7 @@ class AsyncChunkStream:
 
     chunks: AsyncIterator[ChatCompletionChunk]
     headers: Mapping[str, str]
+    bill: Bill = field(default_factory=Bill)
 
 
 def stream(completions: Any, prepared: PreparedRequest) -> ChunkStream:
@@ -201,11 +233,12 @@ def stream(completions: Any, prepared: PreparedRequest) -> ChunkStream:
     answer. The request is made now; the chunks are read as they are iterated."""
     if prepared.read_whole:
         answer = complete(completions, prepared)
-        return ChunkStream(_whole_as_chunks(answer), answer.headers)
+        return ChunkStream(_whole_as_chunks(answer), answer.headers, answer.bill)
     with readable_response():
         raw = completions.with_raw_response.create(**prepared.body)
         upstream = parsed_answer(raw, Stream[ChunkParser])
-    return ChunkStream(_read_stream(upstream, _StreamReader(prepared)), raw.headers)
+    reader = _StreamReader(prepared)
+    return ChunkStream(_read_stream(upstream, reader), raw.headers, reader.bill)
 
 
 def _read_stream(upstream: Any, reader: _StreamReader) -> Iterator[ChatCompletionChunk]:
@@ -222,11 +255,12 @@ async def astream(completions: Any, prepared: PreparedRequest) -> AsyncChunkStre
     """The async form of ``stream``."""
     if prepared.read_whole:
         answer = await acomplete(completions, prepared)
-        return AsyncChunkStream(_as_async(_whole_as_chunks(answer)), answer.headers)
+        return AsyncChunkStream(_as_async(_whole_as_chunks(answer)), answer.headers, answer.bill)
     with readable_response():
         raw = await completions.with_raw_response.create(**prepared.body)
         upstream = parsed_answer(raw, AsyncStream[ChunkParser])
-    return AsyncChunkStream(_aread_stream(upstream, _StreamReader(prepared)), raw.headers)
+    reader = _StreamReader(prepared)
+    return AsyncChunkStream(_aread_stream(upstream, reader), raw.headers, reader.bill)
 
 
 async def _aread_stream(upstream: Any, reader: _StreamReader) -> AsyncIterator[ChatCompletionChunk]:

@@ -28,7 +28,7 @@ import math
 import sys
 from array import array
 from base64 import b64decode
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -36,6 +36,7 @@ from openai.types import CreateEmbeddingResponse
 
 from kluster_integrations.core.answer._readable import parsed_answer
 from kluster_integrations.core.contract import EMBEDDING_DIMENSIONS_BY_MODEL
+from kluster_integrations.core.cost import Charge, charge_for, record
 from kluster_integrations.core.errors import (
     EmbeddingMismatchError,
     InvalidRequestError,
@@ -214,10 +215,13 @@ def _unusable(kind: type[_Unusable], detail: str, spared: str) -> _Unusable:
 
 class CheckedEmbeddings:
     """The openai SDK's ``embeddings`` resource, with inputs and answers checked (sync and
-    async: ``create`` returns what the wrapped ``create`` returns, checked)."""
+    async: ``create`` returns what the wrapped ``create`` returns, checked). Each answer is
+    priced (``core.cost``: recorded in every open ``track_cost`` block) and its charge
+    given to ``on_charge`` when set (an adapter placing it in its framework)."""
 
-    def __init__(self, embeddings: Any) -> None:
+    def __init__(self, embeddings: Any, on_charge: Callable[[Charge], None] | None = None) -> None:
         self._embeddings = embeddings
+        self._on_charge = on_charge
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._embeddings, name)
@@ -231,7 +235,9 @@ class CheckedEmbeddings:
         # frameworks want numbers, whichever format travelled).
         if not isinstance(kwargs.get("encoding_format"), str):
             kwargs["encoding_format"] = "base64"
-        check = _AnswerCheck(_input_count(input), model, kwargs["encoding_format"] == "base64")
+        check = _AnswerCheck(
+            _input_count(input), model, kwargs["encoding_format"] == "base64", self._on_charge
+        )
         raw_create = self._embeddings.with_raw_response.create
         if inspect.iscoroutinefunction(self._embeddings.create):
             return self._checked_later(raw_create(input=input, model=model, **kwargs), check)
@@ -249,11 +255,16 @@ class _AnswerCheck:
     inputs: int
     model: str
     decode_base64: bool
+    on_charge: Callable[[Charge], None] | None = None
 
     def built(self, raw: Any) -> Any:
         """The checked ``CreateEmbeddingResponse`` of the raw response ``raw``: its JSON is
         checked as sent (a ``true`` in a vector is still a bool), then built by pydantic."""
         data = parsed_answer(raw, object)
+        charge = charge_for(self.model, data.get("usage") if isinstance(data, dict) else None)
+        record(charge)
+        if self.on_charge is not None:
+            self.on_charge(charge)
         checked_embedding_answer(
             data, inputs=self.inputs, model=self.model, decode_base64=self.decode_base64
         )
@@ -263,9 +274,9 @@ class _AnswerCheck:
 class WithCheckedEmbeddings:
     """An openai client (sync or async) whose ``embeddings`` is a ``CheckedEmbeddings``."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, on_charge: Callable[[Charge], None] | None = None) -> None:
         self._client = client
-        self.embeddings = CheckedEmbeddings(client.embeddings)
+        self.embeddings = CheckedEmbeddings(client.embeddings, on_charge)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)

@@ -6,8 +6,9 @@ progress bar, results in input order, cancel), ``_status`` (``BatchStatus``), ``
 (the waits between polls, retries, the deadline), ``_download`` (files fetched to names of
 our own, capped, retried), ``_reader`` (output and error files mapped back by
 ``custom_id``), ``_codec`` (``BatchCodec``: how an adapter's inputs become requests and its
-answers results). Each adapter's model builds its codec (the requests and answers a
-real-time call makes and reads); everything else is here.
+answers results), ``_estimate`` (what a job would cost, before submitting). Each
+adapter's model builds its codec (the requests and answers a real-time call makes and
+reads); everything else is here.
 
 Example::
 
@@ -17,6 +18,7 @@ Example::
 """
 
 from kluster_integrations.core.batch_api._codec import BatchCodec, batch_body
+from kluster_integrations.core.batch_api._estimate import estimate_inputs
 from kluster_integrations.core.batch_api._job import KlusterBatch
 from kluster_integrations.core.batch_api._status import BatchStatus
 from kluster_integrations.core.batch_api._submit import (
@@ -35,6 +37,7 @@ __all__ = [
     "asubmit_requests",
     "attach",
     "batch_body",
+    "estimate_inputs",
     "submit_inputs",
     "submit_requests",
 ]

@@ -13,9 +13,12 @@ For jobs started from a notebook or another process (``ChatKluster.submit_batch`
     kluster-batch list    [--limit 20]
 
 ``results`` prints one JSON line per request in input order: ``{"index", "custom_id",
-"response"}`` with the chat completion, or ``{"index", "custom_id", "error"}``; it exits 1
-when some lines of the batch's files were missing, repeated or unreadable. ``files`` saves
-the raw files as ``FOLDER/batch-<n>-<input|output|error>.jsonl``.
+"response", "cost_usd"}`` with the chat completion and its USD at the job's completion
+window price (``null`` when unknown), or ``{"index", "custom_id", "error"}``; it exits 1
+when some lines of the batch's files were missing, repeated or unreadable. ``status`` and
+``wait`` of a finished job add ``cost``: USD at the window's prices beside the same tokens
+real-time (``KlusterBatch.cost``). ``files`` saves the raw files as
+``FOLDER/batch-<n>-<input|output|error>.jsonl``.
 
 Nothing is written but stdout, stderr and the folder ``files --to`` names. Every error is
 one line on stderr (``error: ...``, no traceback) and exit status 1; so is a ``results``
@@ -44,6 +47,7 @@ from kluster_integrations.core.batch_api._job import KlusterBatch
 from kluster_integrations.core.batch_api._status import BatchStatus
 from kluster_integrations.core.batch_api._submit import attach
 from kluster_integrations.core.contract import DEFAULT_MAX_RETRIES
+from kluster_integrations.core.cost import BatchCost
 from kluster_integrations.core.errors import BatchOutputLineError, KlusterError
 from kluster_integrations.core.transport import (
     guarded_sync_http_client,
@@ -144,11 +148,12 @@ def _results(job: KlusterBatch, out: TextIO, err: TextIO) -> int:
     """Print every result; report the ones the batch's files got wrong (exit status 1)."""
     shown: list[str] = []
     bad = total = 0
-    for item in job.iter_raw():
+    for item, charge in job.iter_charges():
         total += 1
         record: dict[str, Any] = {"index": item.index, "custom_id": item.custom_id}
         if item.error is None:
             record["response"] = item.body
+            record["cost_usd"] = charge.usd if charge is not None else None
         else:
             record["error"] = {
                 "status_code": item.error.status_code,
@@ -182,6 +187,7 @@ def _counts(batch: Any) -> dict[str, int] | None:
 def _status(job: KlusterBatch, state: BatchStatus) -> dict[str, Any]:
     return {
         "id": job.id,
+        "cost": _cost(job.cost()) if state.done else None,
         "status": state.status,
         "total": state.total,
         "completed": state.completed,
@@ -195,6 +201,19 @@ def _status(job: KlusterBatch, state: BatchStatus) -> dict[str, Any]:
             }
             for b in state.batches
         ],
+    }
+
+
+def _cost(cost: BatchCost) -> dict[str, Any]:
+    return {
+        "window": cost.window,
+        "total_usd": cost.total_usd,
+        "realtime_usd": cost.realtime_usd,
+        "savings_usd": cost.savings_usd,
+        "input_tokens": cost.input_tokens,
+        "output_tokens": cost.output_tokens,
+        "requests": cost.requests,
+        "unpriced_requests": cost.unpriced_requests,
     }
 
 

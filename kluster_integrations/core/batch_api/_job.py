@@ -13,6 +13,11 @@ Example::
     answers = job.results()              # input order
     # in async code ("await" is a keyword, hence async_wait):
     await job.async_wait(); answers = await job.aresults()
+    job.cost().total_usd                 # USD at the completion window's prices
+
+Results are priced at their batch's completion window (``core.cost``): converted answers
+carry that cost, and each result counts once per job object in the open ``track_cost``
+blocks when it is read.
 """
 
 from __future__ import annotations
@@ -38,6 +43,14 @@ from kluster_integrations.core.batch_api._polling import Poller, may_heal
 from kluster_integrations.core.batch_api._reader import ResultIndex, ResultItem, read_custom_ids
 from kluster_integrations.core.batch_api._status import BatchStatus, combined_status
 from kluster_integrations.core.contract import BATCH_FINAL_STATUSES, DEFAULT_MAX_RESPONSE_BYTES
+from kluster_integrations.core.cost import (
+    BatchCost,
+    BatchCostCounter,
+    Charge,
+    charge_for,
+    priced_as_batch,
+    record,
+)
 from kluster_integrations.core.errors import (
     BatchItemError,
     BatchNotFinishedError,
@@ -84,6 +97,9 @@ class KlusterBatch:
             list(custom_ids) if custom_ids else [None] * len(self._batch_ids)
         )
         self._convert = convert
+        #: Per batch, how many of its results (in input order) were counted in
+        #: ``track_cost`` blocks already: reading them again counts nothing twice.
+        self._recorded = [0] * len(self._batch_ids)
 
     @property
     def id(self) -> str:
@@ -245,8 +261,25 @@ class KlusterBatch:
                     max_bytes=self.max_file_bytes,
                     batch_id=state.batches[file.batch_number].id,
                 )
-            items = [self._converted(item) for item in self._read(state, folder)]
+            items = [self._converted(item, window) for item, window in self._read(state, folder)]
         return self._finish(items, return_exceptions)
+
+    def cost(self) -> BatchCost:
+        """What the finished job's results cost at its completion window's prices
+        (``total_usd``), beside the same tokens at real-time prices (``realtime_usd``,
+        ``savings_usd``); reads the output files as ``results`` does (async code:
+        ``await asyncio.to_thread(job.cost)``). ``BatchNotFinishedError`` before the job is
+        finished."""
+        counter = BatchCostCounter()
+        state = self.status()
+        self._require_done(state)
+        with tempfile.TemporaryDirectory(prefix="kluster-batch-") as tmp:
+            folder = Path(tmp)
+            self._fetch(state, self._files_to_fetch(state), folder)
+            for item, window in self._read(state, folder, record_cost=False):
+                if item.body is not None:
+                    counter.add(item.body, window)
+        return counter.result()
 
     def iter_results(self, *, return_exceptions: bool = True) -> Iterator[Any]:
         """``results`` one at a time, in input order, without holding them all; a failed
@@ -258,8 +291,20 @@ class KlusterBatch:
 
     def iter_raw(self) -> Iterator[ResultItem]:
         """Every request's ``ResultItem`` (``index``, ``custom_id``, the chat-completion
-        ``body`` or the ``error``) in input order, unconverted (used by the command line)."""
-        yield from self._items(self.status(), convert=False)
+        ``body`` or the ``error``) in input order, unconverted."""
+        for item, _ in self.iter_charges():
+            yield item
+
+    def iter_charges(self) -> Iterator[tuple[ResultItem, Charge | None]]:
+        """``iter_raw`` with each answer's ``Charge`` at its batch's completion window
+        (``None`` for a request without an answer; used by the command line)."""
+        state = self.status()
+        self._require_done(state)
+        with tempfile.TemporaryDirectory(prefix="kluster-batch-") as tmp:
+            folder = Path(tmp)
+            self._fetch(state, self._files_to_fetch(state), folder)
+            for item, window in self._read(state, folder):
+                yield item, None if item.body is None else _charge(item.body, window)
 
     def download_files(self, folder: Path | str) -> list[Path]:
         """Save every batch's input, output and error file in ``folder`` (made if needed),
@@ -272,14 +317,14 @@ class KlusterBatch:
         self._fetch(state, files, target)
         return [target / file.name for file in files]
 
-    def _items(self, state: BatchStatus, *, convert: bool = True) -> Iterator[Any]:
+    def _items(self, state: BatchStatus) -> Iterator[Any]:
         self._require_done(state)
         files = self._files_to_fetch(state)
         with tempfile.TemporaryDirectory(prefix="kluster-batch-") as tmp:
             folder = Path(tmp)
             self._fetch(state, files, folder)
-            for item in self._read(state, folder):
-                yield self._converted(item) if convert else item
+            for item, window in self._read(state, folder):
+                yield self._converted(item, window)
 
     def _files_to_fetch(self, state: BatchStatus) -> list[BatchFile]:
         need_input = [ids is None for ids in self._custom_ids]
@@ -299,11 +344,16 @@ class KlusterBatch:
         if not state.done:
             raise BatchNotFinishedError(self.id, state.status)
 
-    def _read(self, state: BatchStatus, folder: Path) -> Iterator[ResultItem]:
-        """Every result item in input order, with the key masked in failed items' errors."""
+    def _read(
+        self, state: BatchStatus, folder: Path, *, record_cost: bool = True
+    ) -> Iterator[tuple[ResultItem, str | None]]:
+        """Every result item in input order with its batch's completion window, the key
+        masked in failed items' errors; answers not counted yet are recorded (``track_cost``)
+        unless ``record_cost`` is false."""
         key = self._client.api_key
         start = 0
         for number, batch in enumerate(state.batches):
+            window = getattr(batch, "completion_window", None)
             ids = self._custom_ids[number]
             if ids is None:
                 ids = self._custom_ids[number] = read_custom_ids(
@@ -314,20 +364,26 @@ class KlusterBatch:
                 path = folder / saved_name(number, kind)
                 if path.exists():
                     index.add_file(path)
-            for item in index.items(not_run=_not_run_reason(batch)):
+            for position, item in enumerate(index.items(not_run=_not_run_reason(batch))):
                 if item.error is not None:
                     mask_item_error(item.error, key)
-                yield item
+                elif record_cost and position >= self._recorded[number]:
+                    assert item.body is not None
+                    record(_charge(item.body, window))
+                if record_cost:
+                    self._recorded[number] = max(self._recorded[number], position + 1)
+                yield item, window
             start += len(ids)
 
-    def _converted(self, item: ResultItem) -> Any:
+    def _converted(self, item: ResultItem, window: str | None) -> Any:
         if item.error is not None:
             return item.error
         assert item.body is not None
         if self._convert is None:
             return item.body
         try:
-            return self._convert(item.body)
+            with priced_as_batch(window):
+                return self._convert(item.body)
         except Exception as err:  # an answer the adapter cannot read is that item's error
             failure = BatchItemError(
                 item.custom_id,
@@ -355,6 +411,10 @@ class KlusterBatch:
                 timeout=self._client.timeout,
             )
         return self._async_client
+
+
+def _charge(body: dict[str, Any], window: str | None) -> Charge:
+    return charge_for(str(body.get("model")), body.get("usage"), window)
 
 
 def _not_run_reason(batch: Any) -> tuple[str, str] | None:

@@ -1,7 +1,7 @@
 """kluster.ai facts as data, each dated and cited: what the chat API refuses and renames,
-the models known offline with their limits, the account limits of each tier, the Batch
-API's rules, Verify (the reliability check: its endpoint, request forms, answer and limits),
-the client defaults.
+the models known offline with their limits and prices, the account limits of each tier,
+the Batch API's rules, Verify (the reliability check: its endpoint, request forms, answer
+and limits), the client defaults.
 
 Nothing here runs a request; the request path, the emulator and the live probe read it.
 
@@ -79,7 +79,18 @@ from kluster_integrations.core.contract._models import (
     FINE_TUNED_PREFIX,
     KNOWN_MODELS,
     ModelInfo,
+    ModelLimits,
     unknown_model,
+)
+from kluster_integrations.core.contract._prices import (
+    KNOWN_PRICES,
+    MAX_PRICE_PER_TOKEN,
+    PRICED_WINDOWS,
+    PRICES_DATE,
+    PRICES_SOURCE,
+    ModelPrices,
+    TokenPrice,
+    price_problem,
 )
 from kluster_integrations.core.contract._verify import (
     VERIFY_ANSWER_REQUIRED,
@@ -137,11 +148,16 @@ __all__ = [
     "IMAGE_PART_TYPES",
     "KLUSTER_HOSTS",
     "KNOWN_MODELS",
+    "KNOWN_PRICES",
     "LIMITS_DATE",
     "LIMITS_SOURCE",
+    "MAX_PRICE_PER_TOKEN",
     "MAX_STOP_SEQUENCES",
     "MESSAGE_ROLES",
     "NATIVE_TOOL_RESULT_ROLES",
+    "PRICED_WINDOWS",
+    "PRICES_DATE",
+    "PRICES_SOURCE",
     "RATE_LIMIT_WINDOW",
     "REASONING_FIELDS",
     "RENAMED_PARAMETERS",
@@ -173,9 +189,13 @@ __all__ = [
     "VERIFY_TRIAL_CONTEXT_WINDOW",
     "VERIFY_USAGE_FIELDS",
     "ModelInfo",
+    "ModelLimits",
+    "ModelPrices",
     "ParameterRule",
     "TierLimits",
+    "TokenPrice",
     "forbidden_message_fields",
+    "price_problem",
     "refused_parameters",
     "unknown_model",
 ]

@@ -34,6 +34,18 @@ FINE_TUNED_PREFIX = "ft:"
 
 
 @dataclass(frozen=True)
+class ModelLimits:
+    """An account's limits for one model, as the extended model list gives them
+    (``limits`` in kluster's OpenAPI schema of June 2025); ``None`` where not given. No
+    per-model figures are published, so the built-in catalog has none."""
+
+    concurrent_requests: int | None = None
+    request_limit: int | None = None
+    request_limit_time_unit: str | None = None
+    max_async_queue_size: int | None = None
+
+
+@dataclass(frozen=True)
 class ModelInfo:
     """What is known about one model; capabilities are words such as ``"vision"``,
     ``"tools"`` (takes native tool definitions) and ``"reasoning"``.
@@ -46,6 +58,8 @@ class ModelInfo:
     max_output_tokens: int
     capabilities: frozenset[str] = field(default_factory=frozenset)
     purpose: str = "chat"
+    #: The account's limits for the model, from the live list (``None`` offline).
+    limits: ModelLimits | None = None
 
     @property
     def is_chat(self) -> bool:

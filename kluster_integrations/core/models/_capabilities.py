@@ -1,7 +1,7 @@
 """What a model can do, per request: native tools, images, reasoning.
 
 The sanitizer, the adapters and the emulator all ask ``capabilities_of(model_id)``. It reads
-the live list when one was loaded (``refresh_capabilities``), else the built-in catalog. Ids
+the live list when one was loaded (``refresh_catalog``), else the built-in catalog. Ids
 neither knows (``ft:...`` fine-tunes, dedicated deployments) have no capabilities: no native
 tools, no images, until the user says otherwise (``tool_calling="native"``, or the live list).
 
@@ -14,7 +14,8 @@ Example::
     >>> vision_models()[:1]
     ['google/gemma-3-27b-it']
 
-Refreshing from the live list through the openai SDK::
+Refreshing from the live list through an openai client of your own (``refresh_catalog()``
+makes its own)::
 
     refresh_capabilities(OpenAI(base_url=..., api_key=...))
 """
@@ -26,35 +27,27 @@ from typing import TYPE_CHECKING, Any
 
 from kluster_integrations.core.contract import IMAGE_CAPABILITY, IMAGE_PART_TYPES, ModelInfo
 from kluster_integrations.core.errors import ImageInputNotSupportedError
-from kluster_integrations.core.models._catalog import (
-    current_catalog,
-    fetch_listing,
-    lookup_model,
-    model_from_listing,
-    use_catalog,
-)
+from kluster_integrations.core.models._catalog import current_catalog, lookup_model
 
 # The catalog in use lives in core.models (one lookup); re-exported where it used to live.
 from kluster_integrations.core.models._catalog import reset_catalog as reset_catalog
-from kluster_integrations.core.models._live_limits import live_limits
-from kluster_integrations.core.rate_limits import use_live_limits
+from kluster_integrations.core.models._refresh import refresh_from
 
 if TYPE_CHECKING:
     from openai import OpenAI
 
 
 def refresh_capabilities(client: OpenAI) -> Mapping[str, ModelInfo]:
-    """Read ``GET /v1/models?extended=true`` and use it from now on; returns the catalog.
+    """Read ``GET /v1/models?extended=true`` through ``client`` and use it from now on
+    (capabilities, limits and prices: ``refresh_catalog`` with a client of your own);
+    returns the catalog.
 
     The list is the truth for each model it describes (it can withdraw a capability); values
     that cannot be right keep the built-in ones, with a ``ModelListingWarning``. An answer
     that is not a model list raises ``MalformedResponseError`` and changes nothing. The
     ``limits`` it states become the rate limits of ``client``'s account (its key on its
     server) for any option not set explicitly (``core.rate_limits``)."""
-    listed = fetch_listing(client, extended=True)
-    use_catalog(model_from_listing(model) for model in listed)
-    use_live_limits(client.api_key, str(client.base_url), live_limits(listed))
-    return current_catalog()
+    return refresh_from(client)
 
 
 def model_info(model_id: Any) -> ModelInfo | None:

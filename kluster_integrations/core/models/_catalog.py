@@ -31,6 +31,7 @@ from kluster_integrations.core.contract import (
     FALLBACK_MAX_OUTPUT,
     KNOWN_MODELS,
     ModelInfo,
+    ModelLimits,
     unknown_model,
 )
 
@@ -38,6 +39,7 @@ from kluster_integrations.core.contract import (
 from kluster_integrations.core.errors import UnknownModelWarning as UnknownModelWarning
 from kluster_integrations.core.errors import WrongModelPurposeError as WrongModelPurposeError
 from kluster_integrations.core.models._listing import ListedModel, listed_model, listed_models
+from kluster_integrations.core.models._prices import forget_live_prices
 from kluster_integrations.core.rate_limits import forget_live_limits
 from kluster_integrations.core.transport import call_scope
 
@@ -62,11 +64,13 @@ def use_catalog(models: Iterable[ModelInfo]) -> None:
 
 
 def reset_catalog() -> None:
-    """Go back to the built-in catalog (and forget the live list's account limits)."""
+    """Go back to the built-in catalog, prices included (the prices set with ``set_price``
+    stay), and forget the live list's account limits."""
     global _catalog
     with _lock:
         _catalog = KNOWN_MODELS
     forget_live_limits()
+    forget_live_prices()
 
 
 def lookup_model(model_id: str, catalog: Mapping[str, ModelInfo] | None = None) -> ModelInfo | None:
@@ -145,12 +149,14 @@ def model_from_listing(entry: Mapping[str, Any] | ListedModel) -> ModelInfo:
         (caps.add if listed_has_it else caps.discard)(capability)
     fallback = known or unknown_model(listed.id)
     context, output = listed.context_length, listed.output_length
+    limits = listed.limits
     return ModelInfo(
         id=listed.id,
         context_window=fallback.context_window if context is None else context,
         max_output_tokens=fallback.max_output_tokens if output is None else output,
         capabilities=frozenset(caps),
         purpose=purpose,
+        limits=ModelLimits(**limits.model_dump()) if limits is not None else fallback.limits,
     )
 
 
@@ -163,7 +169,8 @@ def fetch_models(client: OpenAI, *, extended: bool = True) -> list[ModelInfo]:
 
 
 def fetch_listing(client: OpenAI, *, extended: bool = True) -> list[ListedModel]:
-    """``fetch_models``, each entry as read (``ListedModel``: the account's ``limits`` too)."""
+    """The live model list's entries, validated (``fetch_models`` before they are made
+    ``ModelInfo``; prices and limits included)."""
     query = {"extended": "true"} if extended else None
     with call_scope():  # one deadline for all the SDK's attempts, as for every call
         response = client.models.with_raw_response.list(extra_query=query).http_response

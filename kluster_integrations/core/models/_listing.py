@@ -31,7 +31,7 @@ from pydantic import (
     field_validator,
 )
 
-from kluster_integrations.core.contract import REQUEST_LIMIT_TIME_UNITS
+from kluster_integrations.core.contract import MAX_PRICE_PER_TOKEN, REQUEST_LIMIT_TIME_UNITS
 from kluster_integrations.core.errors import MalformedResponseError, ModelListingWarning
 from kluster_integrations.core.transport import mask_key
 
@@ -62,6 +62,30 @@ TokenCount = Annotated[
 OutputTokenCount = Annotated[
     int, BeforeValidator(_whole_number), Field(strict=True, ge=0, le=MAX_LISTED_TOKENS)
 ]
+
+
+#: USD per token: a finite number from 0 to ``MAX_PRICE_PER_TOKEN``.
+Price = Annotated[float, Field(strict=True, ge=0, le=MAX_PRICE_PER_TOKEN, allow_inf_nan=False)]
+
+
+class ListedPrice(BaseModel):
+    """``{"input", "output"}`` in USD per token, each ``None`` when not given."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    input: Price | None = None
+    output: Price | None = None
+
+
+class ListedPricing(BaseModel):
+    """``pricing``: real-time, per completion window (``asynchronous``), and for the
+    model's fine-tunes (``fineTunedRealtime``)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    realtime: ListedPrice | None = None
+    asynchronous: dict[Annotated[str, Field(max_length=16)], ListedPrice] | None = None
+    fine_tuned: ListedPrice | None = Field(None, alias="fineTunedRealtime")
 
 
 PositiveCount = Annotated[int, BeforeValidator(_whole_number), Field(strict=True, gt=0)]
@@ -116,6 +140,12 @@ class ListedModel(BaseModel):
     )
     tags: list[Annotated[str, Field(strict=True)]] | None = Field(
         None, description="must be a list of words such as ['vision']"
+    )
+    pricing: ListedPricing | None = Field(
+        None,
+        description="must hold prices in USD per token, numbers from 0 to "
+        f"{MAX_PRICE_PER_TOKEN:g}, under realtime, asynchronous.<window> and "
+        "fineTunedRealtime",
     )
     limits: ListedLimits | None = Field(
         None,

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 import pytest
 from llama_index.core import Settings
 
+from kluster_integrations.core.models import reset_catalog, reset_prices
+
 
 @pytest.fixture(autouse=True)
 def _llama_index_settings_restored() -> Iterator[None]:
@@ -14,3 +16,11 @@ def _llama_index_settings_restored() -> Iterator[None]:
     saved = (Settings._llm, Settings._embed_model)
     yield
     Settings._llm, Settings._embed_model = saved
+
+
+@pytest.fixture(autouse=True)
+def _catalog_and_prices_restored() -> Iterator[None]:
+    """docs/cost.md loads the live list and sets prices."""
+    yield
+    reset_catalog()
+    reset_prices()

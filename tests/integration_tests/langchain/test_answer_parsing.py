@@ -41,7 +41,8 @@ def both(emulator: KlusterEmulator, model: str, tools: bool) -> tuple[Any, Any]:
 
 def fields(message: BaseMessage) -> dict[str, Any]:
     assert isinstance(message, AIMessage)
-    metadata = {k: v for k, v in message.response_metadata.items() if k != "id"}
+    # ``cost_usd`` is ChatKluster's own addition (tests/integration_tests/langchain/test_cost.py)
+    metadata = {k: v for k, v in message.response_metadata.items() if k not in ("id", "cost_usd")}
     return {
         "content": message.content,
         "additional_kwargs": message.additional_kwargs,
