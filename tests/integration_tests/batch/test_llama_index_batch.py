@@ -64,7 +64,10 @@ def test_submit_wait_results_as_chat_responses_in_order(kluster_env, kluster_bat
         f'Emulated reply from {llm.model}: you said "{t}".' for t in texts
     ]
     real_time = llm.chat([ChatMessage(role="user", content=texts[0])])
-    assert results[0].additional_kwargs == real_time.additional_kwargs
+    assert results[0].additional_kwargs == {
+        **real_time.additional_kwargs,
+        "custom_id": "request-0",
+    }
     assert results[0].additional_kwargs["prompt_tokens"] > 0
     assert results[0].raw.id.startswith("chatcmpl-")
 
