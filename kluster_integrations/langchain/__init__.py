@@ -21,6 +21,13 @@ from kluster_integrations.core.errors import (
     ToolCallRequiredError,
     UnsupportedParameterError,
 )
+from kluster_integrations.langchain._errors import (
+    KlusterAuthenticationError,
+    KlusterBaseURLPathError,
+    KlusterConnectionError,
+    KlusterModelNotFoundError,
+    KlusterPermissionDeniedError,
+)
 from kluster_integrations.langchain._structured_output import StructuredOutputParseError
 from kluster_integrations.langchain.chat_models import ChatKluster
 from kluster_integrations.langchain.embeddings import KlusterEmbeddings
@@ -31,8 +38,13 @@ __all__ = [
     "HallucinationDetectedError",
     "ImageInputNotSupportedError",
     "InvalidToolError",
+    "KlusterAuthenticationError",
+    "KlusterBaseURLPathError",
     "KlusterBatch",
+    "KlusterConnectionError",
     "KlusterEmbeddings",
+    "KlusterModelNotFoundError",
+    "KlusterPermissionDeniedError",
     "KlusterVerify",
     "MissingAPIKeyError",
     "StructuredOutputError",

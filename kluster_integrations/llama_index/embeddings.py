@@ -129,7 +129,7 @@ class KlusterEmbedding(OpenAIEmbedding):
             model_name=model,
             embed_batch_size=embed_batch_size,
             api_key=resolve_api_key(api_key),
-            api_base=resolve_base_url(api_base),
+            api_base=resolve_base_url(api_base, argument="api_base"),
             additional_kwargs=without_refused_parameters(request_kwargs),
             **kwargs,
         )

@@ -196,7 +196,7 @@ class KlusterLLM(StructuredMethods, BatchAPIMethods, OpenAILike):
         super().__init__(
             model=model,
             api_key=resolve_api_key(api_key),
-            api_base=resolve_base_url(api_base),
+            api_base=resolve_base_url(api_base, argument="api_base"),
             strict_parameters=strict_parameters,
             tool_calling=tool_calling,
             **kwargs,

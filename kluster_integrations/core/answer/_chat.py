@@ -8,8 +8,10 @@ reasoning mode says (``core.reasoning``), refused when it is kluster's "queued"
 placeholder, and, when an explicit ``response_format`` asked for JSON and the answer is not
 a tool call, checked against its schema and handed over as that JSON alone
 (``ResponseFormatError`` when it does not match; such an answer is read whole even when
-streamed). A stream must end with a finish reason (``StreamGuard``). The frameworks then
-convert the result as they convert any OpenAI answer.
+streamed). A stream must end with a finish reason (``StreamGuard``). The SDK's errors of
+the setup (nothing at the base URL, HTTP 401, 403, 404) are raised as errors that say what
+to fix (``_setup_errors``). The frameworks then convert the result as they convert any
+OpenAI answer.
 
 Sync and async share every step but the I/O: ``_exchange`` is a generator that yields the
 bodies to send and is sent the answers, and ``_StreamReader`` turns each streamed chunk into
@@ -36,6 +38,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from kluster_integrations.core.answer._checks import check_chat_chunk, check_chat_completion
 from kluster_integrations.core.answer._placeholder import reject_placeholder_completion
 from kluster_integrations.core.answer._readable import parsed_answer, readable_response
+from kluster_integrations.core.answer._setup_errors import setup_errors
 from kluster_integrations.core.answer._streaming import StreamGuard
 from kluster_integrations.core.reasoning import (
     DeltaSplitter,
@@ -121,7 +124,7 @@ def complete(completions: Any, prepared: PreparedRequest) -> ChatAnswer:
     """Send ``prepared`` with ``completions`` (``client.chat.completions``); the answer."""
     flow = _exchange(prepared)
     body = next(flow)
-    with readable_response():
+    with readable_response(), setup_errors(model=prepared.model, purpose="chat"):
         while True:
             raw = completions.with_raw_response.create(**body)
             try:
@@ -134,7 +137,7 @@ async def acomplete(completions: Any, prepared: PreparedRequest) -> ChatAnswer:
     """The async form of ``complete`` (``async_client.chat.completions``)."""
     flow = _exchange(prepared)
     body = next(flow)
-    with readable_response():
+    with readable_response(), setup_errors(model=prepared.model, purpose="chat"):
         while True:
             raw = await completions.with_raw_response.create(**body)
             try:
@@ -202,7 +205,7 @@ def stream(completions: Any, prepared: PreparedRequest) -> ChunkStream:
     if prepared.read_whole:
         answer = complete(completions, prepared)
         return ChunkStream(_whole_as_chunks(answer), answer.headers)
-    with readable_response():
+    with readable_response(), setup_errors(model=prepared.model, purpose="chat"):
         raw = completions.with_raw_response.create(**prepared.body)
         upstream = parsed_answer(raw, Stream[ChunkParser])
     return ChunkStream(_read_stream(upstream, _StreamReader(prepared)), raw.headers)
@@ -223,7 +226,7 @@ async def astream(completions: Any, prepared: PreparedRequest) -> AsyncChunkStre
     if prepared.read_whole:
         answer = await acomplete(completions, prepared)
         return AsyncChunkStream(_as_async(_whole_as_chunks(answer)), answer.headers)
-    with readable_response():
+    with readable_response(), setup_errors(model=prepared.model, purpose="chat"):
         raw = await completions.with_raw_response.create(**prepared.body)
         upstream = parsed_answer(raw, AsyncStream[ChunkParser])
     return AsyncChunkStream(_aread_stream(upstream, _StreamReader(prepared)), raw.headers)

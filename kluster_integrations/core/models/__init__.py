@@ -25,6 +25,7 @@ from kluster_integrations.core.models._catalog import (
     merge_catalog,
     model_from_listing,
     reset_catalog,
+    similar_models,
     use_catalog,
 )
 from kluster_integrations.core.models._listing import (
@@ -45,6 +46,7 @@ __all__ = [
     "model_info",
     "refresh_capabilities",
     "reset_catalog",
+    "similar_models",
     "tool_models",
     "use_catalog",
     "vision_models",

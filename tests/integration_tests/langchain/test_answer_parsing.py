@@ -41,7 +41,10 @@ def both(emulator: KlusterEmulator, model: str, tools: bool) -> tuple[Any, Any]:
 
 def fields(message: BaseMessage) -> dict[str, Any]:
     assert isinstance(message, AIMessage)
-    metadata = {k: v for k, v in message.response_metadata.items() if k != "id"}
+    # the id differs per request; the provider is "kluster" (test_model_provider.py)
+    metadata = {
+        k: v for k, v in message.response_metadata.items() if k not in ("id", "model_provider")
+    }
     return {
         "content": message.content,
         "additional_kwargs": message.additional_kwargs,
