@@ -1,13 +1,17 @@
 """Typed errors and warnings raised by kluster-integrations before or instead of a request.
 
 Every error names the problem and the fix. Errors that come back from the server keep the
-openai SDK's own types (``openai.BadRequestError``, ``openai.RateLimitError``, ...).
+openai SDK's own types (``openai.BadRequestError``, ``openai.RateLimitError``, ...); those
+that come from the setup (nothing at the base URL, HTTP 401, 403, 404) are raised as this
+package's errors that say what to fix, and are still of the SDK's type.
 
 The errors come in groups, by what the code catching them wants to do:
 
 - ``ConfigurationError``: the model object cannot be made as asked (no API key, a key that
-  cannot be sent, an embeddings model where a chat model belongs, an unknown option). Fix
-  the setup; no request was made.
+  cannot be sent, an embeddings model where a chat model belongs, an unknown option; no
+  request was made), or the server turned a request away for its setup: nothing listens at
+  the base URL, the key is refused, the model id or the URL's path is unknown (each also
+  the openai SDK's own error for it). Fix the setup; the same call fails the same way.
 - ``RequestRefusedError``: this request was refused before sending (a parameter or value
   kluster.ai rejects, a tool that cannot work, tools on a model with tool calling off,
   images for a text-only model). Fix the request; nothing was sent.
@@ -43,6 +47,16 @@ them on as they are, without retrying)::
         + InvalidReasoningModeError [ValueError]
         + InvalidRateLimitError [ValueError]
         + InvalidPriceError [ValueError]
+        + ServerUnreachableError [openai APIConnectionError]
+          - KlusterConnectionError (in .langchain: langchain-openai's OpenAIConnectionError too)
+        + APIKeyRejectedError [openai AuthenticationError] (HTTP 401)
+          - KlusterAuthenticationError (in .langchain: ... OpenAIAuthenticationError too)
+        + AccessDeniedError [openai PermissionDeniedError] (HTTP 403)
+          - KlusterPermissionDeniedError (in .langchain: ... OpenAIPermissionDeniedError too)
+        + UnknownModelError [openai NotFoundError] (HTTP 404)
+          - KlusterModelNotFoundError (in .langchain: ... OpenAIModelNotFoundError too)
+        + WrongBaseURLPathError [openai NotFoundError] (HTTP 404)
+          - KlusterBaseURLPathError (in .langchain: ... OpenAIModelNotFoundError too)
       x RequestRefusedError
         + UnsupportedParameterError [ValueError]
         + InvalidRequestError [ValueError]
@@ -108,9 +122,17 @@ import reprlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from openai import APIConnectionError, OpenAIError
+from openai import (
+    APIConnectionError,
+    AuthenticationError,
+    NotFoundError,
+    OpenAIError,
+    PermissionDeniedError,
+)
 
 __all__ = [
+    "APIKeyRejectedError",
+    "AccessDeniedError",
     "AdaptiveInferenceQueuedError",
     "BaseURLWarning",
     "BatchDownloadError",
@@ -150,16 +172,19 @@ __all__ = [
     "ResponseError",
     "ResponseFormatError",
     "ResponseTooLargeError",
+    "ServerUnreachableError",
     "StreamIdleTimeoutError",
     "StreamInterruptedError",
     "StructuredOutputError",
     "ToolCallRequiredError",
     "ToolCallingNotSupportedError",
+    "UnknownModelError",
     "UnknownModelWarning",
     "UnpricedModelWarning",
     "UnsupportedContentEncodingError",
     "UnsupportedParameterError",
     "UnsupportedParameterWarning",
+    "WrongBaseURLPathError",
     "WrongModelPurposeError",
 ]
 
@@ -186,9 +211,11 @@ def _restore_error(cls: type[BaseException], args: tuple[Any, ...], state: dict)
 
 
 class ConfigurationError(KlusterError):
-    """The model object cannot be made as asked; no request was made.
+    """The model object cannot be made as asked (no request was made), or the server turned
+    a request away for its setup (base URL, API key, model id).
 
-    ``except ConfigurationError`` around ``ChatKluster(...)`` / ``KlusterLLM(...)``."""
+    ``except ConfigurationError`` around ``ChatKluster(...)`` / ``KlusterLLM(...)`` and
+    their first call."""
 
 
 class RequestRefusedError(KlusterError):
@@ -838,4 +865,126 @@ class EmptyAPIKeyError(MissingAPIKeyError):
             self,
             f"api_key is empty. Pass the key itself, or leave api_key out to use "
             f"${env_var} (export {env_var}=...).",
+        )
+
+
+class ServerUnreachableError(ConfigurationError, APIConnectionError):
+    """No connection could be made to the base URL (refused, or its host name does not
+    resolve). An ``openai.APIConnectionError``, as the SDK raised it; the message names the
+    URL, where it came from and, for this machine, the command that starts the emulator.
+
+    ``base_url`` is the URL, ``source`` where it came from (``None`` when unknown)."""
+
+    def __init__(
+        self, base_url: str, source: str | None, reason: str, fix: str, request: httpx.Request
+    ) -> None:
+        self.base_url = base_url
+        self.source = source
+        where = f" ({source})" if source else ""
+        APIConnectionError.__init__(
+            self,
+            message=f"Could not connect to the kluster.ai base URL {base_url}{where}: {reason}. "
+            + fix,
+            request=request,
+        )
+
+
+class APIKeyRejectedError(ConfigurationError, AuthenticationError):
+    """The server answered 401: it does not take the API key. An
+    ``openai.AuthenticationError``; the message names where the key came from, the key masked.
+
+    ``key_hint`` is the masked key, ``source`` where it came from (``None`` when unknown)."""
+
+    def __init__(
+        self, key_hint: str, source: str | None, detail: str, *, response: httpx.Response, body: Any
+    ) -> None:
+        self.key_hint = key_hint
+        self.source = source
+        where = source or "given to the client"
+        AuthenticationError.__init__(
+            self,
+            f"The server refused the API key {key_hint} ({where}) with HTTP 401{detail}. "
+            "Copy the key again from your kluster.ai account and set it with "
+            "export KLUSTER_API_KEY=... or pass api_key=...; a key for another server (the "
+            "emulator started with --api-key, OpenAI) does not work here.",
+            response=response,
+            body=body,
+        )
+
+
+class AccessDeniedError(ConfigurationError, PermissionDeniedError):
+    """The server answered 403: the API key is known but may not do this. An
+    ``openai.PermissionDeniedError``; the message names where the key came from, masked."""
+
+    def __init__(
+        self, key_hint: str, source: str | None, detail: str, *, response: httpx.Response, body: Any
+    ) -> None:
+        self.key_hint = key_hint
+        self.source = source
+        where = source or "given to the client"
+        PermissionDeniedError.__init__(
+            self,
+            f"The server denied this request to the API key {key_hint} ({where}) with HTTP "
+            f"403{detail}. The key is valid but may not use this model or endpoint: check its "
+            "permissions and your plan on kluster.ai, or use another key (KLUSTER_API_KEY or "
+            "api_key=...).",
+            response=response,
+            body=body,
+        )
+
+
+class UnknownModelError(ConfigurationError, NotFoundError):
+    """The server answered 404 for the model id: it serves no such model (for this key). An
+    ``openai.NotFoundError``; ``suggestions`` holds the closest ids of the model catalog."""
+
+    def __init__(
+        self,
+        model: str,
+        suggestions: Sequence[str],
+        detail: str,
+        *,
+        response: httpx.Response,
+        body: Any,
+    ) -> None:
+        self.model = model
+        self.suggestions = tuple(suggestions)
+        if self.suggestions:
+            hint = "Did you mean " + " or ".join(repr(s) for s in self.suggestions) + "?"
+        else:
+            hint = (
+                "The package's catalog lists the ids it knows (kluster_integrations.KNOWN_MODELS)."
+            )
+        NotFoundError.__init__(
+            self,
+            f"kluster.ai has no model {_quoted(model)} (HTTP 404{detail}). {hint} "
+            "kluster.ai's own list: kluster_integrations.core.models.fetch_models(client).",
+            response=response,
+            body=body,
+        )
+
+
+class WrongBaseURLPathError(ConfigurationError, NotFoundError):
+    """The server answered 404 to a base URL whose path does not end in ``/v1``: the path is
+    wrong, not the model. An ``openai.NotFoundError``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        source: str | None,
+        suggested: str,
+        detail: str,
+        *,
+        response: httpx.Response,
+        body: Any,
+    ) -> None:
+        self.base_url = base_url
+        self.source = source
+        where = f" ({source})" if source else ""
+        NotFoundError.__init__(
+            self,
+            f"The server has nothing at {response.request.url.path} (HTTP 404{detail}): the "
+            f"base URL {base_url}{where} does not end in /v1, so the path is wrong, not the "
+            f"model. Use {suggested}.",
+            response=response,
+            body=body,
         )

@@ -52,7 +52,11 @@ from kluster_integrations.emulator._control import control_routes
 from kluster_integrations.emulator._drift import accepted_anyway, changed_listing
 from kluster_integrations.emulator._hostile import hostile_answer
 from kluster_integrations.emulator._listing import model_entry
-from kluster_integrations.emulator._refusals import contract_violations, embedding_violations
+from kluster_integrations.emulator._refusals import (
+    contract_violations,
+    embedding_violations,
+    refusal_message,
+)
 from kluster_integrations.emulator._sse import quiet_uvicorn_logs, stream_completion
 from kluster_integrations.emulator._state import (
     CHAT_PATH,
@@ -180,11 +184,9 @@ def create_app(state: EmulatorState) -> Starlette:
             return stop
         violations = accepted_anyway(contract_violations(body), state.settings.accepts_anyway)
         if violations:
-            names = ", ".join(name for name, _ in violations)
-            detail = " ".join(reason for _, reason in violations)
             return error_response(
                 400,
-                f"Unsupported parameter(s): {names}. {detail}",
+                refusal_message(violations),
                 param=violations[0][0],
                 code="unsupported_parameter",
             )
@@ -294,7 +296,7 @@ def create_app(state: EmulatorState) -> Starlette:
         if violations:
             return error_response(
                 400,
-                " ".join(reason for _, reason in violations),
+                refusal_message(violations),
                 param=violations[0][0],
                 code="unsupported_parameter",
             )

@@ -4,6 +4,8 @@ Example::
 
     >>> contract_violations({"model": "m", "messages": [], "tools": []})
     [('tools', 'kluster.ai takes tool definitions only on its tool models.')]
+    >>> refusal_message([("tools", "No tools."), ("tool_choice", "No tools."), ("n", "One.")])
+    'Unsupported parameter(s): tools, tool_choice (No tools.); n (One.)'
 
 What a model may receive depends on its capabilities (``core.models``): tool models
 take ``tools`` and tool-call history, vision models take images.
@@ -78,6 +80,16 @@ def contract_violations(
                     )
                 )
     return found
+
+
+def refusal_message(violations: list[tuple[str, str]]) -> str:
+    """The 400 message for ``violations``: each refused field named once, each reason
+    given once, after the fields it covers (several tool parameters share one reason)."""
+    by_reason: dict[str, dict[str, None]] = {}
+    for name, reason in violations:
+        by_reason.setdefault(reason, {})[name] = None
+    groups = (f"{', '.join(names)} ({reason})" for reason, names in by_reason.items())
+    return "Unsupported parameter(s): " + "; ".join(groups)
 
 
 def embedding_violations(body: Mapping[str, Any], max_inputs: int) -> list[tuple[str, str]]:

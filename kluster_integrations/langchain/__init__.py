@@ -22,6 +22,13 @@ from kluster_integrations.core.errors import (
     UnsupportedParameterError,
 )
 from kluster_integrations.langchain._cost import KlusterCallbackHandler, get_kluster_callback
+from kluster_integrations.langchain._errors import (
+    KlusterAuthenticationError,
+    KlusterBaseURLPathError,
+    KlusterConnectionError,
+    KlusterModelNotFoundError,
+    KlusterPermissionDeniedError,
+)
 from kluster_integrations.langchain._structured_output import StructuredOutputParseError
 from kluster_integrations.langchain.chat_models import ChatKluster
 from kluster_integrations.langchain.embeddings import KlusterEmbeddings
@@ -32,9 +39,14 @@ __all__ = [
     "HallucinationDetectedError",
     "ImageInputNotSupportedError",
     "InvalidToolError",
+    "KlusterAuthenticationError",
+    "KlusterBaseURLPathError",
     "KlusterBatch",
     "KlusterCallbackHandler",
+    "KlusterConnectionError",
     "KlusterEmbeddings",
+    "KlusterModelNotFoundError",
+    "KlusterPermissionDeniedError",
     "KlusterVerify",
     "MissingAPIKeyError",
     "StructuredOutputError",

@@ -6,8 +6,10 @@ Each input becomes the request ``invoke`` would send (``ChatKluster._prepare``: 
 sanitizing, ``max_tokens`` renaming, ``model_kwargs`` and call kwargs; with ``schema=``
 the schema put into the prompt as ``with_structured_output`` puts it); each answer body is
 read by the core answer path and made the message a real-time call returns
-(``_results.chat_result_of``: usage, response metadata), or parsed and validated as
-``with_structured_output`` does. This module never imports ``ChatKluster``.
+(``_results.chat_result_of``: usage, response metadata, and the request's id in
+``response_metadata["custom_id"]``), or parsed and validated as ``with_structured_output``
+does (``KlusterBatch.results_by_id`` keys those by id). This module never imports
+``ChatKluster``.
 
 Example::
 
@@ -130,7 +132,7 @@ class BatchAPIMethods:
             call = {k: v for k, v in kwargs.items() if k != "stop"}
             return batch_body(model._prepare(messages, kwargs.get("stop"), call))
 
-        def result_from(body: dict[str, Any]) -> Any:
+        def result_from(body: dict[str, Any], custom_id: str) -> Any:
             answer = read_batch_answer(body, model._reasoning_mode)
             result = chat_result_of(model, [answer])
             generation = result.generations[0]
@@ -139,6 +141,7 @@ class BatchAPIMethods:
             message.response_metadata = {
                 **(result.llm_output or {}),
                 **response_metadata(generation),
+                "custom_id": custom_id,
             }
             if message.id is None and body.get("id"):
                 message.id = str(body["id"])

@@ -3,7 +3,8 @@
 
 ``with_kluster_connection(kwargs)`` fills in the API key (``api_key=`` else
 ``$KLUSTER_API_KEY``, else ``MissingAPIKeyError``), the base URL (``base_url=`` else
-``$KLUSTER_BASE_URL`` else the public endpoint), the package's retry and timeout defaults,
+``$KLUSTER_BASE_URL`` else the public endpoint; where each came from is recorded for the
+errors that say what to fix), the package's retry and timeout defaults,
 and sync and async HTTP clients with the answer guards (``deadline``,
 ``stream_idle_timeout``, ``max_response_bytes``; see ``core.transport``) and the account's
 rate limit (``requests_per_minute``, ``max_concurrent_requests``, ``tier``; see
@@ -48,11 +49,12 @@ def with_kluster_connection(kwargs: dict[str, Any]) -> dict[str, Any]:
     elif isinstance(kwargs[key_name], str | SecretStr):  # a callable key is kept as it is
         value = kwargs[key_name]
         kwargs[key_name] = resolve_api_key(
-            value.get_secret_value() if isinstance(value, SecretStr) else value
+            value.get_secret_value() if isinstance(value, SecretStr) else value,
+            argument=key_name,
         )
     connection_defaults(kwargs, ("timeout", "request_timeout"))
     url_name = next((name for name in _URL_NAMES if kwargs.get(name)), "base_url")
-    kwargs[url_name] = resolve_base_url(kwargs.get(url_name))
+    kwargs[url_name] = resolve_base_url(kwargs.get(url_name), argument=url_name)
     if not (kwargs.get("openai_proxy") or os.environ.get("OPENAI_PROXY")):
         with_guarded_http_clients(
             kwargs,

@@ -37,8 +37,12 @@ checks each name and signature:
   package's own timeouts are raised as themselves again;
 - ``langchain_openai.chat_models.base._handle_openai_bad_request(error)`` and
   ``_handle_openai_api_error(error)`` (the second since langchain-openai 1.2 or so), in
-  ``openai_errors``: the SDK's errors raised as langchain-openai's own types, which are
-  also langchain-core's (``ModelAuthenticationError``...), as ``ChatOpenAI`` raises them;
+  ``raise_as_chat_openai``: the SDK's errors raised as langchain-openai's own types, which
+  are also langchain-core's (``ModelAuthenticationError``...), as ``ChatOpenAI`` raises them;
+  those types (``OpenAIConnectionError``, ``OpenAIAuthenticationError``,
+  ``OpenAIPermissionDeniedError``, ``OpenAIModelNotFoundError``, public names of that
+  module) are imported here too, as bases of the core's setup errors in ``_errors``, with
+  the SDK's types in their place before langchain-openai had them;
 
 - ``BaseChatModel._convert_input(model_input)`` (langchain-core), in ``input_messages``:
   any ``LanguageModelInput`` as messages, exactly as the model itself reads it (reasoning
@@ -65,8 +69,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, TypeVar
 
 import openai
@@ -78,6 +81,25 @@ from langchain_openai.chat_models import base as _chat_openai_base
 from langchain_openai.chat_models.base import BaseChatOpenAI, _handle_openai_bad_request
 
 from kluster_integrations.core.errors import KlusterTimeoutError
+
+try:  # langchain-openai's error types (also langchain-core's), since 1.2 or so
+    from langchain_openai.chat_models.base import (
+        OpenAIAuthenticationError as OpenAIAuthenticationError,
+    )
+    from langchain_openai.chat_models.base import (
+        OpenAIConnectionError as OpenAIConnectionError,
+    )
+    from langchain_openai.chat_models.base import (
+        OpenAIModelNotFoundError as OpenAIModelNotFoundError,
+    )
+    from langchain_openai.chat_models.base import (
+        OpenAIPermissionDeniedError as OpenAIPermissionDeniedError,
+    )
+except ImportError:  # pragma: no cover - older langchain-openai raised the SDK's own types
+    OpenAIAuthenticationError = openai.AuthenticationError  # type: ignore[misc, assignment]
+    OpenAIConnectionError = openai.APIConnectionError  # type: ignore[misc, assignment]
+    OpenAIModelNotFoundError = openai.NotFoundError  # type: ignore[misc, assignment]
+    OpenAIPermissionDeniedError = openai.PermissionDeniedError  # type: ignore[misc, assignment]
 
 _T = TypeVar("_T")
 
@@ -134,19 +156,14 @@ def response_metadata(generation: ChatGeneration) -> dict[str, Any]:
     return _gen_info_and_msg_metadata(generation)
 
 
-@contextmanager
-def openai_errors() -> Iterator[None]:
-    """The SDK's errors raised inside as ``ChatOpenAI`` raises them (langchain-openai's
-    types, which are also langchain-core's), or unchanged where it has no such type."""
-    try:
-        yield
-    except openai.BadRequestError as error:
+def raise_as_chat_openai(error: openai.APIError) -> None:
+    """Raise ``error`` as ``ChatOpenAI`` raises it (langchain-openai's types, which are also
+    langchain-core's); returns where it has no such type. Call it in the ``except`` block
+    that caught ``error`` (langchain-openai re-raises with a bare ``raise``)."""
+    if isinstance(error, openai.BadRequestError):
         _handle_openai_bad_request(error)
-        raise
-    except openai.APIError as error:
-        if _handle_openai_api_error is not None:
-            _handle_openai_api_error(error)
-        raise
+    elif _handle_openai_api_error is not None:
+        _handle_openai_api_error(error)
 
 
 #: langchain-openai's mapping of the SDK's errors to its own (``None`` before it had one).

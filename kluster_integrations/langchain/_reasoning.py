@@ -4,11 +4,12 @@ The answer path (``core.answer``) moves a leading ``<think>`` block out of ``con
 the answer's ``reasoning_content`` field; ``note_reasoning`` puts that field in
 ``additional_kwargs["reasoning_content"]``, where
 langchain-deepseek, ChatOllama and langchain-groq put it too; streamed chunks carry their
-piece of it, so adding the chunks up gives the same message as ``invoke``. Messages are
-marked ``response_metadata["model_provider"] = "kluster"``, whose content-block translator
+piece of it, so adding the chunks up gives the same message as ``invoke``. Every message
+and chunk (real-time or batch, any reasoning mode) is marked
+``response_metadata["model_provider"] = "kluster"``, whose content-block translator
 (registered here with langchain-core) puts a ``{"type": "reasoning"}`` block first in
-``content_blocks``, then what the ``"openai"`` translator gives (which has no reasoning for
-chat completions).
+``content_blocks`` when there is thinking, then what the ``"openai"`` translator gives
+(text, tool calls; it has no reasoning for chat completions).
 ``"drop"`` removes the thinking, ``"inline"`` leaves the content as the model wrote it.
 
 Example::
@@ -30,14 +31,11 @@ from langchain_core.messages import content as types
 from langchain_core.messages.block_translators import openai as openai_blocks
 from langchain_core.messages.block_translators import register_translator
 
-from kluster_integrations.core.reasoning import (
-    ReasoningMode,
-    with_reasoning,
-)
+from kluster_integrations.core.reasoning import with_reasoning
 
 #: Where LangChain chat models keep a reply's reasoning text.
 REASONING_KEY = "reasoning_content"
-#: ``response_metadata["model_provider"]`` of messages whose reasoning was separated.
+#: ``response_metadata["model_provider"]`` of every ChatKluster message and chunk.
 PROVIDER = "kluster"
 
 
@@ -64,14 +62,14 @@ def translate_content_chunk(message: AIMessageChunk) -> list[types.ContentBlock]
 register_translator(PROVIDER, translate_content, translate_content_chunk)
 
 
-def note_reasoning(message: BaseMessage, reasoning: str | None, mode: ReasoningMode) -> None:
+def note_reasoning(message: BaseMessage, reasoning: str | None) -> None:
     """Put the thinking the answer path moved into the answer's reasoning field (``None``:
-    none) where LangChain reads it: ``additional_kwargs["reasoning_content"]``; messages
-    of ``"separate"`` mode are marked ``model_provider="kluster"`` for the translator."""
+    none) where LangChain reads it: ``additional_kwargs["reasoning_content"]``, and mark the
+    message ``model_provider="kluster"`` for the translator (every chunk too: LangChain
+    adds chunks' equal providers up to one)."""
     if reasoning:
         message.additional_kwargs[REASONING_KEY] = reasoning
-    if mode == "separate":
-        message.response_metadata["model_provider"] = PROVIDER
+    message.response_metadata["model_provider"] = PROVIDER
 
 
 def history_with_reasoning(messages: Sequence[BaseMessage]) -> list[BaseMessage]:

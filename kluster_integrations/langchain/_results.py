@@ -5,10 +5,11 @@ per request, usage summed); ``ChunkConverter`` turns each streamed chunk into a
 ``ChatGenerationChunk``. Both go through ``ChatOpenAI``'s own conversion, then add what
 kluster.ai needs: the thinking the answer path moved into ``reasoning_content``
 (``additional_kwargs["reasoning_content"]``), the prompted calls that could not be used
-(``invalid_tool_calls``), for a ``response_format`` given as a Pydantic class the object
-made of the answer (``additional_kwargs["parsed"]``, as ``ChatOpenAI`` puts it), and what
-the answer cost (``response_metadata["cost_usd"]``, ``None`` when unknown; on a stream, on
-the chunks that carry the finish and the usage; ``n > 1``: each message its own request's,
+(``invalid_tool_calls``), ``response_metadata["model_provider"] = "kluster"``, for a
+``response_format`` given as a Pydantic class the object made of the answer
+(``additional_kwargs["parsed"]``, as ``ChatOpenAI`` puts it), and what the answer cost
+(``response_metadata["cost_usd"]``, ``None`` when unknown; on a stream, on the chunks that
+carry the finish and the usage; ``n > 1``: each message its own request's,
 ``llm_output["cost_usd"]`` their sum).
 
 Example::
@@ -62,13 +63,12 @@ def completions_wanted(default_n: Any, kwargs: dict[str, Any]) -> tuple[int, dic
 def chat_result_of(model: Any, answers: Sequence[ChatAnswer]) -> ChatResult:
     """One result of ``answers`` (``n > 1``: usage summed), made as ``ChatOpenAI`` makes
     it, with the thinking and the prompted calls that could not be used."""
-    mode = model._reasoning_mode
     results = []
     for answer in answers:
         info = {"headers": dict(answer.headers)} if model.include_response_headers else None
         result = chat_result(model, answer.completion, info)
         for generation, choice in zip(result.generations, answer.completion.choices, strict=False):
-            note_reasoning(generation.message, reasoning_field(choice.message), mode)
+            note_reasoning(generation.message, reasoning_field(choice.message))
             add_invalid_calls(cast(AIMessage, generation.message), answer.invalid_calls)
             if answer.parsed is not None:
                 generation.message.additional_kwargs["parsed"] = answer.parsed
@@ -94,7 +94,6 @@ class ChunkConverter:
     ) -> None:
         self.model = model
         self.run_manager = run_manager
-        self.mode = model._reasoning_mode
         self.bill = stream.bill
         self.chunk_class: type = AIMessageChunk
         headers: Mapping[str, str] = stream.headers
@@ -109,7 +108,7 @@ class ChunkConverter:
             return None
         self.chunk_class = generation.message.__class__
         delta = chunk.choices[0].delta if chunk.choices else None
-        note_reasoning(generation.message, reasoning_field(delta) if delta else None, self.mode)
+        note_reasoning(generation.message, reasoning_field(delta) if delta else None)
         if chunk.usage is not None or (chunk.choices and chunk.choices[0].finish_reason):
             # ``None`` until the usage comes (before, with or after the finish): merged
             # into the whole message, the figure wins over ``None``.

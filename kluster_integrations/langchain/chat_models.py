@@ -41,8 +41,9 @@ from kluster_integrations.core.tools import ToolCallingMode, check_mode, normali
 from kluster_integrations.core.transport import private_values
 from kluster_integrations.langchain._batch_api import BatchAPIMethods
 from kluster_integrations.langchain._connection import chat_model_defaults
+from kluster_integrations.langchain._errors import openai_errors
 from kluster_integrations.langchain._estimates import EstimateMethods
-from kluster_integrations.langchain._framework import chunk_timeout, input_messages, openai_errors
+from kluster_integrations.langchain._framework import chunk_timeout, input_messages
 from kluster_integrations.langchain._rate_limits import RateLimitFields
 from kluster_integrations.langchain._reasoning import history_with_reasoning
 from kluster_integrations.langchain._results import (

@@ -5,7 +5,8 @@ reads them.
 Each input (a list of ``ChatMessage``, or a string taken as one user message) is checked
 and made the request ``KlusterLLM.chat`` would send (``KlusterLLM._prepare``: the same
 message conversion, model kwargs and request preparation); each answer becomes the
-``ChatResponse`` ``chat`` returns. This module never imports ``KlusterLLM``.
+``ChatResponse`` ``chat`` returns, with the request's id in
+``additional_kwargs["custom_id"]``. This module never imports ``KlusterLLM``.
 
 Example::
 
@@ -131,9 +132,11 @@ class BatchAPIMethods:
         def request_for(messages: list[ChatMessage]) -> dict[str, Any]:
             return batch_body(llm._prepare(messages, kwargs, stream=False))
 
-        def result_from(body: dict[str, Any]) -> Any:
+        def result_from(body: dict[str, Any], custom_id: str) -> Any:
             answer = read_batch_answer(body, llm._reasoning_mode())
-            return chat_response(answer, llm.modalities or ["text"])
+            response = chat_response(answer, llm.modalities or ["text"])
+            response.additional_kwargs["custom_id"] = custom_id
+            return response
 
         return BatchCodec(request_for=request_for, result_from=result_from)
 

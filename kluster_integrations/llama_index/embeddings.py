@@ -123,7 +123,8 @@ class KlusterEmbedding(OpenAIEmbedding, RateLimitFields):
         check_batch_size(embed_batch_size, "embed_batch_size")
         model = kwargs.pop("model_name", None) or model  # to_dict() output names it model_name
         check_model(model, purpose="embeddings")
-        api_key, api_base = resolve_api_key(api_key), resolve_base_url(api_base)
+        api_key = resolve_api_key(api_key)
+        api_base = resolve_base_url(api_base, argument="api_base")
         with_guarded_clients(connection_defaults(kwargs), api_key, api_base)
         request_kwargs = dict(additional_kwargs or {})
         if dimensions is not None:

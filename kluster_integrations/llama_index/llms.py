@@ -197,7 +197,8 @@ class KlusterLLM(StructuredMethods, EstimateMethods, BatchAPIMethods, OpenAILike
                 ["kluster.ai serves chat completions only; leave is_chat_model at True."]
             )
         check_model(model, purpose="chat")
-        api_key, api_base = resolve_api_key(api_key), resolve_base_url(api_base)
+        api_key = resolve_api_key(api_key)
+        api_base = resolve_base_url(api_base, argument="api_base")
         with_guarded_clients(connection_defaults(kwargs), api_key, api_base)
         super().__init__(
             model=model,

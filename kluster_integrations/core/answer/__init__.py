@@ -46,6 +46,10 @@ from kluster_integrations.core.answer._readable import (
     readable_response,
     unreadable_answer,
 )
+from kluster_integrations.core.answer._setup_errors import (
+    base_url_of,
+    setup_errors,
+)
 from kluster_integrations.core.answer._streaming import (
     StreamGuard,
 )
@@ -61,6 +65,7 @@ __all__ = [
     "acomplete",
     "aparsed_create",
     "astream",
+    "base_url_of",
     "check_chat_chunk",
     "check_chat_completion",
     "checked_embedding_answer",
@@ -73,6 +78,7 @@ __all__ = [
     "readable_response",
     "reject_placeholder",
     "reject_placeholder_completion",
+    "setup_errors",
     "stream",
     "unreadable_answer",
 ]

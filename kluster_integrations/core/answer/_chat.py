@@ -10,8 +10,10 @@ a tool call, checked against its schema and handed over as that JSON alone
 (``ResponseFormatError`` when it does not match; such an answer is read whole even when
 streamed). A stream must end with a finish reason (``StreamGuard``). Each answer is priced
 as it arrives (``core.cost``: its ``Bill``, and every open ``track_cost`` block); a
-stream's usage comes with its last chunk, when the server sends it. The frameworks then
-convert the result as they convert any OpenAI answer.
+stream's usage comes with its last chunk, when the server sends it. The SDK's errors of
+the setup (nothing at the base URL, HTTP 401, 403, 404) are raised as errors that say what
+to fix (``_setup_errors``). The frameworks then convert the result as they convert any
+OpenAI answer.
 
 Sync and async share every step but the I/O: ``_exchange`` is a generator that yields the
 bodies to send and is sent the answers, and ``_StreamReader`` turns each streamed chunk into
@@ -38,6 +40,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from kluster_integrations.core.answer._checks import check_chat_chunk, check_chat_completion
 from kluster_integrations.core.answer._placeholder import reject_placeholder_completion
 from kluster_integrations.core.answer._readable import parsed_answer, readable_response
+from kluster_integrations.core.answer._setup_errors import setup_errors
 from kluster_integrations.core.answer._streaming import StreamGuard
 from kluster_integrations.core.cost import Bill, batch_window, charge_for, record
 from kluster_integrations.core.reasoning import (
@@ -138,7 +141,7 @@ def complete(completions: Any, prepared: PreparedRequest) -> ChatAnswer:
     flow = _exchange(prepared)
     body = next(flow)
     bill = Bill()
-    with readable_response():
+    with readable_response(), setup_errors(model=prepared.model, purpose="chat"):
         while True:
             raw = completions.with_raw_response.create(**body)
             answer = _charged(bill, prepared.model, parsed_answer(raw, CompletionParser))
@@ -153,7 +156,7 @@ async def acomplete(completions: Any, prepared: PreparedRequest) -> ChatAnswer:
     flow = _exchange(prepared)
     body = next(flow)
     bill = Bill()
-    with readable_response():
+    with readable_response(), setup_errors(model=prepared.model, purpose="chat"):
         while True:
             raw = await completions.with_raw_response.create(**body)
             answer = _charged(bill, prepared.model, parsed_answer(raw, CompletionParser))
@@ -234,7 +237,7 @@ def stream(completions: Any, prepared: PreparedRequest) -> ChunkStream:
     if prepared.read_whole:
         answer = complete(completions, prepared)
         return ChunkStream(_whole_as_chunks(answer), answer.headers, answer.bill)
-    with readable_response():
+    with readable_response(), setup_errors(model=prepared.model, purpose="chat"):
         raw = completions.with_raw_response.create(**prepared.body)
         upstream = parsed_answer(raw, Stream[ChunkParser])
     reader = _StreamReader(prepared)
@@ -256,7 +259,7 @@ async def astream(completions: Any, prepared: PreparedRequest) -> AsyncChunkStre
     if prepared.read_whole:
         answer = await acomplete(completions, prepared)
         return AsyncChunkStream(_as_async(_whole_as_chunks(answer)), answer.headers, answer.bill)
-    with readable_response():
+    with readable_response(), setup_errors(model=prepared.model, purpose="chat"):
         raw = await completions.with_raw_response.create(**prepared.body)
         upstream = parsed_answer(raw, AsyncStream[ChunkParser])
     reader = _StreamReader(prepared)

@@ -8,7 +8,8 @@ inputs', an index is missing or repeated, or a vector's dimension is not the mod
 (``core.contract.EMBEDDING_DIMENSIONS_BY_MODEL``; other models: all the same length). An
 answer that is not an embedding list at all, or a vector that is not finite numbers
 (``null``, text, ``true``, NaN, infinity, broken base64), is ``MalformedResponseError``
-naming the vector's index.
+naming the vector's index. The SDK's errors of the setup (nothing at the base URL, HTTP
+401, 403, 404) are raised as errors that say what to fix (``_setup_errors``).
 
 Vectors travel as base64 unless ``encoding_format`` says otherwise, as the openai SDK would
 send them; they are decoded here rather than in the SDK, so a broken one is named too, and
@@ -35,6 +36,7 @@ from typing import Any, TypeVar
 from openai.types import CreateEmbeddingResponse
 
 from kluster_integrations.core.answer._readable import parsed_answer
+from kluster_integrations.core.answer._setup_errors import setup_errors
 from kluster_integrations.core.contract import EMBEDDING_DIMENSIONS_BY_MODEL
 from kluster_integrations.core.cost import Charge, charge_for, record
 from kluster_integrations.core.errors import (
@@ -241,11 +243,13 @@ class CheckedEmbeddings:
         raw_create = self._embeddings.with_raw_response.create
         if inspect.iscoroutinefunction(self._embeddings.create):
             return self._checked_later(raw_create(input=input, model=model, **kwargs), check)
-        return check.built(raw_create(input=input, model=model, **kwargs))
+        with setup_errors(model=model, purpose="embeddings"):
+            return check.built(raw_create(input=input, model=model, **kwargs))
 
     @staticmethod
     async def _checked_later(raw: Awaitable[Any], check: _AnswerCheck) -> Any:
-        return check.built(await raw)
+        with setup_errors(model=check.model, purpose="embeddings"):
+            return check.built(await raw)
 
 
 @dataclass(frozen=True)

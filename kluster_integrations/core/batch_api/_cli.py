@@ -18,7 +18,8 @@ window price (``null`` when unknown), or ``{"index", "custom_id", "error"}``; it
 when some lines of the batch's files were missing, repeated or unreadable. ``status`` and
 ``wait`` of a finished job add ``cost``: USD at the window's prices beside the same tokens
 real-time (``KlusterBatch.cost``). ``files`` saves the raw files as
-``FOLDER/batch-<n>-<input|output|error>.jsonl``.
+``FOLDER/batch-<n>-<input|output|error>.jsonl``. ``cancel`` on a job that has already
+finished prints its status, says on stderr that nothing was cancelled and exits 1.
 
 Nothing is written but stdout, stderr and the folder ``files --to`` names. Every error is
 one line on stderr (``error: ...``, no traceback) and exit status 1; so is a ``results``
@@ -46,7 +47,7 @@ import openai
 from kluster_integrations.core.batch_api._job import KlusterBatch
 from kluster_integrations.core.batch_api._status import BatchStatus
 from kluster_integrations.core.batch_api._submit import attach
-from kluster_integrations.core.contract import DEFAULT_MAX_RETRIES
+from kluster_integrations.core.contract import BATCH_FINAL_STATUSES, DEFAULT_MAX_RETRIES
 from kluster_integrations.core.cost import BatchCost
 from kluster_integrations.core.errors import BatchOutputLineError, KlusterError
 from kluster_integrations.core.transport import (
@@ -55,6 +56,8 @@ from kluster_integrations.core.transport import (
     resolve_base_url,
 )
 
+#: Statuses of a batch that ``cancel`` leaves alone.
+_NOT_CANCELLABLE = frozenset({*BATCH_FINAL_STATUSES, "cancelling"})
 #: Unreadable results named in the summary line (the rest are counted).
 _BAD_SHOWN = 5
 #: A surrogate code point (only ever lone in a ``str`` from JSON): no encoding can write it.
@@ -130,7 +133,7 @@ def main(
                 ),
             )
         elif args.command == "cancel":
-            _print(out, _status(job, job.cancel()))
+            return _cancel(job, out, err)
         elif args.command == "files":
             for path in job.download_files(args.to):
                 out.write(f"{path}\n")
@@ -141,6 +144,18 @@ def main(
     except (KlusterError, openai.OpenAIError, httpx.HTTPError, OSError, UnicodeError) as error:
         _report(err, str(error) or type(error).__name__)
         return 1
+    return 0
+
+
+def _cancel(job: KlusterBatch, out: TextIO, err: TextIO) -> int:
+    """Cancel what still runs and print the status; a job already finished is reported as
+    nothing cancelled (exit status 1)."""
+    state = job.status()
+    if all(batch.status in _NOT_CANCELLABLE for batch in state.batches):
+        _print(out, _status(job, state))
+        _report(err, f"batch {job.id} is already {state.status}: nothing was cancelled.")
+        return 1
+    _print(out, _status(job, job.cancel()))
     return 0
 
 

@@ -3,14 +3,15 @@
 Each adapter's model builds one from its own request building and answer reading. The
 engine (``submit_inputs``, ``asubmit_inputs``; ``attach`` with ``convert=result_from``)
 calls ``request_for`` once per input, lazily as the batch file is written, and
-``result_from`` once per answer body as results are collected. So neither the engine nor
-an adapter's batch glue imports a model class: the model imports them, one way.
+``result_from`` once per answer body (with its request's ``custom_id``, which the result
+carries where the framework has room for it) as results are collected. So neither the
+engine nor an adapter's batch glue imports a model class: the model imports them, one way.
 
 Example::
 
     codec = BatchCodec(
         request_for=lambda text: {"model": MODEL, "messages": [{"role": "user", "content": text}]},
-        result_from=lambda body: body["choices"][0]["message"]["content"],
+        result_from=lambda body, custom_id: body["choices"][0]["message"]["content"],
     )
     job = submit_inputs(client, ["Hi", "Bonjour"], codec)
     job.wait()
@@ -30,10 +31,11 @@ from kluster_integrations.core.request import PreparedRequest
 @dataclass(frozen=True)
 class BatchCodec:
     """One adapter's batch requests and results: an input to the request body a real-time
-    call would send, and an answer body to what a real-time call would return."""
+    call would send, and an answer body (with its request's ``custom_id``) to what a
+    real-time call would return."""
 
     request_for: Callable[[Any], dict[str, Any]]
-    result_from: Callable[[dict[str, Any]], Any]
+    result_from: Callable[[dict[str, Any], str], Any]
 
 
 def batch_body(prepared: PreparedRequest) -> dict[str, Any]:

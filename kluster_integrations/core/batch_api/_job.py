@@ -3,14 +3,16 @@
 A job is one or more kluster batches (a large job is split at 100 MB or a request cap);
 its ``id`` is the batch id, or the batch ids joined by ``+``. It can be re-attached from
 another process with that id. ``convert`` turns each chat completion into what the
-adapter returns (an ``AIMessage``, a ``ChatResponse``, a parsed object); without it the
-results are the chat-completion dicts.
+adapter returns (an ``AIMessage``, a ``ChatResponse``, a parsed object), given the
+request's ``custom_id`` too; without it the results are the chat-completion dicts.
 
 Example::
 
-    job = llm.submit_batch(["Hi", "Bonjour"])
+    job = llm.submit_batch(["Hi", "Bonjour"], custom_ids=["greet-en", "greet-fr"])
     job.wait(poll_interval=5)            # tqdm progress bar, completed / total
     answers = job.results()              # input order
+    job.custom_ids                       # ["greet-en", "greet-fr"], submission order
+    job.results_by_id()["greet-fr"]      # the same answers, by custom_id
     # in async code ("await" is a keyword, hence async_wait):
     await job.async_wait(); answers = await job.aresults()
     job.cost().total_usd                 # USD at the completion window's prices
@@ -88,7 +90,7 @@ class KlusterBatch:
         *,
         custom_ids: Sequence[list[str] | None] | None = None,
         async_client: openai.AsyncOpenAI | None = None,
-        convert: Callable[[dict[str, Any]], Any] | None = None,
+        convert: Callable[[dict[str, Any], str], Any] | None = None,
     ) -> None:
         self._client = client
         self._async_client = async_client
@@ -110,6 +112,15 @@ class KlusterBatch:
     def batch_ids(self) -> list[str]:
         """The kluster batch ids this job spans."""
         return list(self._batch_ids)
+
+    @property
+    def custom_ids(self) -> list[str]:
+        """Every request's ``custom_id``, in submission order (the order of ``results()``).
+        Known from submitting, or once results were read; otherwise (a re-attached job)
+        read once from the job's input files, which this downloads."""
+        if any(ids is None for ids in self._custom_ids):
+            self._read_input_ids(self.status())
+        return [custom_id for ids in self._custom_ids if ids is not None for custom_id in ids]
 
     def __repr__(self) -> str:
         return f"KlusterBatch(id={self.id!r})"
@@ -281,6 +292,21 @@ class KlusterBatch:
                     counter.add(item.body, window)
         return counter.result()
 
+    def results_by_id(
+        self, *, return_exceptions: bool = False, wait: bool = False
+    ) -> dict[str, Any]:
+        """``results()`` keyed by each request's ``custom_id``, in submission order (the
+        arguments as for ``results``); nothing is downloaded twice."""
+        results = self.results(return_exceptions=return_exceptions, wait=wait)
+        return dict(zip(self.custom_ids, results, strict=True))
+
+    async def aresults_by_id(
+        self, *, return_exceptions: bool = False, wait: bool = False
+    ) -> dict[str, Any]:
+        """``results_by_id`` for async code."""
+        results = await self.aresults(return_exceptions=return_exceptions, wait=wait)
+        return dict(zip(self.custom_ids, results, strict=True))
+
     def iter_results(self, *, return_exceptions: bool = True) -> Iterator[Any]:
         """``results`` one at a time, in input order, without holding them all; a failed
         item is yielded as its error (or raised, with ``return_exceptions=False``)."""
@@ -340,6 +366,18 @@ class KlusterBatch:
                 batch_id=state.batches[file.batch_number].id,
             )
 
+    def _read_input_ids(self, state: BatchStatus) -> None:
+        """The custom ids of the batches whose ids are not known, from their input files."""
+        need_input = [ids is None for ids in self._custom_ids]
+        files = [f for f in batch_files(self.id, state.batches, need_input) if f.kind == "input"]
+        with tempfile.TemporaryDirectory(prefix="kluster-batch-") as tmp:
+            folder = Path(tmp)
+            self._fetch(state, files, folder)
+            for file in files:
+                self._custom_ids[file.batch_number] = read_custom_ids(
+                    folder / file.name, self.max_line_bytes
+                )
+
     def _require_done(self, state: BatchStatus) -> None:
         if not state.done:
             raise BatchNotFinishedError(self.id, state.status)
@@ -383,7 +421,7 @@ class KlusterBatch:
             return item.body
         try:
             with priced_as_batch(window):
-                return self._convert(item.body)
+                return self._convert(item.body, item.custom_id)
         except Exception as err:  # an answer the adapter cannot read is that item's error
             failure = BatchItemError(
                 item.custom_id,

@@ -116,6 +116,7 @@ class Poller:
         self.timeout = timeout
         self.progress = progress
         self.bar: Any = None
+        self.first_done: int | None = None  # requests done at the first status seen
         self.status: str | None = None  # the last one seen
         self.failures = 0  # failed status requests in a row
         self.failing_since: float | None = None
@@ -186,14 +187,18 @@ class Poller:
         )
 
     def _show(self, state: BatchStatus) -> None:
+        """Draw ``state`` (the final one is drawn once, by ``close``). The rate counts the
+        requests done since the first status seen, over the wall time since then."""
         if not self.progress:
             return
+        done = state.completed + state.failed
         bar = self._bar(state.total)
+        if self.first_done is None:
+            self.first_done = bar.initial = done  # tqdm's rate: (n - initial) / elapsed
         if state.total and bar.total != state.total:
             bar.total = state.total
-        bar.n = state.completed + state.failed
-        bar.set_postfix(status=state.status, failed=state.failed, refresh=False)
-        bar.refresh()
+        bar.n = done
+        bar.set_postfix({"failed": state.failed, "status": state.status}, refresh=not state.done)
 
     def _show_retry(self, error: BaseException) -> None:
         if not self.progress:

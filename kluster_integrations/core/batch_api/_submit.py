@@ -44,7 +44,8 @@ from kluster_integrations.core.rate_limits import account_of
 
 #: Prefix of the ``custom_id``\ s made when none are given: ``request-0``, ``request-1``...
 DEFAULT_ID_PREFIX = "request"
-Converter = Callable[[dict[str, Any]], Any]
+#: Makes an answer body (given with its request's ``custom_id``) what the adapter returns.
+Converter = Callable[[dict[str, Any], str], Any]
 
 
 def check_completion_window(window: Any) -> str:

@@ -27,6 +27,7 @@ from kluster_integrations.core.models._catalog import (
     merge_catalog,
     model_from_listing,
     reset_catalog,
+    similar_models,
     use_catalog,
 )
 from kluster_integrations.core.models._listing import (
@@ -70,6 +71,7 @@ __all__ = [
     "reset_catalog",
     "reset_prices",
     "set_price",
+    "similar_models",
     "tool_models",
     "use_catalog",
     "use_live_prices",

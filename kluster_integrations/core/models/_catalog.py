@@ -21,6 +21,7 @@ Reading the live list (``GET /v1/models?extended=true``) through the openai SDK:
 
 from __future__ import annotations
 
+import difflib
 import threading
 import warnings
 from collections.abc import Iterable, Mapping
@@ -114,6 +115,38 @@ def check_model(
             "model is BAAI/bge-m3."
         )
     return info
+
+
+#: How alike (difflib's ratio, 0 to 1) an id must be to a catalog id to be suggested.
+_SIMILAR_ENOUGH = 0.6
+#: The score of a catalog id that holds the id asked for (``qwen3``, ``Llama-3.3-70B``).
+_CONTAINED = 0.9
+
+
+def similar_models(
+    model_id: str, *, purpose: Literal["chat", "embeddings"], limit: int = 3
+) -> list[str]:
+    """The catalog's ids of ``purpose`` closest to ``model_id`` (a typo, a short name, a
+    wrong case), closest first; compared whole and without the ``owner/`` part, and an id
+    that holds ``model_id`` counts as close.
+
+    >>> similar_models("Meta-Llama-3.3-70B-Instruct-Turbo", purpose="chat")[0]
+    'klusterai/Meta-Llama-3.3-70B-Instruct-Turbo'
+    """
+    wanted = model_id.lower()
+    scores = []
+    for info in current_catalog().values():
+        if info.is_chat != (purpose == "chat") or info.id == model_id:
+            continue
+        name = info.id.lower()
+        score = max(
+            difflib.SequenceMatcher(None, wanted, name).ratio(),
+            difflib.SequenceMatcher(None, wanted, name.rsplit("/", 1)[-1]).ratio(),
+            _CONTAINED if len(wanted) >= 3 and wanted in name else 0.0,
+        )
+        if score >= _SIMILAR_ENOUGH:
+            scores.append((-score, info.id))
+    return [model for _, model in sorted(scores)[:limit]]
 
 
 #: Capabilities a field of the listing decides; ``tags`` decide the others.

@@ -8,6 +8,10 @@ Example::
     options = connection_defaults({})   # the timeout, retries and guarded clients every class uses
 """
 
+from kluster_integrations.core.transport._base_url import (
+    ends_in_v1,
+    is_local_host,
+)
 from kluster_integrations.core.transport._config import (
     resolve_api_key,
     resolve_base_url,
@@ -39,6 +43,7 @@ from kluster_integrations.core.transport._http import (
 )
 from kluster_integrations.core.transport._key_masking import (
     KeyForms,
+    key_hint,
     mask_error_fields,
     mask_key,
     masked_start,
@@ -46,6 +51,11 @@ from kluster_integrations.core.transport._key_masking import (
 )
 from kluster_integrations.core.transport._log_masking import (
     KeyMaskingFilter,
+)
+from kluster_integrations.core.transport._origins import (
+    Source,
+    key_source,
+    url_source,
 )
 from kluster_integrations.core.transport._rate_limited import (
     AsyncRateLimitedTransport,
@@ -76,15 +86,20 @@ __all__ = [
     "KeyMaskingFilter",
     "LoopLocalAsyncTransport",
     "RateLimitedTransport",
+    "Source",
     "build_answer",
     "call_scope",
     "connection_defaults",
     "content_decoder",
     "deadline_cap",
+    "ends_in_v1",
     "guard_options",
     "guarded_async_http_client",
     "guarded_http_clients",
     "guarded_sync_http_client",
+    "is_local_host",
+    "key_hint",
+    "key_source",
     "mask_error_fields",
     "mask_key",
     "masked_excerpt",
@@ -99,5 +114,6 @@ __all__ = [
     "resolve_api_key",
     "resolve_base_url",
     "retry_after",
+    "url_source",
     "with_guarded_http_clients",
 ]

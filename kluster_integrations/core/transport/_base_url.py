@@ -35,16 +35,16 @@ def checked_base_url(url: str, *, stacklevel: int = 3) -> str:
     path = parts.path.rstrip("/")
     if host in KLUSTER_HOSTS and not path:
         return url.rstrip("/") + "/v1"
-    if path.split("/")[-1] != "v1":
+    if not ends_in_v1(url):
         _warn_once(
             url,
             "path",
             f"The base URL {url!r} does not end in /v1; kluster.ai and "
             "its emulator serve /v1/chat/completions, so requests will probably get "
-            "404 (reported as an unknown model). Use e.g. https://api.kluster.ai/v1.",
+            "404 (the path is wrong, not the model). Use e.g. https://api.kluster.ai/v1.",
             stacklevel,
         )
-    if parts.scheme == "http" and not (host in _LOCAL_HOSTS or host.endswith(".localhost")):
+    if parts.scheme == "http" and not is_local_host(host):
         _warn_once(
             url,
             "http",
@@ -53,6 +53,17 @@ def checked_base_url(url: str, *, stacklevel: int = 3) -> str:
             stacklevel,
         )
     return url
+
+
+def ends_in_v1(url: str) -> bool:
+    """True when the path of ``url`` ends in ``/v1``, where OpenAI-compatible APIs live."""
+    return urlsplit(url).path.rstrip("/").split("/")[-1] == "v1"
+
+
+def is_local_host(host: str) -> bool:
+    """True for a host name or address of this machine (``localhost``, ``127.0.0.1``...)."""
+    host = host.lower()
+    return host in _LOCAL_HOSTS or host.endswith(".localhost")
 
 
 def _warn_once(url: str, problem: str, message: str, stacklevel: int) -> None:

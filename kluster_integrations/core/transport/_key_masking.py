@@ -231,3 +231,23 @@ def remember_key(key: str) -> None:
 def remembered_keys() -> tuple[str, ...]:
     """The keys ``remember_key`` holds, oldest first."""
     return _remembered
+
+
+#: Keys at least this long are shown by their last ``_HINT_CHARS`` characters in errors;
+#: shorter ones not at all.
+_HINT_MIN_LENGTH = 16
+_HINT_CHARS = 4
+
+
+def key_hint(key: str | None) -> str:
+    """How an error names a key without showing it: ``***`` and its last four characters
+    when it is long enough that they give nothing away, else ``***``.
+
+    >>> key_hint("kl-SECRET-5f0e1d2c3b4a")
+    '***3b4a'
+    >>> key_hint("short-key")
+    '***'
+    """
+    if not key or len(key) < _HINT_MIN_LENGTH:
+        return MASK
+    return MASK + key[-_HINT_CHARS:]

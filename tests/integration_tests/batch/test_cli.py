@@ -104,3 +104,15 @@ def test_a_lone_surrogate_in_a_result_is_printed_escaped(kluster_env, kluster_ba
     [row] = stdout.buffer.getvalue().decode(encoding).splitlines()
     assert (code, err.getvalue()) == (0, "")
     assert json.loads(row)["response"]["choices"][0]["message"]["content"] == "é \ud800"
+
+
+def test_cancel_on_a_finished_job_says_nothing_was_cancelled_and_exits_1(
+    kluster_env, kluster_batches
+):
+    job = ChatKluster().submit_batch(["a", "b"])
+    job.wait(poll_interval=0.01, progress=False)
+    kluster_env.reset()
+    code, [status], err = run("cancel", job.id)
+    assert code == 1 and status["status"] == "completed"
+    assert err == f"error: batch {job.id} is already completed: nothing was cancelled.\n"
+    assert {r.method for r in kluster_env.requests} == {"GET"}  # no cancel was posted

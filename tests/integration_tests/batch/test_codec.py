@@ -22,8 +22,8 @@ def ask(text: str) -> dict:
     return {"model": DEFAULT_CHAT_MODEL, "messages": [{"role": "user", "content": text}]}
 
 
-def reply(body: dict) -> tuple[str, str]:
-    return body["id"], body["choices"][0]["message"]["content"]
+def reply(body: dict, custom_id: str) -> tuple[str, str, str]:
+    return custom_id, body["id"], body["choices"][0]["message"]["content"]
 
 
 CODEC = BatchCodec(request_for=ask, result_from=reply)
@@ -48,8 +48,11 @@ def test_each_input_is_sent_as_its_request_and_read_back_as_its_result(
 
     assert ran(kluster_env) == [ask("one"), ask("two")]
     results = job.results()
-    assert [text[-6:] for _, text in results] == ['"one".', '"two".']
-    assert all(answer_id.startswith("chatcmpl") for answer_id, _ in results)
+    assert [(custom_id, text[-6:]) for custom_id, _, text in results] == [
+        ("request-0", '"one".'),
+        ("request-1", '"two".'),
+    ]
+    assert all(answer_id.startswith("chatcmpl") for _, answer_id, _ in results)
     assert attach(client, job.id, convert=CODEC.result_from).results() == results
 
 
@@ -58,7 +61,7 @@ async def test_async_submit_goes_through_the_codec(kluster_env, kluster_batches)
     job = await asubmit_inputs(client, async_client, ["three"], CODEC)
     await job.async_wait(**FAST)
     assert ran(kluster_env) == [ask("three")]
-    assert [text[-8:] for _, text in await job.aresults()] == ['"three".']
+    assert [text[-8:] for _, _, text in await job.aresults()] == ['"three".']
 
 
 def test_an_input_the_codec_refuses_stops_the_job_before_anything_is_sent(

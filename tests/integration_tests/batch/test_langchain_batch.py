@@ -97,7 +97,8 @@ def test_submit_wait_results_in_input_order_with_metadata(kluster_env, kluster_b
     real_time = llm.invoke(texts[0])
     assert results[0].usage_metadata == real_time.usage_metadata
     assert results[0].usage_metadata["input_tokens"] > 0
-    assert results[0].response_metadata.keys() == real_time.response_metadata.keys()
+    assert results[0].response_metadata.keys() == {*real_time.response_metadata, "custom_id"}
+    assert results[0].response_metadata["custom_id"] == "request-0"
     assert results[0].response_metadata["model_name"] == llm.model_name
     assert results[0].response_metadata["finish_reason"] == "stop"
     assert results[0].id.startswith("chatcmpl-")

@@ -66,7 +66,10 @@ def test_submit_wait_results_as_chat_responses_in_order(kluster_env, kluster_bat
     real_time = llm.chat([ChatMessage(role="user", content=texts[0])])
     batch_cost = results[0].additional_kwargs.pop("cost_usd")  # at the 24h price
     assert batch_cost == pytest.approx(real_time.additional_kwargs.pop("cost_usd") * 0.20 / 0.70)
-    assert results[0].additional_kwargs == real_time.additional_kwargs
+    assert results[0].additional_kwargs == {
+        **real_time.additional_kwargs,
+        "custom_id": "request-0",
+    }
     assert results[0].additional_kwargs["prompt_tokens"] > 0
     assert results[0].raw.id.startswith("chatcmpl-")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import openai
 import pytest
@@ -13,6 +14,7 @@ from kluster_integrations.core.contract import (
     UNSUPPORTED_PARAMETERS,
 )
 from kluster_integrations.core.tools import schema_instruction
+from kluster_integrations.emulator._refusals import contract_violations
 
 #: A text-only model without native tools: the strictest contract.
 MODEL = "mistralai/Mistral-Nemo-Instruct-2407"
@@ -281,3 +283,27 @@ async def test_async_and_async_stream(aclient, kluster_emulator):
 async def test_async_rejects_refused_fields(aclient):
     with pytest.raises(openai.BadRequestError):
         await aclient.chat.completions.create(model=MODEL, messages=HELLO, tools=[])
+
+
+def test_the_400_names_each_refused_field_and_reason_once(client):
+    body = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": "x", "name": "a"}, *HELLO],
+        "tools": [],
+        "tool_choice": "none",
+        "parallel_tool_calls": True,
+    }
+    with pytest.raises(openai.BadRequestError) as info:
+        client.chat.completions.create(**body)
+    message = info.value.body["message"]
+    words = re.findall(r"[\w.\[\]]+", message)
+    violations = contract_violations(body)
+    assert {name for name, _ in violations} == {
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "messages[0].name",
+    }
+    for name, reason in violations:
+        assert words.count(name) == 1, (name, message)
+        assert message.count(reason) == 1, (reason, message)

@@ -41,8 +41,10 @@ def both(emulator: KlusterEmulator, model: str, tools: bool) -> tuple[Any, Any]:
 
 def fields(message: BaseMessage) -> dict[str, Any]:
     assert isinstance(message, AIMessage)
-    # ``cost_usd`` is ChatKluster's own addition (tests/integration_tests/langchain/test_cost.py)
-    metadata = {k: v for k, v in message.response_metadata.items() if k not in ("id", "cost_usd")}
+    # the id differs per request; the provider is "kluster" (test_model_provider.py); cost_usd
+    # is ChatKluster's own addition (tests/integration_tests/langchain/test_cost.py)
+    dropped = ("id", "model_provider", "cost_usd")
+    metadata = {k: v for k, v in message.response_metadata.items() if k not in dropped}
     return {
         "content": message.content,
         "additional_kwargs": message.additional_kwargs,
