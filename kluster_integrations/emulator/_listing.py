@@ -1,13 +1,14 @@
 """The emulator's ``GET /v1/models`` entries, extended ones as kluster's OpenAPI schema of
 June 2025 describes them: capabilities, token limits, ``pricing`` (USD per token, from the
-contract's price table; a model without known prices has no ``pricing``) and ``limits``
-(``LISTED_LIMITS``: the emulator's own account, whose concurrency is the contract's).
+contract's price table; a model without known prices has no ``pricing``). ``limits`` are
+listed only while the emulator enforces some (``set_rate_limits``; the app adds them): it
+states no made-up account limits.
 
 Example::
 
     >>> entry = model_entry(KNOWN_MODELS["BAAI/bge-m3"], extended=True)
-    >>> entry["pricing"]["realtime"], entry["limits"]["request_limit_time_unit"]
-    ({'input': 2e-08, 'output': None}, 'minute')
+    >>> entry["pricing"]["realtime"], "limits" in entry
+    ({'input': 2e-08, 'output': None}, False)
 """
 
 from __future__ import annotations
@@ -15,22 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 from kluster_integrations.core.contract import (
-    CONCURRENT_REQUEST_LIMIT,
     KNOWN_MODELS,
     KNOWN_PRICES,
     ModelInfo,
     TokenPrice,
 )
 
-__all__ = ["KNOWN_MODELS", "LISTED_LIMITS", "model_entry"]
-
-#: The emulator's account limits, as the list reports them (it enforces none of them).
-LISTED_LIMITS = {
-    "concurrent_requests": CONCURRENT_REQUEST_LIMIT,
-    "request_limit": 600,
-    "request_limit_time_unit": "minute",
-    "max_async_queue_size": 100_000,
-}
+__all__ = ["KNOWN_MODELS", "model_entry"]
 
 
 def _price(price: TokenPrice) -> dict[str, float | None]:
@@ -66,7 +58,6 @@ def model_entry(info: ModelInfo, extended: bool) -> dict[str, Any]:
                 "tools_supported": info.supports("tools"),
                 "reasoning_model": "yes" if info.supports("reasoning") else "no",
                 "tags": sorted(info.capabilities - {"reasoning", "embeddings", "tools"}),
-                "limits": dict(LISTED_LIMITS),
             }
         )
         pricing = _pricing(info.id)

@@ -55,9 +55,10 @@ def test_the_emulator_lists_prices_and_limits_as_the_schema_has_them(
     entry = listing[LLAMA_70B]
     assert entry["pricing"]["realtime"] == {"input": 0.70 / 1e6, "output": 0.70 / 1e6}
     assert set(entry["pricing"]["asynchronous"]) == {"24h", "48h", "72h"}
-    assert set(entry["limits"]) == {
+    assert "limits" not in entry  # no made-up account limits while none are enforced
+    kluster_emulator.set_rate_limits(requests_per_minute=600, max_concurrent=5)
+    assert set(extended_listing(kluster_emulator)[LLAMA_70B]["limits"]) >= {
         "concurrent_requests",
-        "max_async_queue_size",
         "request_limit",
         "request_limit_time_unit",
     }
@@ -114,6 +115,7 @@ def test_refresh_catalog_takes_a_key_and_url_of_its_own(
 ) -> None:
     monkeypatch.delenv("KLUSTER_API_KEY", raising=False)
     monkeypatch.delenv("KLUSTER_BASE_URL", raising=False)
+    kluster_emulator.set_rate_limits(requests_per_minute=600, max_concurrent=5)
     catalog = refresh_catalog(api_key=EMULATOR_API_KEY, base_url=kluster_emulator.base_url)
     assert catalog[LLAMA_70B].limits is not None
     assert len(kluster_emulator.requests) == 1
@@ -125,6 +127,7 @@ def test_refresh_capabilities_keeps_working_and_now_loads_prices_too(
     kluster_emulator.settings.listing_changes = {
         LLAMA_70B: {"pricing": {"realtime": {"input": 2e-6, "output": 2e-6}}}
     }
+    kluster_emulator.set_rate_limits(requests_per_minute=600, max_concurrent=5)
     client = openai.OpenAI(base_url=kluster_emulator.base_url, api_key=EMULATOR_API_KEY)
     refresh_capabilities(client)
     assert price_of(LLAMA_70B).in_millions() == (2.0, 2.0)
