@@ -31,10 +31,10 @@ checks each name and signature:
   ``ChatOpenAI`` makes it (called as the model's own methods);
 - ``langchain_openai.chat_models._client_utils._astream_with_chunk_timeout(source,
   timeout, *, model_name)`` (langchain-openai 1.2 or so), in ``chunk_timeout``:
-  ``stream_chunk_timeout`` kept on async streams when the user set it (the package's own
-  ``stream_idle_timeout`` also sees a stream of keep-alives only, so the stock 120 s
-  default is not added); its wrapper takes any ``TimeoutError`` for its own, so the
-  package's own timeouts are raised as themselves again;
+  ``stream_chunk_timeout`` on async streams as ``ChatOpenAI`` applies it (default, environment
+  variable or field), measured between the server's own chunks (before prompted tools hold
+  any back); its wrapper takes any ``TimeoutError`` for its own, so the package's own
+  timeouts are raised as themselves again;
 - ``langchain_openai.chat_models.base._handle_openai_bad_request(error)`` and
   ``_handle_openai_api_error(error)`` (the second since langchain-openai 1.2 or so), in
   ``raise_as_chat_openai``: the SDK's errors raised as langchain-openai's own types, which
@@ -173,10 +173,11 @@ _handle_openai_api_error: Callable[[openai.APIError], None] | None = getattr(
 
 
 def chunk_timeout(model: BaseChatOpenAI, chunks: AsyncIterator[_T]) -> AsyncIterator[_T]:
-    """``chunks`` under langchain-openai's ``stream_chunk_timeout`` when the user set it."""
-    if _chunk_timeout_wrapper is None or "stream_chunk_timeout" not in model.model_fields_set:
-        return chunks
+    """The server's chunks under langchain-openai's ``stream_chunk_timeout`` (its default,
+    its environment variable or the field), as ``ChatOpenAI`` applies it."""
     timeout = getattr(model, "stream_chunk_timeout", None)
+    if _chunk_timeout_wrapper is None or not timeout:
+        return chunks
     return _own_timeouts(_chunk_timeout_wrapper(chunks, timeout, model_name=model.model_name))
 
 

@@ -65,7 +65,8 @@ def chat_result_of(model: Any, answers: Sequence[ChatAnswer]) -> ChatResult:
     it, with the thinking and the prompted calls that could not be used."""
     results = []
     for answer in answers:
-        info = {"headers": dict(answer.headers)} if model.include_response_headers else None
+        headers = model.include_response_headers and answer.headers  # none for Batch API lines
+        info = {"headers": dict(answer.headers)} if headers else None
         result = chat_result(model, answer.completion, info)
         for generation, choice in zip(result.generations, answer.completion.choices, strict=False):
             note_reasoning(generation.message, reasoning_field(choice.message))
@@ -121,7 +122,9 @@ class ChunkConverter:
             generation = self(chunk)
             if generation is not None:
                 if self.run_manager:
-                    self.run_manager.on_llm_new_token(generation.text, chunk=generation)
+                    self.run_manager.on_llm_new_token(
+                        generation.text, chunk=generation, logprobs=_logprobs(generation)
+                    )
                 yield generation
 
     async def agenerations(self, chunks: AsyncIterable[Any]) -> AsyncIterator[ChatGenerationChunk]:
@@ -130,5 +133,12 @@ class ChunkConverter:
             generation = self(chunk)
             if generation is not None:
                 if self.run_manager:
-                    await self.run_manager.on_llm_new_token(generation.text, chunk=generation)
+                    await self.run_manager.on_llm_new_token(
+                        generation.text, chunk=generation, logprobs=_logprobs(generation)
+                    )
                 yield generation
+
+
+def _logprobs(generation: ChatGenerationChunk) -> Any:
+    """What ``ChatOpenAI`` hands ``on_llm_new_token`` as ``logprobs``."""
+    return (generation.generation_info or {}).get("logprobs")

@@ -286,9 +286,11 @@ class ChatKluster(EstimateMethods, BatchAPIMethods, ChatOpenAI, RateLimitFields)
         kwargs.pop("stream_usage", None)
         prepared = self._prepare(messages, stop, {**kwargs, "stream": True})
         with openai_errors():
-            chunks = await astream(self.async_client, prepared)
+            chunks = await astream(
+                self.async_client, prepared, watch=lambda upstream: chunk_timeout(self, upstream)
+            )
             converter = ChunkConverter(self, chunks, run_manager)
-            async for generation in converter.agenerations(chunk_timeout(self, chunks.chunks)):
+            async for generation in converter.agenerations(chunks.chunks):
                 yield generation
 
     # --- tools and structured output ---

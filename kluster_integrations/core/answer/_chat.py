@@ -30,7 +30,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -166,6 +166,10 @@ async def acomplete(completions: Any, prepared: PreparedRequest) -> ChatAnswer:
                 return replace(done.value, headers=raw.headers, bill=bill)
 
 
+#: Wraps a stream's chunks from the server as they arrive (e.g. a timeout between them).
+Watch = Callable[[AsyncIterator[Any]], AsyncIterator[Any]]
+
+
 class _StreamReader:
     """One stream's chunks checked, read back as tool calls, their thinking moved, priced
     from the usage its last chunk carries (recorded once, when the stream ends)."""
@@ -254,8 +258,11 @@ def _read_stream(upstream: Any, reader: _StreamReader) -> Iterator[ChatCompletio
         upstream.close()
 
 
-async def astream(completions: Any, prepared: PreparedRequest) -> AsyncChunkStream:
-    """The async form of ``stream``."""
+async def astream(
+    completions: Any, prepared: PreparedRequest, *, watch: Watch | None = None
+) -> AsyncChunkStream:
+    """The async form of ``stream``; ``watch`` wraps the server's own chunks as they
+    arrive (LangChain's ``stream_chunk_timeout`` measures the gaps between them)."""
     if prepared.read_whole:
         answer = await acomplete(completions, prepared)
         return AsyncChunkStream(_as_async(_whole_as_chunks(answer)), answer.headers, answer.bill)
@@ -263,13 +270,15 @@ async def astream(completions: Any, prepared: PreparedRequest) -> AsyncChunkStre
         raw = await completions.with_raw_response.create(**prepared.body)
         upstream = parsed_answer(raw, AsyncStream[ChunkParser])
     reader = _StreamReader(prepared)
-    return AsyncChunkStream(_aread_stream(upstream, reader), raw.headers, reader.bill)
+    return AsyncChunkStream(_aread_stream(upstream, reader, watch), raw.headers, reader.bill)
 
 
-async def _aread_stream(upstream: Any, reader: _StreamReader) -> AsyncIterator[ChatCompletionChunk]:
+async def _aread_stream(
+    upstream: Any, reader: _StreamReader, watch: Watch | None = None
+) -> AsyncIterator[ChatCompletionChunk]:
     try:
         with reader.guard.reading():
-            async for chunk in upstream:
+            async for chunk in watch(upstream) if watch is not None else upstream:
                 for out in reader.feed(chunk):
                     yield out
         for out in reader.finish():

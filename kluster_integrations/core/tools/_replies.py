@@ -31,6 +31,7 @@ from typing import Any
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from kluster_integrations.core.errors import ToolCallRequiredError
+from kluster_integrations.core.reasoning import REASONING_FIELDS, reasoning_field
 from kluster_integrations.core.tools._calling import PromptedTools
 from kluster_integrations.core.tools._protocol import (
     ParsedCall,
@@ -180,10 +181,13 @@ class PromptedStream:
             self._finish = choice.finish_reason
         delta = choice.delta
         shown = self._reader.feed(delta.content or "")
-        if shown or delta.role:
+        thinking = reasoning_field(delta)
+        if shown or delta.role or thinking:
             out: dict[str, Any] = {"content": shown}
             if delta.role:
                 out["role"] = delta.role
+            if thinking:
+                out[REASONING_FIELDS[0]] = thinking
             yield self._maker.make(out)
 
     def finish(self) -> Iterator[ChatCompletionChunk]:
