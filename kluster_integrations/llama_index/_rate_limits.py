@@ -1,4 +1,5 @@
-"""The rate-limit options of ``KlusterLLM`` and ``KlusterEmbedding``, as fields.
+"""The rate-limit and answer-guard options of ``KlusterLLM`` and ``KlusterEmbedding``, as
+fields.
 
 They are checked and put to work by ``_connection`` (``core.transport``, then
 ``core.rate_limits``): the account's limiter bounds each HTTP request, retries included.
@@ -37,4 +38,23 @@ class RateLimitFields(BaseModel):
     def __init__(self, **data: Any) -> None:
         # The framework's class (untyped) takes the other arguments; without this, type
         # checkers would see only these three fields in the classes' constructors.
+        super().__init__(**data)
+
+
+class GuardFields(BaseModel):
+    """The answer guards' options (``core.transport``), mixed into the LlamaIndex classes."""
+
+    deadline: float | None = Field(
+        default=None,
+        description="Seconds the whole call may take, retries included (None: "
+        "the contract's default for non-streamed calls, no limit for streams).",
+    )
+    stream_idle_timeout: float | None = Field(
+        default=None, description="Seconds a stream may go without a data event (None: timeout)."
+    )
+    max_response_bytes: int | None = Field(
+        default=None, description="Cap on an answer's decoded size (None: the contract's default)."
+    )
+
+    def __init__(self, **data: Any) -> None:
         super().__init__(**data)

@@ -41,14 +41,14 @@ from kluster_integrations.core.transport import (
 )
 from kluster_integrations.llama_index._connection import with_guarded_clients
 from kluster_integrations.llama_index._cost import announce_embeddings
-from kluster_integrations.llama_index._rate_limits import RateLimitFields
+from kluster_integrations.llama_index._rate_limits import GuardFields, RateLimitFields
 
 __all__ = ["KlusterEmbedding"]
 
 DEFAULT_EMBED_BATCH_SIZE = 100
 
 
-class KlusterEmbedding(OpenAIEmbedding, RateLimitFields):
+class KlusterEmbedding(OpenAIEmbedding, RateLimitFields, GuardFields):
     """kluster.ai embeddings (`BAAI/bge-m3`) for LlamaIndex: `OpenAIEmbedding` set up for
     kluster.ai.
 
@@ -97,17 +97,6 @@ class KlusterEmbedding(OpenAIEmbedding, RateLimitFields):
         exclude=True,
         repr=False,
         description="The kluster.ai API key (never serialized).",
-    )
-    deadline: float | None = Field(
-        default=None,
-        description="Seconds the whole call may take, retries included (None: "
-        "the contract's default for non-streamed calls, no limit for streams).",
-    )
-    stream_idle_timeout: float | None = Field(
-        default=None, description="Seconds a stream may go without a data event (None: timeout)."
-    )
-    max_response_bytes: int | None = Field(
-        default=None, description="Cap on an answer's decoded size (None: the contract's default)."
     )
 
     def __init__(

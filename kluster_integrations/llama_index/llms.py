@@ -60,7 +60,7 @@ from kluster_integrations.core.transport import (
 from kluster_integrations.llama_index._batch_api import BatchAPIMethods
 from kluster_integrations.llama_index._connection import with_guarded_clients
 from kluster_integrations.llama_index._estimates import EstimateMethods
-from kluster_integrations.llama_index._rate_limits import RateLimitFields
+from kluster_integrations.llama_index._rate_limits import GuardFields, RateLimitFields
 from kluster_integrations.llama_index._reasoning import history_with_reasoning
 from kluster_integrations.llama_index._responses import (
     answered,
@@ -73,7 +73,9 @@ from kluster_integrations.llama_index._tools import tools_off_error
 __all__ = ["KlusterLLM"]
 
 
-class KlusterLLM(StructuredMethods, EstimateMethods, BatchAPIMethods, OpenAILike, RateLimitFields):
+class KlusterLLM(
+    StructuredMethods, EstimateMethods, BatchAPIMethods, OpenAILike, RateLimitFields, GuardFields
+):
     """kluster.ai LLM: LlamaIndex's `OpenAILike`, made to keep the kluster.ai contract.
 
     Every request (`complete`, `chat`, their streaming and async forms, tools, structured
@@ -166,17 +168,6 @@ class KlusterLLM(StructuredMethods, EstimateMethods, BatchAPIMethods, OpenAILike
     keep_reasoning_in_history: bool = Field(
         default=False,
         description="Send earlier turns' thinking back to the model as <think> blocks.",
-    )
-    deadline: float | None = Field(
-        default=None,
-        description="Seconds the whole call may take, retries included (None: "
-        "the contract's default for non-streamed calls, no limit for streams).",
-    )
-    stream_idle_timeout: float | None = Field(
-        default=None, description="Seconds a stream may go without a data event (None: timeout)."
-    )
-    max_response_bytes: int | None = Field(
-        default=None, description="Cap on an answer's decoded size (None: the contract's default)."
     )
 
     _preparer: RequestPreparer = PrivateAttr(default_factory=RequestPreparer)
