@@ -4,8 +4,9 @@ Run ``.venv/bin/python benchmarks/batch.py`` (``--requests 10000`` for a shorter
 emulator runs in a separate process, so its own memory and CPU are not counted.
 
 1. Preparing and writing: time per request to build each request and write it as a batch
-   line, beside ``ChatOpenAI._get_request_payload`` alone (the floor) and
-   ``ChatKluster._get_request_payload`` alone, measured in one run;
+   line, beside the floor (``ChatOpenAI._get_request_payload`` plus ``json.dumps`` of each
+   line) and ``ChatKluster._get_request_payload`` alone, measured in one run, for plain
+   strings and for a shared system prompt with a user message;
 2. peak memory growth (tracemalloc) while ``submit_batch`` writes and uploads the job;
 3. collecting the results (download, parse, reorder by ``custom_id``): time beside
    ``json.loads`` of the same output lines, and peak memory growth: for the framework-free
@@ -60,56 +61,88 @@ def traced_peak(action: Callable[[], Any]) -> tuple[float, Any]:
     return (peak - base) / MB, result
 
 
+SYSTEM_PROMPT = (
+    "You label product reviews for a retailer. Answer with one word, positive or negative, "
+    "and nothing else. Reviews may be in English, French or German; sarcasm counts as negative."
+)
+
+
 def bench_preparation(count: int, rounds: int, chunk: int = 2_000) -> None:
     """Each case runs on the same chunk of inputs in turn, chunk after chunk, so a change
-    in the machine's load (it is shared) hits every case alike; best total of ``rounds``."""
+    in the machine's load (it is shared) hits every case alike; best total of ``rounds``.
+
+    The floor is what a job of stock ``ChatOpenAI`` requests costs at least: its
+    ``_get_request_payload`` for each input plus ``json.dumps`` of each batch line. Two
+    input shapes: a plain string, and a system prompt (the same for every line, as from a
+    prompt template) with a user message.
+    """
+    from langchain_core.messages import HumanMessage, SystemMessage
     from langchain_openai import ChatOpenAI
 
     from kluster_integrations.core.batch_api._writer import BatchFileWriter
+    from kluster_integrations.core.contract import BATCH_ENDPOINT
     from kluster_integrations.langchain.chat_models import ChatKluster
 
     url = "http://127.0.0.1:9/v1"
     stock = ChatOpenAI(model=MODEL, base_url=url, api_key=KEY)
     kluster = ChatKluster(model=MODEL, base_url=url, api_key=KEY)
-    inputs = texts(count)
+    shapes: dict[str, list[Any]] = {
+        "plain text": texts(count),
+        "system prompt + text": [
+            [SystemMessage(SYSTEM_PROMPT), HumanMessage(text)] for text in texts(count)
+        ],
+    }
     names = (
-        "ChatOpenAI._get_request_payload (floor)",
-        "ChatKluster._get_request_payload",
-        "submit_batch: build + write JSONL to disk",
+        "floor: ChatOpenAI._get_request_payload + json.dumps of the line",
+        "ChatKluster._get_request_payload (real-time path, no line written)",
+        "submit_batch: prepare + write the JSONL line to disk",
     )
-    best = dict.fromkeys(names, float("inf"))
-    for _ in range(rounds):
-        totals = dict.fromkeys(names, 0.0)
-        with tempfile.TemporaryDirectory() as tmp, BatchFileWriter(Path(tmp)) as writer:
-            for first in range(0, count, chunk):
-                part = inputs[first : first + chunk]
+    rows = []
+    for shape, inputs in shapes.items():
+        best = dict.fromkeys(names, float("inf"))
+        for _ in range(rounds):
+            totals = dict.fromkeys(names, 0.0)
+            codec = kluster._batch_codec(None, {})  # one job: shared checks done once
+            with tempfile.TemporaryDirectory() as tmp, BatchFileWriter(Path(tmp)) as writer:
+                for first in range(0, count, chunk):
+                    part = inputs[first : first + chunk]
 
-                def floor(part: list[str] = part) -> None:
-                    for text in part:
-                        stock._get_request_payload(text)
+                    def floor(part: list[Any] = part, first: int = first) -> None:
+                        for number, value in enumerate(part, start=first):
+                            json.dumps(
+                                {
+                                    "custom_id": f"request-{number}",
+                                    "method": "POST",
+                                    "url": BATCH_ENDPOINT,
+                                    "body": stock._get_request_payload(value),
+                                }
+                            )
 
-                def kluster_payload(part: list[str] = part) -> None:
-                    for text in part:
-                        kluster._get_request_payload(text)
+                    def kluster_payload(part: list[Any] = part) -> None:
+                        for value in part:
+                            kluster._get_request_payload(value)
 
-                def build_and_write(part: list[str] = part, first: int = first) -> None:
-                    bodies = map(kluster._batch_codec(None, {}).request_for, part)
-                    for number, body in enumerate(bodies, start=first):
-                        writer.add(f"request-{number}", body)
+                    def build_and_write(
+                        part: list[Any] = part, first: int = first, codec: Any = codec
+                    ) -> None:
+                        bodies = map(codec.request_for, part)
+                        for number, body in enumerate(bodies, start=first):
+                            writer.add(f"request-{number}", body)
 
-                for name, case in zip(
-                    names, (floor, kluster_payload, build_and_write), strict=True
-                ):
-                    totals[name] += timed(case)
-        best = {name: min(best[name], totals[name]) for name in names}
-    floor_time = best[names[0]]
+                    for name, case in zip(
+                        names, (floor, kluster_payload, build_and_write), strict=True
+                    ):
+                        totals[name] += timed(case)
+            best = {name: min(best[name], totals[name]) for name in names}
+        floor_time = best[names[0]]
+        rows.extend(
+            (shape, name, f"{seconds / count * 1e6:.1f}", f"{seconds / floor_time:.2f}x")
+            for name, seconds in best.items()
+        )
     table(
         f"Preparing and writing {count:,} requests (best of {rounds}, interleaved)",
-        [
-            (name, f"{seconds / count * 1e6:.1f}", f"{seconds / floor_time:.2f}x")
-            for name, seconds in best.items()
-        ],
-        ("step", "µs per request", "vs floor"),
+        rows,
+        ("inputs", "step", "µs per request", "vs floor"),
     )
 
 

@@ -30,17 +30,13 @@ from kluster_integrations.core.batch_api import (
     KlusterBatch,
     asubmit_inputs,
     attach,
-    batch_body,
     submit_inputs,
 )
 from kluster_integrations.core.contract import DEFAULT_COMPLETION_WINDOW
-from kluster_integrations.langchain._framework import input_messages, response_metadata
+from kluster_integrations.langchain._batch_lines import JobRequests
+from kluster_integrations.langchain._framework import response_metadata
 from kluster_integrations.langchain._results import chat_result_of
-from kluster_integrations.langchain._structured_output import (
-    JsonReplyParser,
-    add_instruction,
-    target_for,
-)
+from kluster_integrations.langchain._structured_output import JsonReplyParser, target_for
 
 
 class BatchAPIMethods:
@@ -120,15 +116,7 @@ class BatchAPIMethods:
         model: Any = self
         target = None if schema is None else target_for(schema)
         parser = None if target is None else JsonReplyParser(target=target)
-
-        def request_for(value: LanguageModelInput) -> dict[str, Any]:
-            messages = (
-                input_messages(model, value)
-                if target is None
-                else add_instruction(model, target.json_schema, value)
-            )
-            call = {k: v for k, v in kwargs.items() if k != "stop"}
-            return batch_body(model._prepare(messages, kwargs.get("stop"), call))
+        requests = JobRequests(model, kwargs, None if target is None else target.json_schema)
 
         def result_from(body: dict[str, Any]) -> Any:
             answer = read_batch_answer(body, model._reasoning_mode)
@@ -147,4 +135,4 @@ class BatchAPIMethods:
             assert isinstance(message, AIMessage)
             return parser.parse(message.text)
 
-        return BatchCodec(request_for=request_for, result_from=result_from)
+        return BatchCodec(request_for=requests.body_for, result_from=result_from)

@@ -38,6 +38,12 @@ checks each name and signature:
   ``openai_errors``: the SDK's errors raised as langchain-openai's own types, which are
   also langchain-core's (``ModelAuthenticationError``...), as ``ChatOpenAI`` raises them;
 
+- ``langchain_openai.chat_models.base._convert_message_to_dict(message)`` and
+  ``_convert_from_v1_to_chat_completions(message)`` (for AI messages), in
+  ``message_dicts``: messages written into a body as ``ChatOpenAI._get_request_payload``
+  writes them, without building the rest of the body again for every line of a batch
+  job (``writes_messages_alone`` checks, per model, that the payload holds nothing else);
+
 - ``BaseChatModel._convert_input(model_input)`` (langchain-core), in ``input_messages``:
   any ``LanguageModelInput`` as messages, exactly as the model itself reads it (reasoning
   kept in history, the schema instruction of structured output);
@@ -70,8 +76,15 @@ from typing import Any, TypeVar
 import openai
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.chat_models import _gen_info_and_msg_metadata
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_openai import ChatOpenAI
 from langchain_openai.chat_models import base as _chat_openai_base
 from langchain_openai.chat_models.base import BaseChatOpenAI, _handle_openai_bad_request
 
@@ -117,6 +130,33 @@ EMBEDDINGS_CLIENTS = ("client", "async_client")
 def input_messages(model: BaseChatModel, value: LanguageModelInput) -> list[BaseMessage]:
     """``value`` (a string, messages, a prompt value) as the messages ``model`` reads."""
     return list(model._convert_input(value).to_messages())
+
+
+def message_dicts(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+    """``messages`` as ``ChatOpenAI._get_request_payload`` writes them into a body."""
+    return [
+        _message_dict(_v1_to_chat_completions(m)) if isinstance(m, AIMessage) else _message_dict(m)
+        for m in messages
+    ]
+
+
+_message_dict = _chat_openai_base._convert_message_to_dict
+_v1_to_chat_completions = _chat_openai_base._convert_from_v1_to_chat_completions
+#: One message of each kind ``ChatOpenAI`` might treat differently inside a whole body.
+_PROBE: tuple[BaseMessage, ...] = (
+    SystemMessage("probe"),
+    HumanMessage("probe", name="probe"),
+    AIMessage("", tool_calls=[{"name": "probe", "args": {}, "id": "probe"}]),
+    ToolMessage("probe", tool_call_id="probe"),
+)
+
+
+def writes_messages_alone(model: ChatOpenAI) -> bool:
+    """Whether the body ``ChatOpenAI`` builds for ``model`` holds ``message_dicts`` of the
+    messages (not so when it changes them as a whole, e.g. system messages made developer
+    messages for o-series model names)."""
+    body = ChatOpenAI._get_request_payload(model, list(_PROBE))
+    return bool(body.get("messages") == message_dicts(_PROBE))
 
 
 def combined_llm_output(

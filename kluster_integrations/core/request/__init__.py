@@ -29,6 +29,9 @@ from kluster_integrations.core.request._sanitizer import (
     SanitizedRequest,
     sanitize_request,
 )
+from kluster_integrations.core.request._series import (
+    RequestSeries,
+)
 from kluster_integrations.core.request._text import (
     lone_surrogate_problem,
 )
@@ -43,6 +46,7 @@ __all__ = [
     "ChatOptions",
     "PreparedRequest",
     "RequestPreparer",
+    "RequestSeries",
     "SanitizedRequest",
     "check_batch_size",
     "check_embedding_parameters",

@@ -61,11 +61,12 @@ class ChatOptions:
 class PreparedRequest:
     """A chat request ready to send: ``create(**body)``; ``tools`` is the prompted-tools
     plan (``None``: no tools, or native ones in ``body``); ``reasoning`` is where the
-    answer's thinking goes."""
+    answer's thinking goes; ``options``, what it was prepared with."""
 
     body: dict[str, Any]
     tools: PromptedTools | None
     reasoning: ReasoningMode
+    options: ChatOptions = ChatOptions()
 
     @property
     def model(self) -> str:
@@ -118,7 +119,7 @@ class RequestPreparer:
             request, user_chosen=user_chosen, strict=options.strict, capabilities=capabilities
         )
         reasoning = resolve_reasoning_mode(str(clean.get("model")), options.reasoning)
-        return PreparedRequest(clean, tools, reasoning)
+        return PreparedRequest(clean, tools, reasoning, options)
 
     def sanitize(
         self,

@@ -95,6 +95,10 @@ class PromptedTools:
             if call.arguments is None:
                 raise InvalidToolCallError(model, call.name, call.error or "", call.raw_arguments)
 
+    def written_into(self, messages: Any) -> list[Any]:
+        """``messages`` with these tools described in the leading system message."""
+        return with_system_text(messages, tools_instruction(self.tools, self.choice, self.parallel))
+
     @property
     def required(self) -> bool:
         return self.choice.mode in ("required", "named")
@@ -140,10 +144,9 @@ def plan_request(
     if choice.mode == "none":
         return out, caps, None
     offered = tuple(s for s in specs if s.name == choice.name) if choice.mode == "named" else specs
-    out["messages"] = with_system_text(
-        out.get("messages") or [], tools_instruction(offered, choice, parallel)
-    )
-    return out, caps, PromptedTools(offered, choice, parallel, invalid_as_calls)
+    plan = PromptedTools(offered, choice, parallel, invalid_as_calls)
+    out["messages"] = plan.written_into(out.get("messages") or [])
+    return out, caps, plan
 
 
 def with_system_text(messages: Any, text: str) -> list[Any]:
