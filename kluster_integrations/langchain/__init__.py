@@ -7,6 +7,7 @@ Example::
     llm = ChatKluster()                  # KLUSTER_API_KEY from the environment
     llm.invoke("Hello!")
     KlusterEmbeddings().embed_query("Hello!")
+    (prompt | llm.with_batch_api() | parser).batch(inputs)   # one Batch API job
 """
 
 from kluster_integrations.core.batch_api import KlusterBatch
@@ -19,11 +20,13 @@ from kluster_integrations.core.errors import (
     ToolCallRequiredError,
     UnsupportedParameterError,
 )
+from kluster_integrations.langchain._batch_runnable import BatchAPIModel
 from kluster_integrations.langchain._structured_output import StructuredOutputParseError
 from kluster_integrations.langchain.chat_models import ChatKluster
 from kluster_integrations.langchain.embeddings import KlusterEmbeddings
 
 __all__ = [
+    "BatchAPIModel",
     "ChatKluster",
     "ImageInputNotSupportedError",
     "InvalidToolError",

@@ -69,4 +69,8 @@ class JobRequests:
 
     def body_for(self, value: LanguageModelInput) -> dict[str, Any]:
         """The body of ``value``'s batch line (``BatchInputError`` for prompted tools)."""
-        return batch_body(self.prepared(self.messages(value)))
+        return self.body_for_messages(self.messages(value))
+
+    def body_for_messages(self, messages: list[BaseMessage]) -> dict[str, Any]:
+        """The body of the batch line for ``messages`` (from ``messages``)."""
+        return batch_body(self.prepared(messages))

@@ -16,13 +16,14 @@ Example::
     job.results(return_exceptions=True)
 """
 
-from kluster_integrations.core.batch_api._codec import BatchCodec, batch_body
+from kluster_integrations.core.batch_api._codec import BatchCodec, batch_body, prompted_tools_error
 from kluster_integrations.core.batch_api._job import KlusterBatch
 from kluster_integrations.core.batch_api._status import BatchStatus
 from kluster_integrations.core.batch_api._submit import (
     asubmit_inputs,
     asubmit_requests,
     attach,
+    check_completion_window,
     submit_inputs,
     submit_requests,
 )
@@ -65,6 +66,8 @@ __all__ = [
     "asubmit_requests",
     "attach",
     "batch_body",
+    "check_completion_window",
+    "prompted_tools_error",
     "submit_inputs",
     "submit_requests",
 ]
