@@ -16,6 +16,8 @@ emulator runs in a separate process, so its own memory and CPU are not counted.
 4. ``--large-answers``: instead, collecting 1,000 answers of 70 KB (70 MB of output, over
    the 64 MB answer cap, which bounds a line, not a file): time and peak memory growth of
    ``iter_results`` and ``results()``.
+5. ``--iter-results 1000000``: instead, ``iter_results()`` over a million results: peak
+   memory growth on a re-attached job and on one that holds its ids.
 """
 
 from __future__ import annotations
@@ -252,13 +254,62 @@ def bench_large_answers(base_url: str, count: int = 1_000, answer_bytes: int = 7
     )
 
 
+def bench_iter_results(base_url: str, count: int) -> None:
+    """``iter_results()`` over ``count`` results: the peak growth of traced memory while a
+    job re-attached by id is read (its custom ids read from the input files too),
+    then read again (the ids held), and the time of each pass. The job is submitted with
+    ``submit_requests`` (bodies built directly: preparation is measured in section 1)."""
+    import openai
+
+    from kluster_integrations.core.batch_api import submit_requests
+    from kluster_integrations.langchain.chat_models import ChatKluster
+
+    client = openai.OpenAI(base_url=base_url, api_key=KEY, timeout=600)
+    bodies = (
+        {
+            "model": MODEL,
+            "messages": [{"role": "user", "content": f"q{i}"}],
+            "max_completion_tokens": 8,
+        }
+        for i in range(count)
+    )
+    started = time.perf_counter()
+    submitted = submit_requests(client, bodies)
+    submitted.wait(poll_interval=2.0, progress=False)
+    print(f"({count:,} requests submitted and run in {time.perf_counter() - started:.0f} s)")
+    job = ChatKluster(model=MODEL, base_url=base_url, api_key=KEY).get_batch(submitted.id)
+
+    def read_all() -> int:
+        return sum(1 for message in job.iter_results() if not isinstance(message, Exception))
+
+    rows = []
+    for name in ("re-attached job: ids read from the input files", "again: ids held by the job"):
+        peak, answered = traced_peak(read_all)
+        assert answered == count, answered
+        rows.append((name, f"{peak:.1f}"))
+    seconds = timed(read_all)
+    table(
+        f"iter_results() over {count:,} results, one AIMessage at a time "
+        f"({len(job.batch_ids)} batches; {seconds:.1f} s a pass, not traced)",
+        rows,
+        ("pass", "peak MB growth (tracemalloc)"),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--large-answers", action="store_true", help="only section 4")
+    parser.add_argument(
+        "--iter-results", type=int, metavar="N", help="only section 5, over N results"
+    )
     args = parser.parse_args()
     os.environ.pop("KLUSTER_API_KEY", None)
+    if args.iter_results:
+        with emulator_process() as base_url:
+            bench_iter_results(base_url, args.iter_results)
+        return
     if args.large_answers:
         with emulator_process() as base_url:
             bench_large_answers(base_url)

@@ -345,3 +345,14 @@ def test_messages_inputs_and_an_empty_batch(kluster_env, kluster_batches):
         "role": "system",
         "content": "Be brief.",
     }
+
+
+async def test_as_completed_and_streaming_are_one_job_each(kluster_env, kluster_batches):
+    runnable = ChatKluster().with_batch_api(poll_interval=0.01)
+    pairs = sorted(runnable.batch_as_completed(["a", "b", "c"]))
+    assert [i for i, _ in pairs] == [0, 1, 2] and pairs[2][1].content.endswith('"c".')
+    apairs = sorted([pair async for pair in runnable.abatch_as_completed(["d", "e"])])
+    assert [m.content.rsplit('"', 2)[1] for _, m in apairs] == ["d", "e"]
+    [chunk] = list((PROMPT | runnable | StrOutputParser()).stream({"review": "f"}))
+    assert "f" in chunk
+    assert batches_created(kluster_env) == 3
