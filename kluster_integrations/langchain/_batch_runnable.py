@@ -144,7 +144,7 @@ class BatchAPIModel(RunnableSerializable[LanguageModelInput, BaseMessage]):
         sent = call.sent()
         if sent:
             try:
-                job = self._submit(call, sent)
+                job = call.submit(sent)
                 job.wait(poll_interval=self.poll_interval, progress=self.progress)
                 for item, result in zip(sent, job.iter_results(), strict=True):
                     call.finish(item, result)
@@ -184,7 +184,7 @@ class BatchAPIModel(RunnableSerializable[LanguageModelInput, BaseMessage]):
         sent = call.sent()
         if sent:
             try:
-                job = await self._asubmit(call, sent)
+                job = await call.asubmit(sent)
                 await job.async_wait(poll_interval=self.poll_interval, progress=self.progress)
                 results = await job.aresults(return_exceptions=True)
                 for item, result in zip(sent, results, strict=True):
@@ -228,22 +228,6 @@ class BatchAPIModel(RunnableSerializable[LanguageModelInput, BaseMessage]):
         )
         for pair in enumerate(outputs):
             yield pair
-
-    def _submit(self, call: _JobCall, sent: list[_Item]) -> KlusterBatch:
-        job = call.submit_sync(sent)
-        logger.info("kluster.ai Batch API job %s: %d requests", job.id, len(sent))
-        return job
-
-    async def _asubmit(self, call: _JobCall, sent: list[_Item]) -> KlusterBatch:
-        model: Any = self.model
-        job = await asubmit_requests(
-            model.root_client,
-            model.root_async_client,
-            _bodies(sent),
-            **call.job_options(sent),
-        )
-        logger.info("kluster.ai Batch API job %s: %d requests", job.id, len(sent))
-        return job
 
     # --- tools and structured output on top -------------------------------------------
 
@@ -406,13 +390,27 @@ class _JobCall:
             "convert": partial(batch_chat_result, self.model),
         }
 
-    def submit_sync(self, sent: list[_Item]) -> KlusterBatch:
-        return submit_requests(
+    def submit(self, sent: list[_Item]) -> KlusterBatch:
+        """The job of the ``sent`` items, written, uploaded and started."""
+        job = submit_requests(
             self.model.root_client,
             _bodies(sent),
             async_client=self.model.root_async_client,
             **self.job_options(sent),
         )
+        logger.info("kluster.ai Batch API job %s: %d requests", job.id, len(sent))
+        return job
+
+    async def asubmit(self, sent: list[_Item]) -> KlusterBatch:
+        """``submit`` with the uploads on the async client."""
+        job = await asubmit_requests(
+            self.model.root_client,
+            self.model.root_async_client,
+            _bodies(sent),
+            **self.job_options(sent),
+        )
+        logger.info("kluster.ai Batch API job %s: %d requests", job.id, len(sent))
+        return job
 
     def finish(self, item: _Item, result: ChatResult | BaseException) -> None:
         """The item's answer as ``invoke`` returns it (or its error)."""
