@@ -4,8 +4,9 @@ Run ``.venv/bin/python benchmarks/batch.py`` (``--requests 10000`` for a shorter
 emulator runs in a separate process, so its own memory and CPU are not counted.
 
 1. Preparing and writing: time per request to build each request and write it as a batch
-   line, beside ``ChatOpenAI._get_request_payload`` alone (the floor) and
-   ``ChatKluster._get_request_payload`` alone, measured in one run;
+   line, beside the floor (``ChatOpenAI._get_request_payload`` plus ``json.dumps`` of each
+   line) and ``ChatKluster._get_request_payload`` alone, measured in one run, for plain
+   strings and for a shared system prompt with a user message;
 2. peak memory growth (tracemalloc) while ``submit_batch`` writes and uploads the job;
 3. collecting the results (download, parse, reorder by ``custom_id``): time beside
    ``json.loads`` of the same output lines, and peak memory growth: for the framework-free
@@ -15,6 +16,8 @@ emulator runs in a separate process, so its own memory and CPU are not counted.
 4. ``--large-answers``: instead, collecting 1,000 answers of 70 KB (70 MB of output, over
    the 64 MB answer cap, which bounds a line, not a file): time and peak memory growth of
    ``iter_results`` and ``results()``.
+5. ``--iter-results 1000000``: instead, ``iter_results()`` over a million results: peak
+   memory growth on a re-attached job and on one that holds its ids.
 """
 
 from __future__ import annotations
@@ -60,56 +63,88 @@ def traced_peak(action: Callable[[], Any]) -> tuple[float, Any]:
     return (peak - base) / MB, result
 
 
+SYSTEM_PROMPT = (
+    "You label product reviews for a retailer. Answer with one word, positive or negative, "
+    "and nothing else. Reviews may be in English, French or German; sarcasm counts as negative."
+)
+
+
 def bench_preparation(count: int, rounds: int, chunk: int = 2_000) -> None:
     """Each case runs on the same chunk of inputs in turn, chunk after chunk, so a change
-    in the machine's load (it is shared) hits every case alike; best total of ``rounds``."""
+    in the machine's load (it is shared) hits every case alike; best total of ``rounds``.
+
+    The floor is what a job of stock ``ChatOpenAI`` requests costs at least: its
+    ``_get_request_payload`` for each input plus ``json.dumps`` of each batch line. Two
+    input shapes: a plain string, and a system prompt (the same for every line, as from a
+    prompt template) with a user message.
+    """
+    from langchain_core.messages import HumanMessage, SystemMessage
     from langchain_openai import ChatOpenAI
 
     from kluster_integrations.core.batch_api._writer import BatchFileWriter
+    from kluster_integrations.core.contract import BATCH_ENDPOINT
     from kluster_integrations.langchain.chat_models import ChatKluster
 
     url = "http://127.0.0.1:9/v1"
     stock = ChatOpenAI(model=MODEL, base_url=url, api_key=KEY)
     kluster = ChatKluster(model=MODEL, base_url=url, api_key=KEY)
-    inputs = texts(count)
+    shapes: dict[str, list[Any]] = {
+        "plain text": texts(count),
+        "system prompt + text": [
+            [SystemMessage(SYSTEM_PROMPT), HumanMessage(text)] for text in texts(count)
+        ],
+    }
     names = (
-        "ChatOpenAI._get_request_payload (floor)",
-        "ChatKluster._get_request_payload",
-        "submit_batch: build + write JSONL to disk",
+        "floor: ChatOpenAI._get_request_payload + json.dumps of the line",
+        "ChatKluster._get_request_payload (real-time path, no line written)",
+        "submit_batch: prepare + write the JSONL line to disk",
     )
-    best = dict.fromkeys(names, float("inf"))
-    for _ in range(rounds):
-        totals = dict.fromkeys(names, 0.0)
-        with tempfile.TemporaryDirectory() as tmp, BatchFileWriter(Path(tmp)) as writer:
-            for first in range(0, count, chunk):
-                part = inputs[first : first + chunk]
+    rows = []
+    for shape, inputs in shapes.items():
+        best = dict.fromkeys(names, float("inf"))
+        for _ in range(rounds):
+            totals = dict.fromkeys(names, 0.0)
+            codec = kluster._batch_codec(None, {})  # one job: shared checks done once
+            with tempfile.TemporaryDirectory() as tmp, BatchFileWriter(Path(tmp)) as writer:
+                for first in range(0, count, chunk):
+                    part = inputs[first : first + chunk]
 
-                def floor(part: list[str] = part) -> None:
-                    for text in part:
-                        stock._get_request_payload(text)
+                    def floor(part: list[Any] = part, first: int = first) -> None:
+                        for number, value in enumerate(part, start=first):
+                            json.dumps(
+                                {
+                                    "custom_id": f"request-{number}",
+                                    "method": "POST",
+                                    "url": BATCH_ENDPOINT,
+                                    "body": stock._get_request_payload(value),
+                                }
+                            )
 
-                def kluster_payload(part: list[str] = part) -> None:
-                    for text in part:
-                        kluster._get_request_payload(text)
+                    def kluster_payload(part: list[Any] = part) -> None:
+                        for value in part:
+                            kluster._get_request_payload(value)
 
-                def build_and_write(part: list[str] = part, first: int = first) -> None:
-                    bodies = map(kluster._batch_codec(None, {}).request_for, part)
-                    for number, body in enumerate(bodies, start=first):
-                        writer.add(f"request-{number}", body)
+                    def build_and_write(
+                        part: list[Any] = part, first: int = first, codec: Any = codec
+                    ) -> None:
+                        bodies = map(codec.request_for, part)
+                        for number, body in enumerate(bodies, start=first):
+                            writer.add(f"request-{number}", body)
 
-                for name, case in zip(
-                    names, (floor, kluster_payload, build_and_write), strict=True
-                ):
-                    totals[name] += timed(case)
-        best = {name: min(best[name], totals[name]) for name in names}
-    floor_time = best[names[0]]
+                    for name, case in zip(
+                        names, (floor, kluster_payload, build_and_write), strict=True
+                    ):
+                        totals[name] += timed(case)
+            best = {name: min(best[name], totals[name]) for name in names}
+        floor_time = best[names[0]]
+        rows.extend(
+            (shape, name, f"{seconds / count * 1e6:.1f}", f"{seconds / floor_time:.2f}x")
+            for name, seconds in best.items()
+        )
     table(
         f"Preparing and writing {count:,} requests (best of {rounds}, interleaved)",
-        [
-            (name, f"{seconds / count * 1e6:.1f}", f"{seconds / floor_time:.2f}x")
-            for name, seconds in best.items()
-        ],
-        ("step", "µs per request", "vs floor"),
+        rows,
+        ("inputs", "step", "µs per request", "vs floor"),
     )
 
 
@@ -219,13 +254,62 @@ def bench_large_answers(base_url: str, count: int = 1_000, answer_bytes: int = 7
     )
 
 
+def bench_iter_results(base_url: str, count: int) -> None:
+    """``iter_results()`` over ``count`` results: the peak growth of traced memory while a
+    job re-attached by id is read (its custom ids read from the input files too),
+    then read again (the ids held), and the time of each pass. The job is submitted with
+    ``submit_requests`` (bodies built directly: preparation is measured in section 1)."""
+    import openai
+
+    from kluster_integrations.core.batch_api import submit_requests
+    from kluster_integrations.langchain.chat_models import ChatKluster
+
+    client = openai.OpenAI(base_url=base_url, api_key=KEY, timeout=600)
+    bodies = (
+        {
+            "model": MODEL,
+            "messages": [{"role": "user", "content": f"q{i}"}],
+            "max_completion_tokens": 8,
+        }
+        for i in range(count)
+    )
+    started = time.perf_counter()
+    submitted = submit_requests(client, bodies)
+    submitted.wait(poll_interval=2.0, progress=False)
+    print(f"({count:,} requests submitted and run in {time.perf_counter() - started:.0f} s)")
+    job = ChatKluster(model=MODEL, base_url=base_url, api_key=KEY).get_batch(submitted.id)
+
+    def read_all() -> int:
+        return sum(1 for message in job.iter_results() if not isinstance(message, Exception))
+
+    rows = []
+    for name in ("re-attached job: ids read from the input files", "again: ids held by the job"):
+        peak, answered = traced_peak(read_all)
+        assert answered == count, answered
+        rows.append((name, f"{peak:.1f}"))
+    seconds = timed(read_all)
+    table(
+        f"iter_results() over {count:,} results, one AIMessage at a time "
+        f"({len(job.batch_ids)} batches; {seconds:.1f} s a pass, not traced)",
+        rows,
+        ("pass", "peak MB growth (tracemalloc)"),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--large-answers", action="store_true", help="only section 4")
+    parser.add_argument(
+        "--iter-results", type=int, metavar="N", help="only section 5, over N results"
+    )
     args = parser.parse_args()
     os.environ.pop("KLUSTER_API_KEY", None)
+    if args.iter_results:
+        with emulator_process() as base_url:
+            bench_iter_results(base_url, args.iter_results)
+        return
     if args.large_answers:
         with emulator_process() as base_url:
             bench_large_answers(base_url)

@@ -8,6 +8,7 @@ Example::
     llm.invoke("Hello!")
     KlusterEmbeddings().embed_query("Hello!")
     KlusterVerify().invoke({"prompt": "Capital of France?", "output": "Rome."})  # Verify
+    (prompt | llm.with_batch_api() | parser).batch(inputs)   # one Batch API job
 """
 
 from kluster_integrations.core.batch_api import KlusterBatch
@@ -21,6 +22,7 @@ from kluster_integrations.core.errors import (
     ToolCallRequiredError,
     UnsupportedParameterError,
 )
+from kluster_integrations.langchain._batch_runnable import BatchAPIModel
 from kluster_integrations.langchain._cost import KlusterCallbackHandler, get_kluster_callback
 from kluster_integrations.langchain._errors import (
     KlusterAuthenticationError,
@@ -35,6 +37,7 @@ from kluster_integrations.langchain.embeddings import KlusterEmbeddings
 from kluster_integrations.langchain.verify import KlusterVerify
 
 __all__ = [
+    "BatchAPIModel",
     "ChatKluster",
     "HallucinationDetectedError",
     "ImageInputNotSupportedError",

@@ -1,7 +1,8 @@
 """``ChatKluster``'s methods for kluster.ai's Batch API, and its answers read as a real-time
 call reads them.
 
-``BatchAPIMethods`` gives ``ChatKluster`` ``submit_batch`` / ``asubmit_batch`` / ``get_batch``.
+``BatchAPIMethods`` gives ``ChatKluster`` ``submit_batch`` / ``asubmit_batch`` / ``get_batch``,
+and ``with_batch_api`` (``_batch_runnable``: the model in a chain, its ``.batch()`` a job).
 Each input becomes the request ``invoke`` would send (``ChatKluster._prepare``: the same
 sanitizing, ``max_tokens`` renaming, ``model_kwargs`` and call kwargs; with ``schema=``
 the schema put into the prompt as ``with_structured_output`` puts it); each answer body is
@@ -26,23 +27,19 @@ from typing import Any
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage
 
-from kluster_integrations.core.answer import read_batch_answer
 from kluster_integrations.core.batch_api import (
     BatchCodec,
     KlusterBatch,
     asubmit_inputs,
     attach,
-    batch_body,
     submit_inputs,
 )
 from kluster_integrations.core.contract import DEFAULT_COMPLETION_WINDOW
-from kluster_integrations.langchain._framework import input_messages, response_metadata
-from kluster_integrations.langchain._results import chat_result_of
-from kluster_integrations.langchain._structured_output import (
-    JsonReplyParser,
-    add_instruction,
-    target_for,
-)
+from kluster_integrations.langchain._batch_lines import JobRequests
+from kluster_integrations.langchain._batch_runnable import BatchAPIModel
+from kluster_integrations.langchain._framework import response_metadata
+from kluster_integrations.langchain._results import batch_chat_result
+from kluster_integrations.langchain._structured_output import JsonReplyParser, target_for
 
 
 class BatchAPIMethods:
@@ -105,6 +102,40 @@ class BatchAPIMethods:
             max_requests_per_batch=max_requests_per_batch,
         )
 
+    def with_batch_api(
+        self,
+        completion_window: str = DEFAULT_COMPLETION_WINDOW,
+        *,
+        poll_interval: float | None = None,
+        progress: bool = False,
+        max_requests_per_batch: int | None = None,
+    ) -> BatchAPIModel:
+        """This model for chains whose ``.batch()`` goes through kluster.ai's Batch API.
+
+        The returned Runnable takes the model's place (``prompt | llm.with_batch_api() |
+        parser``): ``.batch(inputs)`` / ``.abatch(inputs)`` send every input as one Batch
+        API job (split as the limits require), wait for it, and return the answers in input
+        order, as real-time ``.batch()`` returns them (``return_exceptions`` too); ``.invoke``
+        is a job of one. Callbacks and tracing see one chat-model run per input.
+        ``bind_tools`` (native tools, on tool models) and ``with_structured_output`` work on
+        it; tools that would go into the prompt raise ``BatchInputError``.
+        ``completion_window``: one of ``core.contract.BATCH_COMPLETION_WINDOWS``;
+        ``poll_interval``: seconds between status requests (default: from 1 s to 30 s);
+        ``progress``: a tqdm bar while waiting; ``max_requests_per_batch``: the plan's cap.
+
+        Example::
+
+            chain = prompt | llm.with_batch_api("24h") | StrOutputParser()
+            summaries = chain.batch([{"text": t} for t in texts])
+        """
+        return BatchAPIModel(
+            model=self,
+            completion_window=completion_window,
+            poll_interval=poll_interval,
+            progress=progress,
+            max_requests_per_batch=max_requests_per_batch,
+        )
+
     def get_batch(self, batch_id: str, *, schema: Any = None) -> KlusterBatch:
         """Re-attach to a job by its ``id`` (from another process, or yesterday); its
         results are read as this model reads them (pass the same ``schema``)."""
@@ -122,19 +153,10 @@ class BatchAPIMethods:
         model: Any = self
         target = None if schema is None else target_for(schema)
         parser = None if target is None else JsonReplyParser(target=target)
-
-        def request_for(value: LanguageModelInput) -> dict[str, Any]:
-            messages = (
-                input_messages(model, value)
-                if target is None
-                else add_instruction(model, target.json_schema, value)
-            )
-            call = {k: v for k, v in kwargs.items() if k != "stop"}
-            return batch_body(model._prepare(messages, kwargs.get("stop"), call))
+        requests = JobRequests(model, kwargs, None if target is None else target.json_schema)
 
         def result_from(body: dict[str, Any], custom_id: str) -> Any:
-            answer = read_batch_answer(body, model._reasoning_mode)
-            result = chat_result_of(model, [answer])
+            result = batch_chat_result(model, body)
             generation = result.generations[0]
             message = generation.message
             # What BaseChatModel does with a real-time result before handing it over.
@@ -150,4 +172,4 @@ class BatchAPIMethods:
             assert isinstance(message, AIMessage)
             return parser.parse(message.text)
 
-        return BatchCodec(request_for=request_for, result_from=result_from)
+        return BatchCodec(request_for=requests.body_for, result_from=result_from)

@@ -44,6 +44,12 @@ checks each name and signature:
   module) are imported here too, as bases of the core's setup errors in ``_errors``, with
   the SDK's types in their place before langchain-openai had them;
 
+- ``langchain_openai.chat_models.base._convert_message_to_dict(message)`` and
+  ``_convert_from_v1_to_chat_completions(message)`` (for AI messages), in
+  ``message_dicts``: messages written into a body as ``ChatOpenAI._get_request_payload``
+  writes them, without building the rest of the body again for every line of a batch
+  job (``writes_messages_alone`` checks, per model, that the payload holds nothing else);
+
 - ``BaseChatModel._convert_input(model_input)`` (langchain-core), in ``input_messages``:
   any ``LanguageModelInput`` as messages, exactly as the model itself reads it (reasoning
   kept in history, the schema instruction of structured output);
@@ -52,6 +58,16 @@ checks each name and signature:
 - ``langchain_core.language_models.chat_models._gen_info_and_msg_metadata(generation)``,
   in ``response_metadata``: the ``response_metadata`` a real-time call gives a message
   (it leaves out LangChain's gateway key), so a Batch API answer carries the same.
+
+**One chat-model run per input of a Batch API job** (``with_batch_api``), started and ended
+as ``BaseChatModel.generate`` does it for one input, through ``chat_run_start`` and
+``finished_generation``: ``BaseChatModel._get_invocation_params(stop, **kwargs)``,
+``_get_ls_params_with_defaults(stop, **kwargs)`` and the ``_serialized`` property, and
+langchain-core's ``_format_ls_structured_output``, ``_format_for_tracing``,
+``_filter_invocation_params_for_tracing`` (``language_models._utils``),
+``_update_message_content_to_blocks`` (``output_version="v1"``) and
+``_generate_response_from_error`` (in ``error_result``). These set what tracers see: the
+invocation parameters, the ``ls_*`` metadata, the messages as traced, the message ids.
 
 **Read or replaced attributes** (public fields, listed because the test checks their
 type): ``client`` and ``async_client`` (``root_client.chat.completions``, called as
@@ -74,9 +90,20 @@ from typing import Any, TypeVar
 
 import openai
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.language_models import _utils as _language_model_utils
+from langchain_core.language_models import chat_models as _chat_models
 from langchain_core.language_models.chat_models import _gen_info_and_msg_metadata
-from langchain_core.messages import BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult, LLMResult
+from langchain_core.runnables import RunnableConfig
+from langchain_core.utils.utils import LC_ID_PREFIX
+from langchain_openai import ChatOpenAI
 from langchain_openai.chat_models import base as _chat_openai_base
 from langchain_openai.chat_models.base import BaseChatOpenAI, _handle_openai_bad_request
 
@@ -122,6 +149,8 @@ OVERRIDDEN_HOOKS: dict[str, list[str] | None] = {
 #: ``ChatOpenAI`` methods called through this module, with their parameter names.
 CALLED_METHODS: dict[str, list[str]] = {
     "_convert_input": ["self", "model_input"],
+    "_get_invocation_params": ["self", "stop", "kwargs"],
+    "_get_ls_params_with_defaults": ["self", "stop", "kwargs"],
     "_combine_llm_outputs": ["self", "llm_outputs"],
     "_create_chat_result": ["self", "response", "generation_info"],
     "_convert_chunk_to_generation_chunk": [
@@ -144,6 +173,33 @@ def input_messages(model: BaseChatModel, value: LanguageModelInput) -> list[Base
     return list(model._convert_input(value).to_messages())
 
 
+def message_dicts(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+    """``messages`` as ``ChatOpenAI._get_request_payload`` writes them into a body."""
+    return [
+        _message_dict(_v1_to_chat_completions(m)) if isinstance(m, AIMessage) else _message_dict(m)
+        for m in messages
+    ]
+
+
+_message_dict = _chat_openai_base._convert_message_to_dict
+_v1_to_chat_completions = _chat_openai_base._convert_from_v1_to_chat_completions
+#: One message of each kind ``ChatOpenAI`` might treat differently inside a whole body.
+_PROBE: tuple[BaseMessage, ...] = (
+    SystemMessage("probe"),
+    HumanMessage("probe", name="probe"),
+    AIMessage("", tool_calls=[{"name": "probe", "args": {}, "id": "probe"}]),
+    ToolMessage("probe", tool_call_id="probe"),
+)
+
+
+def writes_messages_alone(model: ChatOpenAI) -> bool:
+    """Whether the body ``ChatOpenAI`` builds for ``model`` holds ``message_dicts`` of the
+    messages (not so when it changes them as a whole, e.g. system messages made developer
+    messages for o-series model names)."""
+    body = ChatOpenAI._get_request_payload(model, list(_PROBE))
+    return bool(body.get("messages") == message_dicts(_PROBE))
+
+
 def combined_llm_output(
     model: BaseChatOpenAI, llm_outputs: Sequence[dict[str, Any] | None]
 ) -> dict[str, Any]:
@@ -154,6 +210,73 @@ def combined_llm_output(
 def response_metadata(generation: ChatGeneration) -> dict[str, Any]:
     """The metadata ``BaseChatModel`` adds to a real-time result's message."""
     return _gen_info_and_msg_metadata(generation)
+
+
+def chat_run_start(
+    model: BaseChatModel,
+    messages: list[BaseMessage],
+    config: RunnableConfig,
+    stop: list[str] | None,
+    kwargs: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The keyword arguments of ``CallbackManager.configure`` and of its manager's
+    ``on_chat_model_start`` with which ``invoke(messages, config, stop=stop, **kwargs)``
+    starts its run (``kwargs`` as ``generate`` gets them, ``ls_structured_output_format``
+    included)."""
+    kwargs = dict(kwargs)
+    structured = kwargs.pop("ls_structured_output_format", None) or kwargs.pop(
+        "structured_output_format", None
+    )
+    params = model._get_invocation_params(stop=stop, **kwargs)
+    configure = {
+        "inheritable_callbacks": config.get("callbacks"),
+        "local_callbacks": model.callbacks,
+        "verbose": model.verbose,
+        "inheritable_tags": config.get("tags"),
+        "local_tags": model.tags,
+        "inheritable_metadata": {
+            **(config.get("metadata") or {}),
+            **model._get_ls_params_with_defaults(stop=stop, **kwargs),
+        },
+        "local_metadata": model.metadata,
+        "langsmith_inheritable_metadata": (
+            _language_model_utils._filter_invocation_params_for_tracing(params)
+        ),
+    }
+    start = {
+        "serialized": model._serialized,
+        "messages": [_chat_models._format_for_tracing(messages)],
+        "invocation_params": params,
+        "options": {"stop": stop, **_chat_models._format_ls_structured_output(structured)},
+        "name": config.get("run_name"),
+        "run_id": config.get("run_id"),
+        "batch_size": 1,
+    }
+    return configure, start
+
+
+def finished_generation(model: BaseChatModel, result: ChatResult, run_id: Any) -> ChatGeneration:
+    """``result``'s one generation as ``invoke`` hands it over after its run ``run_id``:
+    content blocks for ``output_version="v1"``, a run-based message id when the answer
+    has none, ``response_metadata`` from the generation info and ``llm_output``."""
+    generation = result.generations[0]
+    if model.output_version == "v1":
+        generation.message = _language_model_utils._update_message_content_to_blocks(
+            generation.message, "v1"
+        )
+    if generation.message.id is None:
+        generation.message.id = f"{LC_ID_PREFIX}-{run_id}-0"
+    generation.message.response_metadata = {
+        **(result.llm_output or {}),
+        **_gen_info_and_msg_metadata(generation),
+    }
+    return generation
+
+
+def error_result(error: BaseException) -> LLMResult:
+    """What ``BaseChatModel.generate`` reports with ``on_llm_error`` for ``error``."""
+    generations: list[Any] = _chat_models._generate_response_from_error(error)
+    return LLMResult(generations=[generations])
 
 
 def raise_as_chat_openai(error: openai.APIError) -> None:

@@ -27,7 +27,12 @@ from typing import Any, cast
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
-from kluster_integrations.core.answer import AsyncChunkStream, ChatAnswer, ChunkStream
+from kluster_integrations.core.answer import (
+    AsyncChunkStream,
+    ChatAnswer,
+    ChunkStream,
+    read_batch_answer,
+)
 from kluster_integrations.core.cost import COST_FIELD
 from kluster_integrations.core.reasoning import reasoning_field
 from kluster_integrations.langchain._framework import (
@@ -83,6 +88,12 @@ def chat_result_of(model: Any, answers: Sequence[ChatAnswer]) -> ChatResult:
         generations=[generation for result in results for generation in result.generations],
         llm_output=combined_llm_output(model, [result.llm_output for result in results]),
     )
+
+
+def batch_chat_result(model: Any, body: dict[str, Any]) -> ChatResult:
+    """A Batch API answer ``body`` (a chat completion) as the result of a real-time call:
+    checked and read by the core answer path, then made as ``chat_result_of`` makes it."""
+    return chat_result_of(model, [read_batch_answer(body, model._reasoning_mode)])
 
 
 class ChunkConverter:

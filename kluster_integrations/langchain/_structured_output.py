@@ -227,6 +227,29 @@ def prompted_structured_model(
 ) -> Runnable[LanguageModelInput, Any]:
     """``with_structured_output`` through the prompt: the schema instruction added to the
     input, the reply parsed and validated (``include_raw``: as LangChain's dict)."""
+    llm, parser = prompted_structured_parts(model, schema, method=method, strict=strict)
+    if not include_raw:
+        return llm | parser
+    parse_raw = RunnablePassthrough.assign(
+        parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+    )
+    keep_raw = RunnablePassthrough.assign(parsed=lambda _: None)
+    return RunnableMap(raw=llm) | parse_raw.with_fallbacks(
+        [keep_raw], exception_key="parsing_error"
+    )
+
+
+def prompted_structured_parts(
+    model: Any,
+    schema: Any,
+    *,
+    method: str,
+    strict: bool | None,
+    runner: Runnable[Any, Any] | None = None,
+) -> tuple[Runnable[LanguageModelInput, Any], Runnable[Any, Any]]:
+    """The two halves of ``prompted_structured_model``: ``runner`` (default: ``model``)
+    with the schema instruction added to its input as ``model`` reads it, and the parser
+    that validates the reply."""
     if method not in STRUCTURED_METHODS:
         raise ValueError(
             f"method must be one of {STRUCTURED_METHODS}, not {method!r}; 'function_calling' "
@@ -238,10 +261,11 @@ def prompted_structured_model(
             "use method='json_mode' for free-form JSON."
         )
     target = target_for(schema)
+    runner = model if runner is None else runner
     traced = (
-        model
+        runner
         if schema is None
-        else model.bind(
+        else runner.bind(
             ls_structured_output_format={
                 "kwargs": {"method": method, "strict": strict},
                 "schema": schema,
@@ -252,15 +276,7 @@ def prompted_structured_model(
     parser: Runnable[Any, Any] = JsonReplyParser(target=target)
     if is_basemodel_subclass(schema):
         parser = parser.with_types(output_type=schema)
-    if not include_raw:
-        return llm | parser
-    parse_raw = RunnablePassthrough.assign(
-        parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
-    )
-    keep_raw = RunnablePassthrough.assign(parsed=lambda _: None)
-    return RunnableMap(raw=llm) | parse_raw.with_fallbacks(
-        [keep_raw], exception_key="parsing_error"
-    )
+    return llm, parser
 
 
 def check_structured_arguments(model: Any, tools: Any, extra: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ Example::
     job.results(return_exceptions=True)
 """
 
-from kluster_integrations.core.batch_api._codec import BatchCodec, batch_body
+from kluster_integrations.core.batch_api._codec import BatchCodec, batch_body, prompted_tools_error
 from kluster_integrations.core.batch_api._estimate import estimate_inputs
 from kluster_integrations.core.batch_api._job import KlusterBatch
 from kluster_integrations.core.batch_api._status import BatchStatus
@@ -25,6 +25,7 @@ from kluster_integrations.core.batch_api._submit import (
     asubmit_inputs,
     asubmit_requests,
     attach,
+    check_completion_window,
     submit_inputs,
     submit_requests,
 )
@@ -37,7 +38,9 @@ __all__ = [
     "asubmit_requests",
     "attach",
     "batch_body",
+    "check_completion_window",
     "estimate_inputs",
+    "prompted_tools_error",
     "submit_inputs",
     "submit_requests",
 ]

@@ -50,10 +50,15 @@ def batch_body(prepared: PreparedRequest) -> dict[str, Any]:
             "this and parses each result), or send these requests one at a time.",
         )
     if prepared.tools is not None:
-        raise BatchInputError(
-            "tools described in the prompt cannot go through the Batch API (the "
-            "replies would need reading back as tool calls one by one)",
-            "Use a kluster.ai tool model (native tools), or send these requests "
-            "one at a time with .batch() / .invoke().",
-        )
+        raise prompted_tools_error()
     return prepared.body
+
+
+def prompted_tools_error() -> BatchInputError:
+    """Why tools described in the prompt cannot go through the Batch API, and what to do."""
+    return BatchInputError(
+        "tools described in the prompt cannot go through the Batch API (the "
+        "replies would need reading back as tool calls one by one)",
+        "Use a kluster.ai tool model (native tools), or send these requests "
+        "one at a time with .batch() / .invoke().",
+    )

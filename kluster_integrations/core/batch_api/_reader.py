@@ -1,7 +1,8 @@
 """Batch output and error files mapped back to input order by ``custom_id``.
 
 Files are on disk; a first pass records where each ``custom_id``'s line is, a second reads
-the lines in input order, so memory holds offsets, not the answers. No line is read past
+the lines in input order, so memory holds offsets (and the ids, compactly: ``_ids``), not
+the answers. No line is read past
 ``max_line_bytes``. What the files get wrong for one request (no line, several lines, a
 line that cannot be read or is too long) becomes that request's ``BatchOutputLineError``;
 the other requests' results are unaffected. A line naming no request of the input (its
@@ -23,11 +24,12 @@ import json
 import re
 import reprlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from kluster_integrations.core.batch_api._ids import CustomIds, IdPositions
 from kluster_integrations.core.contract import DEFAULT_MAX_RESPONSE_BYTES
 from kluster_integrations.core.errors import BatchItemError, BatchOutputError, BatchOutputLineError
 
@@ -69,9 +71,9 @@ def bounded_lines(handle: IO[bytes], limit: int) -> Iterator[tuple[int, int, byt
         offset += size
 
 
-def read_custom_ids(path: Path, max_line_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> list[str]:
+def read_custom_ids(path: Path, max_line_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> CustomIds:
     """The ``custom_id`` of every line of an input file, in order."""
-    ids: list[str] = []
+    ids = CustomIds()
     with path.open("rb") as lines:
         for number, _, line, _ in bounded_lines(lines, max_line_bytes):
             try:
@@ -102,7 +104,7 @@ class ResultIndex:
     def __init__(
         self,
         job_id: str,
-        custom_ids: list[str],
+        custom_ids: Sequence[str],
         first_index: int = 0,
         max_line_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
@@ -110,9 +112,10 @@ class ResultIndex:
         self.first_index = first_index
         self.custom_ids = custom_ids
         self.max_line_bytes = max_line_bytes
-        self._position = {custom_id: i for i, custom_id in enumerate(custom_ids)}
-        if len(self._position) != len(custom_ids):
-            raise BatchOutputError(job_id, "the input file repeats a custom_id")
+        try:
+            self._position = IdPositions(custom_ids)
+        except ValueError as err:
+            raise BatchOutputError(job_id, f"the input file repeats a custom_id ({err})") from err
         self._files: list[Path] = []
         self._file_of = array("h", [_MISSING]) * len(custom_ids)
         self._offset_of = array("q", [0]) * len(custom_ids)

@@ -49,6 +49,7 @@ Converter = Callable[[dict[str, Any], str], Any]
 
 
 def check_completion_window(window: Any) -> str:
+    """``window`` if kluster.ai offers it, else a ``BatchInputError`` naming the ones it does."""
     if window not in BATCH_COMPLETION_WINDOWS:
         raise BatchInputError(
             f"completion_window={window!r} is not one kluster.ai offers",

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from kluster_integrations.core.batch_api._ids import CustomIds
 from kluster_integrations.core.contract import BATCH_ENDPOINT, BATCH_MAX_FILE_BYTES
 from kluster_integrations.core.errors import BatchInputError
 
@@ -30,7 +31,7 @@ class BatchPart:
     """One input file: where it is, its size, and its ``custom_id``\\ s in order."""
 
     path: Path
-    custom_ids: list[str] = field(default_factory=list)
+    custom_ids: CustomIds = field(default_factory=CustomIds)
     size: int = 0
 
 

@@ -30,6 +30,9 @@ from kluster_integrations.core.request._sanitizer import (
     SanitizedRequest,
     sanitize_request,
 )
+from kluster_integrations.core.request._series import (
+    RequestSeries,
+)
 from kluster_integrations.core.request._text import (
     lone_surrogate_problem,
 )
@@ -45,6 +48,7 @@ __all__ = [
     "ChatOptions",
     "PreparedRequest",
     "RequestPreparer",
+    "RequestSeries",
     "SanitizedRequest",
     "check_batch_size",
     "check_embedding_parameters",

@@ -1,14 +1,15 @@
 """Chat request values that cannot be sent or that kluster.ai refuses, named by place.
 
-``input_problems`` finds text with lone surrogates anywhere in the messages (the HTTP layer
-would raise a bare ``UnicodeEncodeError``), content parts of a type the chat API does not
-have (``core.contract.CONTENT_PART_TYPES``), and more ``stop`` strings than the API takes
-(``MAX_STOP_SEQUENCES``). ``validation.request_problems`` includes them, so the adapters
-raise ``InvalidRequestError`` before sending and the emulator answers 400.
+``message_input_problems`` finds text with lone surrogates anywhere in the messages (the
+HTTP layer would raise a bare ``UnicodeEncodeError``) and content parts of a type the chat
+API does not have (``core.contract.CONTENT_PART_TYPES``); ``stop_problems`` finds more
+``stop`` strings than the API takes (``MAX_STOP_SEQUENCES``). ``validation.request_problems``
+includes them, so the adapters raise ``InvalidRequestError`` before sending and the emulator
+answers 400.
 
 Example::
 
-    >>> input_problems({"messages": [{"role": "user", "content": [{"type": "hologram"}]}]})
+    >>> message_input_problems([{"role": "user", "content": [{"type": "hologram"}]}])
     ["`messages[0].content[0].type` is 'hologram'; kluster.ai takes image_url, text parts."]
 """
 
@@ -21,19 +22,24 @@ from kluster_integrations.core.contract import CONTENT_PART_TYPES, MAX_STOP_SEQU
 from kluster_integrations.core.request._text import lone_surrogate_problem
 
 
-def input_problems(request: Mapping[str, Any]) -> list[str]:
-    """Problems with the messages' text and parts and with ``stop``; empty when fine."""
+def message_input_problems(messages: Any, first_index: int = 0) -> list[str]:
+    """Problems with the text and parts of ``messages`` (a list; anything else has none
+    here), each named by its place counting from ``first_index``."""
     problems: list[str] = []
-    messages = request.get("messages")
     if isinstance(messages, list | tuple):
-        for i, message in enumerate(messages):
+        for i, message in enumerate(messages, start=first_index):
             if isinstance(message, dict | Mapping) and not _is_plainly_sendable(message):
                 problems.extend(_part_problems(message.get("content"), f"messages[{i}]"))
                 for place, text in _strings(message, f"messages[{i}]"):
                     problem = lone_surrogate_problem(text)
                     if problem:
                         problems.append(f"`{place}` {problem}")
-    stop = request.get("stop")
+    return problems
+
+
+def stop_problems(stop: Any) -> list[str]:
+    """Problems with ``stop``: too many strings, or one that cannot be sent."""
+    problems: list[str] = []
     if isinstance(stop, list | tuple) and len(stop) > MAX_STOP_SEQUENCES:
         problems.append(
             f"`stop` has {len(stop)} strings; kluster.ai takes at most "

@@ -73,12 +73,14 @@ class PreparedRequest:
     """A chat request ready to send: ``create(**body)``; ``tools`` is the prompted-tools
     plan (``None``: no tools, or native ones in ``body``); ``reasoning`` is where the
     answer's thinking goes; ``answer_schema`` is the JSON an explicit ``response_format``
-    asked for (in the prompt; the answer path checks the reply against it)."""
+    asked for (in the prompt; the answer path checks the reply against it); ``options``,
+    what it was prepared with."""
 
     body: dict[str, Any]
     tools: PromptedTools | None
     reasoning: ReasoningMode
     answer_schema: AnswerSchema | None = None
+    options: ChatOptions = ChatOptions()
 
     @property
     def model(self) -> str:
@@ -145,7 +147,7 @@ class RequestPreparer:
             request, user_chosen=user_chosen, strict=options.strict, capabilities=capabilities
         )
         reasoning = resolve_reasoning_mode(str(clean.get("model")), options.reasoning)
-        return PreparedRequest(clean, tools, reasoning, answer)
+        return PreparedRequest(clean, tools, reasoning, answer_schema=answer, options=options)
 
     def sanitize(
         self,

@@ -131,11 +131,7 @@ def sanitize_request(
     if type(messages) is list or (
         isinstance(messages, Iterable) and not isinstance(messages, str | bytes | Mapping)
     ):
-        listed = [as_plain_dict(m) for m in messages]
-        if any_needs_rewrite(listed, caps):
-            listed, message_changes = rewrite_messages(listed, caps)
-            changes.extend(message_changes)
-        out["messages"] = listed
+        out["messages"] = sanitize_messages(messages, caps, changes)
         check_images(out, caps)
 
     if refused and policy == "warn":
@@ -146,6 +142,18 @@ def sanitize_request(
                 stacklevel=_callers_level(),
             )
     return SanitizedRequest(out, tuple(changes), tuple(refused))
+
+
+def sanitize_messages(
+    messages: Iterable[Any], capabilities: frozenset[str], changes: list[Change]
+) -> list[Any]:
+    """``messages`` as new plain dicts, the history rewritten where kluster.ai would refuse
+    it (on a model with ``capabilities``); what was rewritten is added to ``changes``."""
+    listed = [as_plain_dict(m) for m in messages]
+    if any_needs_rewrite(listed, capabilities):
+        listed, rewritten = rewrite_messages(listed, capabilities)
+        changes.extend(rewritten)
+    return listed
 
 
 def _clean_parameters(

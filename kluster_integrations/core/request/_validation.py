@@ -19,7 +19,7 @@ from typing import Any
 from kluster_integrations.core.contract import MESSAGE_ROLES, TEMPERATURE_RANGE
 from kluster_integrations.core.errors import InvalidRequestError
 from kluster_integrations.core.models import model_info
-from kluster_integrations.core.request._input_checks import input_problems
+from kluster_integrations.core.request._input_checks import message_input_problems, stop_problems
 
 _TOKEN_LIMITS = ("max_completion_tokens", "max_tokens")
 
@@ -30,8 +30,8 @@ def request_problems(request: Mapping[str, Any]) -> list[str]:
     model = request.get("model")
     if not isinstance(model, str) or not model.strip():
         problems.append("`model` must be a non-empty string naming a kluster.ai model.")
-    problems.extend(_message_problems(request.get("messages")))
-    problems.extend(input_problems(request))
+    problems.extend(message_problems(request.get("messages")))
+    problems.extend(stop_problems(request.get("stop")))
     for name in _TOKEN_LIMITS:
         if request.get(name) is not None:
             info = model_info(model) if isinstance(model, str) else None
@@ -56,13 +56,20 @@ def check_request(request: Mapping[str, Any]) -> None:
         raise InvalidRequestError(problems)
 
 
-def _message_problems(messages: Any) -> list[str]:
+def message_problems(messages: Any, first_index: int = 0) -> list[str]:
+    """Problems with ``messages`` alone: not a list, empty, a message that is not an object
+    or has no known role, bad content parts or text; places count from ``first_index``
+    (a request whose first messages were checked already)."""
+    return _role_problems(messages, first_index) + message_input_problems(messages, first_index)
+
+
+def _role_problems(messages: Any, first_index: int) -> list[str]:
     if not isinstance(messages, list | tuple):
         return [f"`messages` must be a list of message objects, not {type(messages).__name__}."]
-    if not messages:
+    if not messages and not first_index:
         return ["`messages` is empty: send at least one message."]
     problems = []
-    for i, message in enumerate(messages):
+    for i, message in enumerate(messages, start=first_index):
         if not isinstance(message, dict | Mapping):
             problems.append(f"`messages[{i}]` must be an object with `role` and `content`.")
         elif message.get("role") not in MESSAGE_ROLES:

@@ -98,6 +98,13 @@ class PromptedTools:
             if call.arguments is None:
                 raise InvalidToolCallError(model, call.name, call.error or "", call.raw_arguments)
 
+    def written_into(self, messages: Any) -> list[Any]:
+        """``messages`` with these tools described in the leading system message."""
+        instruction = tools_instruction(
+            self.tools, self.choice, self.parallel, json_answer=self.json_answer
+        )
+        return with_system_text(messages, instruction)
+
     @property
     def required(self) -> bool:
         return self.choice.mode in ("required", "named")
@@ -150,9 +157,9 @@ def plan_request(
     if choice.mode == "none":
         return out, caps, None
     offered = tuple(s for s in specs if s.name == choice.name) if choice.mode == "named" else specs
-    instruction = tools_instruction(offered, choice, parallel, json_answer=json_answer)
-    out["messages"] = with_system_text(out.get("messages") or [], instruction)
-    return out, caps, PromptedTools(offered, choice, parallel, invalid_as_calls, json_answer)
+    plan = PromptedTools(offered, choice, parallel, invalid_as_calls, json_answer)
+    out["messages"] = plan.written_into(out.get("messages") or [])
+    return out, caps, plan
 
 
 def with_system_text(messages: Any, text: str) -> list[Any]:

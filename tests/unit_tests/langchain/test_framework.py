@@ -105,3 +105,34 @@ def test_embeddings_clients_are_the_embeddings_resource() -> None:
     assert set(EMBEDDINGS_CLIENTS) <= set(OpenAIEmbeddings.model_fields)
     assert callable(stock.client.create) and callable(stock.async_client.create)
     assert "embeddings" in type(stock.client).__module__
+
+
+#: Module functions of langchain-core and langchain-openai called through ``_framework``,
+#: with their parameter names.
+CALLED_FUNCTIONS = {
+    ("langchain_core.language_models.chat_models", "_format_for_tracing"): ["messages"],
+    ("langchain_core.language_models.chat_models", "_format_ls_structured_output"): [
+        "ls_structured_output_format"
+    ],
+    ("langchain_core.language_models.chat_models", "_generate_response_from_error"): ["error"],
+    ("langchain_core.language_models._utils", "_filter_invocation_params_for_tracing"): ["params"],
+    ("langchain_core.language_models._utils", "_update_message_content_to_blocks"): [
+        "message",
+        "output_version",
+    ],
+    ("langchain_openai.chat_models.base", "_convert_message_to_dict"): ["message", "api"],
+    ("langchain_openai.chat_models.base", "_convert_from_v1_to_chat_completions"): ["message"],
+}
+
+
+@pytest.mark.parametrize(("module", "name"), sorted(CALLED_FUNCTIONS))
+def test_called_functions_keep_their_signatures(module: str, name: str) -> None:
+    function = getattr(importlib.import_module(module), name)
+    assert list(inspect.signature(function).parameters) == CALLED_FUNCTIONS[module, name]
+
+
+def test_serialized_is_the_models_dumpd() -> None:
+    from langchain_core.load import dumpd
+
+    model = stock_model()
+    assert model._serialized == dumpd(model)
