@@ -90,10 +90,15 @@ def chat_result_of(model: Any, answers: Sequence[ChatAnswer]) -> ChatResult:
     )
 
 
-def batch_chat_result(model: Any, body: dict[str, Any]) -> ChatResult:
+def batch_chat_result(model: Any, body: dict[str, Any], custom_id: str | None = None) -> ChatResult:
     """A Batch API answer ``body`` (a chat completion) as the result of a real-time call:
-    checked and read by the core answer path, then made as ``chat_result_of`` makes it."""
-    return chat_result_of(model, [read_batch_answer(body, model._reasoning_mode)])
+    checked and read by the core answer path, then made as ``chat_result_of`` makes it;
+    with ``custom_id``, its messages carry it in ``response_metadata["custom_id"]``."""
+    result = chat_result_of(model, [read_batch_answer(body, model._reasoning_mode)])
+    if custom_id is not None:
+        for generation in result.generations:
+            generation.message.response_metadata["custom_id"] = custom_id
+    return result
 
 
 class ChunkConverter:

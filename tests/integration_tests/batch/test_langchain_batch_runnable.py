@@ -108,6 +108,8 @@ def test_invoke_is_a_job_of_one_with_the_real_time_answer(kluster_env, kluster_b
     assert isinstance(message, AIMessage)
     assert message.content == real_time.content
     assert message.usage_metadata == real_time.usage_metadata
+    # a Batch API answer also knows its line's id (issue 19: batch results know their id)
+    assert message.response_metadata.pop("custom_id") == "request-0"
     assert message.response_metadata.keys() == real_time.response_metadata.keys()
     assert message.id.startswith("lc_run-") and real_time.id.startswith("lc_run-")
     assert batch_lines(kluster_env) == real_time_requests(kluster_env)
