@@ -16,8 +16,9 @@ emulator runs in a separate process, so its own memory and CPU are not counted.
 4. ``--large-answers``: instead, collecting 1,000 answers of 70 KB (70 MB of output, over
    the 64 MB answer cap, which bounds a line, not a file): time and peak memory growth of
    ``iter_results`` and ``results()``.
-5. ``--iter-results 1000000``: instead, ``iter_results()`` over a million results: peak
-   memory growth on a re-attached job and on one that holds its ids.
+5. ``--iter-results 1000000`` (``--custom-ids``: with ids of the caller's): instead,
+   ``iter_results()`` over a million results: peak memory growth on a re-attached job and
+   on one that holds its ids.
 """
 
 from __future__ import annotations
@@ -254,11 +255,12 @@ def bench_large_answers(base_url: str, count: int = 1_000, answer_bytes: int = 7
     )
 
 
-def bench_iter_results(base_url: str, count: int) -> None:
+def bench_iter_results(base_url: str, count: int, custom_ids: bool = False) -> None:
     """``iter_results()`` over ``count`` results: the peak growth of traced memory while a
     job re-attached by id is read (its custom ids read from the input files too),
     then read again (the ids held), and the time of each pass. The job is submitted with
-    ``submit_requests`` (bodies built directly: preparation is measured in section 1)."""
+    ``submit_requests`` (bodies built directly: preparation is measured in section 1), with
+    the engine's numbered ids or, with ``custom_ids``, ids of the caller's (16 characters)."""
     import openai
 
     from kluster_integrations.core.batch_api import submit_requests
@@ -274,7 +276,9 @@ def bench_iter_results(base_url: str, count: int) -> None:
         for i in range(count)
     )
     started = time.perf_counter()
-    submitted = submit_requests(client, bodies)
+    ids = [f"doc-{i:07d}-{i % 9973:04x}" for i in range(count)] if custom_ids else None
+    submitted = submit_requests(client, bodies, custom_ids=ids)
+    del ids
     submitted.wait(poll_interval=2.0, progress=False)
     print(f"({count:,} requests submitted and run in {time.perf_counter() - started:.0f} s)")
     job = ChatKluster(model=MODEL, base_url=base_url, api_key=KEY).get_batch(submitted.id)
@@ -289,7 +293,8 @@ def bench_iter_results(base_url: str, count: int) -> None:
         rows.append((name, f"{peak:.1f}"))
     seconds = timed(read_all)
     table(
-        f"iter_results() over {count:,} results, one AIMessage at a time "
+        f"iter_results() over {count:,} results, {'custom' if custom_ids else 'numbered'} ids, "
+        "one AIMessage at a time "
         f"({len(job.batch_ids)} batches; {seconds:.1f} s a pass, not traced)",
         rows,
         ("pass", "peak MB growth (tracemalloc)"),
@@ -304,11 +309,12 @@ def main() -> None:
     parser.add_argument(
         "--iter-results", type=int, metavar="N", help="only section 5, over N results"
     )
+    parser.add_argument("--custom-ids", action="store_true", help="section 5 with custom ids")
     args = parser.parse_args()
     os.environ.pop("KLUSTER_API_KEY", None)
     if args.iter_results:
         with emulator_process() as base_url:
-            bench_iter_results(base_url, args.iter_results)
+            bench_iter_results(base_url, args.iter_results, args.custom_ids)
         return
     if args.large_answers:
         with emulator_process() as base_url:

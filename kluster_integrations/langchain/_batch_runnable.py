@@ -385,7 +385,10 @@ class _JobCall:
         runnable = self.runnable
         return {
             "completion_window": runnable.completion_window,
-            "custom_ids": [f"request-{item.index}" for item in sent],
+            # request-<input index>, as the engine numbers them when every input is sent
+            "custom_ids": None
+            if len(sent) == len(self.items)
+            else [f"request-{item.index}" for item in sent],
             "max_requests_per_batch": runnable.max_requests_per_batch,
             "convert": partial(batch_chat_result, self.model),
         }
