@@ -239,10 +239,9 @@ def chat_run_start(
             **model._get_ls_params_with_defaults(stop=stop, **kwargs),
         },
         "local_metadata": model.metadata,
-        "langsmith_inheritable_metadata": (
-            _language_model_utils._filter_invocation_params_for_tracing(params)
-        ),
     }
+    if _filter_for_tracing is not None:  # langchain-core 1.3 or so; not before
+        configure["langsmith_inheritable_metadata"] = _filter_for_tracing(params)
     start = {
         "serialized": model._serialized,
         "messages": [_chat_models._format_for_tracing(messages)],
@@ -253,6 +252,12 @@ def chat_run_start(
         "batch_size": 1,
     }
     return configure, start
+
+
+#: langchain-core's filter of invocation parameters for LangSmith (``None`` before it had one).
+_filter_for_tracing: Callable[[dict[str, Any]], Any] | None = getattr(
+    _language_model_utils, "_filter_invocation_params_for_tracing", None
+)
 
 
 def finished_generation(model: BaseChatModel, result: ChatResult, run_id: Any) -> ChatGeneration:

@@ -125,9 +125,17 @@ CALLED_FUNCTIONS = {
 }
 
 
+#: Called only where the installed version has them (newer than the lowest allowed).
+OPTIONAL_FUNCTIONS = {
+    ("langchain_core.language_models._utils", "_filter_invocation_params_for_tracing")
+}
+
+
 @pytest.mark.parametrize(("module", "name"), sorted(CALLED_FUNCTIONS))
 def test_called_functions_keep_their_signatures(module: str, name: str) -> None:
-    function = getattr(importlib.import_module(module), name)
+    function = getattr(importlib.import_module(module), name, None)
+    if function is None and (module, name) in OPTIONAL_FUNCTIONS:
+        pytest.skip(f"{name} is newer than this langchain-core; _framework leaves it out")
     assert list(inspect.signature(function).parameters) == CALLED_FUNCTIONS[module, name]
 
 
